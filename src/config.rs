@@ -1,0 +1,355 @@
+//! Configuration from the environment (ARCHITECTURE §9), parsed in one place.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use url::Url;
+
+/// Which database `DATABASE_URL` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite database file (its folder is created on start-up).
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string, passed to libpq as given.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+        }
+        if let Some(rest) = raw.strip_prefix("sqlite:") {
+            // `sqlite://data/x.db` (relative), `sqlite:///abs/x.db` (absolute), `sqlite:x.db`.
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(ConfigError::invalid(
+                    "DATABASE_URL",
+                    "the sqlite URL names no file",
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err(ConfigError::invalid(
+            "DATABASE_URL",
+            "expected sqlite://PATH or postgres://USER@HOST/DB",
+        ))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The URL with any password replaced, safe for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(raw) => match Url::parse(raw) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        let _ = url.set_password(Some("***"));
+                    }
+                    url.to_string()
+                }
+                Err(_) => "postgres://(unparseable)".to_owned(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// SMTP settings, parsed from `BOXOFFICE_SMTP_URL`; the mailer (a later capability) uses them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl(pub Url);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpUrl({}://{}:…)",
+            self.0.scheme(),
+            self.0.host_str().unwrap_or("")
+        )
+    }
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub base_url: Url,
+    /// `None`: generated once and kept in the data folder.
+    pub secret_key: Option<Vec<u8>>,
+    pub smtp_url: Option<SmtpUrl>,
+    pub mail_dir: PathBuf,
+    pub hold_seconds: u32,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub demo_data: bool,
+    pub bcrypt_cost: u32,
+    pub log_format: LogFormat,
+    /// Where generated files (the secret key) live: the SQLite file's folder, or `data/`.
+    pub data_dir: PathBuf,
+    /// r2d2 pool size.
+    pub pool_size: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    /// Never prints the secret key or the admin password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url.redacted())
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url.as_str())
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_dir", &self.mail_dir)
+            .field("hold_seconds", &self.hold_seconds)
+            .field("demo_data", &self.demo_data)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("log_format", &self.log_format)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn invalid(variable: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError {
+            variable,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/boxoffice.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads settings from a map of variables (tests pass their own).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+
+        let database_url = DatabaseUrl::parse(get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL))?;
+        let bind = get("BOXOFFICE_BIND").unwrap_or(DEFAULT_BIND).to_owned();
+        if bind.parse::<SocketAddr>().is_err() && !bind.contains(':') {
+            return Err(ConfigError::invalid("BOXOFFICE_BIND", "expected HOST:PORT"));
+        }
+        let base_url = match get("BOXOFFICE_BASE_URL") {
+            Some(raw) => Url::parse(raw)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| {
+                    ConfigError::invalid("BOXOFFICE_BASE_URL", "expected an http(s) URL")
+                })?,
+            None => Url::parse(&format!("http://{bind}"))
+                .map_err(|_| ConfigError::invalid("BOXOFFICE_BIND", "expected HOST:PORT"))?,
+        };
+        let secret_key = match get("BOXOFFICE_SECRET_KEY") {
+            Some(key) if key.len() < 64 => {
+                return Err(ConfigError::invalid(
+                    "BOXOFFICE_SECRET_KEY",
+                    "must be at least 64 bytes",
+                ));
+            }
+            Some(key) => Some(key.as_bytes().to_vec()),
+            None => None,
+        };
+        let smtp_url = match get("BOXOFFICE_SMTP_URL") {
+            Some(raw) => Some(SmtpUrl(
+                Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some())
+                    .ok_or_else(|| {
+                        ConfigError::invalid(
+                            "BOXOFFICE_SMTP_URL",
+                            "expected smtp://[user:pass@]host[:port] or smtps://…",
+                        )
+                    })?,
+            )),
+            None => None,
+        };
+        let mail_dir = PathBuf::from(get("BOXOFFICE_MAIL_DIR").unwrap_or("data/mail"));
+        let hold_seconds = parse_number(
+            get("BOXOFFICE_HOLD_SECONDS"),
+            "BOXOFFICE_HOLD_SECONDS",
+            900,
+            30..=86_400,
+        )?;
+        let admin_email = get("BOXOFFICE_ADMIN_EMAIL").map(str::to_owned);
+        let admin_password = get("BOXOFFICE_ADMIN_PASSWORD").map(str::to_owned);
+        if admin_email.is_some() != admin_password.is_some() {
+            return Err(ConfigError::invalid(
+                "BOXOFFICE_ADMIN_EMAIL",
+                "set BOXOFFICE_ADMIN_EMAIL and BOXOFFICE_ADMIN_PASSWORD together",
+            ));
+        }
+        let demo_data = match get("BOXOFFICE_DEMO_DATA")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("true" | "1" | "yes" | "on") => true,
+            Some("false" | "0" | "no" | "off") => false,
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "BOXOFFICE_DEMO_DATA",
+                    "expected true or false",
+                ));
+            }
+        };
+        let bcrypt_cost = parse_number(
+            get("BOXOFFICE_BCRYPT_COST"),
+            "BOXOFFICE_BCRYPT_COST",
+            12,
+            4..=31,
+        )?;
+        let log_format = match get("BOXOFFICE_LOG_FORMAT") {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "BOXOFFICE_LOG_FORMAT",
+                    "expected pretty or json",
+                ));
+            }
+        };
+        let pool_size = parse_number(
+            get("BOXOFFICE_DB_POOL_SIZE"),
+            "BOXOFFICE_DB_POOL_SIZE",
+            10,
+            1..=200,
+        )?;
+        let data_dir = match &database_url {
+            DatabaseUrl::Sqlite(path) => path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            DatabaseUrl::Postgres(_) => PathBuf::from("data"),
+        };
+
+        Ok(Settings {
+            database_url,
+            bind,
+            base_url,
+            secret_key,
+            smtp_url,
+            mail_dir,
+            hold_seconds,
+            admin_email,
+            admin_password,
+            demo_data,
+            bcrypt_cost,
+            log_format,
+            data_dir,
+            pool_size,
+        })
+    }
+}
+
+fn parse_number(
+    raw: Option<&str>,
+    variable: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                variable,
+                format!(
+                    "expected a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_variables() {
+        let s = Settings::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite("data/boxoffice.db".into())
+        );
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.hold_seconds, 900);
+        assert_eq!(s.bcrypt_cost, 12);
+        assert!(s.demo_data);
+        assert_eq!(s.data_dir, PathBuf::from("data"));
+        assert_eq!(s.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn database_urls_pick_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db").unwrap(),
+            DatabaseUrl::Sqlite("x.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@localhost/boxoffice").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(DatabaseUrl::parse("mysql://localhost/x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn redacts_database_passwords() {
+        let url = DatabaseUrl::parse("postgres://bo:hunter2@db:5432/bo").unwrap();
+        assert!(!url.redacted().contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = Settings::from_vars(&vars(&[("BOXOFFICE_HOLD_SECONDS", "soon")])).unwrap_err();
+        assert_eq!(err.variable, "BOXOFFICE_HOLD_SECONDS");
+        let err = Settings::from_vars(&vars(&[("BOXOFFICE_SECRET_KEY", "short")])).unwrap_err();
+        assert_eq!(err.variable, "BOXOFFICE_SECRET_KEY");
+        let err = Settings::from_vars(&vars(&[("BOXOFFICE_ADMIN_EMAIL", "a@b.c")])).unwrap_err();
+        assert_eq!(err.variable, "BOXOFFICE_ADMIN_EMAIL");
+        let err = Settings::from_vars(&vars(&[("BOXOFFICE_SMTP_URL", "http://x")])).unwrap_err();
+        assert_eq!(err.variable, "BOXOFFICE_SMTP_URL");
+    }
+}

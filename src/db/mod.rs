@@ -1,0 +1,353 @@
+//! The database layer: one connection type over SQLite and PostgreSQL (ARCHITECTURE §3), the
+//! pool, migrations, and the transaction helpers every write goes through. SQL lives here.
+
+pub mod catalogue;
+pub mod introspect;
+pub mod models;
+pub mod schema;
+pub mod seed;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseUrl;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection type for both databases; queries written once with diesel's DSL run on either.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgres(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// How long a SQLite connection waits for the write lock, and a PostgreSQL hold waits for a row.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+const PG_LOCK_TIMEOUT: &str = "5s";
+
+/// Opens one connection of the kind the URL names. Errors carry the driver's own message.
+pub fn establish(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
+    match url {
+        DatabaseUrl::Postgres(raw) => PgConnection::establish(raw).map(DbConnection::Postgres),
+        DatabaseUrl::Sqlite(path) => {
+            let path = path.to_str().ok_or_else(|| {
+                ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
+            })?;
+            let mut conn = SqliteConnection::establish(path)?;
+            // In this order (ARCHITECTURE §3): wait for the lock rather than fail, then WAL.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// The r2d2 manager: builds the right variant itself, because `MultiConnection::establish` would
+/// fall back to SQLite (and create a file named like the URL) when PostgreSQL is unreachable.
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A connection returned mid-transaction (a panic inside one) is not reused.
+        let status = match conn {
+            DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()
+                .map(|d| d.is_some()),
+            DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()
+                .map(|d| d.is_some()),
+        };
+        !matches!(status, Ok(false))
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// The pool plus what every caller needs to use it correctly.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite has one writer: writes go one at a time through the process.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+impl Db {
+    /// Connects once directly (so the real connection error surfaces), then builds the pool.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, ConnectError> {
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|source| ConnectError::Folder {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let first = establish(url).map_err(|e| ConnectError::Connect {
+            url: url.redacted(),
+            reason: one_line(&e.to_string()),
+        })?;
+        let backend = first.backend();
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url: url.clone() })
+            .map_err(|e| ConnectError::Connect {
+                url: url.redacted(),
+                reason: one_line(&e.to_string()),
+            })?;
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> Result<PooledConnection, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` on a pooled connection, outside any transaction (single reads).
+    pub fn read<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.conn()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one write transaction: `BEGIN IMMEDIATE` under the process's writer lock on
+    /// SQLite; READ COMMITTED with a lock timeout on PostgreSQL. Commits on `Ok`, rolls back on
+    /// `Err`.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.conn()?;
+        let _writer = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        write_transaction(&mut conn, f)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub fn ping(&self) -> bool {
+        self.pool
+            .get_timeout(Duration::from_secs(2))
+            .is_ok_and(|mut c| c.batch_execute("SELECT 1").is_ok())
+    }
+
+    pub fn migrate(&self) -> Result<(), ConnectError> {
+        let mut conn = self
+            .conn()
+            .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+        run_migrations(&mut conn)
+    }
+}
+
+/// The write-transaction rule of ARCHITECTURE §3 for a connection the caller already holds.
+/// Nested calls become savepoints.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    let in_transaction = match conn {
+        DbConnection::Postgres(c) => depth(c),
+        DbConnection::Sqlite(c) => depth(c),
+    };
+    if in_transaction {
+        return conn
+            .transaction(|c| f(c).map_err(Rollback::Inner))
+            .map_err(Rollback::into_inner);
+    }
+    let begun = match conn {
+        DbConnection::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL READ COMMITTED")
+                .and_then(|()| {
+                    c.batch_execute(&format!("SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
+                })
+        }
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+    };
+    if let Err(e) = begun {
+        // A failed `SET LOCAL` leaves the transaction open: close it.
+        let _ = rollback(conn);
+        return Err(E::from(DbError::Query(e)));
+    }
+    match f(conn) {
+        Ok(value) => {
+            let committed = match conn {
+                DbConnection::Postgres(c) => AnsiTransactionManager::commit_transaction(c),
+                DbConnection::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+            };
+            match committed {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = rollback(conn);
+                    Err(E::from(DbError::Query(e)))
+                }
+            }
+        }
+        Err(e) => {
+            let _ = rollback(conn);
+            Err(e)
+        }
+    }
+}
+
+fn depth<C>(c: &mut C) -> bool
+where
+    C: Connection<TransactionManager = AnsiTransactionManager>,
+{
+    matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        Ok(Some(_))
+    )
+}
+
+fn rollback(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => rollback_if_open(c),
+        DbConnection::Sqlite(c) => rollback_if_open(c),
+    }
+}
+
+fn rollback_if_open<C>(c: &mut C) -> QueryResult<()>
+where
+    C: Connection<TransactionManager = AnsiTransactionManager>,
+{
+    if depth(c) {
+        AnsiTransactionManager::rollback_transaction(c)
+    } else {
+        Ok(())
+    }
+}
+
+/// Carries a caller's error through diesel's nested `transaction` (which wants `From<Error>`).
+enum Rollback<E> {
+    Inner(E),
+    Diesel(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for Rollback<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback::Diesel(e)
+    }
+}
+
+impl<E: From<DbError>> Rollback<E> {
+    fn into_inner(self) -> E {
+        match self {
+            Rollback::Inner(e) => e,
+            Rollback::Diesel(e) => E::from(DbError::Query(e)),
+        }
+    }
+}
+
+/// Applies the embedded migrations of the connection's backend. On PostgreSQL an advisory lock
+/// keeps several instances starting at once from migrating together.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), ConnectError> {
+    const MIGRATION_LOCK: i64 = 0x626f_786f_6666; // "boxoff"
+    let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(one_line(&e.to_string()));
+    match conn {
+        DbConnection::Postgres(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| fail(&e))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            let unlocked = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            result.map_err(|e| fail(&e))?;
+            unlocked.map_err(|e| fail(&e))
+        }
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| fail(&e)),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether an error is a unique-constraint violation (a double booking the database refused).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

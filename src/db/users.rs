@@ -1,0 +1,58 @@
+//! User rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::models::NewUser;
+use super::schema::users;
+use crate::domain::ids::UserId;
+use crate::domain::user::Role;
+
+pub fn find_id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserId>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<UserId> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(users::id)
+        .get_result(conn)
+}
+
+/// Makes an existing user an admin with this password, re-enables them, and ends their
+/// sessions (the epoch moves on).
+pub fn reset_admin(
+    conn: &mut DbConnection,
+    id: UserId,
+    name: Option<&str>,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::role.eq(Role::Admin),
+            users::password_hash.eq(password_hash),
+            users::disabled_at.eq(None::<NaiveDateTime>),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(name) = name {
+        diesel::update(users::table.filter(users::id.eq(id)))
+            .set(users::name.eq(name))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin))
+        .count()
+        .get_result(conn)
+}

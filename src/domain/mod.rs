@@ -1,0 +1,22 @@
+//! Domain types and rules: no I/O here.
+
+mod text_enum;
+
+pub mod catalogue;
+pub mod event;
+pub mod ids;
+pub mod local_time;
+pub mod money;
+pub mod user;
+pub mod user_input;
+pub mod venue;
+
+pub(crate) use text_enum::text_enum;
+
+/// A stored or submitted value that is not one of an enum's spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind}")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+}

@@ -1,0 +1,11 @@
+//! boxoffice: a server-rendered ticket reservation system. See README.md for a map of the code.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

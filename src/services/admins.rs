@@ -1,0 +1,95 @@
+//! Creating the box-office admin (the `admin create` command and the start-up bootstrap).
+
+use chrono::NaiveDateTime;
+
+use crate::db::models::NewUser;
+use crate::db::{DbConnection, DbError, users};
+use crate::domain::ids::UserId;
+use crate::domain::user::Role;
+use crate::domain::user_input::{EmailAddress, NewPassword, PersonName};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("invalid email: {0}")]
+    Email(&'static str),
+    #[error("invalid name: {0}")]
+    Name(&'static str),
+    #[error("weak password: {0}")]
+    Password(&'static str),
+    #[error("cannot hash the password: {0}")]
+    Hash(#[from] bcrypt::BcryptError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AdminError {
+    fn from(e: diesel::result::Error) -> Self {
+        AdminError::Db(DbError::Query(e))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Created(UserId),
+    Reset(UserId),
+}
+
+/// Validated input for [`create_or_reset`]; hashing is slow, so it happens before the
+/// transaction.
+pub struct AdminRequest {
+    pub email: EmailAddress,
+    pub name: Option<PersonName>,
+    pub password_hash: String,
+}
+
+impl AdminRequest {
+    pub fn new(
+        email: &str,
+        password: &str,
+        name: Option<&str>,
+        cost: u32,
+    ) -> Result<Self, AdminError> {
+        let email = EmailAddress::parse(email).map_err(AdminError::Email)?;
+        let password = NewPassword::parse(password).map_err(AdminError::Password)?;
+        let name = name
+            .map(PersonName::parse)
+            .transpose()
+            .map_err(AdminError::Name)?;
+        let password_hash = bcrypt::non_truncating_hash(password.expose(), cost)?;
+        Ok(AdminRequest {
+            email,
+            name,
+            password_hash,
+        })
+    }
+}
+
+/// Creates this admin, or makes an existing account with this email an admin with this
+/// password (the documented way to recover a lost admin password).
+pub fn create_or_reset(
+    conn: &mut DbConnection,
+    request: &AdminRequest,
+    now: NaiveDateTime,
+) -> Result<AdminOutcome, AdminError> {
+    let name = request.name.as_ref().map(PersonName::as_str);
+    if let Some(id) = users::find_id_by_email(conn, request.email.as_str())? {
+        users::reset_admin(conn, id, name, &request.password_hash, now)?;
+        return Ok(AdminOutcome::Reset(id));
+    }
+    let id = users::insert(
+        conn,
+        &NewUser {
+            email: request.email.as_str(),
+            name: name.unwrap_or("Box office admin"),
+            password_hash: &request.password_hash,
+            role: Role::Admin,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(AdminOutcome::Created(id))
+}
+
+pub fn admin_count(conn: &mut DbConnection) -> Result<i64, AdminError> {
+    Ok(users::count_admins(conn)?)
+}

@@ -1,0 +1,377 @@
+//! The public catalogue: search, the home page, one event, its seats.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use crate::db::catalogue::{self as queries, Counts};
+use crate::db::models::{EventRow, TierRow, VenueRef};
+use crate::db::{DbConnection, DbError};
+use crate::domain::catalogue::CatalogueQuery;
+use crate::domain::event::{Category, EventStatus, SaleFacts, SaleState};
+use crate::domain::ids::{EventId, SeatId, SectionId, TierId};
+use crate::domain::local_time::{LocalStart, zone};
+use crate::domain::money::Money;
+use crate::domain::venue::SeatStatus;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("no such event")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for CatalogueError {
+    fn from(e: diesel::result::Error) -> Self {
+        CatalogueError::Db(DbError::Query(e))
+    }
+}
+
+/// An event as cards and the API list show it.
+#[derive(Debug, Clone)]
+pub struct EventSummary {
+    pub id: EventId,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub description: String,
+    pub category: Category,
+    pub status: EventStatus,
+    pub featured: bool,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    pub local_start: LocalStart,
+    pub venue: VenueRef,
+    pub currency: String,
+    pub min_price_cents: Option<i64>,
+    pub capacity: i64,
+    pub available: i64,
+    pub sale: SaleState,
+}
+
+impl EventSummary {
+    pub fn min_price(&self) -> Option<String> {
+        self.min_price_cents
+            .map(|c| Money::new(c, &self.currency).to_string())
+    }
+
+    pub fn category_label(&self) -> &'static str {
+        self.category.label()
+    }
+}
+
+/// A price tier with what is left in it.
+#[derive(Debug, Clone)]
+pub struct TierAvailability {
+    pub id: TierId,
+    pub name: String,
+    pub price_cents: i64,
+    pub price: String,
+    pub capacity: i64,
+    pub available: i64,
+}
+
+impl TierAvailability {
+    pub fn sold_out(&self) -> bool {
+        self.available <= 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EventDetail {
+    pub event: EventSummary,
+    pub max_tickets_per_order: i32,
+    pub sales_start_at: Option<NaiveDateTime>,
+    pub sales_end_at: Option<NaiveDateTime>,
+    pub sales_open: Option<LocalStart>,
+    pub cancellation_reason: Option<String>,
+    pub tiers: Vec<TierAvailability>,
+    pub standing: Vec<StandingAvailability>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StandingAvailability {
+    pub section_id: SectionId,
+    pub name: String,
+    pub tier_id: TierId,
+    pub price_cents: i64,
+    pub capacity: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub items: Vec<EventSummary>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl SearchResults {
+    pub fn last_page(&self) -> u32 {
+        let pages = (self.total + i64::from(self.per_page) - 1) / i64::from(self.per_page);
+        u32::try_from(pages.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+pub fn search(
+    conn: &mut DbConnection,
+    q: &CatalogueQuery,
+    now: NaiveDateTime,
+) -> Result<SearchResults, CatalogueError> {
+    let (rows, total) = queries::search(conn, q, now)?;
+    let items = summarise(conn, rows, now)?;
+    Ok(SearchResults {
+        items,
+        total,
+        page: q.page,
+        per_page: q.per_page,
+    })
+}
+
+pub struct Home {
+    pub featured: Vec<EventSummary>,
+    pub upcoming: Vec<EventSummary>,
+    pub cities: Vec<String>,
+}
+
+pub fn home(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Home, CatalogueError> {
+    let featured = queries::featured(conn, now, 4)?;
+    let upcoming_query = CatalogueQuery {
+        words: Vec::new(),
+        city: None,
+        category: None,
+        from: None,
+        to: None,
+        available_only: false,
+        sort: Default::default(),
+        page: 1,
+        per_page: 8,
+    };
+    let (upcoming, _) = queries::search(conn, &upcoming_query, now)?;
+    let featured = summarise(conn, featured, now)?;
+    let upcoming = summarise(conn, upcoming, now)?;
+    Ok(Home {
+        featured,
+        upcoming,
+        cities: queries::cities(conn, now)?,
+    })
+}
+
+pub fn cities(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<String>, CatalogueError> {
+    Ok(queries::cities(conn, now)?)
+}
+
+/// One public event with its tiers and what is left in each.
+pub fn event(
+    conn: &mut DbConnection,
+    id: EventId,
+    now: NaiveDateTime,
+) -> Result<EventDetail, CatalogueError> {
+    let row = queries::public_event(conn, id)?.ok_or(CatalogueError::NotFound)?;
+    let ids = [row.id];
+    let tiers = queries::tiers(conn, &ids)?;
+    let seat_counts = queries::seat_counts(conn, &ids, now)?;
+    let standing = standing_availability(conn, &ids, now)?;
+
+    let mut per_tier: HashMap<TierId, Counts> = HashMap::new();
+    for ((_, tier), counts) in &seat_counts {
+        *per_tier.entry(*tier).or_default() += *counts;
+    }
+    for area in &standing {
+        *per_tier.entry(area.tier_id).or_default() += Counts {
+            capacity: area.capacity,
+            available: area.available,
+        };
+    }
+    let tier_rows: Vec<TierAvailability> = tiers
+        .iter()
+        .map(|t: &TierRow| {
+            let counts = per_tier.get(&t.id).copied().unwrap_or_default();
+            TierAvailability {
+                id: t.id,
+                name: t.name.clone(),
+                price_cents: t.price_cents,
+                price: Money::new(t.price_cents, &row.currency).to_string(),
+                capacity: counts.capacity,
+                available: counts.available,
+            }
+        })
+        // A tier no section uses is not for sale at this event.
+        .filter(|t| t.capacity > 0)
+        .collect();
+    let totals = per_tier.values().fold(Counts::default(), |mut acc, c| {
+        acc += *c;
+        acc
+    });
+    let min_price = tier_rows.iter().map(|t| t.price_cents).min();
+    let sales_start_at = row.sales_start_at;
+    let sales_end_at = row.sales_end_at;
+    let max_tickets_per_order = row.max_tickets_per_order;
+    let cancellation_reason = row.cancellation_reason.clone();
+    let tz = zone(&row.venue.timezone);
+    let event = to_summary(row, min_price, totals, now);
+    Ok(EventDetail {
+        sales_open: sales_start_at
+            .filter(|t| *t > now)
+            .map(|t| LocalStart::new(t, tz)),
+        event,
+        max_tickets_per_order,
+        sales_start_at,
+        sales_end_at,
+        cancellation_reason,
+        tiers: tier_rows,
+        standing,
+    })
+}
+
+/// A seat on the map with what a buyer needs to know about it.
+#[derive(Debug, Clone)]
+pub struct SeatView {
+    pub id: SeatId,
+    pub section_id: SectionId,
+    pub section: String,
+    pub row: String,
+    pub number: i32,
+    pub x: i32,
+    pub y: i32,
+    pub accessible: bool,
+    pub tier_id: TierId,
+    pub price_cents: i64,
+    /// Public status: a seat under an expired hold is `available`.
+    pub status: SeatStatus,
+}
+
+pub struct EventSeats {
+    pub seats: Vec<SeatView>,
+    pub standing: Vec<StandingAvailability>,
+}
+
+pub fn seats(
+    conn: &mut DbConnection,
+    id: EventId,
+    now: NaiveDateTime,
+) -> Result<EventSeats, CatalogueError> {
+    if queries::public_event(conn, id)?.is_none() {
+        return Err(CatalogueError::NotFound);
+    }
+    let seats = queries::event_seats(conn, id)?
+        .into_iter()
+        .map(|s| SeatView {
+            status: match (s.status, s.held_until) {
+                (SeatStatus::Held, Some(until)) if until <= now => SeatStatus::Available,
+                (status, _) => status,
+            },
+            id: s.seat_id,
+            section_id: s.section_id,
+            section: s.section,
+            row: s.row_label,
+            number: s.number,
+            x: s.x,
+            y: s.y,
+            accessible: s.accessible,
+            tier_id: s.tier_id,
+            price_cents: s.price_cents,
+        })
+        .collect();
+    let standing = standing_availability(conn, &[id], now)?;
+    Ok(EventSeats { seats, standing })
+}
+
+fn standing_availability(
+    conn: &mut DbConnection,
+    ids: &[EventId],
+    now: NaiveDateTime,
+) -> Result<Vec<StandingAvailability>, CatalogueError> {
+    let rows = queries::standing(conn, ids)?;
+    let standing_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let expired = queries::expired_standing_holds(conn, &standing_ids, now)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let live_held = i64::from(r.held) - expired.get(&r.id).copied().unwrap_or(0);
+            StandingAvailability {
+                section_id: r.section_id,
+                name: r.name,
+                tier_id: r.tier_id,
+                price_cents: r.price_cents,
+                capacity: i64::from(r.capacity),
+                available: (i64::from(r.capacity) - i64::from(r.sold) - live_held.max(0)).max(0),
+            }
+        })
+        .collect())
+}
+
+/// Adds prices and inventory to event rows, with one query per kind for the whole list.
+fn summarise(
+    conn: &mut DbConnection,
+    rows: Vec<EventRow>,
+    now: NaiveDateTime,
+) -> Result<Vec<EventSummary>, CatalogueError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<EventId> = rows.iter().map(|r| r.id).collect();
+    let prices = queries::min_prices(conn, &ids)?;
+    let mut totals: HashMap<EventId, Counts> = HashMap::new();
+    for ((event, _), counts) in queries::seat_counts(conn, &ids, now)? {
+        *totals.entry(event).or_default() += counts;
+    }
+    let standing_rows = queries::standing(conn, &ids)?;
+    let standing_ids: Vec<i64> = standing_rows.iter().map(|r| r.id).collect();
+    let expired = queries::expired_standing_holds(conn, &standing_ids, now)?;
+    for r in standing_rows {
+        let live_held = i64::from(r.held) - expired.get(&r.id).copied().unwrap_or(0);
+        *totals.entry(r.event_id).or_default() += Counts {
+            capacity: i64::from(r.capacity),
+            available: (i64::from(r.capacity) - i64::from(r.sold) - live_held.max(0)).max(0),
+        };
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let counts = totals.get(&row.id).copied().unwrap_or_default();
+            let price = prices.get(&row.id).copied();
+            to_summary(row, price, counts, now)
+        })
+        .collect())
+}
+
+fn to_summary(
+    row: EventRow,
+    min_price_cents: Option<i64>,
+    counts: Counts,
+    now: NaiveDateTime,
+) -> EventSummary {
+    let sale = SaleState::of(
+        &SaleFacts {
+            status: row.status,
+            starts_at: row.starts_at,
+            sales_start_at: row.sales_start_at,
+            sales_end_at: row.sales_end_at,
+            capacity: counts.capacity,
+            available: counts.available,
+        },
+        now,
+    );
+    EventSummary {
+        local_start: LocalStart::new(row.starts_at, zone(&row.venue.timezone)),
+        id: row.id,
+        title: row.title,
+        slug: row.slug,
+        summary: row.summary,
+        description: row.description,
+        category: row.category,
+        status: row.status,
+        featured: row.featured,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        venue: row.venue,
+        currency: row.currency,
+        min_price_cents,
+        capacity: counts.capacity,
+        available: counts.available,
+        sale,
+    }
+}

@@ -1,0 +1,427 @@
+//! Writes the demo catalogue, relative to a given day, inside one write transaction.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+
+use super::content;
+use super::plan::{EventPlan, VenuePlan};
+use super::rng::SplitMix64;
+use crate::db::models::*;
+use crate::db::seed as rows;
+use crate::db::{DbConnection, DbError};
+use crate::domain::event::EventStatus;
+use crate::domain::ids::*;
+use crate::domain::local_time::{from_local, zone};
+use crate::domain::user::Role;
+use crate::domain::venue::{SeatStatus, SectionKind};
+
+/// What the seeding wrote, for the start-up log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedSummary {
+    pub venues: usize,
+    pub events: usize,
+    pub seats: usize,
+    pub bookings: usize,
+}
+
+/// Demo buyers own the demo's past sales; their password hash is unusable, so nobody can log
+/// in as them.
+const DEMO_BUYERS: usize = 24;
+const UNUSABLE_PASSWORD: &str = "!demo-account-no-login";
+
+/// Seeds the demo into the current transaction. `today` anchors the dates (events are
+/// `day_offset` days from it), `now` stamps the rows. Deterministic for a given `today`.
+pub fn seed(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<SeedSummary, DbError> {
+    let mut summary = SeedSummary::default();
+    let mut rng = SplitMix64::new(0xB0C5_0FF1_CE00_2026);
+
+    let buyers = (1..=DEMO_BUYERS)
+        .map(|n| {
+            let email = format!("buyer{n:02}@demo.boxoffice.test");
+            let name = format!("Demo Buyer {n}");
+            rows::insert_user(
+                conn,
+                &NewUser {
+                    email: &email,
+                    name: &name,
+                    password_hash: UNUSABLE_PASSWORD,
+                    role: Role::User,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let venue_plans = content::venues();
+    let mut venues: HashMap<&str, (VenueId, &VenuePlan, HashMap<String, SectionId>)> =
+        HashMap::new();
+    for plan in &venue_plans {
+        let (id, sections, seats) = insert_venue(conn, plan, now)?;
+        summary.venues += 1;
+        summary.seats += seats;
+        venues.insert(plan.slug, (id, plan, sections));
+    }
+
+    for plan in content::events() {
+        let Some((venue_id, venue, sections)) = venues.get(plan.venue_slug) else {
+            continue;
+        };
+        summary.bookings += insert_event(
+            conn, &plan, *venue_id, venue, sections, &buyers, today, now, &mut rng,
+        )?;
+        summary.events += 1;
+    }
+    Ok(summary)
+}
+
+fn insert_venue(
+    conn: &mut DbConnection,
+    plan: &VenuePlan,
+    now: NaiveDateTime,
+) -> Result<(VenueId, HashMap<String, SectionId>, usize), DbError> {
+    let venue_id = rows::insert_venue(
+        conn,
+        &NewVenue {
+            name: plan.name,
+            slug: plan.slug,
+            description: plan.description,
+            address: plan.address,
+            city: plan.city,
+            country: plan.country,
+            timezone: plan.timezone,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let mut sections = HashMap::new();
+    let mut seat_count = 0;
+    for (position, section) in plan.sections.iter().enumerate() {
+        let section_id = rows::insert_section(
+            conn,
+            &NewSection {
+                venue_id,
+                name: &section.name,
+                kind: section.kind,
+                capacity: section.capacity,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                map_x: section.map.x,
+                map_y: section.map.y,
+                map_width: section.map.width,
+                map_height: section.map.height,
+            },
+        )?;
+        let seats: Vec<NewSeat<'_>> = section
+            .seats
+            .iter()
+            .map(|s| NewSeat {
+                section_id,
+                row_label: &s.row_label,
+                row_index: s.row_index,
+                number: s.number,
+                x: s.x,
+                y: s.y,
+                accessible: s.accessible,
+            })
+            .collect();
+        seat_count += seats.len();
+        rows::insert_seats(conn, &seats)?;
+        sections.insert(section.name.clone(), section_id);
+    }
+    Ok((venue_id, sections, seat_count))
+}
+
+/// One sold group: a booking of these seats, or of `quantity` places in a standing area.
+struct Sale {
+    reference: String,
+    buyer: UserId,
+    seats: Vec<(SeatId, TierId, i64)>,
+    standing: Option<(usize, TierId, i64, i32)>,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site, all of it context"
+)]
+fn insert_event(
+    conn: &mut DbConnection,
+    plan: &EventPlan,
+    venue_id: VenueId,
+    venue: &VenuePlan,
+    sections: &HashMap<String, SectionId>,
+    buyers: &[UserId],
+    today: NaiveDate,
+    now: NaiveDateTime,
+    rng: &mut SplitMix64,
+) -> Result<usize, DbError> {
+    let tz = zone(venue.timezone);
+    let day = today + TimeDelta::days(i64::from(plan.day_offset));
+    let starts_local = day.and_time(plan.local_start);
+    let starts_at = from_local(starts_local, tz);
+    let ends_at = starts_at + TimeDelta::minutes(i64::from(plan.duration_minutes));
+    let sales_start_at = plan.sales_open_days_before.map(|d| {
+        from_local(
+            (day - TimeDelta::days(i64::from(d)))
+                .and_hms_opt(10, 0, 0)
+                .unwrap_or(starts_local),
+            tz,
+        )
+    });
+    let cancelled = plan.status == EventStatus::Cancelled;
+    let published = plan.status != EventStatus::Draft;
+    // Seed rows are written as if created a while ago, so "published" precedes any sale.
+    let created = now - TimeDelta::days(60);
+    let event_id = rows::insert_event(
+        conn,
+        &NewEvent {
+            venue_id,
+            title: plan.title,
+            slug: plan.slug,
+            summary: plan.summary,
+            description: plan.description,
+            category: plan.category,
+            status: plan.status,
+            featured: plan.featured,
+            starts_at,
+            starts_local,
+            ends_at: Some(ends_at),
+            currency: plan.currency,
+            sales_start_at,
+            sales_end_at: None,
+            max_tickets_per_order: plan.max_tickets_per_order,
+            published_at: published.then_some(created),
+            cancelled_at: cancelled.then_some(now),
+            cancellation_reason: plan.cancellation_reason,
+            created_at: created,
+            updated_at: now,
+        },
+    )?;
+
+    let mut tier_ids = Vec::with_capacity(plan.tiers.len());
+    for (position, tier) in plan.tiers.iter().enumerate() {
+        tier_ids.push(rows::insert_tier(
+            conn,
+            &NewTier {
+                event_id,
+                name: tier.name,
+                price_cents: tier.price_cents,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            },
+        )?);
+    }
+    let tier_of: HashMap<SectionId, (TierId, i64)> = plan
+        .section_tiers
+        .iter()
+        .filter_map(|(name, index)| {
+            let section = *sections.get(name)?;
+            let tier = *tier_ids.get(*index)?;
+            Some((section, (tier, plan.tiers.get(*index)?.price_cents)))
+        })
+        .collect();
+
+    // A cancelled event's buyers would have been refunded, and a draft never sold: neither
+    // gets demo sales.
+    let sold_per_mille = match plan.status {
+        EventStatus::Cancelled | EventStatus::Draft => 0,
+        _ => plan.sold_per_mille,
+    };
+    // Decide the past sales: groups of 1–6 neighbouring seats (or standing places), each sold
+    // with the plan's probability, so the seat map shows believable clusters.
+    let mut sales: Vec<Sale> = Vec::new();
+    let mut sold_seats: HashMap<SeatId, usize> = HashMap::new();
+    let seats: Vec<(SeatId, SectionId)> = rows::venue_seats(conn, venue_id)?
+        .into_iter()
+        .filter(|(_, section)| tier_of.contains_key(section))
+        .collect();
+    let mut i = 0;
+    while i < seats.len() {
+        let group = rng.between(1, 6) as usize;
+        let end = (i + group).min(seats.len());
+        let section = seats[i].1;
+        let end = seats[i..end]
+            .iter()
+            .position(|s| s.1 != section)
+            .map_or(end, |p| i + p);
+        if rng.between(1, 1000) <= sold_per_mille {
+            let (tier, price) = tier_of[&section];
+            for (seat, _) in &seats[i..end] {
+                sold_seats.insert(*seat, sales.len());
+            }
+            sales.push(Sale {
+                reference: rng.code(8),
+                buyer: buyers[rng.between(0, (buyers.len() - 1) as u32) as usize],
+                seats: seats[i..end]
+                    .iter()
+                    .map(|(s, _)| (*s, tier, price))
+                    .collect(),
+                standing: None,
+            });
+        }
+        i = end;
+    }
+    let standing_sections: Vec<(usize, SectionId, i32)> = venue
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Standing)
+        .filter_map(|s| Some((sections[&s.name], s.capacity?)))
+        .filter(|(id, _)| tier_of.contains_key(id))
+        .enumerate()
+        .map(|(n, (id, cap))| (n, id, cap))
+        .collect();
+    let mut standing_sold = vec![0i32; standing_sections.len()];
+    for (n, section, capacity) in &standing_sections {
+        let target = i64::from(*capacity) * i64::from(sold_per_mille) / 1000;
+        let (tier, price) = tier_of[section];
+        while i64::from(standing_sold[*n]) < target {
+            let left = target - i64::from(standing_sold[*n]);
+            let quantity = i64::from(rng.between(1, 6)).min(left) as i32;
+            standing_sold[*n] += quantity;
+            sales.push(Sale {
+                reference: rng.code(8),
+                buyer: buyers[rng.between(0, (buyers.len() - 1) as u32) as usize],
+                seats: Vec::new(),
+                standing: Some((*n, tier, price, quantity)),
+            });
+        }
+    }
+
+    // Bookings, paid a day or more before now.
+    let paid_at = (now - TimeDelta::days(1)).min(starts_at - TimeDelta::days(1));
+    let booking_rows: Vec<NewBooking<'_>> = sales
+        .iter()
+        .map(|sale| NewBooking {
+            reference: &sale.reference,
+            user_id: sale.buyer,
+            event_id,
+            status: "paid",
+            total_cents: sale.seats.iter().map(|(_, _, p)| p).sum::<i64>()
+                + sale.standing.map_or(0, |(_, _, p, q)| p * i64::from(q)),
+            currency: plan.currency,
+            expires_at: paid_at,
+            paid_at: Some(paid_at),
+            created_at: paid_at,
+            updated_at: paid_at,
+        })
+        .collect();
+    rows::insert_bookings(conn, &booking_rows)?;
+    let booking_ids = rows::booking_ids(conn, event_id)?;
+    let booking_of = |sale: usize| booking_ids.get(&sales[sale].reference).copied();
+
+    // Inventory: every seat of the sections on sale, sold ones already with their booking.
+    let inventory: Vec<NewEventSeat> = seats
+        .iter()
+        .map(|(seat, section)| {
+            let booking = sold_seats.get(seat).and_then(|s| booking_of(*s));
+            NewEventSeat {
+                event_id,
+                seat_id: *seat,
+                tier_id: tier_of[section].0,
+                status: if booking.is_some() {
+                    SeatStatus::Sold
+                } else {
+                    SeatStatus::Available
+                },
+                booking_id: booking,
+                updated_at: now,
+            }
+        })
+        .collect();
+    rows::insert_event_seats(conn, &inventory)?;
+    let mut standing_ids = Vec::with_capacity(standing_sections.len());
+    for (n, section, capacity) in &standing_sections {
+        standing_ids.push(rows::insert_event_standing(
+            conn,
+            &NewEventStanding {
+                event_id,
+                section_id: *section,
+                tier_id: tier_of[section].0,
+                capacity: *capacity,
+                held: 0,
+                sold: standing_sold[*n],
+                updated_at: now,
+            },
+        )?);
+    }
+
+    // Items, payments and tickets of the sales.
+    let event_seat_ids = rows::event_seat_ids(conn, event_id)?;
+    let mut items = Vec::new();
+    let mut payments_refs = Vec::new();
+    for (index, sale) in sales.iter().enumerate() {
+        let Some(booking_id) = booking_of(index) else {
+            continue;
+        };
+        for (seat, tier, price) in &sale.seats {
+            items.push(NewBookingItem {
+                booking_id,
+                event_id,
+                event_seat_id: event_seat_ids.get(seat).copied(),
+                event_standing_id: None,
+                tier_id: *tier,
+                quantity: 1,
+                unit_price_cents: *price,
+                active: true,
+            });
+        }
+        if let Some((n, tier, price, quantity)) = sale.standing {
+            items.push(NewBookingItem {
+                booking_id,
+                event_id,
+                event_seat_id: None,
+                event_standing_id: Some(standing_ids[n]),
+                tier_id: tier,
+                quantity,
+                unit_price_cents: price,
+                active: true,
+            });
+        }
+        payments_refs.push((
+            booking_id,
+            format!("demo_pay_{}", sale.reference),
+            booking_rows[index].total_cents,
+        ));
+    }
+    rows::insert_booking_items(conn, &items)?;
+    let payment_rows: Vec<NewPayment<'_>> = payments_refs
+        .iter()
+        .map(|(booking_id, external_id, amount)| NewPayment {
+            booking_id: *booking_id,
+            external_id,
+            idempotency_key: external_id,
+            method: "card",
+            status: "succeeded",
+            amount_cents: *amount,
+            currency: plan.currency,
+            created_at: paid_at,
+            updated_at: paid_at,
+            succeeded_at: Some(paid_at),
+        })
+        .collect();
+    rows::insert_payments(conn, &payment_rows)?;
+
+    let mut codes = Vec::new();
+    for (item_id, booking_id, seat, _, quantity) in rows::booking_items_of(conn, event_id)? {
+        for _ in 0..quantity {
+            codes.push((booking_id, item_id, seat, rng.code(12)));
+        }
+    }
+    let tickets: Vec<NewTicket<'_>> = codes
+        .iter()
+        .map(|(booking_id, item_id, seat, code)| NewTicket {
+            booking_id: *booking_id,
+            booking_item_id: *item_id,
+            event_id,
+            event_seat_id: *seat,
+            code,
+            status: "valid",
+            created_at: paid_at,
+        })
+        .collect();
+    rows::insert_tickets(conn, &tickets)?;
+    Ok(sales.len())
+}

@@ -1,0 +1,6 @@
+//! Use cases: each takes a `&mut DbConnection` so callers can compose them in one transaction.
+
+pub mod admins;
+pub mod catalogue;
+pub mod demo;
+pub mod setup;

@@ -1,0 +1,100 @@
+//! Wiring: builds the app from settings; `cargo run` and the tests start the same thing.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::web::Data;
+use actix_web::{App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::services::setup::{self, SetupError, SetupReport};
+use crate::web;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+    pub report: SetupReport,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
+}
+
+impl Application {
+    /// Connects, migrates, seeds and binds. Port 0 picks a free port (tests).
+    pub fn build(settings: Settings, clock: Clock) -> Result<Application, StartError> {
+        let db = Db::connect(&settings.database_url, settings.pool_size)
+            .map_err(|e| StartError::Setup(e.into()))?;
+        let report = setup::prepare(&db, &settings, &clock)?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
+            bind: settings.bind.clone(),
+            source,
+        })?;
+        let port = listener.local_addr().map_err(|source| StartError::Bind {
+            bind: settings.bind.clone(),
+            source,
+        })?;
+        let state = AppState {
+            db,
+            clock,
+            settings: Arc::new(settings),
+        };
+        let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
+            bind: state.settings.bind.clone(),
+            source,
+        })?;
+        Ok(Application {
+            port: port.port(),
+            server,
+            state,
+            report,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix-web's signal handling), finishing in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(web::headers::security_headers())
+            .wrap(actix_web::middleware::from_fn(
+                web::request_id::request_id_header,
+            ))
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .configure(web::routes)
+    })
+    .listen(listener)?
+    .shutdown_timeout(20)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,236 @@
+//! One error type at the edge. JSON callers get `application/problem+json` (RFC 9457); pages get
+//! a styled page, or for htmx a fragment retargeted to the page's message area.
+
+use std::collections::BTreeMap;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::db::DbError;
+use crate::services::catalogue::CatalogueError;
+use crate::web::hx::is_htmx;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid request")]
+    Validation(BTreeMap<&'static str, String>),
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "Not found",
+            AppError::Validation(_) => "Invalid request",
+            AppError::Unavailable => "Service unavailable",
+            AppError::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            AppError::NotFound => "There is nothing at this address.".to_owned(),
+            AppError::Validation(errors) => errors
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            AppError::Unavailable => {
+                "The service is starting or overloaded; try again shortly.".to_owned()
+            }
+            AppError::Internal(_) => {
+                "Something went wrong on our side; it has been logged.".to_owned()
+            }
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Pool(_) => AppError::Unavailable,
+            DbError::Query(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<CatalogueError> for AppError {
+    fn from(e: CatalogueError) -> Self {
+        match e {
+            CatalogueError::NotFound => AppError::NotFound,
+            CatalogueError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a BTreeMap<&'static str, String>>,
+}
+
+/// A problem document; the page error handler turns it into HTML for page routes.
+pub fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: String,
+    errors: Option<&BTreeMap<&'static str, String>>,
+) -> HttpResponse {
+    let body = Problem {
+        kind: "about:blank",
+        title,
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .body(serde_json::to_string(&body).unwrap_or_default())
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            // Logged once, here at the boundary; the caller sees only a generic message.
+            AppError::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            AppError::Unavailable => tracing::warn!("no database connection available"),
+            _ => {}
+        }
+        let errors = match self {
+            AppError::Validation(errors) => Some(errors),
+            _ => None,
+        };
+        problem(self.status_code(), self.title(), self.detail(), errors)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/page.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "errors/_fragment.html")]
+struct ErrorFragment<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// Page routes: replaces an error response that has no page of its own (a problem document or
+/// an empty body from the framework) with the styled page, or an htmx fragment that swaps into
+/// `#messages`.
+pub fn render_page_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let is_html = content_type.is_some_and(|c| c.starts_with("text/html"));
+    if is_html {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (title, message) = page_wording(status);
+    let htmx = is_htmx(res.request());
+    let (req, res) = res.into_parts();
+    let body = if htmx {
+        ErrorFragment { title, message }.render()
+    } else {
+        ErrorPage {
+            status: status.as_u16(),
+            title,
+            message,
+        }
+        .render()
+    }
+    .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
+    let mut new = HttpResponse::build(status);
+    new.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    ));
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.insert_header((name.clone(), value.clone()));
+        }
+    }
+    if htmx {
+        new.insert_header(("HX-Retarget", "#messages"));
+        new.insert_header(("HX-Reswap", "innerHTML"));
+    }
+    let res = ServiceResponse::new(req, new.body(body))
+        .map_into_boxed_body()
+        .map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+fn page_wording(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        404 => (
+            "Page not found",
+            "We couldn't find that page. The event may have been removed, or the link mistyped.",
+        ),
+        405 => ("Not allowed", "That action isn't available here."),
+        403 => ("Forbidden", "You don't have access to this page."),
+        422 | 400 => (
+            "Check your request",
+            "Some of what was sent couldn't be understood.",
+        ),
+        429 => (
+            "Slow down",
+            "Too many requests; please wait a moment and try again.",
+        ),
+        503 => (
+            "Back in a moment",
+            "The box office is busy right now. Please try again shortly.",
+        ),
+        _ if status.is_server_error() => (
+            "Something went wrong",
+            "Sorry, something broke on our side. It has been logged and we'll look into it.",
+        ),
+        _ => ("Something went wrong", "The request couldn't be completed."),
+    }
+}
+
+/// The body type the error middleware produces.
+pub type PageErrorBody<B> = EitherBody<B, BoxBody>;

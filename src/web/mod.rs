@@ -1,0 +1,70 @@
+//! The web layer: routes per area, extractors, error rendering. Handlers are thin: parse, call
+//! one service, render.
+
+pub mod api;
+pub mod error;
+pub mod headers;
+pub mod health;
+pub mod hx;
+pub mod pages;
+pub mod request_id;
+
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{HttpResponse, web};
+
+use crate::startup::AppState;
+use error::{AppError, render_page_error};
+
+/// Runs blocking database work off the async workers (diesel is synchronous).
+pub async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &crate::clock::Clock) -> Result<T, AppError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let db = state.db.clone();
+    let clock = state.clock.clone();
+    web::block(move || {
+        let mut conn = db.conn()?;
+        f(&mut conn, &clock)
+    })
+    .await?
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::routes)
+        .service(actix_files::Files::new("/static", static_dir()).prefer_utf8(true))
+        .service(
+            web::scope("/api/v1")
+                .configure(api::routes)
+                .default_service(web::to(|| async {
+                    AppError::NotFound.error_response_owned()
+                })),
+        )
+        .service(
+            web::scope("")
+                .wrap(ErrorHandlers::new().default_handler(render_page_error))
+                .configure(pages::routes)
+                .default_service(web::to(|| async { HttpResponse::NotFound().finish() })),
+        );
+}
+
+/// `static/` next to `Cargo.toml` when run from the source tree, else next to the binary.
+fn static_dir() -> std::path::PathBuf {
+    let from_manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    if from_manifest.is_dir() {
+        return from_manifest;
+    }
+    std::path::PathBuf::from("static")
+}
+
+trait IntoResponseOwned {
+    fn error_response_owned(self) -> HttpResponse;
+}
+
+impl IntoResponseOwned for AppError {
+    fn error_response_owned(self) -> HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}

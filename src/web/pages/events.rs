@@ -1,0 +1,128 @@
+//! `/events` (search, filters, pages; htmx swaps the results) and `/events/{id}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+
+use super::view::{
+    CardView as _, CategoryOption, FilterForm, Pager, SortOption, categories, sorts,
+};
+use super::{html, html_with_status};
+use crate::domain::catalogue::{CatalogueQuery, FieldErrors, RawCatalogueQuery};
+use crate::domain::ids::EventId;
+use crate::services::catalogue::{self, EventDetail, SearchResults};
+use crate::startup::AppState;
+use crate::web::blocking;
+use crate::web::error::AppError;
+use crate::web::hx::HxRequest;
+
+pub const PAGE_SIZE: u32 = 12;
+
+/// The results region: swapped alone by htmx, included by the full page.
+#[derive(Template)]
+#[template(path = "events/_results.html")]
+struct Results {
+    results: SearchResults,
+    pager: Option<Pager>,
+    filtered: bool,
+    /// Filters that were ignored, and why (shown above the results).
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "events/index.html")]
+struct EventsPage {
+    form: FilterForm,
+    cities: Vec<String>,
+    categories: Vec<CategoryOption>,
+    sorts: Vec<SortOption>,
+    results: Results,
+}
+
+#[get("/events")]
+async fn index(
+    state: web::Data<AppState>,
+    raw: web::Query<RawCatalogueQuery>,
+    hx: HxRequest,
+) -> Result<HttpResponse, AppError> {
+    let raw = raw.into_inner();
+    let (query, errors) = CatalogueQuery::parse(&raw, PAGE_SIZE);
+    let filtered = query.is_filtered();
+    let q = query.clone();
+    let (results, cities) = blocking(&state, move |conn, clock| {
+        let now = clock.now();
+        Ok((
+            catalogue::search(conn, &q, now)?,
+            catalogue::cities(conn, now)?,
+        ))
+    })
+    .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let pager = Pager::new(&query, &results);
+    let results = Results {
+        results,
+        pager,
+        filtered,
+        errors: errors.clone(),
+    };
+    if hx.0 {
+        return html_with_status(status, results.render());
+    }
+    let form = FilterForm {
+        q: raw.q.unwrap_or_default(),
+        city: raw.city.unwrap_or_default(),
+        category: raw.category.unwrap_or_default(),
+        from: raw.from.unwrap_or_default(),
+        to: raw.to.unwrap_or_default(),
+        available: query.available_only,
+        sort: query.sort.as_str().to_owned(),
+        errors,
+    };
+    let page = EventsPage {
+        form,
+        cities,
+        categories: categories(),
+        sorts: sorts(),
+        results,
+    };
+    html_with_status(status, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "events/show.html")]
+struct EventPage {
+    detail: EventDetail,
+    paragraphs: Vec<String>,
+}
+
+#[get("/events/{id}")]
+async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path
+        .parse::<i64>()
+        .map(EventId)
+        .map_err(|_| AppError::NotFound)?;
+    let detail = blocking(&state, move |conn, clock| {
+        Ok(catalogue::event(conn, id, clock.now())?)
+    })
+    .await?;
+    let paragraphs = detail
+        .event
+        .description
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    html(EventPage { detail, paragraphs }.render())
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(index).service(show);
+}

@@ -1,0 +1,38 @@
+//! The home page: featured and upcoming events.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+
+use super::view::{CardView as _, CategoryOption, categories};
+use crate::services::catalogue::{self, EventSummary};
+use crate::startup::AppState;
+use crate::web::blocking;
+use crate::web::error::AppError;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    featured: Vec<EventSummary>,
+    upcoming: Vec<EventSummary>,
+    cities: Vec<String>,
+    categories: Vec<CategoryOption>,
+}
+
+#[get("/")]
+async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let home = blocking(&state, |conn, clock| {
+        Ok(catalogue::home(conn, clock.now())?)
+    })
+    .await?;
+    let page = HomePage {
+        featured: home.featured,
+        upcoming: home.upcoming,
+        cities: home.cities,
+        categories: categories(),
+    };
+    super::html(page.render())
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home);
+}

@@ -1,0 +1,210 @@
+//! The database layer: both schemas agree, transactions are configured as designed, and the
+//! constraints refuse impossible states on their own.
+
+use boxoffice::config::DatabaseUrl;
+use boxoffice::db::{Db, DbConnection, DbError, introspect};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::helpers::{backend_name, database_url_named, postgres_url, spawn_app, spawn_app_with};
+
+fn migrated_sqlite() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&DatabaseUrl::Sqlite(dir.path().join("schema.db")), 1).unwrap();
+    db.migrate().unwrap();
+    (dir, db)
+}
+
+#[actix_web::test]
+async fn both_backends_build_the_same_schema() {
+    let (_dir, sqlite) = migrated_sqlite();
+    let sqlite_schema = introspect::describe(&mut sqlite.conn().unwrap()).unwrap();
+    assert!(sqlite_schema.len() >= 19, "{:?}", sqlite_schema.keys());
+    for table in [
+        "users",
+        "venues",
+        "sections",
+        "seats",
+        "events",
+        "price_tiers",
+        "event_seats",
+        "event_standing",
+        "bookings",
+        "booking_items",
+        "payments",
+        "refunds",
+        "tickets",
+        "email_outbox",
+        "jobs",
+        "audit_log",
+    ] {
+        assert!(sqlite_schema.contains_key(table), "missing {table}");
+    }
+    let Some(admin_url) = postgres_url() else {
+        eprintln!(
+            "TEST_DATABASE_URL unset: compared SQLite with itself only; CI runs this against PostgreSQL"
+        );
+        return;
+    };
+    let name = format!("bo_schema_{}", std::process::id());
+    let mut admin = PgConnection::establish(&admin_url).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+        .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")))
+        .unwrap();
+    let pg = Db::connect(
+        &DatabaseUrl::Postgres(database_url_named(&admin_url, &name)),
+        1,
+    )
+    .unwrap();
+    pg.migrate().unwrap();
+    let pg_schema = introspect::describe(&mut pg.conn().unwrap()).unwrap();
+    drop(pg);
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .unwrap();
+
+    assert_eq!(
+        sqlite_schema.keys().collect::<Vec<_>>(),
+        pg_schema.keys().collect::<Vec<_>>(),
+        "the same tables"
+    );
+    for (table, s) in &sqlite_schema {
+        let p = &pg_schema[table];
+        assert_eq!(s.columns, p.columns, "columns of {table}");
+        assert_eq!(s.indexes, p.indexes, "indexes of {table}");
+    }
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[actix_web::test]
+async fn write_transactions_use_read_committed_and_a_lock_timeout_on_postgres() {
+    let app = spawn_app_with(false).await;
+    let settings = app
+        .db
+        .write(|conn| -> Result<_, DbError> {
+            match conn {
+                DbConnection::Postgres(c) => {
+                    let iso: Setting = diesel::sql_query(
+                        "SELECT current_setting('transaction_isolation') AS value",
+                    )
+                    .get_result(c)
+                    .map_err(DbError::Query)?;
+                    let lock: Setting =
+                        diesel::sql_query("SELECT current_setting('lock_timeout') AS value")
+                            .get_result(c)
+                            .map_err(DbError::Query)?;
+                    Ok(Some((iso.value, lock.value)))
+                }
+                DbConnection::Sqlite(c) => {
+                    // Inside BEGIN IMMEDIATE this connection holds the write lock: a second
+                    // connection can't start a write.
+                    let _ = c;
+                    Ok(None)
+                }
+            }
+        })
+        .unwrap();
+    match settings {
+        Some((iso, lock)) => {
+            assert_eq!(iso, "read committed");
+            assert_eq!(lock, "5s");
+        }
+        None => assert_eq!(backend_name(), "sqlite"),
+    }
+}
+
+#[actix_web::test]
+async fn a_failed_write_rolls_back_everything_it_did() {
+    let app = spawn_app_with(false).await;
+    let result: Result<(), DbError> = app.db.write(|conn| {
+        diesel::sql_query("INSERT INTO venues (name, slug, address, city, country, timezone, created_at, updated_at) VALUES ('V', 'v', 'A', 'C', 'GB', 'Europe/London', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+            .execute(conn)
+            .map_err(DbError::Query)?;
+        // The same slug again breaks a unique index: the whole transaction goes.
+        diesel::sql_query("INSERT INTO venues (name, slug, address, city, country, timezone, created_at, updated_at) VALUES ('V', 'v', 'A', 'C', 'GB', 'Europe/London', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+            .execute(conn)
+            .map_err(DbError::Query)?;
+        Ok(())
+    });
+    assert!(
+        matches!(result, Err(DbError::Query(ref e)) if boxoffice::db::is_unique_violation(e)),
+        "{result:?}"
+    );
+    let venues: i64 = app.with_conn(|c| {
+        boxoffice::db::schema::venues::table
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(venues, 0);
+}
+
+/// Runs one statement and says whether the database refused it.
+fn refused(app: &crate::helpers::TestApp, sql: &str) -> bool {
+    app.db
+        .write(|conn| diesel::sql_query(sql).execute(conn).map_err(DbError::Query))
+        .is_err()
+}
+
+#[actix_web::test]
+async fn the_database_refuses_impossible_states_on_its_own() {
+    let app = spawn_app().await;
+    // A seat sold in an event: try to make the state inconsistent in every way.
+    let (seat_row, booking, event): (i64, i64, i64) = app.with_conn(|c| {
+        use boxoffice::db::schema::event_seats::dsl::*;
+        event_seats
+            .filter(status.eq("sold"))
+            .select((id, booking_id.assume_not_null(), event_id))
+            .first(c)
+            .unwrap()
+    });
+    let checks = [
+        // A held seat needs a booking and an expiry; a sold one can't be available with a booking.
+        format!("UPDATE event_seats SET status = 'held' WHERE id = {seat_row}"),
+        format!("UPDATE event_seats SET status = 'available' WHERE id = {seat_row}"),
+        format!("UPDATE event_seats SET status = 'reserved' WHERE id = {seat_row}"),
+        // A second live booking item for a seat that already has one.
+        format!(
+            "INSERT INTO booking_items (booking_id, event_id, event_seat_id, tier_id, quantity, unit_price_cents, active) \
+             SELECT booking_id, event_id, event_seat_id, tier_id, 1, 100, TRUE FROM booking_items WHERE event_seat_id = {seat_row}"
+        ),
+        // A booking of another event can't hold this event's seat.
+        format!(
+            "UPDATE event_seats SET booking_id = (SELECT id FROM bookings WHERE event_id <> {event} LIMIT 1) WHERE id = {seat_row}"
+        ),
+        // A second succeeded payment for a paid booking.
+        format!(
+            "INSERT INTO payments (booking_id, external_id, idempotency_key, method, status, amount_cents, currency, created_at, updated_at, succeeded_at) \
+             SELECT booking_id, 'dup-' || external_id, 'dup', method, 'succeeded', amount_cents, currency, created_at, updated_at, succeeded_at FROM payments WHERE booking_id = {booking}"
+        ),
+        // Statuses outside their state machines, negative money, overfull standing areas.
+        format!("UPDATE bookings SET status = 'shipped' WHERE id = {booking}"),
+        format!("UPDATE bookings SET status = 'refunded', refunded_at = NULL WHERE id = {booking}"),
+        "UPDATE price_tiers SET price_cents = -1".to_owned(),
+        "UPDATE event_standing SET sold = capacity + 1".to_owned(),
+        "UPDATE events SET status = 'cancelled', cancelled_at = NULL".to_owned(),
+        "UPDATE events SET currency = 'eur'".to_owned(),
+        "UPDATE users SET email = 'Upper@Example.com'".to_owned(),
+        "UPDATE tickets SET status = 'checked_in' WHERE checked_in_at IS NULL".to_owned(),
+    ];
+    for sql in &checks {
+        assert!(refused(&app, sql), "accepted on {}: {sql}", backend_name());
+    }
+    // And the row is as it was.
+    let status: String = app.with_conn(|c| {
+        use boxoffice::db::schema::event_seats::dsl::*;
+        event_seats
+            .filter(id.eq(seat_row))
+            .select(status)
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(status, "sold");
+}

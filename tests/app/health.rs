@@ -1,0 +1,85 @@
+//! Health, headers, and error pages.
+
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{spawn_app, texts};
+
+#[actix_web::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "ok");
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[actix_web::test]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/events",
+        "/nope",
+        "/api/v1/events/0",
+        "/static/css/app.css",
+    ] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(h.contains_key("referrer-policy"), "{path}");
+        assert!(!h["x-request-id"].to_str().unwrap().is_empty(), "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn unknown_pages_get_a_styled_404_and_htmx_a_fragment() {
+    let app = spawn_app().await;
+    let (status, doc) = app.get_html("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert_eq!(texts(&doc, "#error-title"), vec!["Page not found"]);
+    assert_eq!(
+        texts(&doc, "header .brand"),
+        vec!["boxoffice"],
+        "the site layout"
+    );
+
+    let res = app.get_htmx("/no/such/page").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["hx-retarget"], "#messages");
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("<html"));
+    assert!(body.contains("notice-error"));
+}
+
+#[actix_web::test]
+async fn vendored_htmx_is_served_locally_with_its_checksum() {
+    let app = spawn_app().await;
+    let versions = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/static/vendor/VERSIONS"
+    ))
+    .unwrap();
+    let mut checked = 0;
+    for line in versions
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let (file, sha) = (parts[0], parts[parts.len() - 1]);
+        let res = app.get(&format!("/static/vendor/{file}")).await;
+        assert_eq!(res.status(), 200, "{file}");
+        let bytes = res.bytes().await.unwrap();
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(digest, sha, "{file} matches VERSIONS");
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}

@@ -1,0 +1,284 @@
+//! The test harness (ARCHITECTURE §10): the real app on port 0 with a fresh database per test.
+//! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set. The demo catalogue is seeded
+//! once per test process into a template, and each test gets a copy.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use boxoffice::clock::Clock;
+use boxoffice::config::{DatabaseUrl, Settings};
+use boxoffice::db::{Db, DbConnection};
+use boxoffice::services::setup;
+use boxoffice::startup::Application;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+/// Every test runs at this instant, so the demo's dates (relative to "today") are stable.
+pub fn test_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 2, 1, 10, 0, 0)
+        .single()
+        .expect("valid instant")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub clock: Clock,
+    database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = &self.database
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// Which backend this run tests, for messages.
+pub fn backend_name() -> &'static str {
+    if postgres_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Settings for a test app on `database_url`.
+pub fn test_settings(database_url: DatabaseUrl, data_dir: PathBuf) -> Settings {
+    let mut vars = HashMap::new();
+    vars.insert("BOXOFFICE_BIND".to_owned(), "127.0.0.1:0".to_owned());
+    vars.insert("BOXOFFICE_BCRYPT_COST".to_owned(), "4".to_owned());
+    vars.insert("BOXOFFICE_DB_POOL_SIZE".to_owned(), "4".to_owned());
+    vars.insert(
+        "BOXOFFICE_MAIL_DIR".to_owned(),
+        data_dir.join("mail").display().to_string(),
+    );
+    let mut settings = Settings::from_vars(&vars).expect("test settings");
+    settings.database_url = database_url;
+    settings.data_dir = data_dir;
+    settings
+}
+
+/// With `demo: false`, an empty (migrated) database; otherwise a copy of the seeded demo.
+pub async fn spawn_app_with(demo: bool) -> TestApp {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, database) = match postgres_url() {
+        None => {
+            let path = dir.path().join("test.db");
+            if demo {
+                std::fs::copy(sqlite_template(), &path).expect("copy the demo template");
+            }
+            (
+                DatabaseUrl::Sqlite(path),
+                TestDatabase::Sqlite { _dir: dir },
+            )
+        }
+        Some(admin_url) => {
+            let name = format!("bo_test_{}_{n}", std::process::id());
+            let mut admin =
+                PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            let template = if demo {
+                format!(" TEMPLATE \"{}\"", pg_template(&admin_url))
+            } else {
+                String::new()
+            };
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+                .and_then(|()| {
+                    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"{template}"))
+                })
+                .expect("create the test database");
+            let url = database_url_named(&admin_url, &name);
+            let database = TestDatabase::Postgres { admin_url, name };
+            let _ = dir; // PostgreSQL needs no folder beyond the settings' data dir.
+            (DatabaseUrl::Postgres(url), database)
+        }
+    };
+    let data_dir = std::env::temp_dir().join(format!("boxoffice-test-{}-{n}", std::process::id()));
+    let mut settings = test_settings(url, data_dir);
+    settings.demo_data = false;
+    let clock = Clock::fixed(test_now());
+    let app = Application::build(settings, clock.clone()).expect("the app builds");
+    let port = app.port();
+    let db = app.state.db.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client,
+        db,
+        clock,
+        database,
+    }
+}
+
+/// A copy of the demo catalogue, at [`test_now`].
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// `postgres://…/NAME` with the database part replaced.
+pub fn database_url_named(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+/// Migrates and seeds a database the way start-up does, at [`test_now`].
+fn seed_template(url: DatabaseUrl) {
+    let db = Db::connect(&url, 2).expect("connect to the template");
+    let clock = Clock::fixed(test_now());
+    let settings = test_settings(url, std::env::temp_dir());
+    setup::prepare(&db, &settings, &clock).expect("migrate and seed the template");
+    if let Ok(mut conn) = db.conn()
+        && let DbConnection::Sqlite(c) = &mut *conn
+    {
+        c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+    }
+}
+
+fn sqlite_template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("boxoffice-template-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("template folder");
+        let path = dir.join("demo.db");
+        seed_template(DatabaseUrl::Sqlite(path.clone()));
+        path
+    })
+}
+
+fn pg_template(admin_url: &str) -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("bo_tpl_{}", std::process::id());
+        let mut admin = PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
+        drop_stale_databases(&mut admin);
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")))
+            .expect("create the template database");
+        seed_template(DatabaseUrl::Postgres(database_url_named(admin_url, &name)));
+        name
+    })
+}
+
+/// Test databases left by runs that were killed (their process is gone).
+fn drop_stale_databases(admin: &mut PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Datname {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Datname> = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'bo\\_tpl\\_%' OR datname LIKE 'bo\\_test\\_%'",
+    )
+    .load(admin)
+    .unwrap_or_default();
+    for Datname { datname } in names {
+        let pid = datname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
+            ));
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A GET as htmx sends it.
+    pub async fn get_htmx(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let res = self.get(path).await;
+        let status = res.status();
+        let body = res.json().await.expect("a JSON body");
+        (status, body)
+    }
+
+    pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, scraper::Html) {
+        let res = self.get(path).await;
+        let status = res.status();
+        let body = res.text().await.expect("a body");
+        (status, scraper::Html::parse_document(&body))
+    }
+
+    /// Runs a closure on a pooled connection (for assertions on the database itself).
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
+        let mut conn = self.db.conn().expect("a connection");
+        f(&mut conn)
+    }
+}
+
+/// Text of every element matching `selector`.
+pub fn texts(doc: &scraper::Html, selector: &str) -> Vec<String> {
+    let sel = scraper::Selector::parse(selector).expect("valid selector");
+    doc.select(&sel)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// An attribute of every element matching `selector`.
+pub fn attrs(doc: &scraper::Html, selector: &str, attr: &str) -> Vec<String> {
+    let sel = scraper::Selector::parse(selector).expect("valid selector");
+    doc.select(&sel)
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
+}

@@ -1,0 +1,10 @@
+//! One integration-test binary (STYLE.md): the real app on port 0, a fresh database per test,
+//! SQLite by default and PostgreSQL with `TEST_DATABASE_URL`.
+
+mod api;
+mod catalogue;
+mod cli;
+mod database;
+mod demo;
+mod health;
+mod helpers;
