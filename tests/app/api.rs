@@ -9,9 +9,9 @@ async fn the_event_list_has_the_documented_shape() {
     assert_eq!(status, 200);
     assert_eq!(body["page"], 1);
     assert_eq!(body["per_page"], 20);
-    assert_eq!(body["total"], 18);
+    assert_eq!(body["total"], 21);
     let items = body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 18);
+    assert_eq!(items.len(), 20);
     for e in items {
         for key in [
             "id",

@@ -174,7 +174,7 @@ fn seed_demo_fills_an_empty_database_once() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = boxoffice(&["seed-demo"], &env);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Seeded 6 venues, 23 events"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Seeded 6 venues, 26 events"));
     let out = boxoffice(&["seed-demo"], &env);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already has venues or events"));

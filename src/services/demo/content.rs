@@ -1063,6 +1063,94 @@ pub fn events() -> Vec<EventPlan> {
             sold_per_mille: 120,
             cancellation_reason: None,
         },
+        // ----- More of the season, so the catalogue fills a 20-event page -----
+        EventPlan {
+            venue_slug: MUSIC_HALL,
+            title: "The Brass Menagerie: New Orleans Nights",
+            slug: "brass-menagerie-new-orleans-nights",
+            summary: "A nine-piece brass band turns the Floor into Frenchmen Street.",
+            description: "The Brass Menagerie have played second lines, funerals and every \
+                festival stage between Memphis and the Gulf.\n\n\
+                Expect sousaphone solos, a dance floor that never empties and a horn section \
+                that marches through the crowd at least once. Standing Floor, seated \
+                Mezzanine and Balcony.",
+            category: Category::Concert,
+            status: EventStatus::Published,
+            featured: false,
+            day_offset: 82,
+            local_start: at(20, 30),
+            duration_minutes: 150,
+            currency: "USD",
+            max_tickets_per_order: 8,
+            sales_open_days_before: None,
+            tiers: tiers(&[
+                ("Mezzanine", 6900),
+                ("Balcony", 4900),
+                ("Floor standing", 3900),
+            ]),
+            section_tiers: assign(&v, MUSIC_HALL, |name| match name {
+                "Mezzanine" => 0,
+                "Balcony" => 1,
+                _ => 2,
+            }),
+            sold_per_mille: 310,
+            cancellation_reason: None,
+        },
+        EventPlan {
+            venue_slug: ARENA,
+            title: "London Lions v Bristol Comets: Netball Super League",
+            slug: "london-lions-v-bristol-comets",
+            summary: "The title race comes to the river: first against second.",
+            description: "Two points separate the top two with three rounds left. The Lions \
+                have not lost at home all season; the Comets beat them twice last year.\n\n\
+                Doors open ninety minutes before the first centre pass. Family tickets in the \
+                upper tier.",
+            category: Category::Sports,
+            status: EventStatus::Published,
+            featured: false,
+            day_offset: 23,
+            local_start: at(18, 0),
+            duration_minutes: 120,
+            currency: "GBP",
+            max_tickets_per_order: 8,
+            sales_open_days_before: None,
+            tiers: tiers(&[
+                ("Courtside", 5500),
+                ("Lower bowl", 3200),
+                ("Upper tier", 1800),
+            ]),
+            section_tiers: assign(&v, ARENA, arena_three_tiers),
+            sold_per_mille: 270,
+            cancellation_reason: None,
+        },
+        EventPlan {
+            venue_slug: THEATRE,
+            title: "An Evening with Dr Ines Okoro: The Sky at Night",
+            slug: "ines-okoro-sky-at-night",
+            summary: "An astronomer's tour of the winter sky, with live telescope pictures.",
+            description: "Dr Ines Okoro has spent twenty years photographing galaxies from \
+                a hilltop in La Palma. Tonight she brings the pictures, the stories behind \
+                them and a live link to the telescope.\n\n\
+                Questions from the audience in the second half. Suitable for ages ten and up.",
+            category: Category::Conference,
+            status: EventStatus::Published,
+            featured: false,
+            day_offset: 101,
+            local_start: at(19, 0),
+            duration_minutes: 120,
+            currency: "GBP",
+            max_tickets_per_order: 6,
+            sales_open_days_before: None,
+            tiers: tiers(&[
+                ("Stalls and circle", 2800),
+                ("Upper circle and boxes", 1800),
+            ]),
+            section_tiers: assign(&v, THEATRE, |name| {
+                usize::from(name == "Upper Circle" || name.starts_with("Box"))
+            }),
+            sold_per_mille: 180,
+            cancellation_reason: None,
+        },
     ]
 }
 
