@@ -7,12 +7,15 @@ use diesel::dsl::{count_star, min, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
-use super::models::{EventRow, EventSeatRow, StandingRow, TierRow};
-use super::schema::{event_seats, event_standing, events, price_tiers, seats, sections, venues};
+use super::models::{EventRow, EventSeatRow, SectionRow, TierRow};
+use super::schema::{
+    booking_items, bookings, event_seats, event_sections, events, price_tiers, seats, sections,
+    venues,
+};
 use super::{DbConnection, MultiBackend};
 use crate::domain::catalogue::{CatalogueQuery, Sort, contains_pattern};
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, TierId};
+use crate::domain::ids::{EventId, SectionId};
 use crate::domain::venue::SeatStatus;
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
@@ -58,22 +61,24 @@ fn filtered<'a>(q: &'a CatalogueQuery, now: NaiveDateTime) -> Listing<'a> {
         query = query.filter(events::starts_local.lt(end));
     }
     if q.available_only {
-        // Anything left to sell: a free seat (an expired hold is free) or standing room
-        // (places under expired holds are free too).
+        // Anything left to sell: a section with free room by its counters, or with holds that
+        // have expired (an expired hold is free before the sweeper releases it).
         query = query.filter(
             sql::<Bool>(
-                "(EXISTS (SELECT 1 FROM event_seats es WHERE es.event_id = events.id \
-                   AND (es.status = 'available' OR (es.status = 'held' AND es.held_until < ",
+                "EXISTS (SELECT 1 FROM event_sections es WHERE es.event_id = events.id \
+                   AND (es.held + es.sold + es.blocked < es.capacity OR (es.held > 0 AND (\
+                     EXISTS (SELECT 1 FROM event_seats s WHERE s.event_id = es.event_id \
+                       AND s.status = 'held' AND s.held_until < ",
             )
             .bind::<Timestamp, _>(now)
             .sql(
-                "))) OR EXISTS (SELECT 1 FROM event_standing st WHERE st.event_id = events.id \
-                   AND (st.held + st.sold < st.capacity OR EXISTS (SELECT 1 FROM booking_items bi \
-                     JOIN bookings b ON b.id = bi.booking_id WHERE bi.event_standing_id = st.id \
-                     AND bi.active = TRUE AND b.status = 'pending' AND b.expires_at < ",
+                " AND s.section_id = es.section_id) \
+                     OR EXISTS (SELECT 1 FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id \
+                       WHERE bi.event_section_id = es.id AND bi.active = TRUE \
+                         AND b.status = 'pending' AND b.expires_at < ",
             )
             .bind::<Timestamp, _>(now)
-            .sql("))))"),
+            .sql(")))))"),
         );
     }
     query
@@ -175,109 +180,88 @@ pub fn min_prices(conn: &mut DbConnection, ids: &[EventId]) -> QueryResult<HashM
         .collect())
 }
 
-/// Seats per (event, tier): how many can be sold at all (not blocked) and how many are free now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub capacity: i64,
-    pub available: i64,
-}
-
-impl std::ops::AddAssign for Counts {
-    fn add_assign(&mut self, other: Counts) {
-        self.capacity += other.capacity;
-        self.available += other.available;
-    }
-}
-
-/// Seat counts per event and tier, for the given events.
-pub fn seat_counts(
-    conn: &mut DbConnection,
-    ids: &[EventId],
-    now: NaiveDateTime,
-) -> QueryResult<HashMap<(EventId, TierId), Counts>> {
-    let sellable: Vec<(EventId, TierId, i64)> = event_seats::table
-        .filter(event_seats::event_id.eq_any(ids))
-        .filter(event_seats::status.ne(SeatStatus::Blocked))
-        .group_by((event_seats::event_id, event_seats::tier_id))
-        .select((event_seats::event_id, event_seats::tier_id, count_star()))
-        .load(conn)?;
-    let free: Vec<(EventId, TierId, i64)> = event_seats::table
-        .filter(event_seats::event_id.eq_any(ids))
-        .filter(
-            event_seats::status
-                .eq(SeatStatus::Available)
-                .or(event_seats::status
-                    .eq(SeatStatus::Held)
-                    .and(event_seats::held_until.lt(now))),
-        )
-        .group_by((event_seats::event_id, event_seats::tier_id))
-        .select((event_seats::event_id, event_seats::tier_id, count_star()))
-        .load(conn)?;
-    let mut counts: HashMap<(EventId, TierId), Counts> = HashMap::new();
-    for (event, tier, n) in sellable {
-        counts.entry((event, tier)).or_default().capacity += n;
-    }
-    for (event, tier, n) in free {
-        counts.entry((event, tier)).or_default().available += n;
-    }
-    Ok(counts)
-}
-
-/// Standing areas of the given events, with price and counters.
-pub fn standing(conn: &mut DbConnection, ids: &[EventId]) -> QueryResult<Vec<StandingRow>> {
-    event_standing::table
+/// The sections on sale at the given events, with tier price and counters, in map order.
+pub fn sections(conn: &mut DbConnection, ids: &[EventId]) -> QueryResult<Vec<SectionRow>> {
+    event_sections::table
         .inner_join(sections::table)
         .inner_join(price_tiers::table)
-        .filter(event_standing::event_id.eq_any(ids))
-        .order((event_standing::event_id, sections::position, sections::id))
+        .filter(event_sections::event_id.eq_any(ids))
+        .order((event_sections::event_id, sections::position, sections::id))
         .select((
-            event_standing::id,
-            event_standing::event_id,
-            event_standing::section_id,
+            event_sections::id,
+            event_sections::event_id,
+            event_sections::section_id,
             sections::name,
-            event_standing::tier_id,
+            sections::kind,
+            event_sections::tier_id,
             price_tiers::price_cents,
-            event_standing::capacity,
-            event_standing::held,
-            event_standing::sold,
+            event_sections::capacity,
+            event_sections::held,
+            event_sections::sold,
+            event_sections::blocked,
         ))
         .load(conn)
 }
 
-/// Places in standing areas still counted as held by holds that have expired (they are free
-/// already; the sweeper will bring the counters down).
-pub fn expired_standing_holds(
+/// Per event section (by `event_sections.id`), how much of its `held` counter belongs to holds
+/// that have expired: those seats and places are free already; the sweeper will release them.
+pub fn expired_holds(
     conn: &mut DbConnection,
-    standing_ids: &[i64],
+    sections: &[SectionRow],
     now: NaiveDateTime,
 ) -> QueryResult<HashMap<i64, i64>> {
-    use super::schema::{booking_items, bookings};
-    if standing_ids.is_empty() {
-        return Ok(HashMap::new());
+    let with_holds: Vec<&SectionRow> = sections.iter().filter(|s| s.held > 0).collect();
+    let mut expired = HashMap::new();
+    if with_holds.is_empty() {
+        return Ok(expired);
     }
-    let rows: Vec<(Option<i64>, Option<i64>)> = booking_items::table
+    let events: Vec<EventId> = with_holds.iter().map(|s| s.event_id).collect();
+    let seats: Vec<(EventId, SectionId, i64)> = event_seats::table
+        .filter(event_seats::event_id.eq_any(&events))
+        .filter(event_seats::status.eq(SeatStatus::Held))
+        .filter(event_seats::held_until.lt(now))
+        .group_by((event_seats::event_id, event_seats::section_id))
+        .select((event_seats::event_id, event_seats::section_id, count_star()))
+        .load(conn)?;
+    for (event, section, n) in seats {
+        if let Some(row) = with_holds
+            .iter()
+            .find(|s| s.event_id == event && s.section_id == section)
+        {
+            expired.insert(row.id, n);
+        }
+    }
+    let ids: Vec<i64> = with_holds.iter().map(|s| s.id).collect();
+    let places: Vec<(Option<i64>, Option<i64>)> = booking_items::table
         .inner_join(bookings::table)
-        .filter(booking_items::event_standing_id.eq_any(standing_ids))
+        .filter(booking_items::event_section_id.eq_any(&ids))
         .filter(booking_items::active.eq(true))
         .filter(bookings::status.eq("pending"))
         .filter(bookings::expires_at.lt(now))
-        .group_by(booking_items::event_standing_id)
+        .group_by(booking_items::event_section_id)
         .select((
-            booking_items::event_standing_id,
+            booking_items::event_section_id,
             diesel::dsl::sum(booking_items::quantity),
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, n)| Some((id?, n?)))
-        .collect())
+    for (id, n) in places {
+        if let (Some(id), Some(n)) = (id, n) {
+            *expired.entry(id).or_default() += n;
+        }
+    }
+    Ok(expired)
 }
 
 /// Every seat of an event with its section, tier price and status, in map order.
 pub fn event_seats(conn: &mut DbConnection, id: EventId) -> QueryResult<Vec<EventSeatRow>> {
     event_seats::table
         .inner_join(seats::table.inner_join(sections::table))
-        .inner_join(price_tiers::table)
+        .inner_join(
+            event_sections::table.on(event_sections::event_id
+                .eq(event_seats::event_id)
+                .and(event_sections::section_id.eq(event_seats::section_id))),
+        )
+        .inner_join(price_tiers::table.on(price_tiers::id.eq(event_sections::tier_id)))
         .filter(event_seats::event_id.eq(id))
         .order((
             sections::position,
@@ -294,7 +278,7 @@ pub fn event_seats(conn: &mut DbConnection, id: EventId) -> QueryResult<Vec<Even
             seats::x,
             seats::y,
             seats::accessible,
-            event_seats::tier_id,
+            event_sections::tier_id,
             price_tiers::price_cents,
             event_seats::status,
             event_seats::held_until,

@@ -52,7 +52,7 @@ pub struct TierRow {
     pub price_cents: i64,
 }
 
-/// One seat of an event, as the seat map and the seats API show it.
+/// One seat of an event, as the seat map and the seats API show it; its tier is its section's.
 #[derive(Debug, Clone, Queryable)]
 pub struct EventSeatRow {
     pub seat_id: SeatId,
@@ -69,18 +69,20 @@ pub struct EventSeatRow {
     pub held_until: Option<NaiveDateTime>,
 }
 
-/// One standing area of an event with its counters and what expired holds still count in them.
+/// One section on sale at an event, with its tier, price and counters.
 #[derive(Debug, Clone, Queryable)]
-pub struct StandingRow {
+pub struct SectionRow {
     pub id: i64,
     pub event_id: EventId,
     pub section_id: SectionId,
     pub name: String,
+    pub kind: SectionKind,
     pub tier_id: TierId,
     pub price_cents: i64,
     pub capacity: i32,
     pub held: i32,
     pub sold: i32,
+    pub blocked: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -173,20 +175,21 @@ pub struct NewTier<'a> {
 pub struct NewEventSeat {
     pub event_id: EventId,
     pub seat_id: SeatId,
-    pub tier_id: TierId,
+    pub section_id: SectionId,
     pub status: SeatStatus,
     pub booking_id: Option<BookingId>,
     pub updated_at: NaiveDateTime,
 }
 
+/// A section put on sale for an event. Seated counters start at zero and follow the seat rows
+/// (triggers); a standing section's counters are its inventory.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = event_standing)]
-pub struct NewEventStanding {
+#[diesel(table_name = event_sections)]
+pub struct NewEventSection {
     pub event_id: EventId,
     pub section_id: SectionId,
     pub tier_id: TierId,
     pub capacity: i32,
-    pub held: i32,
     pub sold: i32,
     pub updated_at: NaiveDateTime,
 }
@@ -213,7 +216,7 @@ pub struct NewBookingItem {
     pub booking_id: BookingId,
     pub event_id: EventId,
     pub event_seat_id: Option<EventSeatId>,
-    pub event_standing_id: Option<i64>,
+    pub event_section_id: Option<i64>,
     pub tier_id: TierId,
     pub quantity: i32,
     pub unit_price_cents: i64,

@@ -138,20 +138,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    event_seats (id) {
-        id -> BigInt,
-        event_id -> BigInt,
-        seat_id -> BigInt,
-        tier_id -> BigInt,
-        status -> Text,
-        booking_id -> Nullable<BigInt>,
-        held_until -> Nullable<Timestamp>,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    event_standing (id) {
+    event_sections (id) {
         id -> BigInt,
         event_id -> BigInt,
         section_id -> BigInt,
@@ -159,6 +146,20 @@ diesel::table! {
         capacity -> Integer,
         held -> Integer,
         sold -> Integer,
+        blocked -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_seats (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        seat_id -> BigInt,
+        section_id -> BigInt,
+        status -> Text,
+        booking_id -> Nullable<BigInt>,
+        held_until -> Nullable<Timestamp>,
         updated_at -> Timestamp,
     }
 }
@@ -169,7 +170,7 @@ diesel::table! {
         booking_id -> BigInt,
         event_id -> BigInt,
         event_seat_id -> Nullable<BigInt>,
-        event_standing_id -> Nullable<BigInt>,
+        event_section_id -> Nullable<BigInt>,
         tier_id -> BigInt,
         quantity -> Integer,
         unit_price_cents -> BigInt,
@@ -296,12 +297,11 @@ diesel::joinable!(events -> venues (venue_id));
 diesel::joinable!(price_tiers -> events (event_id));
 diesel::joinable!(bookings -> users (user_id));
 diesel::joinable!(bookings -> events (event_id));
+diesel::joinable!(event_sections -> events (event_id));
+diesel::joinable!(event_sections -> sections (section_id));
 diesel::joinable!(event_seats -> events (event_id));
-diesel::joinable!(event_seats -> seats (seat_id));
-diesel::joinable!(event_standing -> events (event_id));
-diesel::joinable!(event_standing -> sections (section_id));
 diesel::joinable!(booking_items -> event_seats (event_seat_id));
-diesel::joinable!(booking_items -> event_standing (event_standing_id));
+diesel::joinable!(booking_items -> event_sections (event_section_id));
 diesel::joinable!(payments -> bookings (booking_id));
 diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(refunds -> bookings (booking_id));
@@ -313,6 +313,14 @@ diesel::joinable!(tickets -> users (checked_in_by));
 diesel::joinable!(email_outbox -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
 
+// Composite foreign keys (`(tier_id, event_id)`, `(booking_id, event_id)`, `(seat_id,
+// section_id)`) that the list above doesn't show.
+diesel::joinable!(event_sections -> price_tiers (tier_id));
+diesel::joinable!(event_seats -> seats (seat_id));
+diesel::joinable!(event_seats -> bookings (booking_id));
+diesel::joinable!(booking_items -> bookings (booking_id));
+diesel::joinable!(booking_items -> price_tiers (tier_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
@@ -323,8 +331,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     price_tiers,
     bookings,
+    event_sections,
     event_seats,
-    event_standing,
     booking_items,
     payments,
     refunds,
@@ -334,11 +342,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     audit_log,
 );
-
-// Composite foreign keys (`(tier_id, event_id)`, `(booking_id, event_id)`) that the generator above
-// can't see.
-diesel::joinable!(event_seats -> price_tiers (tier_id));
-diesel::joinable!(event_seats -> bookings (booking_id));
-diesel::joinable!(event_standing -> price_tiers (tier_id));
-diesel::joinable!(booking_items -> bookings (booking_id));
-diesel::joinable!(booking_items -> price_tiers (tier_id));

@@ -126,10 +126,10 @@ pub fn event_seat_ids(
         .collect())
 }
 
-pub fn insert_event_standing(conn: &mut DbConnection, row: &NewEventStanding) -> QueryResult<i64> {
-    diesel::insert_into(event_standing::table)
+pub fn insert_event_section(conn: &mut DbConnection, row: &NewEventSection) -> QueryResult<i64> {
+    diesel::insert_into(event_sections::table)
         .values(row)
-        .returning(event_standing::id)
+        .returning(event_sections::id)
         .get_result(conn)
 }
 
@@ -137,7 +137,7 @@ pub fn insert_booking_items(conn: &mut DbConnection, rows: &[NewBookingItem]) ->
     insert_chunks!(conn, booking_items::table, rows)
 }
 
-/// An event's booking items as `(id, booking, seat, standing, quantity)`, in id order.
+/// An event's booking items as `(id, booking, seat, standing section, quantity)`, in id order.
 pub type ItemKey = (i64, BookingId, Option<EventSeatId>, Option<i64>, i32);
 
 pub fn booking_items_of(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<ItemKey>> {
@@ -148,7 +148,7 @@ pub fn booking_items_of(conn: &mut DbConnection, event: EventId) -> QueryResult<
             booking_items::id,
             booking_items::booking_id,
             booking_items::event_seat_id,
-            booking_items::event_standing_id,
+            booking_items::event_section_id,
             booking_items::quantity,
         ))
         .load(conn)

@@ -5,6 +5,7 @@ mod text_enum;
 pub mod catalogue;
 pub mod event;
 pub mod ids;
+pub mod inventory;
 pub mod local_time;
 pub mod money;
 pub mod user;

@@ -4,15 +4,16 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use crate::db::catalogue::{self as queries, Counts};
-use crate::db::models::{EventRow, TierRow, VenueRef};
+use crate::db::catalogue as queries;
+use crate::db::models::{EventRow, SectionRow, TierRow, VenueRef};
 use crate::db::{DbConnection, DbError};
 use crate::domain::catalogue::CatalogueQuery;
 use crate::domain::event::{Category, EventStatus, SaleFacts, SaleState};
 use crate::domain::ids::{EventId, SeatId, SectionId, TierId};
+use crate::domain::inventory::{Counts, SectionCounters};
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
-use crate::domain::venue::SeatStatus;
+use crate::domain::venue::{SeatStatus, SectionKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
@@ -172,18 +173,12 @@ pub fn event(
     let row = queries::public_event(conn, id)?.ok_or(CatalogueError::NotFound)?;
     let ids = [row.id];
     let tiers = queries::tiers(conn, &ids)?;
-    let seat_counts = queries::seat_counts(conn, &ids, now)?;
-    let standing = standing_availability(conn, &ids, now)?;
+    let sections = section_availability(conn, &ids, now)?;
+    let standing = standing_of(&sections);
 
     let mut per_tier: HashMap<TierId, Counts> = HashMap::new();
-    for ((_, tier), counts) in &seat_counts {
-        *per_tier.entry(*tier).or_default() += *counts;
-    }
-    for area in &standing {
-        *per_tier.entry(area.tier_id).or_default() += Counts {
-            capacity: area.capacity,
-            available: area.available,
-        };
+    for (section, counts) in &sections {
+        *per_tier.entry(section.tier_id).or_default() += *counts;
     }
     let tier_rows: Vec<TierAvailability> = tiers
         .iter()
@@ -275,32 +270,47 @@ pub fn seats(
             price_cents: s.price_cents,
         })
         .collect();
-    let standing = standing_availability(conn, &[id], now)?;
+    let standing = standing_of(&section_availability(conn, &[id], now)?);
     Ok(EventSeats { seats, standing })
 }
 
-fn standing_availability(
+/// Every section on sale at the given events with what is left in it.
+fn section_availability(
     conn: &mut DbConnection,
     ids: &[EventId],
     now: NaiveDateTime,
-) -> Result<Vec<StandingAvailability>, CatalogueError> {
-    let rows = queries::standing(conn, ids)?;
-    let standing_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let expired = queries::expired_standing_holds(conn, &standing_ids, now)?;
+) -> Result<Vec<(SectionRow, Counts)>, CatalogueError> {
+    let rows = queries::sections(conn, ids)?;
+    let expired = queries::expired_holds(conn, &rows, now)?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let live_held = i64::from(r.held) - expired.get(&r.id).copied().unwrap_or(0);
-            StandingAvailability {
-                section_id: r.section_id,
-                name: r.name,
-                tier_id: r.tier_id,
-                price_cents: r.price_cents,
+            let counts = SectionCounters {
                 capacity: i64::from(r.capacity),
-                available: (i64::from(r.capacity) - i64::from(r.sold) - live_held.max(0)).max(0),
+                held: i64::from(r.held),
+                sold: i64::from(r.sold),
+                blocked: i64::from(r.blocked),
+                expired: expired.get(&r.id).copied().unwrap_or(0),
             }
+            .counts();
+            (r, counts)
         })
         .collect())
+}
+
+fn standing_of(sections: &[(SectionRow, Counts)]) -> Vec<StandingAvailability> {
+    sections
+        .iter()
+        .filter(|(r, _)| r.kind == SectionKind::Standing)
+        .map(|(r, counts)| StandingAvailability {
+            section_id: r.section_id,
+            name: r.name.clone(),
+            tier_id: r.tier_id,
+            price_cents: r.price_cents,
+            capacity: counts.capacity,
+            available: counts.available,
+        })
+        .collect()
 }
 
 /// Adds prices and inventory to event rows, with one query per kind for the whole list.
@@ -315,18 +325,8 @@ fn summarise(
     let ids: Vec<EventId> = rows.iter().map(|r| r.id).collect();
     let prices = queries::min_prices(conn, &ids)?;
     let mut totals: HashMap<EventId, Counts> = HashMap::new();
-    for ((event, _), counts) in queries::seat_counts(conn, &ids, now)? {
-        *totals.entry(event).or_default() += counts;
-    }
-    let standing_rows = queries::standing(conn, &ids)?;
-    let standing_ids: Vec<i64> = standing_rows.iter().map(|r| r.id).collect();
-    let expired = queries::expired_standing_holds(conn, &standing_ids, now)?;
-    for r in standing_rows {
-        let live_held = i64::from(r.held) - expired.get(&r.id).copied().unwrap_or(0);
-        *totals.entry(r.event_id).or_default() += Counts {
-            capacity: i64::from(r.capacity),
-            available: (i64::from(r.capacity) - i64::from(r.sold) - live_held.max(0)).max(0),
-        };
+    for (section, counts) in section_availability(conn, &ids, now)? {
+        *totals.entry(section.event_id).or_default() += counts;
     }
     Ok(rows
         .into_iter()

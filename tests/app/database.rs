@@ -29,7 +29,7 @@ async fn both_backends_build_the_same_schema() {
         "events",
         "price_tiers",
         "event_seats",
-        "event_standing",
+        "event_sections",
         "bookings",
         "booking_items",
         "payments",
@@ -188,7 +188,11 @@ async fn the_database_refuses_impossible_states_on_its_own() {
         format!("UPDATE bookings SET status = 'shipped' WHERE id = {booking}"),
         format!("UPDATE bookings SET status = 'refunded', refunded_at = NULL WHERE id = {booking}"),
         "UPDATE price_tiers SET price_cents = -1".to_owned(),
-        "UPDATE event_standing SET sold = capacity + 1".to_owned(),
+        "UPDATE event_sections SET sold = capacity + 1".to_owned(),
+        // A seat counted in a section it doesn't belong to.
+        format!(
+            "UPDATE event_seats SET section_id = (SELECT MIN(section_id) FROM event_sections WHERE event_id = {event} AND section_id <> event_seats.section_id) WHERE id = {seat_row}"
+        ),
         "UPDATE events SET status = 'cancelled', cancelled_at = NULL".to_owned(),
         "UPDATE events SET currency = 'eur'".to_owned(),
         "UPDATE users SET email = 'Upper@Example.com'".to_owned(),
@@ -207,4 +211,71 @@ async fn the_database_refuses_impossible_states_on_its_own() {
             .unwrap()
     });
     assert_eq!(status, "sold");
+}
+
+#[actix_web::test]
+async fn section_counters_follow_every_seat_change() {
+    let app = spawn_app().await;
+    let (event, section): (i64, i64) = app.with_conn(|c| {
+        use boxoffice::db::schema::event_sections::dsl::*;
+        event_sections
+            .filter(blocked.eq(0))
+            .filter(held.eq(0))
+            .select((event_id, section_id))
+            .first(c)
+            .unwrap()
+    });
+    let counters = |app: &crate::helpers::TestApp| -> (i32, i32, i32) {
+        app.with_conn(|c| {
+            use boxoffice::db::schema::event_sections::dsl::*;
+            event_sections
+                .filter(event_id.eq(event))
+                .filter(section_id.eq(section))
+                .select((held, sold, blocked))
+                .first(c)
+                .unwrap()
+        })
+    };
+    let (held0, sold0, blocked0) = counters(&app);
+    let (booking,): (i64,) = app.with_conn(|c| {
+        use boxoffice::db::schema::bookings::dsl::*;
+        bookings
+            .filter(event_id.eq(event))
+            .select((id,))
+            .first(c)
+            .unwrap()
+    });
+    let free = format!(
+        "SELECT id FROM event_seats WHERE event_id = {event} AND section_id = {section} AND status = 'available' ORDER BY id LIMIT 3"
+    );
+    let run = |sql: String| {
+        app.db
+            .write(|c| diesel::sql_query(sql).execute(c).map_err(DbError::Query))
+            .unwrap();
+    };
+    // Hold three seats, sell one, block one, release one.
+    run(format!(
+        "UPDATE event_seats SET status = 'held', booking_id = {booking}, held_until = '2027-02-01 10:15:00' WHERE id IN ({free})"
+    ));
+    assert_eq!(counters(&app), (held0 + 3, sold0, blocked0));
+    let held_ids = format!(
+        "SELECT id FROM event_seats WHERE event_id = {event} AND section_id = {section} AND status = 'held' ORDER BY id"
+    );
+    run(format!(
+        "UPDATE event_seats SET status = 'sold', held_until = NULL WHERE id = ({held_ids} LIMIT 1)"
+    ));
+    assert_eq!(counters(&app), (held0 + 2, sold0 + 1, blocked0));
+    run(format!(
+        "UPDATE event_seats SET status = 'available', booking_id = NULL, held_until = NULL WHERE id = ({held_ids} LIMIT 1)"
+    ));
+    assert_eq!(counters(&app), (held0 + 1, sold0 + 1, blocked0));
+    run(format!(
+        "UPDATE event_seats SET status = 'blocked', booking_id = NULL, held_until = NULL WHERE id = ({held_ids} LIMIT 1)"
+    ));
+    assert_eq!(counters(&app), (held0, sold0 + 1, blocked0 + 1));
+    // Extending a hold (no status change) leaves the counters alone.
+    run(format!(
+        "UPDATE event_seats SET updated_at = '2027-02-01 10:01:00' WHERE event_id = {event} AND section_id = {section}"
+    ));
+    assert_eq!(counters(&app), (held0, sold0 + 1, blocked0 + 1));
 }

@@ -129,18 +129,45 @@ async fn demo_sales_keep_every_inventory_invariant() {
             .unwrap();
         let tickets: i64 = tickets::table.count().get_result(c).unwrap();
         assert_eq!(places, tickets);
-        // Standing counters match the sold items.
-        let standing: Vec<(i64, i32)> = event_standing::table
-            .select((event_standing::id, event_standing::sold))
+        // Standing counters match the sold items; seated counters match the seat rows.
+        let counters: Vec<(i64, i64, i64, String, i32, i32, i32)> = event_sections::table
+            .inner_join(sections::table)
+            .select((
+                event_sections::id,
+                event_sections::event_id,
+                event_sections::section_id,
+                sections::kind,
+                event_sections::held,
+                event_sections::sold,
+                event_sections::blocked,
+            ))
             .load(c)
             .unwrap();
-        for (area, sold) in standing {
-            let items: Option<i64> = booking_items::table
-                .filter(booking_items::event_standing_id.eq(area))
-                .select(diesel::dsl::sum(booking_items::quantity))
-                .first(c)
-                .unwrap();
-            assert_eq!(items.unwrap_or(0), i64::from(sold), "standing area {area}");
+        for (id, event, section, kind, held, sold, blocked) in counters {
+            if kind == "standing" {
+                let items: Option<i64> = booking_items::table
+                    .filter(booking_items::event_section_id.eq(id))
+                    .select(diesel::dsl::sum(booking_items::quantity))
+                    .first(c)
+                    .unwrap();
+                assert_eq!(items.unwrap_or(0), i64::from(sold), "standing area {id}");
+                assert_eq!((held, blocked), (0, 0));
+            } else {
+                let mut count = |status: &str| -> i64 {
+                    event_seats::table
+                        .filter(event_seats::event_id.eq(event))
+                        .filter(event_seats::section_id.eq(section))
+                        .filter(event_seats::status.eq(status))
+                        .count()
+                        .get_result(c)
+                        .unwrap()
+                };
+                assert_eq!(
+                    (i64::from(held), i64::from(sold), i64::from(blocked)),
+                    (count("held"), count("sold"), count("blocked")),
+                    "section {section} of event {event}"
+                );
+            }
         }
         // Nothing was sold for the draft or the cancelled event.
         let sold_there: i64 = bookings::table

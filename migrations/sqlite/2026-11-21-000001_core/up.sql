@@ -88,6 +88,8 @@ CREATE TABLE seats (
     accessible BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE UNIQUE INDEX seats_section_id_row_label_number_key ON seats (section_id, row_label, number);
+-- Lets inventory rows reference (seat, section), so a seat can't be counted in another section.
+CREATE UNIQUE INDEX seats_id_section_id_key ON seats (id, section_id);
 
 CREATE TABLE events (
     id INTEGER PRIMARY KEY,
@@ -161,18 +163,41 @@ CREATE INDEX bookings_user_id_created_at_idx ON bookings (user_id, created_at);
 CREATE INDEX bookings_event_id_status_idx ON bookings (event_id, status);
 CREATE INDEX bookings_status_expires_at_idx ON bookings (status, expires_at);
 
--- Seat inventory: one row per seat per event; the row lock of a hold.
+-- Per event, one row per section on sale: its tier and its counters. For a standing section the
+-- counters are the inventory (a hold moves places from free to held with a guarded update);
+-- for a seated section they mirror its event_seats rows and are kept by triggers, so lists and
+-- section overviews read a few rows instead of counting thousands of seats. Locks stay per
+-- seat: a hold takes this row's lock only for the statement that changes the seats, last.
+CREATE TABLE event_sections (
+    id INTEGER PRIMARY KEY,
+    event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    section_id BIGINT NOT NULL REFERENCES sections (id),
+    tier_id BIGINT NOT NULL,
+    -- Seats (seated) or places (standing) on sale in this section for this event.
+    capacity INTEGER NOT NULL CHECK (capacity > 0),
+    held INTEGER NOT NULL DEFAULT 0,
+    sold INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    updated_at TIMESTAMP NOT NULL,
+    FOREIGN KEY (tier_id, event_id) REFERENCES price_tiers (id, event_id),
+    CHECK (held >= 0 AND sold >= 0 AND blocked >= 0 AND held + sold + blocked <= capacity)
+);
+CREATE UNIQUE INDEX event_sections_event_id_section_id_key ON event_sections (event_id, section_id);
+
+-- Seat inventory: one row per seat per event; the row lock of a hold. Its price is its
+-- section's tier for the event.
 CREATE TABLE event_seats (
     id INTEGER PRIMARY KEY,
     event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-    seat_id BIGINT NOT NULL REFERENCES seats (id),
-    tier_id BIGINT NOT NULL,
+    seat_id BIGINT NOT NULL,
+    section_id BIGINT NOT NULL,
     status TEXT NOT NULL DEFAULT 'available'
         CHECK (status IN ('available', 'held', 'sold', 'blocked')),
     booking_id BIGINT,
     held_until TIMESTAMP,
     updated_at TIMESTAMP NOT NULL,
-    FOREIGN KEY (tier_id, event_id) REFERENCES price_tiers (id, event_id),
+    FOREIGN KEY (seat_id, section_id) REFERENCES seats (id, section_id),
+    FOREIGN KEY (event_id, section_id) REFERENCES event_sections (event_id, section_id) ON DELETE CASCADE,
     FOREIGN KEY (booking_id, event_id) REFERENCES bookings (id, event_id),
     CHECK ((status = 'available' AND booking_id IS NULL AND held_until IS NULL)
         OR (status = 'held' AND booking_id IS NOT NULL AND held_until IS NOT NULL)
@@ -180,31 +205,16 @@ CREATE TABLE event_seats (
         OR (status = 'blocked' AND booking_id IS NULL AND held_until IS NULL))
 );
 CREATE UNIQUE INDEX event_seats_event_id_seat_id_key ON event_seats (event_id, seat_id);
--- Covers the availability counts (an expired hold is available).
+-- Covers finding free seats and expired holds (an expired hold is available).
 CREATE INDEX event_seats_event_id_status_idx ON event_seats (event_id, status, held_until);
 CREATE INDEX event_seats_booking_id_idx ON event_seats (booking_id);
-
--- Standing inventory: one row per standing section per event, with counters.
-CREATE TABLE event_standing (
-    id INTEGER PRIMARY KEY,
-    event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-    section_id BIGINT NOT NULL REFERENCES sections (id),
-    tier_id BIGINT NOT NULL,
-    capacity INTEGER NOT NULL CHECK (capacity > 0),
-    held INTEGER NOT NULL DEFAULT 0,
-    sold INTEGER NOT NULL DEFAULT 0,
-    updated_at TIMESTAMP NOT NULL,
-    FOREIGN KEY (tier_id, event_id) REFERENCES price_tiers (id, event_id),
-    CHECK (held >= 0 AND sold >= 0 AND held + sold <= capacity)
-);
-CREATE UNIQUE INDEX event_standing_event_id_section_id_key ON event_standing (event_id, section_id);
 
 CREATE TABLE booking_items (
     id INTEGER PRIMARY KEY,
     booking_id BIGINT NOT NULL,
     event_id BIGINT NOT NULL,
     event_seat_id BIGINT REFERENCES event_seats (id),
-    event_standing_id BIGINT REFERENCES event_standing (id),
+    event_section_id BIGINT REFERENCES event_sections (id),
     tier_id BIGINT NOT NULL,
     quantity INTEGER NOT NULL CHECK (quantity > 0),
     unit_price_cents BIGINT NOT NULL CHECK (unit_price_cents >= 0),
@@ -212,11 +222,48 @@ CREATE TABLE booking_items (
     active BOOLEAN NOT NULL DEFAULT TRUE,
     FOREIGN KEY (booking_id, event_id) REFERENCES bookings (id, event_id) ON DELETE CASCADE,
     FOREIGN KEY (tier_id, event_id) REFERENCES price_tiers (id, event_id),
-    CHECK ((event_seat_id IS NOT NULL AND event_standing_id IS NULL AND quantity = 1)
-        OR (event_seat_id IS NULL AND event_standing_id IS NOT NULL))
+    -- A seat, or a number of places in a standing section.
+    CHECK ((event_seat_id IS NOT NULL AND event_section_id IS NULL AND quantity = 1)
+        OR (event_seat_id IS NULL AND event_section_id IS NOT NULL))
 );
 CREATE INDEX booking_items_booking_id_idx ON booking_items (booking_id);
+CREATE INDEX booking_items_event_section_id_idx ON booking_items (event_section_id);
 CREATE UNIQUE INDEX booking_items_live_seat_key ON booking_items (event_seat_id) WHERE active = TRUE;
+
+-- The seated counters of event_sections follow event_seats (see event_sections above).
+CREATE TRIGGER event_seats_count_insert AFTER INSERT ON event_seats
+    WHEN NEW.status <> 'available'
+BEGIN
+    UPDATE event_sections
+       SET held = held + (NEW.status = 'held'),
+           sold = sold + (NEW.status = 'sold'),
+           blocked = blocked + (NEW.status = 'blocked')
+     WHERE event_id = NEW.event_id AND section_id = NEW.section_id;
+END;
+CREATE TRIGGER event_seats_count_update AFTER UPDATE OF status, event_id, section_id ON event_seats
+    WHEN OLD.status IS NOT NEW.status OR OLD.event_id <> NEW.event_id
+        OR OLD.section_id <> NEW.section_id
+BEGIN
+    UPDATE event_sections
+       SET held = held - (OLD.status = 'held'),
+           sold = sold - (OLD.status = 'sold'),
+           blocked = blocked - (OLD.status = 'blocked')
+     WHERE event_id = OLD.event_id AND section_id = OLD.section_id;
+    UPDATE event_sections
+       SET held = held + (NEW.status = 'held'),
+           sold = sold + (NEW.status = 'sold'),
+           blocked = blocked + (NEW.status = 'blocked')
+     WHERE event_id = NEW.event_id AND section_id = NEW.section_id;
+END;
+CREATE TRIGGER event_seats_count_delete AFTER DELETE ON event_seats
+    WHEN OLD.status <> 'available'
+BEGIN
+    UPDATE event_sections
+       SET held = held - (OLD.status = 'held'),
+           sold = sold - (OLD.status = 'sold'),
+           blocked = blocked - (OLD.status = 'blocked')
+     WHERE event_id = OLD.event_id AND section_id = OLD.section_id;
+END;
 
 CREATE TABLE payments (
     id INTEGER PRIMARY KEY,

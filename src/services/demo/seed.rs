@@ -312,7 +312,41 @@ fn insert_event(
     let booking_ids = rows::booking_ids(conn, event_id)?;
     let booking_of = |sale: usize| booking_ids.get(&sales[sale].reference).copied();
 
-    // Inventory: every seat of the sections on sale, sold ones already with their booking.
+    // Inventory: the sections on sale (seated counters start at zero and follow the seat rows),
+    // then every seat of them, sold ones already with their booking.
+    let mut seats_per_section: HashMap<SectionId, i32> = HashMap::new();
+    for (_, section) in &seats {
+        *seats_per_section.entry(*section).or_default() += 1;
+    }
+    let mut seated: Vec<(SectionId, i32)> = seats_per_section.into_iter().collect();
+    seated.sort();
+    for (section, count) in seated {
+        rows::insert_event_section(
+            conn,
+            &NewEventSection {
+                event_id,
+                section_id: section,
+                tier_id: tier_of[&section].0,
+                capacity: count,
+                sold: 0,
+                updated_at: now,
+            },
+        )?;
+    }
+    let mut standing_ids = Vec::with_capacity(standing_sections.len());
+    for (n, section, capacity) in &standing_sections {
+        standing_ids.push(rows::insert_event_section(
+            conn,
+            &NewEventSection {
+                event_id,
+                section_id: *section,
+                tier_id: tier_of[section].0,
+                capacity: *capacity,
+                sold: standing_sold[*n],
+                updated_at: now,
+            },
+        )?);
+    }
     let inventory: Vec<NewEventSeat> = seats
         .iter()
         .map(|(seat, section)| {
@@ -320,7 +354,7 @@ fn insert_event(
             NewEventSeat {
                 event_id,
                 seat_id: *seat,
-                tier_id: tier_of[section].0,
+                section_id: *section,
                 status: if booking.is_some() {
                     SeatStatus::Sold
                 } else {
@@ -332,21 +366,6 @@ fn insert_event(
         })
         .collect();
     rows::insert_event_seats(conn, &inventory)?;
-    let mut standing_ids = Vec::with_capacity(standing_sections.len());
-    for (n, section, capacity) in &standing_sections {
-        standing_ids.push(rows::insert_event_standing(
-            conn,
-            &NewEventStanding {
-                event_id,
-                section_id: *section,
-                tier_id: tier_of[section].0,
-                capacity: *capacity,
-                held: 0,
-                sold: standing_sold[*n],
-                updated_at: now,
-            },
-        )?);
-    }
 
     // Items, payments and tickets of the sales.
     let event_seat_ids = rows::event_seat_ids(conn, event_id)?;
@@ -361,7 +380,7 @@ fn insert_event(
                 booking_id,
                 event_id,
                 event_seat_id: event_seat_ids.get(seat).copied(),
-                event_standing_id: None,
+                event_section_id: None,
                 tier_id: *tier,
                 quantity: 1,
                 unit_price_cents: *price,
@@ -373,7 +392,7 @@ fn insert_event(
                 booking_id,
                 event_id,
                 event_seat_id: None,
-                event_standing_id: Some(standing_ids[n]),
+                event_section_id: Some(standing_ids[n]),
                 tier_id: tier,
                 quantity,
                 unit_price_cents: price,
