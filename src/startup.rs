@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::services::setup::{self, SetupError, SetupReport};
+use crate::telemetry::RequestSpan;
 use crate::web;
 
 /// Shared by every handler.
@@ -89,7 +90,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(actix_web::middleware::from_fn(
                 web::request_id::request_id_header,
             ))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(data.clone())
             .configure(web::routes)
     })

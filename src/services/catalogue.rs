@@ -138,7 +138,7 @@ pub struct Home {
 }
 
 pub fn home(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Home, CatalogueError> {
-    let featured = queries::featured(conn, now, 4)?;
+    let featured = queries::featured(conn, now, 3)?;
     let upcoming_query = CatalogueQuery {
         words: Vec::new(),
         city: None,

@@ -179,8 +179,15 @@ async fn sorting_by_price_and_title_orders_the_results() {
 #[actix_web::test]
 async fn htmx_requests_get_just_the_results_fragment() {
     let app = spawn_app().await;
-    let res = app.get_htmx("/events?category=comedy").await;
+    let res = app
+        .get_htmx("/events?q=&city=&category=comedy&from=&to=&sort=date")
+        .await;
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["hx-push-url"],
+        "/events?category=comedy",
+        "the canonical URL"
+    );
     let body = res.text().await.unwrap();
     assert!(!body.contains("<html"), "a fragment, not a page");
     let doc = scraper::Html::parse_fragment(&body);

@@ -1,11 +1,12 @@
 //! `/events` (search, filters, pages; htmx swaps the results) and `/events/{id}`.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
 use super::view::{
-    CardView as _, CategoryOption, FilterForm, Pager, SortOption, categories, sorts,
+    CardView as _, CategoryOption, FilterForm, Pager, SortOption, categories, events_href, sorts,
 };
 use super::{html, html_with_status};
 use crate::domain::catalogue::{CatalogueQuery, FieldErrors, RawCatalogueQuery};
@@ -70,7 +71,14 @@ async fn index(
         errors: errors.clone(),
     };
     if hx.0 {
-        return html_with_status(status, results.render());
+        // Push the canonical address (no empty parameters) rather than the raw form.
+        let mut response = html_with_status(status, results.render())?;
+        if let Ok(url) = HeaderValue::from_str(&events_href(&query, query.page)) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("hx-push-url"), url);
+        }
+        return Ok(response);
     }
     let form = FilterForm {
         q: raw.q.unwrap_or_default(),
