@@ -94,7 +94,8 @@ impl CatalogueQuery {
 
         let words: Vec<String> = text(&raw.q)
             .map(|q| {
-                q.split_whitespace()
+                printable(q)
+                    .split_whitespace()
                     .map(|w| {
                         w.chars()
                             .take(MAX_WORD_LEN)
@@ -106,7 +107,9 @@ impl CatalogueQuery {
             })
             .unwrap_or_default();
 
-        let city = text(&raw.city).map(|c| c.chars().take(100).collect());
+        let city = text(&raw.city)
+            .map(|c| printable(c).trim().chars().take(100).collect::<String>())
+            .filter(|c| !c.is_empty());
 
         let category = match text(&raw.category) {
             None => None,
@@ -199,6 +202,13 @@ fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Control characters (a NUL that PostgreSQL refuses in text, say) become spaces.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
@@ -289,6 +299,13 @@ mod tests {
             CatalogueQuery::parse(&raw(&[("from", "2027-05-01"), ("to", "2027-04-01")]), 12);
         assert!(errors.contains_key("to"));
         assert_eq!((q.from, q.to), (None, None));
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_query() {
+        let (q, _) = CatalogueQuery::parse(&raw(&[("q", "jazz\0club"), ("city", "\u{7}")]), 12);
+        assert_eq!(q.words, vec!["jazz", "club"]);
+        assert_eq!(q.city, None);
     }
 
     #[test]

@@ -33,21 +33,30 @@ where
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::routes)
-        .service(actix_files::Files::new("/static", static_dir()).prefer_utf8(true))
-        .service(
-            web::scope("/api/v1")
-                .configure(api::routes)
-                .default_service(web::to(|| async {
-                    AppError::NotFound.error_response_owned()
-                })),
-        )
-        .service(
-            web::scope("")
-                .wrap(ErrorHandlers::new().default_handler(render_page_error))
-                .configure(pages::routes)
-                .default_service(web::to(|| async { HttpResponse::NotFound().finish() })),
-        );
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
+        let errors = [(
+            "query",
+            format!("The query string could not be read: {err}"),
+        )]
+        .into_iter()
+        .collect();
+        AppError::Validation(errors).into()
+    }))
+    .configure(health::routes)
+    .service(actix_files::Files::new("/static", static_dir()).prefer_utf8(true))
+    .service(
+        web::scope("/api/v1")
+            .configure(api::routes)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(AppError::NotFound)
+            })),
+    )
+    .service(
+        web::scope("")
+            .wrap(ErrorHandlers::new().default_handler(render_page_error))
+            .configure(pages::routes)
+            .default_service(web::to(|| async { HttpResponse::NotFound().finish() })),
+    );
 }
 
 /// `static/` next to `Cargo.toml` when run from the source tree, else next to the binary.
@@ -57,14 +66,4 @@ fn static_dir() -> std::path::PathBuf {
         return from_manifest;
     }
     std::path::PathBuf::from("static")
-}
-
-trait IntoResponseOwned {
-    fn error_response_owned(self) -> HttpResponse;
-}
-
-impl IntoResponseOwned for AppError {
-    fn error_response_owned(self) -> HttpResponse {
-        actix_web::ResponseError::error_response(&self)
-    }
 }
