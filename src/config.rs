@@ -39,13 +39,6 @@ impl DatabaseUrl {
         ))
     }
 
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            DatabaseUrl::Sqlite(_) => "sqlite",
-            DatabaseUrl::Postgres(_) => "postgres",
-        }
-    }
-
     /// The URL with any password replaced, safe for logs.
     pub fn redacted(&self) -> String {
         match self {

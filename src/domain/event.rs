@@ -1,6 +1,6 @@
 //! Events: category, status, and what a buyer is told about availability.
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 
 use super::text_enum;
 
@@ -143,9 +143,6 @@ impl SaleState {
         matches!(self, SaleState::OnSale | SaleState::FewLeft)
     }
 }
-
-/// A default event length, for calendar entries when the organiser gave no end time.
-pub const DEFAULT_DURATION: TimeDelta = TimeDelta::hours(2);
 
 #[cfg(test)]
 mod tests {

@@ -65,11 +65,6 @@ fn group_thousands(n: u64) -> String {
     out
 }
 
-/// Whether `code` looks like an ISO 4217 code (three upper-case ASCII letters).
-pub fn is_currency_code(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,12 +78,5 @@ mod tests {
         assert_eq!(Money::new(1500, "JPY").to_string(), "¥1,500");
         assert_eq!(Money::new(-250, "EUR").to_string(), "-€2.50");
         assert_eq!(Money::new(123456789, "EUR").to_string(), "€1,234,567.89");
-    }
-
-    #[test]
-    fn recognises_currency_codes() {
-        assert!(is_currency_code("EUR"));
-        assert!(!is_currency_code("eur"));
-        assert!(!is_currency_code("EURO"));
     }
 }

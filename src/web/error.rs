@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -231,6 +231,3 @@ fn page_wording(status: StatusCode) -> (&'static str, &'static str) {
         _ => ("Something went wrong", "The request couldn't be completed."),
     }
 }
-
-/// The body type the error middleware produces.
-pub type PageErrorBody<B> = EitherBody<B, BoxBody>;

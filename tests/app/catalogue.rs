@@ -352,3 +352,17 @@ async fn unknown_and_malformed_event_ids_are_404_pages() {
         );
     }
 }
+
+#[actix_web::test]
+async fn events_leave_the_catalogue_once_they_start() {
+    let app = spawn_app().await;
+    let (_, list) = app.get_json("/api/v1/events?q=haggis").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    // The studio comedy is six days out; a week later it has happened.
+    app.clock.advance(chrono::TimeDelta::days(7));
+    let (_, list) = app.get_json("/api/v1/events?q=haggis").await;
+    assert_eq!(list["total"], 0);
+    let (status, doc) = app.get_html(&format!("/events/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&doc, "#sale-state"), vec!["Past event"]);
+}
