@@ -83,3 +83,34 @@ async fn vendored_htmx_is_served_locally_with_its_checksum() {
     }
     assert_eq!(checked, 2);
 }
+
+#[actix_web::test]
+async fn a_broken_database_gives_a_styled_500_that_leaks_nothing() {
+    use boxoffice::db::DbError;
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    app.db
+        .write(|c| {
+            diesel::sql_query("ALTER TABLE venues RENAME TO venues_gone")
+                .execute(c)
+                .map_err(DbError::Query)
+        })
+        .unwrap();
+    let (status, doc) = app.get_html("/events").await;
+    assert_eq!(status, 500);
+    assert_eq!(texts(&doc, "#error-title"), vec!["Something went wrong"]);
+    let body = doc.html();
+    assert!(!body.contains("venues"), "no SQL in the page");
+
+    let res = app.get("/api/v1/events").await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("venues"), "no SQL in the problem: {body}");
+
+    let res = app.get_htmx("/events?q=x").await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.headers()["hx-retarget"], "#messages");
+    // The process itself is fine.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
