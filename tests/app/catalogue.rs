@@ -192,11 +192,16 @@ async fn htmx_requests_get_just_the_results_fragment() {
     assert!(!body.contains("<html"), "a fragment, not a page");
     let doc = scraper::Html::parse_fragment(&body);
     assert_eq!(texts(&doc, ".card-title").len(), 3);
+    // The screen-reader status outside the results is updated out of band.
+    assert_eq!(attrs(&doc, "#results-status", "hx-swap-oob"), vec!["true"]);
+    assert_eq!(texts(&doc, "#results-status"), vec!["3 events found"]);
     // The full page carries the htmx wiring and works without it (a plain GET form).
     let (_, page) = app.get_html("/events").await;
     assert_eq!(attrs(&page, "form#filters", "hx-get"), vec!["/events"]);
     assert_eq!(attrs(&page, "form#filters", "hx-push-url"), vec!["true"]);
     assert_eq!(attrs(&page, "form#filters", "method"), vec!["get"]);
+    assert_eq!(texts(&page, "#results-status"), vec!["21 events found"]);
+    assert!(attrs(&page, "#results-status", "hx-swap-oob").is_empty());
     assert_eq!(
         attrs(&page, "script[src^='/static/vendor/htmx']", "src").len(),
         1

@@ -28,6 +28,17 @@ struct Results {
     filtered: bool,
     /// Filters that were ignored, and why (shown above the results).
     errors: FieldErrors,
+    /// Also update the page's screen-reader status (htmx swaps of the results alone).
+    oob: bool,
+}
+
+impl Results {
+    fn status_text(&self) -> String {
+        match self.results.total {
+            1 => "1 event found".to_owned(),
+            n => format!("{n} events found"),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -69,6 +80,7 @@ async fn index(
         pager,
         filtered,
         errors: errors.clone(),
+        oob: hx.0,
     };
     if hx.0 {
         // Push the canonical address (no empty parameters) rather than the raw form.
