@@ -21,6 +21,11 @@ pub struct AppState {
     pub db: Db,
     pub clock: Clock,
     pub settings: Arc<Settings>,
+    /// Sessions, CSRF, signatures (see `secret.rs`).
+    pub secret: Arc<Vec<u8>>,
+    /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
+    /// costs as much as a wrong password.
+    pub dummy_hash: Arc<String>,
 }
 
 pub struct Application {
@@ -34,6 +39,10 @@ pub struct Application {
 pub enum StartError {
     #[error(transparent)]
     Setup(#[from] SetupError),
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
+    #[error("cannot prepare password hashing: {0}")]
+    Hash(#[from] bcrypt::BcryptError),
     #[error("cannot listen on {bind}: {source}")]
     Bind {
         bind: String,
@@ -47,6 +56,10 @@ impl Application {
         let db = Db::connect(&settings.database_url, settings.pool_size)
             .map_err(|e| StartError::Setup(e.into()))?;
         let report = setup::prepare(&db, &settings, &clock)?;
+        let secret =
+            crate::secret::load_or_create(settings.secret_key.as_deref(), &settings.data_dir)?;
+        let dummy_hash =
+            bcrypt::non_truncating_hash(crate::secret::dummy_password(), settings.bcrypt_cost)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
             bind: settings.bind.clone(),
             source,
@@ -59,6 +72,8 @@ impl Application {
             db,
             clock,
             settings: Arc::new(settings),
+            secret: Arc::new(secret),
+            dummy_hash: Arc::new(dummy_hash),
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             bind: state.settings.bind.clone(),
@@ -85,6 +100,7 @@ impl Application {
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = Data::new(state);
     let server = HttpServer::new(move || {
+        let state = data.clone();
         App::new()
             .wrap(web::headers::security_headers())
             .wrap(actix_web::middleware::from_fn(
@@ -92,7 +108,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             ))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(data.clone())
-            .configure(web::routes)
+            .configure(|cfg| web::routes(cfg, &state))
     })
     .listen(listener)?
     .shutdown_timeout(20)

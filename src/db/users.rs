@@ -56,3 +56,47 @@ pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// What signing in needs to know about an account.
+#[derive(Debug, Clone, Queryable)]
+pub struct LoginRow {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub session_epoch: i64,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+pub fn find_for_login(conn: &mut DbConnection, email: &str) -> QueryResult<Option<LoginRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::role,
+            users::password_hash,
+            users::session_epoch,
+            users::disabled_at,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<LoginRow>> {
+    users::table
+        .filter(users::id.eq(id))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::role,
+            users::password_hash,
+            users::session_epoch,
+            users::disabled_at,
+        ))
+        .first(conn)
+        .optional()
+}

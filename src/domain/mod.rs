@@ -8,6 +8,7 @@ pub mod ids;
 pub mod inventory;
 pub mod local_time;
 pub mod money;
+pub mod redirect;
 pub mod user;
 pub mod user_input;
 pub mod venue;

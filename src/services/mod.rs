@@ -1,5 +1,6 @@
 //! Use cases: each takes a `&mut DbConnection` so callers can compose them in one transaction.
 
+pub mod accounts;
 pub mod admins;
 pub mod catalogue;
 pub mod demo;

@@ -21,6 +21,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("forbidden")]
+    Forbidden,
     #[error("invalid request")]
     Validation(BTreeMap<&'static str, String>),
     #[error("service unavailable")]
@@ -37,6 +39,7 @@ impl AppError {
     fn title(&self) -> &'static str {
         match self {
             AppError::NotFound => "Not found",
+            AppError::Forbidden => "Forbidden",
             AppError::Validation(_) => "Invalid request",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
@@ -46,6 +49,10 @@ impl AppError {
     fn detail(&self) -> String {
         match self {
             AppError::NotFound => "There is nothing at this address.".to_owned(),
+            AppError::Forbidden => {
+                "This request is not allowed. If you sent a form, reload the page and try again."
+                    .to_owned()
+            }
             AppError::Validation(errors) => errors
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
@@ -75,6 +82,17 @@ impl From<CatalogueError> for AppError {
         match e {
             CatalogueError::NotFound => AppError::NotFound,
             CatalogueError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::accounts::AccountError> for AppError {
+    fn from(e: crate::services::accounts::AccountError) -> Self {
+        use crate::services::accounts::AccountError::*;
+        match e {
+            Invalid(errors) => AppError::Validation(errors),
+            Db(e) => e.into(),
+            EmailTaken | WrongCredentials | Hash(_) => AppError::internal(e),
         }
     }
 }
@@ -119,6 +137,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -143,6 +162,8 @@ impl ResponseError for AppError {
 #[derive(Template)]
 #[template(path = "errors/page.html")]
 struct ErrorPage<'a> {
+    /// Error pages show the site without the visitor's account (no session is read here).
+    layout: crate::web::auth::Layout,
     status: u16,
     title: &'a str,
     message: &'a str,
@@ -177,6 +198,7 @@ pub fn render_page_error<B: MessageBody + 'static>(
         ErrorFragment { title, message }.render()
     } else {
         ErrorPage {
+            layout: Default::default(),
             status: status.as_u16(),
             title,
             message,
@@ -211,7 +233,10 @@ fn page_wording(status: StatusCode) -> (&'static str, &'static str) {
             "We couldn't find that page. The event may have been removed, or the link mistyped.",
         ),
         405 => ("Not allowed", "That action isn't available here."),
-        403 => ("Forbidden", "You don't have access to this page."),
+        403 => (
+            "Not allowed",
+            "This request was refused. If you were sending a form, reload the page and try again.",
+        ),
         422 | 400 => (
             "Check your request",
             "Some of what was sent couldn't be understood.",

@@ -2,12 +2,15 @@
 //! one service, render.
 
 pub mod api;
+pub mod auth;
+pub mod csrf;
 pub mod error;
 pub mod headers;
 pub mod health;
 pub mod hx;
 pub mod pages;
 pub mod request_id;
+pub mod session;
 
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{HttpResponse, web};
@@ -32,7 +35,8 @@ where
     .await?
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
+    let secure_cookies = state.settings.base_url.scheme() == "https";
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
         let errors = [(
             "query",
@@ -53,6 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("")
+            .wrap(actix_web::middleware::from_fn(csrf::protect))
+            .wrap(session::middleware(&state.secret, secure_cookies))
             .wrap(ErrorHandlers::new().default_handler(render_page_error))
             .configure(pages::routes)
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() })),

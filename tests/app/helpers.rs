@@ -254,6 +254,64 @@ impl TestApp {
         (status, scraper::Html::parse_document(&body))
     }
 
+    /// The CSRF token a page carries in its forms (fetching the page starts the session).
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let (_, doc) = self.get_html(path).await;
+        attrs(&doc, "input[name=csrf_token]", "value")
+            .into_iter()
+            .next()
+            .expect("a form with a CSRF token")
+    }
+
+    /// POSTs a form as a browser on this site would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", &self.address)
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers through the form and stays signed in.
+    pub async fn register(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf_token("/register").await;
+        self.post_form(
+            "/register",
+            &[
+                ("csrf_token", &token),
+                ("name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Logs in through the form.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf_token("/login").await;
+        self.post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// A second browser on the same app (its own cookies).
+    pub fn new_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("http client")
+    }
+
     /// Runs a closure on a pooled connection (for assertions on the database itself).
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
         let mut conn = self.db.conn().expect("a connection");

@@ -13,6 +13,7 @@ use crate::domain::catalogue::{CatalogueQuery, FieldErrors, RawCatalogueQuery};
 use crate::domain::ids::EventId;
 use crate::services::catalogue::{self, EventDetail, SearchResults};
 use crate::startup::AppState;
+use crate::web::auth::{Layout, PageContext};
 use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
@@ -44,6 +45,7 @@ impl Results {
 #[derive(Template)]
 #[template(path = "events/index.html")]
 struct EventsPage {
+    layout: Layout,
     form: FilterForm,
     cities: Vec<String>,
     categories: Vec<CategoryOption>,
@@ -56,6 +58,7 @@ async fn index(
     state: web::Data<AppState>,
     raw: web::Query<RawCatalogueQuery>,
     hx: HxRequest,
+    ctx: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let raw = raw.into_inner();
     let (query, errors) = CatalogueQuery::parse(&raw, PAGE_SIZE);
@@ -103,6 +106,7 @@ async fn index(
         errors,
     };
     let page = EventsPage {
+        layout: ctx.layout,
         form,
         cities,
         categories: categories(),
@@ -115,6 +119,7 @@ async fn index(
 #[derive(Template)]
 #[template(path = "events/show.html")]
 struct EventPage {
+    layout: Layout,
     detail: EventDetail,
     paragraphs: Vec<String>,
 }
@@ -123,6 +128,7 @@ struct EventPage {
 async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    ctx: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let id = path
         .parse::<i64>()
@@ -140,7 +146,14 @@ async fn show(
         .filter(|p| !p.is_empty())
         .map(str::to_owned)
         .collect();
-    html(EventPage { detail, paragraphs }.render())
+    html(
+        EventPage {
+            layout: ctx.layout,
+            detail,
+            paragraphs,
+        }
+        .render(),
+    )
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

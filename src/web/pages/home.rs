@@ -6,12 +6,14 @@ use askama::Template;
 use super::view::{CardView as _, CategoryOption, categories};
 use crate::services::catalogue::{self, EventSummary};
 use crate::startup::AppState;
+use crate::web::auth::{Layout, PageContext};
 use crate::web::blocking;
 use crate::web::error::AppError;
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    layout: Layout,
     featured: Vec<EventSummary>,
     upcoming: Vec<EventSummary>,
     cities: Vec<String>,
@@ -19,12 +21,13 @@ struct HomePage {
 }
 
 #[get("/")]
-async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn home(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, AppError> {
     let home = blocking(&state, |conn, clock| {
         Ok(catalogue::home(conn, clock.now())?)
     })
     .await?;
     let page = HomePage {
+        layout: ctx.layout,
         featured: home.featured,
         upcoming: home.upcoming,
         cities: home.cities,

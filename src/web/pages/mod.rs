@@ -1,5 +1,6 @@
 //! Server-rendered pages.
 
+mod accounts;
 mod events;
 mod home;
 pub mod view;
@@ -7,7 +8,9 @@ pub mod view;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(home::routes).configure(events::routes);
+    cfg.configure(home::routes)
+        .configure(events::routes)
+        .configure(accounts::routes);
 }
 
 /// A rendered template as a 200 page.

@@ -1,0 +1,188 @@
+//! Accounts: registering and signing in. Password hashing is slow by design: these run on a
+//! blocking thread (`web::block`), and hash outside any transaction (on SQLite, outside the
+//! one-writer lock), so they take the `Db` rather than a connection.
+
+use chrono::NaiveDateTime;
+
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::models::NewUser;
+use crate::db::users::{self, LoginRow};
+use crate::db::{Db, DbConnection, DbError, is_unique_violation};
+use crate::domain::catalogue::FieldErrors;
+use crate::domain::ids::UserId;
+use crate::domain::user::Role;
+use crate::domain::user_input::{EmailAddress, NewPassword, PersonName};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("that email address already has an account")]
+    EmailTaken,
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("cannot hash the password: {0}")]
+    Hash(#[from] bcrypt::BcryptError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        AccountError::Db(DbError::Query(e))
+    }
+}
+
+/// A signed-in user as the web layer knows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub session_epoch: i64,
+}
+
+impl From<LoginRow> for Account {
+    fn from(row: LoginRow) -> Self {
+        Account {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            role: row.role,
+            session_epoch: row.session_epoch,
+        }
+    }
+}
+
+/// What the registration form sent, parsed.
+pub struct Registration {
+    pub name: PersonName,
+    pub email: EmailAddress,
+    pub password: NewPassword,
+}
+
+impl Registration {
+    pub fn parse(name: &str, email: &str, password: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = PersonName::parse(name)
+            .map_err(|e| errors.insert("name", e.to_owned()))
+            .ok();
+        let email = EmailAddress::parse(email)
+            .map_err(|e| errors.insert("email", e.to_owned()))
+            .ok();
+        let password = NewPassword::parse(password)
+            .map_err(|e| errors.insert("password", e.to_owned()))
+            .ok();
+        match (name, email, password) {
+            (Some(name), Some(email), Some(password)) => Ok(Registration {
+                name,
+                email,
+                password,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Creates an account (role `user`). Hashes with the non-truncating bcrypt function.
+pub fn register(
+    db: &Db,
+    registration: &Registration,
+    bcrypt_cost: u32,
+    now: NaiveDateTime,
+) -> Result<Account, AccountError> {
+    let hash = bcrypt::non_truncating_hash(registration.password.expose(), bcrypt_cost)?;
+    db.write(|c| {
+        let id = users::insert(
+            c,
+            &NewUser {
+                email: registration.email.as_str(),
+                name: registration.name.as_str(),
+                password_hash: &hash,
+                role: Role::User,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AccountError::EmailTaken
+            } else {
+                AccountError::from(e)
+            }
+        })?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_user_id: Some(id),
+                action: "user.registered",
+                subject_type: "user",
+                subject_id: Some(id.0),
+                detail: "{}",
+                created_at: now,
+            },
+        )?;
+        Ok(Account {
+            id,
+            name: registration.name.as_str().to_owned(),
+            email: registration.email.as_str().to_owned(),
+            role: Role::User,
+            session_epoch: 0,
+        })
+    })
+}
+
+/// Checks an email and password. An unknown email costs the same as a wrong password (the
+/// password is checked against a dummy hash), and both answer [`AccountError::WrongCredentials`].
+/// Every attempt is audited, without the password.
+pub fn authenticate(
+    db: &Db,
+    email: &str,
+    password: &str,
+    dummy_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Account, AccountError> {
+    let email = EmailAddress::parse(email).ok();
+    let row = match &email {
+        Some(email) => {
+            db.read(|c| Ok::<_, AccountError>(users::find_for_login(c, email.as_str())?))?
+        }
+        None => None,
+    };
+    let hash = row
+        .as_ref()
+        .map_or(dummy_hash, |r| r.password_hash.as_str());
+    let password_ok = bcrypt::verify(password, hash).unwrap_or(false);
+    let outcome = match row {
+        Some(row) if password_ok && row.disabled_at.is_none() => Ok(Account::from(row)),
+        _ => Err(AccountError::WrongCredentials),
+    };
+    let (action, actor) = match &outcome {
+        Ok(account) => ("login.succeeded", Some(account.id)),
+        Err(_) => ("login.failed", None),
+    };
+    db.write(|c| -> Result<(), AccountError> {
+        Ok(audit::record(
+            c,
+            &NewAuditEntry {
+                actor_user_id: actor,
+                action,
+                subject_type: "user",
+                subject_id: actor.map(|id| id.0),
+                detail: "{}",
+                created_at: now,
+            },
+        )?)
+    })?;
+    outcome
+}
+
+/// The account behind a session, if it still exists and is enabled.
+pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<(Account, bool)>, AccountError> {
+    Ok(users::find_by_id(conn, id)?.map(|row| {
+        let enabled = row.disabled_at.is_none();
+        (Account::from(row), enabled)
+    }))
+}

@@ -1,0 +1,73 @@
+//! Who is asking: the signed-in account behind the session, checked on every request against
+//! the database (the session epoch, the account being enabled, idle and absolute timeouts).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+
+use crate::services::accounts::{self, Account};
+use crate::startup::AppState;
+use crate::web::error::AppError;
+use crate::web::session;
+
+/// What every page needs to render its layout: the signed-in account, if any, and the CSRF
+/// token that its forms and htmx requests carry.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub user: Option<Account>,
+    pub csrf: String,
+}
+
+/// The request's [`Layout`]; a session that no longer holds (logged out everywhere, password
+/// changed, account disabled, timed out) is ended here.
+#[derive(Clone)]
+pub struct PageContext {
+    pub layout: Layout,
+    pub session: Session,
+}
+
+impl FromRequest for PageContext {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let user = signed_in(&state, &session).await?;
+            let csrf = session::csrf_token(&session);
+            Ok(PageContext {
+                layout: Layout { user, csrf },
+                session,
+            })
+        })
+    }
+}
+
+async fn signed_in(state: &AppState, session: &Session) -> Result<Option<Account>, AppError> {
+    let Some(claims) = session::claims(session) else {
+        return Ok(None);
+    };
+    let now = state.clock.now_utc();
+    if claims.expired(now) {
+        session::sign_out(session);
+        return Ok(None);
+    }
+    let db = state.db.clone();
+    let found =
+        actix_web::web::block(move || db.read(|c| accounts::find(c, claims.user))).await??;
+    match found {
+        Some((account, true)) if account.session_epoch == claims.epoch => {
+            session::touch(session, &claims, now);
+            Ok(Some(account))
+        }
+        _ => {
+            session::sign_out(session);
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! `/register`, `/login`, `POST /logout` (API.md form fields).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::html_with_status;
+use crate::domain::catalogue::FieldErrors;
+use crate::domain::redirect::safe_next;
+use crate::services::accounts::{self, AccountError, Registration};
+use crate::startup::AppState;
+use crate::web::auth::{Layout, PageContext};
+use crate::web::error::AppError;
+use crate::web::session;
+
+/// A form's submitted values (never the password) and its messages.
+#[derive(Debug, Default)]
+pub struct FormState {
+    values: BTreeMap<&'static str, String>,
+    errors: FieldErrors,
+}
+
+impl FormState {
+    pub fn value(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+
+    pub fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/register.html")]
+struct RegisterPage {
+    layout: Layout,
+    form: FormState,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    form: FormState,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn with_next(next: Option<&str>) -> FormState {
+    let mut form = FormState::default();
+    if let Some(next) = next.and_then(safe_next) {
+        form.values.insert("next", next);
+    }
+    form
+}
+
+#[get("/register")]
+async fn register_page(
+    ctx: PageContext,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = RegisterPage {
+        layout: ctx.layout,
+        form: with_next(q.next.as_deref()),
+    };
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/register")]
+async fn register(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut kept = with_next(form.next.as_deref());
+    kept.values.insert("name", form.name.clone());
+    kept.values.insert("email", form.email.clone());
+    let registration = match Registration::parse(&form.name, &form.email, &form.password) {
+        Ok(r) => r,
+        Err(errors) => {
+            kept.errors = errors;
+            let page = RegisterPage {
+                layout: ctx.layout,
+                form: kept,
+            };
+            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
+        }
+    };
+    let db = state.db.clone();
+    let (cost, now) = (state.settings.bcrypt_cost, state.clock.now());
+    let created = web::block(move || accounts::register(&db, &registration, cost, now)).await?;
+    match created {
+        Ok(account) => {
+            tracing::info!(user.id = %account.id, "account registered");
+            session::sign_in(
+                &ctx.session,
+                account.id,
+                account.session_epoch,
+                state.clock.now_utc(),
+            );
+            Ok(see_other(kept.value("next")))
+        }
+        Err(AccountError::EmailTaken) => {
+            kept.errors.insert(
+                "email",
+                "That email address already has an account. Log in instead?".to_owned(),
+            );
+            let page = RegisterPage {
+                layout: ctx.layout,
+                form: kept,
+            };
+            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[get("/login")]
+async fn login_page(ctx: PageContext, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let page = LoginPage {
+        layout: ctx.layout,
+        form: with_next(q.next.as_deref()),
+    };
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/login")]
+async fn login(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut kept = with_next(form.next.as_deref());
+    kept.values.insert("email", form.email.clone());
+    let db = state.db.clone();
+    let dummy = state.dummy_hash.clone();
+    let now = state.clock.now();
+    let (email, password) = (form.email, form.password);
+    let outcome =
+        web::block(move || accounts::authenticate(&db, &email, &password, &dummy, now)).await?;
+    match outcome {
+        Ok(account) => {
+            tracing::info!(user.id = %account.id, "signed in");
+            session::sign_in(
+                &ctx.session,
+                account.id,
+                account.session_epoch,
+                state.clock.now_utc(),
+            );
+            Ok(see_other(kept.value("next")))
+        }
+        Err(AccountError::WrongCredentials) => {
+            kept.errors
+                .insert("form", "Wrong email or password.".to_owned());
+            let page = LoginPage {
+                layout: ctx.layout,
+                form: kept,
+            };
+            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[post("/logout")]
+async fn logout(ctx: PageContext) -> HttpResponse {
+    session::sign_out(&ctx.session);
+    see_other("/")
+}
+
+/// 303 to a same-site path (already checked), or home.
+fn see_other(next: &str) -> HttpResponse {
+    let target = if next.is_empty() { "/" } else { next };
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, target))
+        .finish()
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register_page)
+        .service(register)
+        .service(login_page)
+        .service(login)
+        .service(logout);
+}

@@ -1,0 +1,361 @@
+//! Registering, logging in and out, and the CSRF guard on every form.
+
+use boxoffice::db::schema::{audit_log, users};
+use diesel::prelude::*;
+
+use crate::helpers::{attrs, spawn_app, texts};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("boxoffice_session="))
+        .map(str::to_owned)
+}
+
+#[actix_web::test]
+async fn a_visitor_registers_is_signed_in_and_can_log_out_and_in_again() {
+    let app = spawn_app().await;
+    let res = app
+        .register("Ada Lovelace", "Ada@Example.com", PASSWORD)
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    let cookie = session_cookie(&res).expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http in tests");
+
+    let (_, home) = app.get_html("/").await;
+    assert_eq!(texts(&home, "#signed-in-as"), vec!["Ada Lovelace"]);
+    let stored: (String, String) = app.with_conn(|c| {
+        users::table
+            .filter(users::name.eq("Ada Lovelace"))
+            .select((users::email, users::password_hash))
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(stored.0, "ada@example.com", "emails are stored lower-cased");
+    assert!(stored.1.starts_with("$2") && !stored.1.contains(PASSWORD));
+
+    let token = attrs(
+        &home,
+        "form[action='/logout'] input[name=csrf_token]",
+        "value",
+    )[0]
+    .clone();
+    let res = app.post_form("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), 303);
+    let (_, home) = app.get_html("/").await;
+    assert!(texts(&home, "#signed-in-as").is_empty());
+
+    // Emails compare case-insensitively.
+    let res = app.login("ADA@example.COM", PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let (_, home) = app.get_html("/").await;
+    assert_eq!(texts(&home, "#signed-in-as"), vec!["Ada Lovelace"]);
+}
+
+#[actix_web::test]
+async fn registration_explains_every_bad_field_and_keeps_the_input() {
+    let app = spawn_app().await;
+    let res = app.register("", "not-an-email", "short").await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(texts(&doc, "#name-error"), vec!["Enter your name."]);
+    assert_eq!(
+        texts(&doc, "#email-error"),
+        vec!["Enter an email address like name@example.com."]
+    );
+    assert_eq!(
+        texts(&doc, "#password-error"),
+        vec!["Use at least 10 characters."]
+    );
+    assert_eq!(attrs(&doc, "#email", "value"), vec!["not-an-email"]);
+    assert_eq!(
+        attrs(&doc, "#password", "value"),
+        vec![""],
+        "passwords are never echoed"
+    );
+
+    let res = app.register("Ada", "ada@example.com", "password123").await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        texts(&doc, "#password-error"),
+        vec!["That password is too common; choose another."]
+    );
+
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let other = app.new_browser();
+    let (_, doc) = (
+        200,
+        scraper::Html::parse_document(
+            &other
+                .get(app.url("/register"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        ),
+    );
+    let token = attrs(&doc, "input[name=csrf_token]", "value")[0].clone();
+    let res = other
+        .post(app.url("/register"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Impostor"),
+            ("email", "ADA@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(texts(&doc, "#email-error")[0].contains("already has an account"));
+    let count: i64 = app.with_conn(|c| {
+        users::table
+            .filter(users::email.eq("ada@example.com"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(count, 1);
+}
+
+#[actix_web::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let browser = app.new_browser();
+    let mut bodies = Vec::new();
+    for (email, password) in [
+        ("ada@example.com", "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let page = browser
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = attrs(
+            &scraper::Html::parse_document(&page),
+            "input[name=csrf_token]",
+            "value",
+        )[0]
+        .clone();
+        let res = browser
+            .post(app.url("/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(session_cookie(&res).is_none() || !res.headers().contains_key("location"));
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        bodies.push(texts(&doc, "#login-error"));
+    }
+    assert_eq!(bodies[0], vec!["Wrong email or password."]);
+    assert_eq!(bodies[0], bodies[1]);
+    // Both attempts are audited, without the password.
+    let failures: Vec<String> = app.with_conn(|c| {
+        audit_log::table
+            .filter(audit_log::action.eq("login.failed"))
+            .select(audit_log::detail)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(failures.len(), 2);
+    assert!(
+        failures
+            .iter()
+            .all(|d| !d.contains("wrong password") && !d.contains("example.com"))
+    );
+}
+
+#[actix_web::test]
+async fn logging_in_renews_the_session_cookie_and_follows_only_safe_next_paths() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let browser = app.new_browser();
+    let res = browser
+        .get(app.url("/login?next=/events/3"))
+        .send()
+        .await
+        .unwrap();
+    let before = session_cookie(&res).expect("an anonymous session with a CSRF token");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    let token = attrs(&doc, "input[name=csrf_token]", "value")[0].clone();
+    assert_eq!(attrs(&doc, "input[name=next]", "value"), vec!["/events/3"]);
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("next", "/events/3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/events/3");
+    let after = session_cookie(&res).expect("a new cookie");
+    assert_ne!(before.split(';').next(), after.split(';').next());
+
+    let (_, doc) = app.get_html("/login?next=https://evil.example/").await;
+    assert_eq!(attrs(&doc, "input[name=next]", "value"), vec![""]);
+}
+
+#[actix_web::test]
+async fn forms_without_a_valid_token_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let token = app.csrf_token("/").await;
+    let signed_in = |doc: &scraper::Html| !texts(doc, "#signed-in-as").is_empty();
+
+    // No token, a wrong token, and a token from another session.
+    let other = app.new_browser();
+    let other_page = other
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let other_token = attrs(
+        &scraper::Html::parse_document(&other_page),
+        "input[name=csrf_token]",
+        "value",
+    )[0]
+    .clone();
+    for fields in [
+        vec![],
+        vec![("csrf_token", "0".repeat(64))],
+        vec![("csrf_token", other_token)],
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app.post_form("/logout", &fields).await;
+        assert_eq!(res.status(), 403);
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert_eq!(texts(&doc, "#error-title"), vec!["Not allowed"]);
+        let (_, home) = app.get_html("/").await;
+        assert!(signed_in(&home), "still signed in");
+    }
+    // The right token from another site.
+    let res = app
+        .client
+        .post(app.url("/logout"))
+        .header("Origin", "https://evil.example")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app
+        .client
+        .post(app.url("/logout"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let (_, home) = app.get_html("/").await;
+    assert!(signed_in(&home));
+    // htmx sends the token as a header.
+    let res = app
+        .client
+        .post(app.url("/logout"))
+        .header("X-CSRF-Token", &token)
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, home) = app.get_html("/").await;
+    assert!(!signed_in(&home));
+    // A registration without a token creates nothing.
+    let res = app
+        .post_form(
+            "/register",
+            &[
+                ("name", "Eve"),
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let eve: i64 = app.with_conn(|c| {
+        users::table
+            .filter(users::email.eq("eve@example.com"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(eve, 0);
+}
+
+#[actix_web::test]
+async fn a_session_ends_when_the_account_epoch_moves_on_or_it_sits_idle() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let (_, home) = app.get_html("/").await;
+    assert_eq!(texts(&home, "#signed-in-as"), vec!["Ada"]);
+    // Server-side revocation: "log out everywhere" and password changes bump the epoch.
+    app.with_conn(|c| {
+        diesel::update(users::table.filter(users::email.eq("ada@example.com")))
+            .set(users::session_epoch.eq(users::session_epoch + 1))
+            .execute(c)
+            .unwrap()
+    });
+    let (_, home) = app.get_html("/").await;
+    assert!(texts(&home, "#signed-in-as").is_empty());
+
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 303);
+    app.clock.advance(chrono::TimeDelta::hours(13));
+    let (_, home) = app.get_html("/").await;
+    assert!(texts(&home, "#signed-in-as").is_empty(), "idle timeout");
+}
