@@ -7,6 +7,7 @@ pub mod introspect;
 pub mod models;
 pub mod schema;
 pub mod seed;
+pub mod tokens;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

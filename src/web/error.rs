@@ -23,6 +23,10 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    #[error("unauthorized")]
+    Unauthorized(&'static str),
+    #[error("conflict")]
+    Conflict(&'static str),
     #[error("invalid request")]
     Validation(BTreeMap<&'static str, String>),
     #[error("service unavailable")]
@@ -40,6 +44,8 @@ impl AppError {
         match self {
             AppError::NotFound => "Not found",
             AppError::Forbidden => "Forbidden",
+            AppError::Unauthorized(_) => "Unauthorized",
+            AppError::Conflict(_) => "Conflict",
             AppError::Validation(_) => "Invalid request",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
@@ -53,6 +59,7 @@ impl AppError {
                 "This request is not allowed. If you sent a form, reload the page and try again."
                     .to_owned()
             }
+            AppError::Unauthorized(detail) | AppError::Conflict(detail) => (*detail).to_owned(),
             AppError::Validation(errors) => errors
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
@@ -92,7 +99,9 @@ impl From<crate::services::accounts::AccountError> for AppError {
         match e {
             Invalid(errors) => AppError::Validation(errors),
             Db(e) => e.into(),
-            EmailTaken | WrongCredentials | Hash(_) => AppError::internal(e),
+            EmailTaken => AppError::Conflict("That email address already has an account."),
+            WrongCredentials => AppError::Unauthorized("Wrong email or password."),
+            Hash(_) => AppError::internal(e),
         }
     }
 }
@@ -138,6 +147,8 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -155,7 +166,14 @@ impl ResponseError for AppError {
             AppError::Validation(errors) => Some(errors),
             _ => None,
         };
-        problem(self.status_code(), self.title(), self.detail(), errors)
+        let mut response = problem(self.status_code(), self.title(), self.detail(), errors);
+        if matches!(self, AppError::Unauthorized(_)) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"boxoffice\""),
+            );
+        }
+        response
     }
 }
 

@@ -359,3 +359,184 @@ async fn a_session_ends_when_the_account_epoch_moves_on_or_it_sits_idle() {
     let (_, home) = app.get_html("/").await;
     assert!(texts(&home, "#signed-in-as").is_empty(), "idle timeout");
 }
+
+async fn post_json(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    body: serde_json::Value,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app.client.post(app.url(path)).json(&body);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap()
+}
+
+async fn me(app: &crate::helpers::TestApp, token: &str) -> reqwest::StatusCode {
+    app.client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[actix_web::test]
+async fn the_api_registers_logs_in_with_a_bearer_token_and_revokes_it() {
+    let app = spawn_app().await;
+    let res = post_json(
+        &app,
+        "/api/v1/register",
+        serde_json::json!({"name": "Ada", "email": "Ada@Example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let user: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!(user["role"], "user");
+    assert!(user.get("password_hash").is_none());
+
+    let res = post_json(
+        &app,
+        "/api/v1/register",
+        serde_json::json!({"name": "Ada", "email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let res = post_json(
+        &app,
+        "/api/v1/register",
+        serde_json::json!({"name": "", "email": "x", "password": "short"}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    let mut fields: Vec<&String> = problem["errors"].as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["email", "name", "password"]);
+
+    let res = post_json(
+        &app,
+        "/api/v1/login",
+        serde_json::json!({"email": "ada@example.com", "password": "not the password"}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    let res = post_json(
+        &app,
+        "/api/v1/login",
+        serde_json::json!({"email": "ADA@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get("set-cookie").is_none(),
+        "the API sets no cookie"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(body["user"]["name"], "Ada");
+    assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
+    // Only a hash of the token is stored.
+    let stored: Vec<String> = app.with_conn(|c| {
+        boxoffice::db::schema::api_tokens::table
+            .select(boxoffice::db::schema::api_tokens::token_hash)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token);
+    assert!(!stored[0].contains(&token[3..]));
+
+    assert_eq!(me(&app, &token).await, 200);
+    let res = app.get("/api/v1/me").await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    assert_eq!(me(&app, "bo_not-a-token").await, 401);
+
+    let res = post_json(&app, "/api/v1/logout", serde_json::json!({}), Some(&token)).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(me(&app, &token).await, 401, "revoked at logout");
+}
+
+#[actix_web::test]
+async fn api_tokens_expire_and_die_with_a_disabled_account() {
+    let app = spawn_app().await;
+    post_json(
+        &app,
+        "/api/v1/register",
+        serde_json::json!({"name": "Ada", "email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    let login = || async {
+        let res = post_json(
+            &app,
+            "/api/v1/login",
+            serde_json::json!({"email": "ada@example.com", "password": PASSWORD}),
+            None,
+        )
+        .await;
+        res.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let token = login().await;
+    app.clock.advance(chrono::TimeDelta::days(29));
+    assert_eq!(me(&app, &token).await, 200);
+    app.clock.advance(chrono::TimeDelta::days(2));
+    assert_eq!(me(&app, &token).await, 401, "expired after 30 days");
+
+    let token = login().await;
+    assert_eq!(me(&app, &token).await, 200);
+    let now = app.clock.now();
+    app.with_conn(|c| {
+        diesel::update(users::table.filter(users::email.eq("ada@example.com")))
+            .set(users::disabled_at.eq(Some(now)))
+            .execute(c)
+            .unwrap()
+    });
+    assert_eq!(
+        me(&app, &token).await,
+        401,
+        "a disabled account's token stops working"
+    );
+    let res = post_json(
+        &app,
+        "/api/v1/login",
+        serde_json::json!({"email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 401, "and it can't log in");
+}
+
+#[actix_web::test]
+async fn bad_json_is_a_problem_document_not_a_crash() {
+    let app = spawn_app().await;
+    for body in ["{", "\"text\"", "{\"email\": 5}"] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/login"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+}

@@ -1,9 +1,21 @@
 //! The JSON API under `/api/v1` (API.md): the same services as the pages.
 
+mod accounts;
 mod events;
 
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(events::routes);
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|err, _| {
+                let errors = [("body", format!("The JSON body could not be read: {err}"))]
+                    .into_iter()
+                    .collect();
+                crate::web::error::AppError::Validation(errors).into()
+            }),
+    )
+    .configure(accounts::routes)
+    .configure(events::routes);
 }

@@ -1,0 +1,158 @@
+//! `POST /api/v1/register`, `/login`, `/logout` and `GET /api/v1/me` (API.md). Calls carry
+//! `Authorization: Bearer <token>`; cookies play no part in the API.
+
+use std::future::{Ready, ready};
+
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::UserId;
+use crate::domain::local_time::rfc3339_utc;
+use crate::domain::user::Role;
+use crate::services::accounts::{self, Account, Registration};
+use crate::startup::AppState;
+use crate::web::blocking;
+use crate::web::error::AppError;
+
+#[derive(Serialize)]
+struct UserJson<'a> {
+    id: UserId,
+    name: &'a str,
+    email: &'a str,
+    role: Role,
+}
+
+impl<'a> From<&'a Account> for UserJson<'a> {
+    fn from(a: &'a Account) -> Self {
+        UserJson {
+            id: a.id,
+            name: &a.name,
+            email: &a.email,
+            role: a.role,
+        }
+    }
+}
+
+/// The `Authorization: Bearer` token of a request, if it has one.
+pub struct BearerToken(pub Option<String>);
+
+impl FromRequest for BearerToken {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && t.len() <= 200);
+        ready(Ok(BearerToken(token)))
+    }
+}
+
+/// The account behind a live bearer token, or 401.
+pub async fn api_user(state: &AppState, token: BearerToken) -> Result<(Account, String), AppError> {
+    let token = token.0.ok_or(AppError::Unauthorized(
+        "Send Authorization: Bearer <token>.",
+    ))?;
+    let lookup = token.clone();
+    let account = blocking(state, move |conn, clock| {
+        Ok(accounts::account_for_token(conn, &lookup, clock.now())?)
+    })
+    .await?
+    .ok_or(AppError::Unauthorized(
+        "The token is unknown, expired or revoked.",
+    ))?;
+    Ok((account, token))
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[post("/register")]
+async fn register(
+    state: Data<AppState>,
+    body: web::Json<RegisterBody>,
+) -> Result<HttpResponse, AppError> {
+    let registration = Registration::parse(&body.name, &body.email, &body.password)
+        .map_err(AppError::Validation)?;
+    let db = state.db.clone();
+    let (cost, now) = (state.settings.bcrypt_cost, state.clock.now());
+    let account = web::block(move || accounts::register(&db, &registration, cost, now)).await??;
+    tracing::info!(user.id = %account.id, "account registered through the API");
+    Ok(HttpResponse::Created().json(UserJson::from(&account)))
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginJson<'a> {
+    token: &'a str,
+    expires_at: String,
+    user: UserJson<'a>,
+}
+
+#[post("/login")]
+async fn login(
+    state: Data<AppState>,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let db = state.db.clone();
+    let dummy = state.dummy_hash.clone();
+    let now = state.clock.now();
+    let (account, issued) = web::block(move || {
+        let account = accounts::authenticate(&db, &body.email, &body.password, &dummy, now)?;
+        let issued = accounts::issue_token(&db, &account, now)?;
+        Ok::<_, accounts::AccountError>((account, issued))
+    })
+    .await??;
+    tracing::info!(user.id = %account.id, "API token issued");
+    Ok(HttpResponse::Ok().json(LoginJson {
+        token: &issued.token,
+        expires_at: rfc3339_utc(issued.expires_at),
+        user: UserJson::from(&account),
+    }))
+}
+
+#[post("/logout")]
+async fn logout(state: Data<AppState>, token: BearerToken) -> Result<HttpResponse, AppError> {
+    let (account, token) = api_user(&state, token).await?;
+    let db = state.db.clone();
+    let now = state.clock.now();
+    web::block(move || accounts::revoke_token(&db, &token, now)).await??;
+    tracing::info!(user.id = %account.id, "API token revoked");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[get("/me")]
+async fn me(state: Data<AppState>, token: BearerToken) -> Result<HttpResponse, AppError> {
+    let (account, _) = api_user(&state, token).await?;
+    Ok(HttpResponse::Ok().json(UserJson::from(&account)))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(logout)
+        .service(me);
+}
