@@ -2,6 +2,7 @@
 //! pool, migrations, and the transaction helpers every write goes through. SQL lives here.
 
 pub mod audit;
+pub mod bookings;
 pub mod catalogue;
 pub mod introspect;
 pub mod models;

@@ -100,3 +100,64 @@ pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<Log
         .first(conn)
         .optional()
 }
+
+pub fn set_name(
+    conn: &mut DbConnection,
+    id: UserId,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((users::name.eq(name), users::updated_at.eq(now)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_email(
+    conn: &mut DbConnection,
+    id: UserId,
+    email: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::email.eq(email),
+            users::email_verified_at.eq(None::<NaiveDateTime>),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Sets the password and moves the session epoch on (ending every session); returns the new
+/// epoch.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: UserId,
+    hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::session_epoch)
+        .get_result(conn)
+}
+
+/// Ends every session of the user; returns the new epoch.
+pub fn bump_session_epoch(
+    conn: &mut DbConnection,
+    id: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::session_epoch)
+        .get_result(conn)
+}

@@ -239,3 +239,112 @@ pub fn revoke_token(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, Ac
     let hash = token_hash(token);
     db.write(|c| -> Result<bool, AccountError> { Ok(crate::db::tokens::revoke(c, &hash, now)?) })
 }
+
+/// Checks the signed-in user's current password (for changes that need it).
+fn verify_current(db: &Db, id: UserId, password: &str) -> Result<(), AccountError> {
+    let row = db.read(|c| Ok::<_, AccountError>(users::find_by_id(c, id)?))?;
+    match row {
+        Some(row) if bcrypt::verify(password, &row.password_hash).unwrap_or(false) => Ok(()),
+        _ => Err(AccountError::Invalid(
+            [(
+                "current_password",
+                "That is not your current password.".to_owned(),
+            )]
+            .into_iter()
+            .collect(),
+        )),
+    }
+}
+
+fn audit_entry(
+    c: &mut DbConnection,
+    id: UserId,
+    action: &str,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    Ok(audit::record(
+        c,
+        &NewAuditEntry {
+            actor_user_id: Some(id),
+            action,
+            subject_type: "user",
+            subject_id: Some(id.0),
+            detail: "{}",
+            created_at: now,
+        },
+    )?)
+}
+
+pub fn change_name(
+    db: &Db,
+    id: UserId,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    let name = PersonName::parse(name)
+        .map_err(|e| AccountError::Invalid([("name", e.to_owned())].into_iter().collect()))?;
+    db.write(|c| {
+        users::set_name(c, id, name.as_str(), now)?;
+        audit_entry(c, id, "user.name_changed", now)
+    })
+}
+
+pub fn change_email(
+    db: &Db,
+    id: UserId,
+    email: &str,
+    current_password: &str,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    let email = EmailAddress::parse(email)
+        .map_err(|e| AccountError::Invalid([("email", e.to_owned())].into_iter().collect()))?;
+    verify_current(db, id, current_password)?;
+    db.write(|c| {
+        users::set_email(c, id, email.as_str(), now).map_err(|e| {
+            if is_unique_violation(&e) {
+                AccountError::EmailTaken
+            } else {
+                AccountError::from(e)
+            }
+        })?;
+        audit_entry(c, id, "user.email_changed", now)
+    })
+}
+
+/// Changes the password and ends every session; returns the new session epoch so the caller
+/// can keep the session it is answering.
+pub fn change_password(
+    db: &Db,
+    id: UserId,
+    current_password: &str,
+    new_password: &str,
+    bcrypt_cost: u32,
+    now: NaiveDateTime,
+) -> Result<i64, AccountError> {
+    let password = NewPassword::parse(new_password).map_err(|e| {
+        AccountError::Invalid([("new_password", e.to_owned())].into_iter().collect())
+    })?;
+    verify_current(db, id, current_password)?;
+    let hash = bcrypt::non_truncating_hash(password.expose(), bcrypt_cost)?;
+    db.write(|c| {
+        let epoch = users::set_password(c, id, &hash, now)?;
+        audit_entry(c, id, "user.password_changed", now)?;
+        Ok(epoch)
+    })
+}
+
+/// Ends every session of the user, this one included.
+pub fn log_out_everywhere(db: &Db, id: UserId, now: NaiveDateTime) -> Result<(), AccountError> {
+    db.write(|c| {
+        users::bump_session_epoch(c, id, now)?;
+        audit_entry(c, id, "user.logged_out_everywhere", now)
+    })
+}
+
+/// The user's bookings, newest first.
+pub fn bookings(
+    conn: &mut DbConnection,
+    id: UserId,
+) -> Result<Vec<crate::db::bookings::BookingListRow>, AccountError> {
+    Ok(crate::db::bookings::for_user(conn, id)?)
+}

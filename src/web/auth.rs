@@ -19,6 +19,8 @@ use crate::web::session;
 pub struct Layout {
     pub user: Option<Account>,
     pub csrf: String,
+    /// A notice left by the previous request (after a redirect).
+    pub flash: Option<String>,
 }
 
 /// The request's [`Layout`]; a session that no longer holds (logged out everywhere, password
@@ -27,6 +29,22 @@ pub struct Layout {
 pub struct PageContext {
     pub layout: Layout,
     pub session: Session,
+    /// This page's path and query, to come back to after logging in.
+    here: String,
+    htmx: bool,
+}
+
+impl PageContext {
+    /// The signed-in account, or a trip to the login page that comes back here.
+    pub fn require_user(&self) -> Result<Account, AppError> {
+        self.layout
+            .user
+            .clone()
+            .ok_or_else(|| AppError::LoginRequired {
+                next: self.here.clone(),
+                htmx: self.htmx,
+            })
+    }
 }
 
 impl FromRequest for PageContext {
@@ -36,13 +54,26 @@ impl FromRequest for PageContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let state = req.app_data::<Data<AppState>>().cloned();
+        let here = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let htmx = crate::web::hx::is_htmx(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let user = signed_in(&state, &session).await?;
             let csrf = session::csrf_token(&session);
+            let flash = if htmx {
+                None
+            } else {
+                session::take_flash(&session)
+            };
             Ok(PageContext {
-                layout: Layout { user, csrf },
+                layout: Layout { user, csrf, flash },
                 session,
+                here,
+                htmx,
             })
         })
     }

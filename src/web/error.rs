@@ -27,6 +27,9 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("conflict")]
     Conflict(&'static str),
+    /// A page that needs a signed-in visitor: send them to log in and come back.
+    #[error("login required")]
+    LoginRequired { next: String, htmx: bool },
     #[error("invalid request")]
     Validation(BTreeMap<&'static str, String>),
     #[error("service unavailable")]
@@ -46,6 +49,7 @@ impl AppError {
             AppError::Forbidden => "Forbidden",
             AppError::Unauthorized(_) => "Unauthorized",
             AppError::Conflict(_) => "Conflict",
+            AppError::LoginRequired { .. } => "Login required",
             AppError::Validation(_) => "Invalid request",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
@@ -60,6 +64,7 @@ impl AppError {
                     .to_owned()
             }
             AppError::Unauthorized(detail) | AppError::Conflict(detail) => (*detail).to_owned(),
+            AppError::LoginRequired { .. } => "Log in to see this page.".to_owned(),
             AppError::Validation(errors) => errors
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
@@ -149,6 +154,8 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
+            AppError::LoginRequired { htmx: true, .. } => StatusCode::OK,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -156,6 +163,17 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let AppError::LoginRequired { next, htmx } = self {
+            let login = format!(
+                "/login?{}",
+                serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+            );
+            // htmx would follow a redirect inside its swap; it gets HX-Redirect instead.
+            let header = if *htmx { "HX-Redirect" } else { "Location" };
+            return HttpResponse::build(self.status_code())
+                .insert_header((header, login))
+                .finish();
+        }
         match self {
             // Logged once, here at the boundary; the caller sees only a generic message.
             AppError::Internal(detail) => tracing::error!(error = %detail, "request failed"),

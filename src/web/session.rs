@@ -25,6 +25,7 @@ const EPOCH: &str = "epoch";
 const ISSUED: &str = "iat";
 const SEEN: &str = "seen";
 const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
 
 pub fn middleware(secret: &[u8], secure: bool) -> SessionMiddleware<CookieSessionStore> {
     SessionMiddleware::builder(CookieSessionStore::default(), Key::from(secret))
@@ -90,6 +91,16 @@ pub fn touch(session: &Session, claims: &Claims, now: DateTime<Utc>) {
     if now.timestamp() - claims.seen_at >= SEEN_GRANULARITY.num_seconds() {
         let _ = session.insert(SEEN, now.timestamp());
     }
+}
+
+/// A one-line notice for the next page shown ("Your password was changed.").
+pub fn set_flash(session: &Session, message: &str) {
+    let _ = session.insert(FLASH, message);
+}
+
+/// The pending notice, removed as it is read.
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 
 /// The session's CSRF token, created on first use.

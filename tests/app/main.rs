@@ -1,6 +1,7 @@
 //! One integration-test binary (STYLE.md): the real app on port 0, a fresh database per test,
 //! SQLite by default and PostgreSQL with `TEST_DATABASE_URL`.
 
+mod account;
 mod accounts;
 mod api;
 mod catalogue;

@@ -21,10 +21,14 @@ use crate::web::session;
 #[derive(Debug, Default)]
 pub struct FormState {
     values: BTreeMap<&'static str, String>,
-    errors: FieldErrors,
+    pub errors: FieldErrors,
 }
 
 impl FormState {
+    pub fn set(&mut self, field: &'static str, value: &str) {
+        self.values.insert(field, value.to_owned());
+    }
+
     pub fn value(&self, field: &str) -> &str {
         self.values.get(field).map_or("", String::as_str)
     }
@@ -198,7 +202,7 @@ async fn logout(ctx: PageContext) -> HttpResponse {
 }
 
 /// 303 to a same-site path (already checked), or home.
-fn see_other(next: &str) -> HttpResponse {
+pub fn see_other(next: &str) -> HttpResponse {
     let target = if next.is_empty() { "/" } else { next };
     HttpResponse::SeeOther()
         .insert_header((LOCATION, target))

@@ -1,5 +1,6 @@
 //! Server-rendered pages.
 
+mod account;
 mod accounts;
 mod events;
 mod home;
@@ -10,7 +11,8 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(home::routes)
         .configure(events::routes)
-        .configure(accounts::routes);
+        .configure(accounts::routes)
+        .configure(account::routes);
 }
 
 /// A rendered template as a 200 page.

@@ -1,0 +1,261 @@
+//! `/account` (details, email, password, log out everywhere) and `/account/bookings`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::accounts::{FormState, see_other};
+use super::html_with_status;
+use crate::domain::local_time::{LocalStart, zone};
+use crate::domain::money::Money;
+use crate::services::accounts::{self, Account, AccountError};
+use crate::startup::AppState;
+use crate::web::auth::{Layout, PageContext};
+use crate::web::blocking;
+use crate::web::error::AppError;
+use crate::web::session;
+
+#[derive(Template)]
+#[template(path = "account/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    name_form: FormState,
+    email_form: FormState,
+    password_form: FormState,
+}
+
+impl ProfilePage {
+    fn new(layout: Layout, account: &Account) -> Self {
+        let mut name_form = FormState::default();
+        name_form.set("name", &account.name);
+        let mut email_form = FormState::default();
+        email_form.set("email", &account.email);
+        ProfilePage {
+            layout,
+            name_form,
+            email_form,
+            password_form: FormState::default(),
+        }
+    }
+
+    fn render_422(self) -> Result<HttpResponse, AppError> {
+        html_with_status(StatusCode::UNPROCESSABLE_ENTITY, self.render())
+    }
+}
+
+#[get("/account")]
+async fn profile(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    html_with_status(
+        StatusCode::OK,
+        ProfilePage::new(ctx.layout, &account).render(),
+    )
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+#[post("/account/name")]
+async fn change_name(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    let (db, now, name) = (state.db.clone(), state.clock.now(), form.name.clone());
+    match web::block(move || accounts::change_name(&db, account.id, &name, now)).await? {
+        Ok(()) => {
+            session::set_flash(&ctx.session, "Your name was saved.");
+            Ok(see_other("/account"))
+        }
+        Err(AccountError::Invalid(errors)) => {
+            let mut page = ProfilePage::new(ctx.layout, &account);
+            page.name_form.set("name", &form.name);
+            page.name_form.errors = errors;
+            page.render_422()
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    email_password: String,
+}
+
+#[post("/account/email")]
+async fn change_email(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    let form = form.into_inner();
+    let (db, now) = (state.db.clone(), state.clock.now());
+    let (email, password) = (form.email.clone(), form.email_password);
+    let outcome =
+        web::block(move || accounts::change_email(&db, account.id, &email, &password, now)).await?;
+    let mut errors = crate::domain::catalogue::FieldErrors::new();
+    match outcome {
+        Ok(()) => {
+            session::set_flash(&ctx.session, "Your email address was changed.");
+            return Ok(see_other("/account"));
+        }
+        Err(AccountError::Invalid(mut e)) => {
+            if let Some(msg) = e.remove("current_password") {
+                e.insert("email_password", msg);
+            }
+            errors = e;
+        }
+        Err(AccountError::EmailTaken) => {
+            errors.insert(
+                "email",
+                "That email address already has an account.".to_owned(),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut page = ProfilePage::new(ctx.layout, &account);
+    page.email_form.set("email", &form.email);
+    page.email_form.errors = errors;
+    page.render_422()
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+#[post("/account/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    let form = form.into_inner();
+    let (db, now, cost) = (
+        state.db.clone(),
+        state.clock.now(),
+        state.settings.bcrypt_cost,
+    );
+    let id = account.id;
+    let outcome = web::block(move || {
+        accounts::change_password(
+            &db,
+            id,
+            &form.current_password,
+            &form.new_password,
+            cost,
+            now,
+        )
+    })
+    .await?;
+    match outcome {
+        Ok(epoch) => {
+            // Every other session ended with the old epoch; this one carries on.
+            session::sign_in(&ctx.session, id, epoch, state.clock.now_utc());
+            session::set_flash(
+                &ctx.session,
+                "Your password was changed. Other devices have been logged out.",
+            );
+            Ok(see_other("/account"))
+        }
+        Err(AccountError::Invalid(errors)) => {
+            let mut page = ProfilePage::new(ctx.layout, &account);
+            page.password_form.errors = errors;
+            page.render_422()
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[post("/account/logout-everywhere")]
+async fn logout_everywhere(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    let (db, now) = (state.db.clone(), state.clock.now());
+    web::block(move || accounts::log_out_everywhere(&db, account.id, now)).await??;
+    session::sign_out(&ctx.session);
+    Ok(see_other("/login"))
+}
+
+/// One row of "My bookings".
+struct BookingLine {
+    reference: String,
+    event_id: i64,
+    event_title: String,
+    venue: String,
+    when: LocalStart,
+    status_label: &'static str,
+    status_class: &'static str,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/bookings.html")]
+struct BookingsPage {
+    layout: Layout,
+    bookings: Vec<BookingLine>,
+}
+
+#[get("/account/bookings")]
+async fn bookings(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    let rows = blocking(&state, move |conn, _| {
+        Ok(accounts::bookings(conn, account.id)?)
+    })
+    .await?;
+    let bookings = rows
+        .into_iter()
+        .map(|b| {
+            let (status_label, status_class) = match b.status.as_str() {
+                "pending" => ("Awaiting payment", "not-yet-on-sale"),
+                "paid" => ("Paid", "on-sale"),
+                "expired" => ("Expired", "past"),
+                "cancelled" => ("Cancelled", "cancelled"),
+                "refunded" => ("Refunded", "sales-ended"),
+                _ => ("Unknown", "past"),
+            };
+            BookingLine {
+                total: Money::new(b.total_cents, &b.currency).to_string(),
+                when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
+                reference: b.reference,
+                event_id: b.event_id.0,
+                event_title: b.event_title,
+                venue: b.venue_name,
+                status_label,
+                status_class,
+            }
+        })
+        .collect();
+    html_with_status(
+        StatusCode::OK,
+        BookingsPage {
+            layout: ctx.layout,
+            bookings,
+        }
+        .render(),
+    )
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(profile)
+        .service(change_name)
+        .service(change_email)
+        .service(change_password)
+        .service(logout_everywhere)
+        .service(bookings);
+}

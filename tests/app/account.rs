@@ -1,0 +1,270 @@
+//! The account pages: details, email, password, log out everywhere, my bookings.
+
+use boxoffice::db::schema::{audit_log, users};
+use diesel::prelude::*;
+
+use crate::helpers::{TestApp, attrs, spawn_app, texts};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn signed_in_app() -> TestApp {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada Lovelace", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    app
+}
+
+/// Another browser, logged in as Ada too.
+async fn second_browser(app: &TestApp) -> reqwest::Client {
+    let browser = app.new_browser();
+    let page = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = attrs(
+        &scraper::Html::parse_document(&page),
+        "input[name=csrf_token]",
+        "value",
+    )[0]
+    .clone();
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    browser
+}
+
+async fn is_signed_in(app: &TestApp, browser: &reqwest::Client) -> bool {
+    let page = browser.get(app.url("/account")).send().await.unwrap();
+    page.status() == 200
+}
+
+async fn post_account(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let token = app.csrf_token("/account").await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    app.post_form(path, &all).await
+}
+
+#[actix_web::test]
+async fn account_pages_send_visitors_to_log_in_and_back() {
+    let app = spawn_app().await;
+    let res = app.get("/account/bookings").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/login?next=%2Faccount%2Fbookings"
+    );
+    let res = app.get_htmx("/account").await;
+    assert_eq!(res.headers()["hx-redirect"], "/login?next=%2Faccount");
+    let (_, login) = app.get_html("/login?next=%2Faccount%2Fbookings").await;
+    assert_eq!(
+        attrs(&login, "input[name=next]", "value"),
+        vec!["/account/bookings"]
+    );
+}
+
+#[actix_web::test]
+async fn the_name_and_email_change_and_the_email_needs_the_password() {
+    let app = signed_in_app().await;
+    let res = post_account(&app, "/account/name", &[("name", "Ada King")]).await;
+    assert_eq!(res.status(), 303);
+    let (_, doc) = app.get_html("/account").await;
+    assert_eq!(texts(&doc, "#flash"), vec!["Your name was saved."]);
+    assert_eq!(texts(&doc, "#signed-in-as"), vec!["Ada King"]);
+    let (_, doc) = app.get_html("/account").await;
+    assert!(texts(&doc, "#flash").is_empty(), "a notice shows once");
+
+    let res = post_account(&app, "/account/name", &[("name", "  ")]).await;
+    assert_eq!(res.status(), 422);
+
+    let res = post_account(
+        &app,
+        "/account/email",
+        &[
+            ("email", "ada@king.example"),
+            ("email_password", "wrong password"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        texts(&doc, "#email_password-error"),
+        vec!["That is not your current password."]
+    );
+    assert_eq!(attrs(&doc, "#email", "value"), vec!["ada@king.example"]);
+
+    // Someone else's address is refused.
+    let other = app.new_browser();
+    let page = other
+        .get(app.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = attrs(
+        &scraper::Html::parse_document(&page),
+        "input[name=csrf_token]",
+        "value",
+    )[0]
+    .clone();
+    other
+        .post(app.url("/register"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Bob"),
+            ("email", "bob@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let res = post_account(
+        &app,
+        "/account/email",
+        &[("email", "BOB@example.com"), ("email_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+
+    let res = post_account(
+        &app,
+        "/account/email",
+        &[("email", "Ada@King.example"), ("email_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let email: String = app.with_conn(|c| {
+        users::table
+            .filter(users::name.eq("Ada King"))
+            .select(users::email)
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(email, "ada@king.example");
+}
+
+#[actix_web::test]
+async fn a_password_change_ends_other_sessions_but_not_this_one() {
+    let app = signed_in_app().await;
+    let other = second_browser(&app).await;
+    assert!(is_signed_in(&app, &other).await);
+
+    let res = post_account(
+        &app,
+        "/account/password",
+        &[
+            ("current_password", "nope nope nope"),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(is_signed_in(&app, &other).await, "nothing changed");
+    let res = post_account(
+        &app,
+        "/account/password",
+        &[("current_password", PASSWORD), ("new_password", "short")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+
+    let res = post_account(
+        &app,
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        is_signed_in(&app, &app.client).await,
+        "this session carries on"
+    );
+    assert!(
+        !is_signed_in(&app, &other).await,
+        "the copied cookie of the other device is dead"
+    );
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await.status(),
+        422,
+        "the old password is gone"
+    );
+    assert_eq!(
+        app.login("ada@example.com", "a brand new passphrase")
+            .await
+            .status(),
+        303
+    );
+    let audited: i64 = app.with_conn(|c| {
+        audit_log::table
+            .filter(audit_log::action.eq("user.password_changed"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(audited, 1);
+}
+
+#[actix_web::test]
+async fn log_out_everywhere_ends_every_session() {
+    let app = signed_in_app().await;
+    let other = second_browser(&app).await;
+    let res = post_account(&app, "/account/logout-everywhere", &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/login");
+    assert!(!is_signed_in(&app, &app.client).await);
+    assert!(!is_signed_in(&app, &other).await);
+}
+
+#[actix_web::test]
+async fn my_bookings_lists_the_users_bookings_newest_first() {
+    let app = signed_in_app().await;
+    let (_, doc) = app.get_html("/account/bookings").await;
+    assert_eq!(
+        texts(&doc, "#no-bookings p").first().map(String::as_str),
+        Some("You have no bookings yet.")
+    );
+
+    // Two bookings of Ada's (written directly: holds and checkout come with the booking core),
+    // and one of somebody else's, which she must not see.
+    app.with_conn(|c| {
+        let ada: i64 = users::table.filter(users::email.eq("ada@example.com")).select(users::id).first(c).unwrap();
+        let someone: i64 = users::table.filter(users::email.ne("ada@example.com")).select(users::id).first(c).unwrap();
+        let event: i64 = boxoffice::db::schema::events::table.select(boxoffice::db::schema::events::id).first(c).unwrap();
+        for (reference, user, at) in [("ADA00001", ada, "2027-01-10 10:00:00"), ("ADA00002", ada, "2027-01-20 10:00:00"), ("NOTADA01", someone, "2027-01-25 10:00:00")] {
+            diesel::sql_query(format!(
+                "INSERT INTO bookings (reference, user_id, event_id, status, total_cents, currency, expires_at, created_at, updated_at) \
+                 VALUES ('{reference}', {user}, {event}, 'pending', 9000, 'GBP', '{at}', '{at}', '{at}')"
+            ))
+            .execute(c)
+            .unwrap();
+        }
+    });
+    let (_, doc) = app.get_html("/account/bookings").await;
+    assert_eq!(
+        attrs(&doc, "#bookings tbody tr", "data-reference"),
+        vec!["ADA00002", "ADA00001"]
+    );
+    assert_eq!(texts(&doc, "#bookings td.amount"), vec!["£90.00", "£90.00"]);
+}
