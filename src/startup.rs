@@ -23,6 +23,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Sessions, CSRF, signatures (see `secret.rs`).
     pub secret: Arc<Vec<u8>>,
+    pub limits: Arc<crate::web::rate_limit::RateLimits>,
     /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
     /// costs as much as a wrong password.
     pub dummy_hash: Arc<String>,
@@ -68,8 +69,10 @@ impl Application {
             bind: settings.bind.clone(),
             source,
         })?;
+        let limits = Arc::new(crate::web::rate_limit::RateLimits::new(&clock));
         let state = AppState {
             db,
+            limits,
             clock,
             settings: Arc::new(settings),
             secret: Arc::new(secret),

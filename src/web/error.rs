@@ -27,6 +27,8 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("conflict")]
     Conflict(&'static str),
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     /// A page that needs a signed-in visitor: send them to log in and come back.
     #[error("login required")]
     LoginRequired { next: String, htmx: bool },
@@ -50,6 +52,7 @@ impl AppError {
             AppError::Unauthorized(_) => "Unauthorized",
             AppError::Conflict(_) => "Conflict",
             AppError::LoginRequired { .. } => "Login required",
+            AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Validation(_) => "Invalid request",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
@@ -65,6 +68,9 @@ impl AppError {
             }
             AppError::Unauthorized(detail) | AppError::Conflict(detail) => (*detail).to_owned(),
             AppError::LoginRequired { .. } => "Log in to see this page.".to_owned(),
+            AppError::TooManyRequests { retry_after } => {
+                format!("Too many attempts; try again in {retry_after} seconds.")
+            }
             AppError::Validation(errors) => errors
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
@@ -111,6 +117,12 @@ impl From<crate::services::accounts::AccountError> for AppError {
     }
 }
 
+impl From<crate::web::rate_limit::RetryAfter> for AppError {
+    fn from(r: crate::web::rate_limit::RetryAfter) -> Self {
+        AppError::TooManyRequests { retry_after: r.0 }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::internal(e)
@@ -154,6 +166,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
             AppError::LoginRequired { htmx: true, .. } => StatusCode::OK,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -185,6 +198,11 @@ impl ResponseError for AppError {
             _ => None,
         };
         let mut response = problem(self.status_code(), self.title(), self.detail(), errors);
+        if let AppError::TooManyRequests { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
         if matches!(self, AppError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

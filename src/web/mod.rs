@@ -9,6 +9,7 @@ pub mod headers;
 pub mod health;
 pub mod hx;
 pub mod pages;
+pub mod rate_limit;
 pub mod request_id;
 pub mod session;
 

@@ -540,3 +540,79 @@ async fn bad_json_is_a_problem_document_not_a_crash() {
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }
 }
+
+#[actix_web::test]
+async fn repeated_failures_are_throttled_and_the_owner_gets_back_in_after_the_window() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let guesser = app.new_browser();
+    let page = guesser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = attrs(
+        &scraper::Html::parse_document(&page),
+        "input[name=csrf_token]",
+        "value",
+    )[0]
+    .clone();
+    let guess = |password: &'static str| {
+        let (guesser, token) = (guesser.clone(), token.clone());
+        let url = app.url("/login");
+        async move {
+            guesser
+                .post(url)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("email", "ada@example.com"),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The account's burst is 10 attempts.
+    for _ in 0..10 {
+        assert_eq!(guess("not the password").await.status(), 422);
+    }
+    let res = guess("not the password").await;
+    assert_eq!(res.status(), 429);
+    let wait: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=90).contains(&wait), "{wait}");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(texts(&doc, "#login-error")[0].starts_with("Too many attempts"));
+    // Even the right password waits: the check comes before the password is looked at.
+    assert_eq!(guess(PASSWORD).await.status(), 429);
+    // The API shares the limit.
+    let res = post_json(
+        &app,
+        "/api/v1/login",
+        serde_json::json!({"email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    app.clock.advance(chrono::TimeDelta::seconds(wait));
+    assert_eq!(
+        guess(PASSWORD).await.status(),
+        303,
+        "back in after the window"
+    );
+}

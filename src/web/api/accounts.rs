@@ -14,6 +14,7 @@ use crate::services::accounts::{self, Account, Registration};
 use crate::startup::AppState;
 use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::rate_limit::client_ip;
 
 #[derive(Serialize)]
 struct UserJson<'a> {
@@ -85,8 +86,10 @@ struct RegisterBody {
 #[post("/register")]
 async fn register(
     state: Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RegisterBody>,
 ) -> Result<HttpResponse, AppError> {
+    state.limits.register(&client_ip(&req))?;
     let registration = Registration::parse(&body.name, &body.email, &body.password)
         .map_err(AppError::Validation)?;
     let db = state.db.clone();
@@ -114,9 +117,11 @@ struct LoginJson<'a> {
 #[post("/login")]
 async fn login(
     state: Data<AppState>,
+    req: HttpRequest,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
+    state.limits.login(&client_ip(&req), &body.email)?;
     let db = state.db.clone();
     let dummy = state.dummy_hash.clone();
     let now = state.clock.now();

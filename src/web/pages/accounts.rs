@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -15,6 +15,7 @@ use crate::services::accounts::{self, AccountError, Registration};
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
+use crate::web::rate_limit::{RetryAfter, client_ip};
 use crate::web::session;
 
 /// A form's submitted values (never the password) and its messages.
@@ -92,12 +93,21 @@ struct RegisterForm {
 async fn register(
     state: web::Data<AppState>,
     ctx: PageContext,
+    req: HttpRequest,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut kept = with_next(form.next.as_deref());
     kept.values.insert("name", form.name.clone());
     kept.values.insert("email", form.email.clone());
+    if let Err(wait) = state.limits.register(&client_ip(&req)) {
+        kept.errors.insert("form", too_many(wait));
+        let page = RegisterPage {
+            layout: ctx.layout,
+            form: kept,
+        };
+        return throttled(wait, page.render());
+    }
     let registration = match Registration::parse(&form.name, &form.email, &form.password) {
         Ok(r) => r,
         Err(errors) => {
@@ -160,11 +170,20 @@ struct LoginForm {
 async fn login(
     state: web::Data<AppState>,
     ctx: PageContext,
+    req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut kept = with_next(form.next.as_deref());
     kept.values.insert("email", form.email.clone());
+    if let Err(wait) = state.limits.login(&client_ip(&req), &form.email) {
+        kept.errors.insert("form", too_many(wait));
+        let page = LoginPage {
+            layout: ctx.layout,
+            form: kept,
+        };
+        return throttled(wait, page.render());
+    }
     let db = state.db.clone();
     let dummy = state.dummy_hash.clone();
     let now = state.clock.now();
@@ -199,6 +218,23 @@ async fn login(
 async fn logout(ctx: PageContext) -> HttpResponse {
     session::sign_out(&ctx.session);
     see_other("/")
+}
+
+fn too_many(wait: RetryAfter) -> String {
+    format!(
+        "Too many attempts. Please wait {} seconds and try again.",
+        wait.0
+    )
+}
+
+/// The form again, with 429 and `Retry-After`.
+fn throttled(wait: RetryAfter, rendered: askama::Result<String>) -> Result<HttpResponse, AppError> {
+    let mut response = html_with_status(StatusCode::TOO_MANY_REQUESTS, rendered)?;
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(wait.0),
+    );
+    Ok(response)
 }
 
 /// 303 to a same-site path (already checked), or home.

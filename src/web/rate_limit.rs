@@ -1,0 +1,114 @@
+//! Abuse limits on logging in and registering, per client IP and per account, with governor's
+//! GCRA limiter (MIT/Apache) running on the app's own clock, so tests can move time. The
+//! limits live in this process: several instances each keep their own.
+
+use std::hash::Hash;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::Clock as GovernorClock;
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
+
+use crate::clock::Clock;
+
+/// governor's view of the app clock: time since the Unix epoch.
+#[derive(Clone)]
+pub struct AppClock(pub Clock);
+
+impl GovernorClock for AppClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        let now = self.0.now_utc();
+        Duration::from_micros(u64::try_from(now.timestamp_micros()).unwrap_or(0))
+    }
+}
+
+type Limiter<K> =
+    RateLimiter<K, HashMapStateStore<K>, AppClock, governor::middleware::NoOpMiddleware<Duration>>;
+
+/// `burst` attempts at once, then one more every `per`.
+fn limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Limiter<K> {
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(per)
+        .unwrap_or_else(|| Quota::per_second(burst))
+        .allow_burst(burst);
+    RateLimiter::new(quota, HashMapStateStore::default(), AppClock(clock.clone()))
+}
+
+pub struct RateLimits {
+    clock: AppClock,
+    login_per_ip: Limiter<String>,
+    login_per_account: Limiter<String>,
+    register_per_ip: Limiter<String>,
+}
+
+/// How long to wait before trying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub u64);
+
+impl RateLimits {
+    pub fn new(clock: &Clock) -> Self {
+        RateLimits {
+            clock: AppClock(clock.clone()),
+            // 20 login attempts from one address, then one every 30 s.
+            login_per_ip: limiter(20, Duration::from_secs(30), clock),
+            // 10 attempts on one account, then one every 90 s (a guesser gets ~40 an hour).
+            login_per_account: limiter(10, Duration::from_secs(90), clock),
+            // 5 new accounts from one address, then one every 10 minutes.
+            register_per_ip: limiter(5, Duration::from_secs(600), clock),
+        }
+    }
+
+    pub fn login(&self, ip: &str, account: &str) -> Result<(), RetryAfter> {
+        self.check(&self.login_per_ip, ip)?;
+        self.check(&self.login_per_account, &account.trim().to_lowercase())
+    }
+
+    pub fn register(&self, ip: &str) -> Result<(), RetryAfter> {
+        self.check(&self.register_per_ip, ip)
+    }
+
+    fn check(&self, limiter: &Limiter<String>, key: &str) -> Result<(), RetryAfter> {
+        if limiter.len() > 50_000 {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            RetryAfter(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+        })
+    }
+}
+
+/// The client's address: the connection's peer. (Behind a reverse proxy every client shares
+/// the proxy's address; trusting `X-Forwarded-For` would let anyone pick their own.)
+pub fn client_ip(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn an_account_is_throttled_after_its_burst_and_recovers() {
+        let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+        let limits = RateLimits::new(&clock);
+        for i in 0..10 {
+            assert!(
+                limits
+                    .login(&format!("10.0.0.{i}"), "ada@example.com")
+                    .is_ok()
+            );
+        }
+        let RetryAfter(wait) = limits.login("10.0.0.99", "ADA@example.com").unwrap_err();
+        assert!((1..=90).contains(&wait), "{wait}");
+        clock.advance(chrono::TimeDelta::seconds(wait as i64));
+        assert!(limits.login("10.0.0.99", "ada@example.com").is_ok());
+        // Another account is unaffected.
+        assert!(limits.login("10.0.0.98", "bob@example.com").is_ok());
+    }
+}
