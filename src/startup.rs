@@ -104,8 +104,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = Data::new(state);
     let server = HttpServer::new(move || {
         let state = data.clone();
+        let https = state.settings.base_url.scheme() == "https";
         App::new()
-            .wrap(web::headers::security_headers())
+            .wrap(web::headers::security_headers(https))
             .wrap(actix_web::middleware::from_fn(
                 web::request_id::request_id_header,
             ))

@@ -1,6 +1,7 @@
 //! The database layer: one connection type over SQLite and PostgreSQL (ARCHITECTURE §3), the
 //! pool, migrations, and the transaction helpers every write goes through. SQL lives here.
 
+pub mod admin;
 pub mod audit;
 pub mod bookings;
 pub mod catalogue;

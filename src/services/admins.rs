@@ -74,6 +74,7 @@ pub fn create_or_reset(
     let name = request.name.as_ref().map(PersonName::as_str);
     if let Some(id) = users::find_id_by_email(conn, request.email.as_str())? {
         users::reset_admin(conn, id, name, &request.password_hash, now)?;
+        audit(conn, id, "user.made_admin", now)?;
         return Ok(AdminOutcome::Reset(id));
     }
     let id = users::insert(
@@ -87,7 +88,28 @@ pub fn create_or_reset(
             updated_at: now,
         },
     )?;
+    audit(conn, id, "admin.created", now)?;
     Ok(AdminOutcome::Created(id))
+}
+
+/// Role changes are audited; the actor is the command line or start-up, so none is recorded.
+fn audit(
+    conn: &mut DbConnection,
+    id: UserId,
+    action: &str,
+    now: NaiveDateTime,
+) -> Result<(), AdminError> {
+    Ok(crate::db::audit::record(
+        conn,
+        &crate::db::audit::NewAuditEntry {
+            actor_user_id: None,
+            action,
+            subject_type: "user",
+            subject_id: Some(id.0),
+            detail: "{}",
+            created_at: now,
+        },
+    )?)
 }
 
 pub fn admin_count(conn: &mut DbConnection) -> Result<i64, AdminError> {

@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod admins;
 pub mod catalogue;
+pub mod dashboard;
 pub mod demo;
 pub mod setup;

@@ -340,3 +340,16 @@ pub fn attrs(doc: &scraper::Html, selector: &str, attr: &str) -> Vec<String> {
         .filter_map(|e| e.value().attr(attr).map(str::to_owned))
         .collect()
 }
+
+impl TestApp {
+    /// Creates an admin account with this email and password (as `boxoffice admin create`).
+    pub fn create_admin(&self, email: &str, password: &str) {
+        use boxoffice::services::admins::{AdminRequest, create_or_reset};
+        let request =
+            AdminRequest::new(email, password, Some("Test admin"), 4).expect("a valid admin");
+        let now = self.clock.now();
+        self.db
+            .write(|c| create_or_reset(c, &request, now))
+            .expect("admin created");
+    }
+}

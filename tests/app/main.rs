@@ -3,6 +3,7 @@
 
 mod account;
 mod accounts;
+mod admin;
 mod api;
 mod catalogue;
 mod cli;

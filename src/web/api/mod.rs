@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (API.md): the same services as the pages.
 
-mod accounts;
+pub mod accounts;
+mod admin;
 mod events;
 
 use actix_web::web;
@@ -17,5 +18,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             }),
     )
     .configure(accounts::routes)
+    .configure(admin::routes)
     .configure(events::routes);
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod accounts;
+mod admin;
 mod events;
 mod home;
 pub mod view;
@@ -12,7 +13,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(home::routes)
         .configure(events::routes)
         .configure(accounts::routes)
-        .configure(account::routes);
+        .configure(account::routes)
+        .configure(admin::routes);
 }
 
 /// A rendered template as a 200 page.
