@@ -154,7 +154,7 @@ pub fn authenticate(
     let hash = row
         .as_ref()
         .map_or(dummy_hash, |r| r.password_hash.as_str());
-    let password_ok = bcrypt::verify(password, hash).unwrap_or(false);
+    let password_ok = bcrypt::non_truncating_verify(password, hash).unwrap_or(false);
     let outcome = match row {
         Some(row) if password_ok && row.disabled_at.is_none() => Ok(Account::from(row)),
         _ => Err(AccountError::WrongCredentials),
@@ -244,7 +244,7 @@ pub fn revoke_token(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, Ac
 fn verify_current(db: &Db, id: UserId, password: &str) -> Result<(), AccountError> {
     let row = db.read(|c| Ok::<_, AccountError>(users::find_by_id(c, id)?))?;
     match row {
-        Some(row) if bcrypt::verify(password, &row.password_hash).unwrap_or(false) => Ok(()),
+        Some(row) if bcrypt::non_truncating_verify(password, &row.password_hash).unwrap_or(false) => Ok(()),
         _ => Err(AccountError::Invalid(
             [(
                 "current_password",
