@@ -244,7 +244,11 @@ pub fn revoke_token(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, Ac
 fn verify_current(db: &Db, id: UserId, password: &str) -> Result<(), AccountError> {
     let row = db.read(|c| Ok::<_, AccountError>(users::find_by_id(c, id)?))?;
     match row {
-        Some(row) if bcrypt::non_truncating_verify(password, &row.password_hash).unwrap_or(false) => Ok(()),
+        Some(row)
+            if bcrypt::non_truncating_verify(password, &row.password_hash).unwrap_or(false) =>
+        {
+            Ok(())
+        }
         _ => Err(AccountError::Invalid(
             [(
                 "current_password",

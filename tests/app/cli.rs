@@ -228,3 +228,127 @@ fn serve_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[actix_web::test]
+async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
+    let db = fresh_db("logs");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("BOXOFFICE_BIND", format!("127.0.0.1:{port}"))
+        .env("BOXOFFICE_DEMO_DATA", "false")
+        .env("BOXOFFICE_BCRYPT_COST", "4")
+        .env("BOXOFFICE_LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server came up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let password = "Sekrit-Passphrase-4242";
+    let email = "log.watcher@example.com";
+    let page = client
+        .get(format!("{base}/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("input[name=csrf_token]").unwrap())
+        .next()
+        .and_then(|e| e.value().attr("value").map(str::to_owned))
+        .unwrap();
+    let res = client
+        .post(format!("{base}/register"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Log Watcher"),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("boxoffice_session="))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let res = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let token = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A wrong password, and a token in a query string, are not logged either.
+    client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"email": email, "password": "wrong-Passphrase-99"}))
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{base}/events?reset_token={token}"))
+        .send()
+        .await
+        .unwrap();
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.wait();
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        logged.contains("HTTP request"),
+        "requests were logged: {logged}"
+    );
+    for secret in [
+        password,
+        "wrong-Passphrase-99",
+        token.as_str(),
+        &token[3..],
+        email,
+        cookie.as_str(),
+        csrf.as_str(),
+    ] {
+        assert!(!logged.contains(secret), "the log holds a secret: {secret}");
+    }
+}

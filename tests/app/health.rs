@@ -114,3 +114,35 @@ async fn a_broken_database_gives_a_styled_500_that_leaks_nothing() {
     // The process itself is fine.
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+#[actix_web::test]
+async fn over_https_cookies_are_secure_and_browsers_are_told_to_stay_on_https() {
+    let app = crate::helpers::spawn_app_configured(false, |s| {
+        s.base_url = url::Url::parse("https://tickets.example").unwrap();
+    })
+    .await;
+    let res = app.get("/login").await;
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    // Redirects carry the headers too.
+    let res = app.get("/account").await;
+    assert_eq!(res.status(), 303);
+    assert!(res.headers().contains_key("strict-transport-security"));
+    assert!(res.headers().contains_key("content-security-policy"));
+    // Plain http gets no HSTS.
+    let plain = spawn_app().await;
+    assert!(
+        !plain
+            .get("/")
+            .await
+            .headers()
+            .contains_key("strict-transport-security")
+    );
+}

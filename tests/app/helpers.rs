@@ -79,6 +79,11 @@ pub fn test_settings(database_url: DatabaseUrl, data_dir: PathBuf) -> Settings {
 
 /// With `demo: false`, an empty (migrated) database; otherwise a copy of the seeded demo.
 pub async fn spawn_app_with(demo: bool) -> TestApp {
+    spawn_app_configured(demo, |_| {}).await
+}
+
+/// [`spawn_app_with`], with the settings adjusted first.
+pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, database) = match postgres_url() {
@@ -116,6 +121,7 @@ pub async fn spawn_app_with(demo: bool) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("boxoffice-test-{}-{n}", std::process::id()));
     let mut settings = test_settings(url, data_dir);
     settings.demo_data = false;
+    adjust(&mut settings);
     let clock = Clock::fixed(test_now());
     let app = Application::build(settings, clock.clone()).expect("the app builds");
     let port = app.port();
