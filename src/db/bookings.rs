@@ -4,16 +4,20 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, events, venues};
-use crate::domain::ids::{EventId, UserId};
+use super::schema::{
+    booking_items, bookings, event_seats, event_sections, events, seats, sections, tickets, venues,
+};
+use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
 
 /// A booking as the buyer's list shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct BookingListRow {
+    pub id: BookingId,
     pub reference: String,
     pub status: String,
     pub total_cents: i64,
     pub currency: String,
+    pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub event_id: EventId,
     pub event_title: String,
@@ -29,10 +33,12 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Bookin
         .filter(bookings::user_id.eq(user))
         .order((bookings::created_at.desc(), bookings::id.desc()))
         .select((
+            bookings::id,
             bookings::reference,
             bookings::status,
             bookings::total_cents,
             bookings::currency,
+            bookings::expires_at,
             bookings::created_at,
             events::id,
             events::title,
@@ -41,4 +47,143 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Bookin
             venues::timezone,
         ))
         .load(conn)
+}
+
+/// One line of a booking: a seat, or a number of standing places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRow {
+    pub booking_id: BookingId,
+    pub seat_id: Option<SeatId>,
+    pub section: String,
+    pub row: Option<String>,
+    pub number: Option<i32>,
+    pub quantity: i32,
+    pub unit_price_cents: i64,
+}
+
+/// The items of the given bookings, seats in map order then standing places.
+pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<ItemRow>> {
+    let seated: Vec<(BookingId, SeatId, String, String, i32, i32, i64)> = booking_items::table
+        .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
+        .filter(booking_items::booking_id.eq_any(ids))
+        .order((
+            booking_items::booking_id,
+            sections::position,
+            seats::row_index,
+            seats::number,
+        ))
+        .select((
+            booking_items::booking_id,
+            seats::id,
+            sections::name,
+            seats::row_label,
+            seats::number,
+            booking_items::quantity,
+            booking_items::unit_price_cents,
+        ))
+        .load(conn)?;
+    let standing: Vec<(BookingId, String, i32, i64)> = booking_items::table
+        .inner_join(event_sections::table.inner_join(sections::table))
+        .filter(booking_items::booking_id.eq_any(ids))
+        .order((booking_items::booking_id, booking_items::id))
+        .select((
+            booking_items::booking_id,
+            sections::name,
+            booking_items::quantity,
+            booking_items::unit_price_cents,
+        ))
+        .load(conn)?;
+    Ok(seated
+        .into_iter()
+        .map(
+            |(booking_id, seat, section, row, number, quantity, price)| ItemRow {
+                booking_id,
+                seat_id: Some(seat),
+                section,
+                row: Some(row),
+                number: Some(number),
+                quantity,
+                unit_price_cents: price,
+            },
+        )
+        .chain(
+            standing
+                .into_iter()
+                .map(|(booking_id, section, quantity, price)| ItemRow {
+                    booking_id,
+                    seat_id: None,
+                    section,
+                    row: None,
+                    number: None,
+                    quantity,
+                    unit_price_cents: price,
+                }),
+        )
+        .collect())
+}
+
+/// A ticket of a booking: its code and place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    pub booking_id: BookingId,
+    pub code: String,
+    pub seat_id: Option<SeatId>,
+    pub section: String,
+    pub row: Option<String>,
+    pub number: Option<i32>,
+}
+
+/// The live (not void) tickets of the given bookings.
+pub fn tickets_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<TicketRow>> {
+    let seated: Vec<(BookingId, String, SeatId, String, String, i32)> = tickets::table
+        .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
+        .filter(tickets::booking_id.eq_any(ids))
+        .filter(tickets::status.ne("void"))
+        .order((
+            tickets::booking_id,
+            sections::position,
+            seats::row_index,
+            seats::number,
+        ))
+        .select((
+            tickets::booking_id,
+            tickets::code,
+            seats::id,
+            sections::name,
+            seats::row_label,
+            seats::number,
+        ))
+        .load(conn)?;
+    let standing: Vec<(BookingId, String, String)> = tickets::table
+        .inner_join(
+            booking_items::table.inner_join(event_sections::table.inner_join(sections::table)),
+        )
+        .filter(tickets::booking_id.eq_any(ids))
+        .filter(tickets::status.ne("void"))
+        .order((tickets::booking_id, tickets::id))
+        .select((tickets::booking_id, tickets::code, sections::name))
+        .load(conn)?;
+    Ok(seated
+        .into_iter()
+        .map(|(booking_id, code, seat, section, row, number)| TicketRow {
+            booking_id,
+            code,
+            seat_id: Some(seat),
+            section,
+            row: Some(row),
+            number: Some(number),
+        })
+        .chain(
+            standing
+                .into_iter()
+                .map(|(booking_id, code, section)| TicketRow {
+                    booking_id,
+                    code,
+                    seat_id: None,
+                    section,
+                    row: None,
+                    number: None,
+                }),
+        )
+        .collect())
 }

@@ -344,11 +344,3 @@ pub fn log_out_everywhere(db: &Db, id: UserId, now: NaiveDateTime) -> Result<(),
         audit_entry(c, id, "user.logged_out_everywhere", now)
     })
 }
-
-/// The user's bookings, newest first.
-pub fn bookings(
-    conn: &mut DbConnection,
-    id: UserId,
-) -> Result<Vec<crate::db::bookings::BookingListRow>, AccountError> {
-    Ok(crate::db::bookings::for_user(conn, id)?)
-}

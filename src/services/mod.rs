@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod bookings;
 pub mod catalogue;
 pub mod dashboard;
 pub mod demo;

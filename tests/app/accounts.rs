@@ -616,3 +616,122 @@ async fn repeated_failures_are_throttled_and_the_owner_gets_back_in_after_the_wi
         "back in after the window"
     );
 }
+
+#[actix_web::test]
+async fn my_bookings_in_the_api_have_the_documented_shape_with_tickets_once_paid() {
+    let app = spawn_app().await;
+    // A demo buyer owns paid bookings with tickets; give them a password to log in with.
+    let hash = bcrypt::non_truncating_hash(PASSWORD, 4).unwrap();
+    let buyer = "buyer01@demo.boxoffice.test";
+    app.with_conn(|c| {
+        diesel::update(users::table.filter(users::email.eq(buyer)))
+            .set(users::password_hash.eq(&hash))
+            .execute(c)
+            .unwrap()
+    });
+    let login = post_json(
+        &app,
+        "/api/v1/login",
+        serde_json::json!({"email": buyer, "password": PASSWORD}),
+        None,
+    )
+    .await;
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .client
+        .get(app.url("/api/v1/me/bookings"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let items = body["items"].as_array().unwrap();
+    let owned: i64 = app.with_conn(|c| {
+        use boxoffice::db::schema::bookings;
+        bookings::table
+            .inner_join(users::table)
+            .filter(users::email.eq(buyer))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(items.len() as i64, owned);
+    assert!(owned > 10);
+    let mut saw_seat = false;
+    let mut saw_standing = false;
+    for b in items {
+        for key in [
+            "reference",
+            "event_id",
+            "status",
+            "expires_at",
+            "total_cents",
+            "currency",
+            "items",
+            "tickets",
+        ] {
+            assert!(b.get(key).is_some(), "booking lacks {key}");
+        }
+        assert_eq!(b["status"], "paid");
+        let lines = b["items"].as_array().unwrap();
+        let places: i64 = lines.iter().map(|i| i["quantity"].as_i64().unwrap()).sum();
+        let total: i64 = lines
+            .iter()
+            .map(|i| i["quantity"].as_i64().unwrap() * i["price_cents"].as_i64().unwrap())
+            .sum();
+        assert_eq!(total, b["total_cents"].as_i64().unwrap());
+        assert_eq!(
+            b["tickets"].as_array().unwrap().len() as i64,
+            places,
+            "one ticket per place"
+        );
+        for line in lines {
+            if line.get("seat_id").is_some() {
+                saw_seat = true;
+                assert!(
+                    line["row"].is_string() && line["number"].is_i64() && line["quantity"] == 1
+                );
+            } else {
+                saw_standing = true;
+                assert!(line.get("row").is_none());
+            }
+        }
+    }
+    assert!(saw_seat && saw_standing, "the demo buyer has both kinds");
+
+    // Someone with no bookings sees none of them.
+    post_json(
+        &app,
+        "/api/v1/register",
+        serde_json::json!({"name": "Ada", "email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    let login = post_json(
+        &app,
+        "/api/v1/login",
+        serde_json::json!({"email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/me/bookings"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["items"], serde_json::json!([]));
+    assert_eq!(app.get("/api/v1/me/bookings").await.status(), 401);
+}

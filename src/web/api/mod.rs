@@ -2,6 +2,7 @@
 
 pub mod accounts;
 mod admin;
+mod bookings;
 mod events;
 
 use actix_web::web;
@@ -19,5 +20,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .configure(accounts::routes)
     .configure(admin::routes)
+    .configure(bookings::routes)
     .configure(events::routes);
 }

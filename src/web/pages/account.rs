@@ -10,6 +10,7 @@ use super::html_with_status;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::accounts::{self, Account, AccountError};
+use crate::services::bookings as booking_views;
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::blocking;
@@ -212,15 +213,19 @@ struct BookingsPage {
 }
 
 #[get("/account/bookings")]
-async fn bookings(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, AppError> {
+async fn my_bookings(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
     let rows = blocking(&state, move |conn, _| {
-        Ok(accounts::bookings(conn, account.id)?)
+        Ok(booking_views::for_user(conn, account.id)?)
     })
     .await?;
     let bookings = rows
         .into_iter()
-        .map(|b| {
+        .map(|view| {
+            let b = view.booking;
             let (status_label, status_class) = match b.status.as_str() {
                 "pending" => ("Awaiting payment", "not-yet-on-sale"),
                 "paid" => ("Paid", "on-sale"),
@@ -257,5 +262,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(change_email)
         .service(change_password)
         .service(logout_everywhere)
-        .service(bookings);
+        .service(my_bookings);
 }

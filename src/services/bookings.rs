@@ -1,0 +1,51 @@
+//! Bookings as their owner sees them.
+
+use chrono::NaiveDateTime;
+
+use crate::db::bookings::{self as queries, BookingListRow, ItemRow, TicketRow};
+use crate::db::{DbConnection, DbError};
+use crate::domain::ids::{BookingId, UserId};
+
+/// A booking with its lines and, once paid, its tickets.
+#[derive(Debug, Clone)]
+pub struct BookingView {
+    pub booking: BookingListRow,
+    pub items: Vec<ItemRow>,
+    pub tickets: Vec<TicketRow>,
+}
+
+/// The user's bookings, newest first, each with its items and (when paid) tickets. Three
+/// queries for the whole list.
+pub fn for_user(conn: &mut DbConnection, user: UserId) -> Result<Vec<BookingView>, DbError> {
+    let bookings = queries::for_user(conn, user)?;
+    let ids: Vec<BookingId> = bookings.iter().map(|b| b.id).collect();
+    let mut items = queries::items_of(conn, &ids)?;
+    let mut tickets = queries::tickets_of(conn, &ids)?;
+    Ok(bookings
+        .into_iter()
+        .map(|booking| {
+            let id = booking.id;
+            let paid = booking.status == "paid";
+            BookingView {
+                items: take_where(&mut items, |i| i.booking_id == id),
+                tickets: if paid {
+                    take_where(&mut tickets, |t| t.booking_id == id)
+                } else {
+                    Vec::new()
+                },
+                booking,
+            }
+        })
+        .collect())
+}
+
+fn take_where<T>(from: &mut Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
+    let (taken, rest): (Vec<T>, Vec<T>) = std::mem::take(from).into_iter().partition(keep);
+    *from = rest;
+    taken
+}
+
+/// When a pending booking's hold runs out (API times are UTC).
+pub fn expires_at(view: &BookingView) -> NaiveDateTime {
+    view.booking.expires_at
+}
