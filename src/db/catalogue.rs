@@ -18,7 +18,10 @@ use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, SectionId};
 use crate::domain::venue::SeatStatus;
 
-diesel::define_sql_function!(fn lower(x: Text) -> Text);
+diesel::define_sql_function!(
+    /// SQL `lower()`: ASCII case folding on SQLite, full Unicode on PostgreSQL.
+    fn lower(x: Text) -> Text
+);
 
 type Listing<'a> =
     diesel::dsl::IntoBoxed<'a, diesel::dsl::InnerJoin<events::table, venues::table>, MultiBackend>;

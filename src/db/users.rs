@@ -161,3 +161,96 @@ pub fn bump_session_epoch(
         .returning(users::session_epoch)
         .get_result(conn)
 }
+
+/// A row of the admin's user list.
+#[derive(Debug, Clone, Queryable)]
+pub struct UserListRow {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Users whose email or name contains `needle` (already lower-cased, `LIKE`-escaped), newest
+/// first.
+pub fn search(
+    conn: &mut DbConnection,
+    pattern: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<UserListRow>> {
+    let mut query = users::table.into_boxed();
+    if let Some(pattern) = pattern {
+        query = query.filter(
+            users::email
+                .like(pattern.to_owned())
+                .escape('\\')
+                .or(crate::db::catalogue::lower(users::name)
+                    .like(pattern.to_owned())
+                    .escape('\\')),
+        );
+    }
+    query
+        .order((users::created_at.desc(), users::id.desc()))
+        .limit(limit)
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::role,
+            users::disabled_at,
+            users::created_at,
+        ))
+        .load(conn)
+}
+
+/// Disables or re-enables an account. Disabling moves the session epoch on, so the account's
+/// sessions end at once. `false` when nothing changed.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: UserId,
+    disabled: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = users::table.filter(users::id.eq(id));
+    let changed = if disabled {
+        diesel::update(target.filter(users::disabled_at.is_null()))
+            .set((
+                users::disabled_at.eq(Some(now)),
+                users::session_epoch.eq(users::session_epoch + 1),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target.filter(users::disabled_at.is_not_null()))
+            .set((
+                users::disabled_at.eq(None::<NaiveDateTime>),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?
+    };
+    Ok(changed == 1)
+}
+
+/// Changes an account's role (the epoch moves on: sessions re-check their rights). `false` when
+/// it already had it.
+pub fn set_role(
+    conn: &mut DbConnection,
+    id: UserId,
+    role: Role,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::role.ne(role)),
+    )
+    .set((
+        users::role.eq(role),
+        users::session_epoch.eq(users::session_epoch + 1),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}

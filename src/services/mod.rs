@@ -7,3 +7,4 @@ pub mod catalogue;
 pub mod dashboard;
 pub mod demo;
 pub mod setup;
+pub mod user_admin;

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::web::Data;
-use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 
 use crate::services::accounts::{self, Account};
 use crate::startup::AppState;
@@ -52,29 +52,27 @@ impl FromRequest for PageContext {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = req.get_session();
-        let state = req.app_data::<Data<AppState>>().cloned();
-        let here = req
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
-        let htmx = crate::web::hx::is_htmx(req);
+        // Built once per request (a guard in front of the handler may have built it already):
+        // the session and the account are read once and a notice is shown once.
+        if let Some(ctx) = req.extensions().get::<PageContext>() {
+            let ctx = ctx.clone();
+            return Box::pin(async move { Ok(ctx) });
+        }
+        let req = req.clone();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let session = req.get_session();
+            let state = req
+                .app_data::<Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::internal("application state missing"))?;
+            let here = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+            let htmx = crate::web::hx::is_htmx(&req);
             let user = signed_in(&state, &session).await?;
             let csrf = session::csrf_token(&session);
-            let flash = if htmx {
-                None
-            } else {
-                session::take_flash(&session)
-            };
-            Ok(PageContext {
-                layout: Layout { user, csrf, flash },
-                session,
-                here,
-                htmx,
-            })
+            let flash = if htmx { None } else { session::take_flash(&session) };
+            let ctx = PageContext { layout: Layout { user, csrf, flash }, session, here, htmx };
+            req.extensions_mut().insert(ctx.clone());
+            Ok(ctx)
         })
     }
 }

@@ -123,6 +123,17 @@ impl From<crate::web::rate_limit::RetryAfter> for AppError {
     }
 }
 
+impl From<crate::services::user_admin::UserAdminError> for AppError {
+    fn from(e: crate::services::user_admin::UserAdminError) -> Self {
+        use crate::services::user_admin::UserAdminError::*;
+        match e {
+            NotFound => AppError::NotFound,
+            OwnAccount => AppError::Forbidden,
+            Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::internal(e)

@@ -123,3 +123,169 @@ async fn the_admin_api_needs_an_admin_token() {
         assert_eq!(v["capacity"].as_i64().unwrap(), total);
     }
 }
+
+fn user_id(app: &crate::helpers::TestApp, email: &str) -> i64 {
+    use boxoffice::db::schema::users;
+    use diesel::prelude::*;
+    app.with_conn(|c| {
+        users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+            .first(c)
+            .unwrap()
+    })
+}
+
+#[actix_web::test]
+async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
+    use boxoffice::db::schema::audit_log;
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    // Ada, signed in in her own browser and holding an API token.
+    let ada = app.new_browser();
+    let page = ada
+        .get(app.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::attrs(
+        &scraper::Html::parse_document(&page),
+        "input[name=csrf_token]",
+        "value",
+    )[0]
+    .clone();
+    ada.post(app.url("/register"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ada.get(app.url("/account")).send().await.unwrap().status(),
+        200
+    );
+    let token = api_token(&app, "ada@example.com").await;
+
+    app.create_admin("boss@example.com", PASSWORD);
+    assert_eq!(app.login("boss@example.com", PASSWORD).await.status(), 303);
+    let (_, doc) = app.get_html("/admin/users?q=ADA@").await;
+    assert_eq!(
+        texts(&doc, "#users tbody td:nth-child(2)"),
+        vec!["ada@example.com"]
+    );
+    let admin_csrf = app.csrf_token("/admin/users").await;
+    let ada_id = user_id(&app, "ada@example.com");
+
+    // Without a CSRF token nothing happens.
+    let res = app
+        .post_form(&format!("/admin/users/{ada_id}/disable"), &[])
+        .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        ada.get(app.url("/account")).send().await.unwrap().status(),
+        200
+    );
+
+    let res = app
+        .post_form(
+            &format!("/admin/users/{ada_id}/disable"),
+            &[("csrf_token", &admin_csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        ada.get(app.url("/account")).send().await.unwrap().status(),
+        303,
+        "her session ended"
+    );
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "her token stopped working");
+    assert_eq!(
+        app.new_browser()
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (_, doc) = app.get_html("/admin/users?q=ada").await;
+    assert_eq!(
+        texts(&doc, "#flash"),
+        vec!["The account was disabled; its sessions and tokens have ended."]
+    );
+    assert_eq!(texts(&doc, "#users .status"), vec!["Disabled"]);
+
+    // Re-enabled, she can log in again (her old session stays ended).
+    app.post_form(
+        &format!("/admin/users/{ada_id}/enable"),
+        &[("csrf_token", &admin_csrf)],
+    )
+    .await;
+    assert_eq!(
+        ada.get(app.url("/account")).send().await.unwrap().status(),
+        303
+    );
+    api_token(&app, "ada@example.com").await;
+
+    // Roles change, and admins can't lock themselves out.
+    app.post_form(
+        &format!("/admin/users/{ada_id}/role"),
+        &[("csrf_token", &admin_csrf), ("role", "admin")],
+    )
+    .await;
+    let (_, doc) = app.get_html("/admin/users?q=ada").await;
+    assert_eq!(texts(&doc, "#users .role"), vec!["admin"]);
+    let boss_id = user_id(&app, "boss@example.com");
+    app.post_form(
+        &format!("/admin/users/{boss_id}/disable"),
+        &[("csrf_token", &admin_csrf)],
+    )
+    .await;
+    let (status, doc) = app.get_html("/admin/users").await;
+    assert_eq!(status, 200, "still signed in");
+    assert_eq!(
+        texts(&doc, "#flash"),
+        vec!["You can't disable or demote your own account."]
+    );
+    let res = app
+        .post_form(
+            &format!("/admin/users/{ada_id}/role"),
+            &[("csrf_token", &admin_csrf), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+
+    let actions: Vec<(Option<i64>, String, Option<i64>)> = app.with_conn(|c| {
+        audit_log::table
+            .filter(audit_log::action.like("user.%"))
+            .filter(audit_log::actor_user_id.eq(boss_id))
+            .order(audit_log::id)
+            .select((
+                audit_log::actor_user_id,
+                audit_log::action,
+                audit_log::subject_id,
+            ))
+            .load(c)
+            .unwrap()
+    });
+    let names: Vec<&str> = actions.iter().map(|a| a.1.as_str()).collect();
+    assert_eq!(
+        names,
+        ["user.disabled", "user.enabled", "user.role_changed"]
+    );
+    assert!(actions.iter().all(|a| a.2 == Some(ada_id)));
+}

@@ -1,17 +1,23 @@
 //! `/admin`: the box-office dashboard, behind the admin guard.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
+use serde::Deserialize;
 
 use super::html;
 use crate::db::admin::Overview;
+use crate::db::users::UserListRow;
+use crate::domain::ids::UserId;
 use crate::services::accounts::Account;
 use crate::services::dashboard;
+use crate::services::user_admin::{self, Change, UserAdminError};
 use crate::startup::AppState;
 use crate::web::admin_guard::{self, Admin};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::session;
 
 #[derive(Template)]
 #[template(path = "admin/index.html")]
@@ -41,10 +47,97 @@ async fn index(
     )
 }
 
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    layout: Layout,
+    admin: Account,
+    q: String,
+    users: Vec<UserListRow>,
+    limit: i64,
+}
+
+#[derive(Deserialize)]
+struct UsersQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[get("/users")]
+async fn users(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    query: web::Query<UsersQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner().q;
+    let needle = q.clone();
+    let users = blocking(&state, move |conn, _| Ok(user_admin::list(conn, &needle)?)).await?;
+    html(
+        UsersPage {
+            layout: ctx.layout,
+            admin: admin.0,
+            q,
+            users,
+            limit: user_admin::LIST_LIMIT,
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: String,
+}
+
+#[post("/users/{id}/{action}")]
+async fn change_user(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    path: web::Path<(i64, String)>,
+    form: Option<web::Form<RoleForm>>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let change = match (action.as_str(), form.as_ref().map(|f| f.role.as_str())) {
+        ("disable", _) => Change::Disable,
+        ("enable", _) => Change::Enable,
+        ("role", Some(role)) => Change::Role(role.parse().map_err(|_| {
+            AppError::Validation(
+                [("role", "Choose user or admin.".to_owned())]
+                    .into_iter()
+                    .collect(),
+            )
+        })?),
+        _ => return Err(AppError::NotFound),
+    };
+    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let outcome =
+        web::block(move || db.write(|c| user_admin::apply(c, actor, UserId(id), change, now)))
+            .await?;
+    let message = match outcome {
+        Ok(true) => match change {
+            Change::Disable => "The account was disabled; its sessions and tokens have ended.",
+            Change::Enable => "The account was enabled.",
+            Change::Role(_) => "The role was changed.",
+        },
+        Ok(false) => "Nothing to change.",
+        Err(UserAdminError::OwnAccount) => "You can't disable or demote your own account.",
+        Err(UserAdminError::NotFound) => return Err(AppError::NotFound),
+        Err(UserAdminError::Db(e)) => return Err(e.into()),
+    };
+    session::set_flash(&ctx.session, message);
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/admin/users"))
+        .finish())
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin_guard::pages))
-            .service(index),
+            .service(index)
+            .service(users)
+            .service(change_user),
     );
 }
