@@ -65,12 +65,25 @@ impl FromRequest for PageContext {
                 .app_data::<Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::internal("application state missing"))?;
-            let here = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+            let here = req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
             let htmx = crate::web::hx::is_htmx(&req);
             let user = signed_in(&state, &session).await?;
             let csrf = session::csrf_token(&session);
-            let flash = if htmx { None } else { session::take_flash(&session) };
-            let ctx = PageContext { layout: Layout { user, csrf, flash }, session, here, htmx };
+            let flash = if htmx {
+                None
+            } else {
+                session::take_flash(&session)
+            };
+            let ctx = PageContext {
+                layout: Layout { user, csrf, flash },
+                session,
+                here,
+                htmx,
+            };
             req.extensions_mut().insert(ctx.clone());
             Ok(ctx)
         })

@@ -268,3 +268,109 @@ async fn my_bookings_lists_the_users_bookings_newest_first() {
     );
     assert_eq!(texts(&doc, "#bookings td.amount"), vec!["£90.00", "£90.00"]);
 }
+
+/// The session cookie a response set, as `name=value`.
+fn cookie_of(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("boxoffice_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn a_copied_cookie_dies_with_log_out_everywhere_and_with_a_password_change() {
+    let app = spawn_app().await;
+    let token = app.csrf_token("/register").await;
+    let res = app
+        .post_form(
+            "/register",
+            &[
+                ("csrf_token", &token),
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let copied = cookie_of(&res);
+    let replay = |cookie: String| {
+        let url = app.url("/account");
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(url)
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        replay(copied.clone()).await,
+        200,
+        "the copy works while the session lives"
+    );
+    assert_eq!(
+        post_account(&app, "/account/logout-everywhere", &[])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(replay(copied).await, 303, "dead after log out everywhere");
+
+    let res = app.login("ada@example.com", PASSWORD).await;
+    let copied = cookie_of(&res);
+    assert_eq!(replay(copied.clone()).await, 200);
+    let res = post_account(
+        &app,
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(replay(copied).await, 303, "dead after a password change");
+}
+
+#[actix_web::test]
+async fn a_csrf_token_from_before_logging_in_is_stale() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let signed_in_token = app.csrf_token("/account").await;
+    // Log out and in again: the session (and its token) are new.
+    app.post_form("/logout", &[("csrf_token", &signed_in_token)])
+        .await;
+    let anonymous_token = app.csrf_token("/login").await;
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 303);
+    for stale in [&anonymous_token, &signed_in_token] {
+        let res = app
+            .post_form(
+                "/account/name",
+                &[("csrf_token", stale), ("name", "Mallory")],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+    }
+    let name: String = app.with_conn(|c| {
+        users::table
+            .filter(users::email.eq("ada@example.com"))
+            .select(users::name)
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(name, "Ada");
+}

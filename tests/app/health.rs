@@ -16,23 +16,36 @@ async fn health_and_readiness_answer() {
 #[actix_web::test]
 async fn every_response_carries_security_headers_and_a_request_id() {
     let app = spawn_app().await;
+    let mut responses = Vec::new();
     for path in [
         "/",
         "/events",
         "/nope",
         "/api/v1/events/0",
         "/static/css/app.css",
+        "/account",
     ] {
-        let res = app.get(path).await;
+        responses.push((path.to_owned(), app.get(path).await));
+    }
+    // htmx fragments, and errors rendered as fragments.
+    for path in ["/events?category=comedy", "/nope"] {
+        responses.push((format!("htmx {path}"), app.get_htmx(path).await));
+    }
+    // A refused form.
+    responses.push((
+        "refused POST".to_owned(),
+        app.post_form("/logout", &[]).await,
+    ));
+    for (what, res) in responses {
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(
             csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
-            "{path}"
+            "{what}"
         );
-        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
-        assert!(h.contains_key("referrer-policy"), "{path}");
-        assert!(!h["x-request-id"].to_str().unwrap().is_empty(), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{what}");
+        assert!(h.contains_key("referrer-policy"), "{what}");
+        assert!(!h["x-request-id"].to_str().unwrap().is_empty(), "{what}");
     }
 }
 
