@@ -38,15 +38,7 @@ pub fn account_for(
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.gt(now))
         .filter(users::disabled_at.is_null())
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::role,
-            users::password_hash,
-            users::session_epoch,
-            users::disabled_at,
-        ))
+        .select(LoginRow::as_select())
         .first(conn)
         .optional()
 }

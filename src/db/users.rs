@@ -58,7 +58,8 @@ pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// What signing in needs to know about an account.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
 pub struct LoginRow {
     pub id: UserId,
     pub name: String,
@@ -72,15 +73,7 @@ pub struct LoginRow {
 pub fn find_for_login(conn: &mut DbConnection, email: &str) -> QueryResult<Option<LoginRow>> {
     users::table
         .filter(users::email.eq(email))
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::role,
-            users::password_hash,
-            users::session_epoch,
-            users::disabled_at,
-        ))
+        .select(LoginRow::as_select())
         .first(conn)
         .optional()
 }
@@ -88,15 +81,7 @@ pub fn find_for_login(conn: &mut DbConnection, email: &str) -> QueryResult<Optio
 pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<LoginRow>> {
     users::table
         .filter(users::id.eq(id))
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::role,
-            users::password_hash,
-            users::session_epoch,
-            users::disabled_at,
-        ))
+        .select(LoginRow::as_select())
         .first(conn)
         .optional()
 }

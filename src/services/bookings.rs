@@ -1,7 +1,5 @@
 //! Bookings as their owner sees them.
 
-use chrono::NaiveDateTime;
-
 use crate::db::bookings::{self as queries, BookingListRow, ItemRow, TicketRow};
 use crate::db::{DbConnection, DbError};
 use crate::domain::ids::{BookingId, UserId};
@@ -43,9 +41,4 @@ fn take_where<T>(from: &mut Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
     let (taken, rest): (Vec<T>, Vec<T>) = std::mem::take(from).into_iter().partition(keep);
     *from = rest;
     taken
-}
-
-/// When a pending booking's hold runs out (API times are UTC).
-pub fn expires_at(view: &BookingView) -> NaiveDateTime {
-    view.booking.expires_at
 }

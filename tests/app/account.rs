@@ -21,30 +21,14 @@ async fn signed_in_app() -> TestApp {
 /// Another browser, logged in as Ada too.
 async fn second_browser(app: &TestApp) -> reqwest::Client {
     let browser = app.new_browser();
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = attrs(
-        &scraper::Html::parse_document(&page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", "ada@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .submit(
+            &browser,
+            "/login",
+            "/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     browser
 }
@@ -112,31 +96,17 @@ async fn the_name_and_email_change_and_the_email_needs_the_password() {
 
     // Someone else's address is refused.
     let other = app.new_browser();
-    let page = other
-        .get(app.url("/register"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = attrs(
-        &scraper::Html::parse_document(&page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
-    other
-        .post(app.url("/register"))
-        .form(&[
-            ("csrf_token", token.as_str()),
+    app.submit(
+        &other,
+        "/register",
+        "/register",
+        &[
             ("name", "Bob"),
             ("email", "bob@example.com"),
             ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let res = post_account(
         &app,
         "/account/email",

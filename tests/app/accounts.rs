@@ -151,30 +151,14 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
         ("ada@example.com", "wrong password!"),
         ("nobody@example.com", PASSWORD),
     ] {
-        let page = browser
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = attrs(
-            &scraper::Html::parse_document(&page),
-            "input[name=csrf_token]",
-            "value",
-        )[0]
-        .clone();
-        let res = browser
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("email", email),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .submit(
+                &browser,
+                "/login",
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
         assert_eq!(res.status(), 422);
         assert!(session_cookie(&res).is_none() || !res.headers().contains_key("location"));
         let doc = scraper::Html::parse_document(&res.text().await.unwrap());

@@ -143,30 +143,17 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
     let app = spawn_app().await;
     // Ada, signed in in her own browser and holding an API token.
     let ada = app.new_browser();
-    let page = ada
-        .get(app.url("/register"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = crate::helpers::attrs(
-        &scraper::Html::parse_document(&page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
-    ada.post(app.url("/register"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
+    app.submit(
+        &ada,
+        "/register",
+        "/register",
+        &[
             ("name", "Ada"),
             ("email", "ada@example.com"),
             ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(
         ada.get(app.url("/account")).send().await.unwrap().status(),
         200

@@ -269,6 +269,38 @@ impl TestApp {
             .expect("a form with a CSRF token")
     }
 
+    /// As a person would in `browser`: opens `page`, then submits its form to `action` with
+    /// `fields` and the page's CSRF token.
+    pub async fn submit(
+        &self,
+        browser: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = browser
+            .get(self.url(page))
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("a body");
+        let doc = scraper::Html::parse_document(&html);
+        let token = attrs(&doc, "input[name=csrf_token]", "value")
+            .into_iter()
+            .next()
+            .expect("a form with a CSRF token");
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        browser
+            .post(self.url(action))
+            .form(&all)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// POSTs a form as a browser on this site would.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client

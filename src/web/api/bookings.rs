@@ -54,7 +54,7 @@ impl<'a> From<&'a BookingView> for BookingJson<'a> {
             reference: &v.booking.reference,
             event_id: v.booking.event_id,
             status: &v.booking.status,
-            expires_at: rfc3339_utc(bookings::expires_at(v)),
+            expires_at: rfc3339_utc(v.booking.expires_at),
             total_cents: v.booking.total_cents,
             currency: &v.booking.currency,
             items: v
