@@ -86,8 +86,11 @@ async fn users(
 }
 
 #[derive(Deserialize)]
-struct RoleForm {
-    role: String,
+struct ChangeForm {
+    role: Option<String>,
+    /// The list's search, to come back to.
+    #[serde(default)]
+    q: String,
 }
 
 #[post("/users/{id}/{action}")]
@@ -96,10 +99,10 @@ async fn change_user(
     ctx: PageContext,
     admin: Admin,
     path: web::Path<(i64, String)>,
-    form: Option<web::Form<RoleForm>>,
+    form: web::Form<ChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let change = match (action.as_str(), form.as_ref().map(|f| f.role.as_str())) {
+    let change = match (action.as_str(), form.role.as_deref()) {
         ("disable", _) => Change::Disable,
         ("enable", _) => Change::Enable,
         ("role", Some(role)) => Change::Role(role.parse().map_err(|_| {
