@@ -183,10 +183,15 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
     let res = app
         .post_form(
             &format!("/admin/users/{ada_id}/disable"),
-            &[("csrf_token", &admin_csrf)],
+            &[("csrf_token", &admin_csrf), ("q", "ada")],
         )
         .await;
     assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/admin/users?q=ada",
+        "back to the same search"
+    );
     assert_eq!(
         ada.get(app.url("/account")).send().await.unwrap().status(),
         303,

@@ -130,8 +130,15 @@ async fn change_user(
         Err(UserAdminError::Db(e)) => return Err(e.into()),
     };
     session::set_flash(&ctx.session, message);
+    let back = match form.q.trim() {
+        "" => "/admin/users".to_owned(),
+        q => format!(
+            "/admin/users?{}",
+            serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+        ),
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/admin/users"))
+        .insert_header((LOCATION, back))
         .finish())
 }
 
