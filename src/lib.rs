@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod jobs;
 pub mod secret;
 pub mod services;
 pub mod startup;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bookings;
 pub mod catalogue;
 pub mod introspect;
+pub mod jobs;
 pub mod models;
 pub mod schema;
 pub mod seed;

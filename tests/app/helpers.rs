@@ -25,6 +25,7 @@ pub fn test_now() -> DateTime<Utc> {
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: DatabaseUrl,
     pub client: reqwest::Client,
     pub db: Db,
     pub clock: Clock,
@@ -119,7 +120,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         }
     };
     let data_dir = std::env::temp_dir().join(format!("boxoffice-test-{}-{n}", std::process::id()));
-    let mut settings = test_settings(url, data_dir);
+    let mut settings = test_settings(url.clone(), data_dir);
     settings.demo_data = false;
     adjust(&mut settings);
     let clock = Clock::fixed(test_now());
@@ -134,6 +135,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         .expect("http client");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        database_url: url,
         client,
         db,
         clock,

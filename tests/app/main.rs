@@ -11,3 +11,4 @@ mod database;
 mod demo;
 mod health;
 mod helpers;
+mod jobs;

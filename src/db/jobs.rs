@@ -1,0 +1,193 @@
+//! The durable job queue's SQL. Claiming differs per backend: PostgreSQL skips rows other
+//! workers have locked (`FOR UPDATE SKIP LOCKED`); SQLite's single writer makes the same
+//! guarded update safe on its own.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use super::DbConnection;
+use super::schema::jobs;
+
+/// A job as a worker holds it.
+#[derive(Debug, Clone, QueryableByName, PartialEq, Eq)]
+pub struct ClaimedJob {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub payload: String,
+    /// Including this one.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_attempts: i32,
+}
+
+/// Adds a job unless one with the same dedupe key exists (then nothing happens). Meant to run
+/// inside the caller's transaction, so the job exists exactly when the change that needs it
+/// does; `ON CONFLICT DO NOTHING` keeps a duplicate from aborting that transaction.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    kind: &str,
+    payload: &str,
+    dedupe_key: Option<&str>,
+    max_attempts: i32,
+    run_after: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let row = (
+        jobs::kind.eq(kind),
+        jobs::payload.eq(payload),
+        jobs::dedupe_key.eq(dedupe_key),
+        jobs::max_attempts.eq(max_attempts),
+        jobs::run_after.eq(run_after),
+        jobs::created_at.eq(now),
+        jobs::updated_at.eq(now),
+    );
+    let inserted = match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(jobs::table)
+            .values(row)
+            .on_conflict(jobs::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(jobs::table)
+            .values(row)
+            .on_conflict(jobs::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Claims the next due job (queued, or running under a lease that ran out) for `lease_until`,
+/// counting the attempt. Jobs out of attempts are not claimed (see [`bury_abandoned`]).
+pub fn claim(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<ClaimedJob>> {
+    const PICK: &str = "SELECT id FROM jobs WHERE run_after <= {now} AND attempts < max_attempts \
+        AND (status = 'queued' OR (status = 'running' AND lease_until < {now})) \
+        ORDER BY run_after, id LIMIT 1";
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query(format!(
+            "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, \
+             updated_at = $1 WHERE id = ({} FOR UPDATE SKIP LOCKED) \
+             RETURNING id, kind, payload, attempts, max_attempts",
+            PICK.replace("{now}", "$1")
+        ))
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(lease_until)
+        .get_result(c)
+        .optional(),
+        DbConnection::Sqlite(c) => diesel::sql_query(format!(
+            "UPDATE jobs SET status = 'running', lease_until = ?2, attempts = attempts + 1, \
+             updated_at = ?1 WHERE id = ({}) \
+             RETURNING id, kind, payload, attempts, max_attempts",
+            PICK.replace("{now}", "?1")
+        ))
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(lease_until)
+        .get_result(c)
+        .optional(),
+    }
+}
+
+/// Marks a claimed job done; `false` if the claim had been lost (its lease ran out and another
+/// worker took it).
+pub fn complete(
+    conn: &mut DbConnection,
+    id: i64,
+    attempt: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::attempts.eq(attempt)),
+    )
+    .set((
+        jobs::status.eq("done"),
+        jobs::lease_until.eq(None::<NaiveDateTime>),
+        jobs::finished_at.eq(Some(now)),
+        jobs::updated_at.eq(now),
+        jobs::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Records a failed attempt: queued again at `retry_at`, or dead (with the error kept) when
+/// `retry_at` is `None`.
+pub fn fail(
+    conn: &mut DbConnection,
+    id: i64,
+    attempt: i32,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::status.eq("running"))
+        .filter(jobs::attempts.eq(attempt));
+    let error: String = error.chars().take(2_000).collect();
+    let updated = match retry_at {
+        Some(at) => diesel::update(target)
+            .set((
+                jobs::status.eq("queued"),
+                jobs::run_after.eq(at),
+                jobs::lease_until.eq(None::<NaiveDateTime>),
+                jobs::last_error.eq(Some(error)),
+                jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                jobs::status.eq("dead"),
+                jobs::lease_until.eq(None::<NaiveDateTime>),
+                jobs::last_error.eq(Some(error)),
+                jobs::finished_at.eq(Some(now)),
+                jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(updated == 1)
+}
+
+/// Jobs whose worker vanished on their last attempt: dead, with the reason.
+pub fn bury_abandoned(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::lease_until.lt(now))
+            .filter(jobs::attempts.ge(jobs::max_attempts)),
+    )
+    .set((
+        jobs::status.eq("dead"),
+        jobs::lease_until.eq(None::<NaiveDateTime>),
+        jobs::last_error.eq(Some("the worker stopped during the last attempt")),
+        jobs::finished_at.eq(Some(now)),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// `(status, count)` of every job, for dashboards and tests.
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    jobs::table
+        .group_by(jobs::status)
+        .select((jobs::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// The last error of a job, if any.
+pub fn last_error(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .select(jobs::last_error)
+        .first::<Option<String>>(conn)
+}
