@@ -134,6 +134,9 @@ fn create_admin(
     match outcome {
         AdminOutcome::Created(id) => println!("Created admin #{id}."),
         AdminOutcome::Reset(id) => println!("User #{id} is now an admin with the new password."),
+        AdminOutcome::Unchanged(id) => {
+            println!("User #{id} is already an admin with this password.")
+        }
     }
     Ok(())
 }

@@ -9,14 +9,6 @@ use super::schema::users;
 use crate::domain::ids::UserId;
 use crate::domain::user::Role;
 
-pub fn find_id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserId>> {
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(conn)
-        .optional()
-}
-
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<UserId> {
     diesel::insert_into(users::table)
         .values(user)

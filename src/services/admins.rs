@@ -32,6 +32,8 @@ impl From<diesel::result::Error> for AdminError {
 pub enum AdminOutcome {
     Created(UserId),
     Reset(UserId),
+    /// Already an enabled admin with this password: nothing written, no session ended.
+    Unchanged(UserId),
 }
 
 /// Validated input for [`create_or_reset`]; hashing is slow, so it happens before the
@@ -39,6 +41,7 @@ pub enum AdminOutcome {
 pub struct AdminRequest {
     pub email: EmailAddress,
     pub name: Option<PersonName>,
+    password: NewPassword,
     pub password_hash: String,
 }
 
@@ -59,6 +62,7 @@ impl AdminRequest {
         Ok(AdminRequest {
             email,
             name,
+            password,
             password_hash,
         })
     }
@@ -72,7 +76,18 @@ pub fn create_or_reset(
     now: NaiveDateTime,
 ) -> Result<AdminOutcome, AdminError> {
     let name = request.name.as_ref().map(PersonName::as_str);
-    if let Some(id) = users::find_id_by_email(conn, request.email.as_str())? {
+    if let Some(row) = users::find_for_login(conn, request.email.as_str())? {
+        let id = row.id;
+        // Start-up applies BOXOFFICE_ADMIN_* every time: when nothing would change, change
+        // nothing (no audit row, no sessions ended).
+        let same = row.role == Role::Admin
+            && row.disabled_at.is_none()
+            && name.is_none_or(|n| n == row.name)
+            && bcrypt::non_truncating_verify(request.password.expose(), &row.password_hash)
+                .unwrap_or(false);
+        if same {
+            return Ok(AdminOutcome::Unchanged(id));
+        }
         users::reset_admin(conn, id, name, &request.password_hash, now)?;
         audit(conn, id, "user.made_admin", now)?;
         return Ok(AdminOutcome::Reset(id));

@@ -281,3 +281,40 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
     );
     assert!(actions.iter().all(|a| a.2 == Some(ada_id)));
 }
+
+#[actix_web::test]
+async fn the_start_up_admin_is_applied_once_and_restarts_end_no_sessions() {
+    use boxoffice::db::schema::audit_log;
+    use boxoffice::services::setup;
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let mut settings =
+        crate::helpers::test_settings(app.database_url.clone(), std::env::temp_dir());
+    settings.demo_data = false;
+    settings.admin_email = Some("ops@example.com".to_owned());
+    settings.admin_password = Some(PASSWORD.to_owned());
+    setup::prepare(&app.db, &settings, &app.clock).unwrap();
+    assert_eq!(app.login("ops@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(app.get("/admin").await.status(), 200);
+    // A restart with the same variables changes nothing: the admin stays signed in.
+    let report = setup::prepare(&app.db, &settings, &app.clock).unwrap();
+    assert!(matches!(
+        report.admin,
+        Some(boxoffice::services::admins::AdminOutcome::Unchanged(_))
+    ));
+    assert_eq!(app.get("/admin").await.status(), 200);
+    // A new password is applied, and ends the old sessions.
+    settings.admin_password = Some("a different long secret".to_owned());
+    setup::prepare(&app.db, &settings, &app.clock).unwrap();
+    assert_eq!(app.get("/admin").await.status(), 303);
+    let audited: Vec<String> = app.with_conn(|c| {
+        audit_log::table
+            .filter(audit_log::action.eq_any(["admin.created", "user.made_admin"]))
+            .filter(audit_log::subject_id.eq(user_id(&app, "ops@example.com")))
+            .order(audit_log::id)
+            .select(audit_log::action)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(audited, ["admin.created", "user.made_admin"]);
+}

@@ -164,6 +164,19 @@ fn admin_create_validates_and_creates_then_resets() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is now an admin"));
+    let out = boxoffice(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "boss@example.com",
+            "--password",
+            "another long secret",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already an admin with this password"));
 }
 
 #[test]
