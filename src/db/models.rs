@@ -15,7 +15,6 @@ use crate::domain::venue::{SeatStatus, SectionKind};
 pub struct EventRow {
     pub id: EventId,
     pub title: String,
-    pub slug: String,
     pub summary: String,
     pub description: String,
     pub category: Category,

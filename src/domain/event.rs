@@ -40,11 +40,6 @@ text_enum! {
 }
 
 impl EventStatus {
-    /// Whether the public catalogue shows an event in this status.
-    pub const fn is_public(self) -> bool {
-        !matches!(self, EventStatus::Draft)
-    }
-
     pub fn can_become(self, next: EventStatus) -> bool {
         use EventStatus::*;
         matches!(
@@ -137,10 +132,6 @@ impl SaleState {
             SaleState::Past => "past",
             SaleState::Draft => "draft",
         }
-    }
-
-    pub const fn can_buy(self) -> bool {
-        matches!(self, SaleState::OnSale | SaleState::FewLeft)
     }
 }
 

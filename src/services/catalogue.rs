@@ -34,7 +34,6 @@ impl From<diesel::result::Error> for CatalogueError {
 pub struct EventSummary {
     pub id: EventId,
     pub title: String,
-    pub slug: String,
     pub summary: String,
     pub description: String,
     pub category: Category,
@@ -359,7 +358,6 @@ fn to_summary(
         local_start: LocalStart::new(row.starts_at, zone(&row.venue.timezone)),
         id: row.id,
         title: row.title,
-        slug: row.slug,
         summary: row.summary,
         description: row.description,
         category: row.category,

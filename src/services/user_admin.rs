@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::users::{self, UserListRow};
-use crate::db::{DbConnection, DbError, write_transaction};
+use crate::db::{DbConnection, DbError};
 use crate::domain::catalogue::contains_pattern;
 use crate::domain::ids::UserId;
 use crate::domain::user::Role;
@@ -44,7 +44,8 @@ pub enum Change {
     Role(Role),
 }
 
-/// Applies a change; `Ok(false)` when the account was already that way.
+/// Applies a change; `Ok(false)` when the account was already that way. Run it inside one
+/// write transaction (`Db::write`): the check, the change and its audit row go together.
 pub fn apply(
     conn: &mut DbConnection,
     admin: UserId,
@@ -55,40 +56,38 @@ pub fn apply(
     if admin == target && change != Change::Enable {
         return Err(UserAdminError::OwnAccount);
     }
-    write_transaction(conn, |c| {
-        if users::find_by_id(c, target)?.is_none() {
-            return Err(UserAdminError::NotFound);
-        }
-        let (changed, action, detail) = match change {
-            Change::Disable => (
-                users::set_disabled(c, target, true, now)?,
-                "user.disabled",
-                "{}".to_owned(),
-            ),
-            Change::Enable => (
-                users::set_disabled(c, target, false, now)?,
-                "user.enabled",
-                "{}".to_owned(),
-            ),
-            Change::Role(role) => (
-                users::set_role(c, target, role, now)?,
-                "user.role_changed",
-                serde_json::json!({ "role": role }).to_string(),
-            ),
-        };
-        if changed {
-            audit::record(
-                c,
-                &NewAuditEntry {
-                    actor_user_id: Some(admin),
-                    action,
-                    subject_type: "user",
-                    subject_id: Some(target.0),
-                    detail: &detail,
-                    created_at: now,
-                },
-            )?;
-        }
-        Ok(changed)
-    })
+    if users::find_by_id(conn, target)?.is_none() {
+        return Err(UserAdminError::NotFound);
+    }
+    let (changed, action, detail) = match change {
+        Change::Disable => (
+            users::set_disabled(conn, target, true, now)?,
+            "user.disabled",
+            "{}".to_owned(),
+        ),
+        Change::Enable => (
+            users::set_disabled(conn, target, false, now)?,
+            "user.enabled",
+            "{}".to_owned(),
+        ),
+        Change::Role(role) => (
+            users::set_role(conn, target, role, now)?,
+            "user.role_changed",
+            serde_json::json!({ "role": role }).to_string(),
+        ),
+    };
+    if changed {
+        audit::record(
+            conn,
+            &NewAuditEntry {
+                actor_user_id: Some(admin),
+                action,
+                subject_type: "user",
+                subject_id: Some(target.0),
+                detail: &detail,
+                created_at: now,
+            },
+        )?;
+    }
+    Ok(changed)
 }

@@ -125,21 +125,19 @@ pub fn events_href(q: &CatalogueQuery, page: u32) -> String {
     }
 }
 
-/// A card's sentence about availability, beyond what its badge says.
-pub fn availability_note(e: &EventSummary) -> Option<String> {
-    match e.sale {
-        crate::domain::event::SaleState::FewLeft => Some(format!("Only {} left", e.available)),
-        _ => None,
-    }
-}
-
 /// What cards call on an event.
 pub trait CardView {
     fn note(&self) -> Option<String>;
 }
 
 impl CardView for EventSummary {
+    /// A card's sentence about availability, beyond what its badge says.
     fn note(&self) -> Option<String> {
-        availability_note(self)
+        match self.sale {
+            crate::domain::event::SaleState::FewLeft => {
+                Some(format!("Only {} left", self.available))
+            }
+            _ => None,
+        }
     }
 }
