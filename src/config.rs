@@ -62,7 +62,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// SMTP settings, parsed from `BOXOFFICE_SMTP_URL`; the mailer (a later capability) uses them.
+/// SMTP settings, parsed from `BOXOFFICE_SMTP_URL` (see `mail::Mailer`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmtpUrl(pub Url);
 
@@ -86,6 +86,8 @@ pub struct Settings {
     pub secret_key: Option<Vec<u8>>,
     pub smtp_url: Option<SmtpUrl>,
     pub mail_dir: PathBuf,
+    /// `From:` of every email; `boxoffice <no-reply@HOST>` by default (HOST from the base URL).
+    pub mail_from: Option<String>,
     pub hold_seconds: u32,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
@@ -96,6 +98,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// r2d2 pool size.
     pub pool_size: u32,
+    /// Run the background worker (jobs, email, periodic tasks) in this process. Turn it off for
+    /// web-only instances; tests drive the worker themselves.
+    pub worker: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -111,6 +116,7 @@ impl std::fmt::Debug for Settings {
             .field("demo_data", &self.demo_data)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("log_format", &self.log_format)
+            .field("worker", &self.worker)
             .finish_non_exhaustive()
     }
 }
@@ -184,6 +190,7 @@ impl Settings {
             None => None,
         };
         let mail_dir = PathBuf::from(get("BOXOFFICE_MAIL_DIR").unwrap_or("data/mail"));
+        let mail_from = get("BOXOFFICE_MAIL_FROM").map(str::to_owned);
         let hold_seconds = parse_number(
             get("BOXOFFICE_HOLD_SECONDS"),
             "BOXOFFICE_HOLD_SECONDS",
@@ -198,19 +205,8 @@ impl Settings {
                 "set BOXOFFICE_ADMIN_EMAIL and BOXOFFICE_ADMIN_PASSWORD together",
             ));
         }
-        let demo_data = match get("BOXOFFICE_DEMO_DATA")
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("true" | "1" | "yes" | "on") => true,
-            Some("false" | "0" | "no" | "off") => false,
-            Some(_) => {
-                return Err(ConfigError::invalid(
-                    "BOXOFFICE_DEMO_DATA",
-                    "expected true or false",
-                ));
-            }
-        };
+        let demo_data = parse_bool(get("BOXOFFICE_DEMO_DATA"), "BOXOFFICE_DEMO_DATA", true)?;
+        let worker = parse_bool(get("BOXOFFICE_WORKER"), "BOXOFFICE_WORKER", true)?;
         let bcrypt_cost = parse_number(
             get("BOXOFFICE_BCRYPT_COST"),
             "BOXOFFICE_BCRYPT_COST",
@@ -249,6 +245,7 @@ impl Settings {
             secret_key,
             smtp_url,
             mail_dir,
+            mail_from,
             hold_seconds,
             admin_email,
             admin_password,
@@ -257,6 +254,7 @@ impl Settings {
             log_format,
             data_dir,
             pool_size,
+            worker,
         })
     }
 }
@@ -281,6 +279,19 @@ fn parse_number(
                 ),
             )
         })
+}
+
+fn parse_bool(
+    raw: Option<&str>,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match raw.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(_) => Err(ConfigError::invalid(variable, "expected true or false")),
+    }
 }
 
 #[cfg(test)]

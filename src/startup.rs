@@ -14,6 +14,11 @@ use crate::db::Db;
 use crate::services::setup::{self, SetupError, SetupReport};
 use crate::telemetry::RequestSpan;
 use crate::web;
+use crate::worker::{Worker, WorkerHandle};
+
+/// How long shutdown waits for the worker to finish the job in hand (an SMTP attempt is at
+/// most a few timeouts long).
+const WORKER_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -32,6 +37,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<WorkerHandle>,
     pub state: AppState,
     pub report: SetupReport,
 }
@@ -44,6 +50,8 @@ pub enum StartError {
     Secret(#[from] crate::secret::SecretError),
     #[error("cannot prepare password hashing: {0}")]
     Hash(#[from] bcrypt::BcryptError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailConfigError),
     #[error("cannot listen on {bind}: {source}")]
     Bind {
         bind: String,
@@ -69,6 +77,7 @@ impl Application {
             bind: settings.bind.clone(),
             source,
         })?;
+        let worker = Worker::from_settings(db.clone(), clock.clone(), &settings)?;
         let limits = Arc::new(crate::web::rate_limit::RateLimits::new(&clock));
         let state = AppState {
             db,
@@ -82,9 +91,11 @@ impl Application {
             bind: state.settings.bind.clone(),
             source,
         })?;
+        let worker = state.settings.worker.then(|| worker.start());
         Ok(Application {
             port: port.port(),
             server,
+            worker,
             state,
             report,
         })
@@ -94,9 +105,20 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM (actix-web's signal handling), finishing in-flight requests.
+    /// The background worker, for a caller that wants to stop it itself (tests).
+    pub fn take_worker(&mut self) -> Option<WorkerHandle> {
+        self.worker.take()
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix-web's signal handling), finishing in-flight requests,
+    /// then lets the worker finish the job or email in hand and stop.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.worker {
+            tracing::info!("stopping the background worker");
+            worker.shutdown(WORKER_STOP_WAIT);
+        }
+        served
     }
 }
 

@@ -191,3 +191,58 @@ pub fn last_error(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String
         .select(jobs::last_error)
         .first::<Option<String>>(conn)
 }
+
+/// A row of the admin's jobs view.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_after: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// One page of jobs, newest first, optionally of one status.
+pub fn list(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<JobRow>> {
+    let mut query = jobs::table
+        .select(JobRow::as_select())
+        .order(jobs::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(jobs::status.eq(status.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Queues a dead (or waiting) job to run at once with a fresh count of attempts; `false` when
+/// it is running or done.
+pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq_any(["dead", "queued"])),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::attempts.eq(0),
+        jobs::run_after.eq(now),
+        jobs::lease_until.eq(None::<NaiveDateTime>),
+        jobs::finished_at.eq(None::<NaiveDateTime>),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}

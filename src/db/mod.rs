@@ -8,9 +8,11 @@ pub mod catalogue;
 pub mod introspect;
 pub mod jobs;
 pub mod models;
+pub mod outbox;
 pub mod schema;
 pub mod seed;
 pub mod tokens;
+pub mod user_tokens;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

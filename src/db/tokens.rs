@@ -54,3 +54,18 @@ pub fn revoke(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> 
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// Revokes every live API token of the user (after a password reset).
+pub fn revoke_all_for(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+}

@@ -59,6 +59,7 @@ pub struct LoginRow {
     pub role: Role,
     pub password_hash: String,
     pub session_epoch: i64,
+    pub email_verified_at: Option<NaiveDateTime>,
     pub disabled_at: Option<NaiveDateTime>,
 }
 
@@ -226,6 +227,21 @@ pub fn set_role(
     .set((
         users::role.eq(role),
         users::session_epoch.eq(users::session_epoch + 1),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Records that the user proved they read mail at their current address.
+pub fn mark_verified(conn: &mut DbConnection, id: UserId, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set((
+        users::email_verified_at.eq(Some(now)),
         users::updated_at.eq(now),
     ))
     .execute(conn)

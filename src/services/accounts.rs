@@ -12,6 +12,7 @@ use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::UserId;
 use crate::domain::user::Role;
 use crate::domain::user_input::{EmailAddress, NewPassword, PersonName};
+use crate::mail::templates::EmailKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -42,6 +43,9 @@ pub struct Account {
     pub role: Role,
     #[serde(skip)]
     pub session_epoch: i64,
+    /// Whether the user proved they read mail at `email`.
+    #[serde(skip)]
+    pub email_verified: bool,
 }
 
 impl From<LoginRow> for Account {
@@ -52,6 +56,7 @@ impl From<LoginRow> for Account {
             email: row.email,
             role: row.role,
             session_epoch: row.session_epoch,
+            email_verified: row.email_verified_at.is_some(),
         }
     }
 }
@@ -124,12 +129,22 @@ pub fn register(
                 created_at: now,
             },
         )?;
+        // The welcome email, with the first verification link, commits with the account.
+        crate::services::recovery::queue_verification(
+            c,
+            id,
+            registration.name.as_str(),
+            registration.email.as_str(),
+            EmailKind::Welcome,
+            now,
+        )?;
         Ok(Account {
             id,
             name: registration.name.as_str().to_owned(),
             email: registration.email.as_str().to_owned(),
             role: Role::User,
             session_epoch: 0,
+            email_verified: false,
         })
     })
 }
@@ -304,6 +319,12 @@ pub fn change_email(
         .map_err(|e| AccountError::Invalid([("email", e.to_owned())].into_iter().collect()))?;
     verify_current(db, id, current_password)?;
     db.write(|c| {
+        let Some(row) = users::find_by_id(c, id)? else {
+            return Ok(());
+        };
+        if row.email == email.as_str() {
+            return Ok(());
+        }
         users::set_email(c, id, email.as_str(), now).map_err(|e| {
             if is_unique_violation(&e) {
                 AccountError::EmailTaken
@@ -311,6 +332,15 @@ pub fn change_email(
                 AccountError::from(e)
             }
         })?;
+        // The new address is unverified until its link is followed.
+        crate::services::recovery::queue_verification(
+            c,
+            id,
+            &row.name,
+            email.as_str(),
+            EmailKind::VerifyEmail,
+            now,
+        )?;
         audit_entry(c, id, "user.email_changed", now)
     })
 }
@@ -332,6 +362,11 @@ pub fn change_password(
     let hash = bcrypt::non_truncating_hash(password.expose(), bcrypt_cost)?;
     db.write(|c| {
         let epoch = users::set_password(c, id, &hash, now)?;
+        if let Some(row) = users::find_by_id(c, id)? {
+            crate::services::recovery::queue_password_changed(
+                c, id, &row.name, &row.email, epoch, now,
+            )?;
+        }
         audit_entry(c, id, "user.password_changed", now)?;
         Ok(epoch)
     })

@@ -6,5 +6,8 @@ pub mod bookings;
 pub mod catalogue;
 pub mod dashboard;
 pub mod demo;
+pub mod email;
+pub mod queues;
+pub mod recovery;
 pub mod setup;
 pub mod user_admin;

@@ -1,4 +1,4 @@
-//! Abuse limits on logging in and registering, per client IP and per account, with governor's
+//! Abuse limits on logging in, registering and asking for emails, per client IP and per account, with governor's
 //! GCRA limiter (MIT/Apache) running on the app's own clock, so tests can move time. The
 //! limits live in this process: several instances each keep their own.
 
@@ -42,6 +42,9 @@ pub struct RateLimits {
     login_per_ip: Limiter<String>,
     login_per_account: Limiter<String>,
     register_per_ip: Limiter<String>,
+    reset_per_ip: Limiter<String>,
+    reset_per_account: Limiter<String>,
+    verify_resend_per_account: Limiter<String>,
 }
 
 /// How long to wait before trying again.
@@ -58,6 +61,13 @@ impl RateLimits {
             login_per_account: limiter(10, Duration::from_secs(90), clock),
             // 5 new accounts from one address, then one every 10 minutes.
             register_per_ip: limiter(5, Duration::from_secs(600), clock),
+            // Password-reset emails: 10 requests from one address, then one a minute…
+            reset_per_ip: limiter(10, Duration::from_secs(60), clock),
+            // …and 3 for one email address, then one every 15 minutes, so nobody can flood a
+            // mailbox (checked whether or not the address has an account).
+            reset_per_account: limiter(3, Duration::from_secs(900), clock),
+            // "Send the verification link again": 3, then one every 10 minutes.
+            verify_resend_per_account: limiter(3, Duration::from_secs(600), clock),
         }
     }
 
@@ -68,6 +78,15 @@ impl RateLimits {
 
     pub fn register(&self, ip: &str) -> Result<(), RetryAfter> {
         self.check(&self.register_per_ip, ip)
+    }
+
+    pub fn password_reset(&self, ip: &str, email: &str) -> Result<(), RetryAfter> {
+        self.check(&self.reset_per_ip, ip)?;
+        self.check(&self.reset_per_account, &email.trim().to_lowercase())
+    }
+
+    pub fn verification_resend(&self, user: i64) -> Result<(), RetryAfter> {
+        self.check(&self.verify_resend_per_account, &user.to_string())
     }
 
     fn check(&self, limiter: &Limiter<String>, key: &str) -> Result<(), RetryAfter> {

@@ -318,3 +318,115 @@ async fn the_start_up_admin_is_applied_once_and_restarts_end_no_sessions() {
     });
     assert_eq!(audited, ["admin.created", "user.made_admin"]);
 }
+
+#[actix_web::test]
+async fn the_outbox_and_job_views_are_for_admins_and_a_dead_job_can_be_retried() {
+    use boxoffice::jobs::Turn;
+    use chrono::TimeDelta;
+
+    let app = crate::helpers::spawn_app_with(false).await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    for path in ["/admin/emails", "/admin/jobs"] {
+        assert_eq!(app.get(path).await.status(), 403, "{path}");
+    }
+    let res = app
+        .submit(&app.client, "/account", "/admin/jobs/1/retry", &[])
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // A job nobody can run: retried with backoff, then dead with the reason.
+    let now = app.clock.now();
+    app.db
+        .write(|c| {
+            boxoffice::jobs::enqueue(c, "mystery", &serde_json::json!({}), Some("mystery:1"), now)
+        })
+        .unwrap();
+    let mut last = Vec::new();
+    for _ in 0..boxoffice::jobs::DEFAULT_MAX_ATTEMPTS {
+        last = app.run_worker().jobs;
+        app.clock.advance(TimeDelta::hours(2));
+    }
+    let [Turn::Dead { id, error }] = last.as_slice() else {
+        panic!("expected the job to die, got {last:?}");
+    };
+    assert!(
+        error.contains("no handler for job kind `mystery`"),
+        "{error}"
+    );
+
+    app.create_admin("boss@example.com", PASSWORD);
+    let admin = app.new_browser();
+    app.submit(
+        &admin,
+        "/login",
+        "/login",
+        &[("email", "boss@example.com"), ("password", PASSWORD)],
+    )
+    .await;
+    let html = |path: &'static str| {
+        let admin = admin.clone();
+        let url = app.url(path);
+        async move {
+            let res = admin.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            scraper::Html::parse_document(&res.text().await.unwrap())
+        }
+    };
+    // The welcome email went out (to the .eml folder) when the worker ran above.
+    let doc = html("/admin/emails").await;
+    assert_eq!(
+        texts(&doc, "#emails tbody tr td:nth-child(2)"),
+        vec!["welcome"]
+    );
+    assert_eq!(
+        texts(&doc, ".status-filter [data-status=sent] .count"),
+        vec!["1"]
+    );
+
+    let doc = html("/admin/jobs?status=dead").await;
+    let row = format!("tr[data-job-id='{id}']");
+    assert!(texts(&doc, &format!("{row} .last-error"))[0].contains("no handler"));
+    assert_eq!(texts(&doc, &format!("{row} .attempts")), vec!["8 / 8"]);
+
+    let res = app
+        .submit(
+            &admin,
+            "/admin/jobs?status=dead",
+            &format!("/admin/jobs/{id}/retry"),
+            &[("status", "dead")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/admin/jobs?status=dead");
+    let doc = html("/admin/jobs").await;
+    assert_eq!(texts(&doc, &format!("{row} .status")), vec!["queued"]);
+    assert_eq!(texts(&doc, &format!("{row} .attempts")), vec!["0 / 8"]);
+    assert!(texts(&doc, "#messages")[0].contains("queued to run again"));
+
+    // A job that is not dead or waiting cannot be retried; an unknown email is a 404.
+    let job = *id;
+    app.db
+        .write(|c| {
+            use boxoffice::db::schema::jobs::dsl::*;
+            use diesel::prelude::*;
+            diesel::update(jobs.find(job))
+                .set(status.eq("done"))
+                .execute(c)
+                .map_err(boxoffice::db::DbError::from)
+        })
+        .unwrap();
+    app.submit(
+        &admin,
+        "/admin/jobs",
+        &format!("/admin/jobs/{id}/retry"),
+        &[],
+    )
+    .await;
+    let doc = html("/admin/jobs").await;
+    assert_eq!(texts(&doc, &format!("{row} .status")), vec!["done"]);
+    assert!(texts(&doc, "#messages")[0].contains("Only a dead or waiting job"));
+    let res = app
+        .submit(&admin, "/admin/emails", "/admin/emails/999999/resend", &[])
+        .await;
+    assert_eq!(res.status(), 404);
+}

@@ -12,6 +12,7 @@ use boxoffice::config::{DatabaseUrl, Settings};
 use boxoffice::db::{Db, DbConnection};
 use boxoffice::services::setup;
 use boxoffice::startup::Application;
+use boxoffice::worker::{Pass, Worker, WorkerHandle};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -29,6 +30,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub clock: Clock,
+    pub settings: Settings,
+    /// The background worker, when a test turned it on; stopped when the test ends.
+    worker: Option<WorkerHandle>,
     database: TestDatabase,
 }
 
@@ -39,6 +43,9 @@ enum TestDatabase {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.shutdown(std::time::Duration::from_secs(20));
+        }
         if let TestDatabase::Postgres { admin_url, name } = &self.database
             && let Ok(mut conn) = PgConnection::establish(admin_url)
         {
@@ -73,6 +80,8 @@ pub fn test_settings(database_url: DatabaseUrl, data_dir: PathBuf) -> Settings {
         data_dir.join("mail").display().to_string(),
     );
     let mut settings = Settings::from_vars(&vars).expect("test settings");
+    // Tests run the worker themselves (`TestApp::worker`), so nothing races them.
+    settings.worker = false;
     settings.database_url = database_url;
     settings.data_dir = data_dir;
     settings
@@ -124,9 +133,11 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
     settings.demo_data = false;
     adjust(&mut settings);
     let clock = Clock::fixed(test_now());
-    let app = Application::build(settings, clock.clone()).expect("the app builds");
+    let mut app = Application::build(settings, clock.clone()).expect("the app builds");
+    let worker = app.take_worker();
     let port = app.port();
     let db = app.state.db.clone();
+    let settings = (*app.state.settings).clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -139,6 +150,8 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         client,
         db,
         clock,
+        settings,
+        worker,
         database,
     }
 }
@@ -352,6 +365,17 @@ impl TestApp {
             .expect("http client")
     }
 
+    /// The background worker as `serve` builds it, to run step by step.
+    pub fn worker(&self) -> Worker {
+        Worker::from_settings(self.db.clone(), self.clock.clone(), &self.settings)
+            .expect("the worker builds")
+    }
+
+    /// Runs due jobs and emails until there are none ("run the worker until idle").
+    pub fn run_worker(&self) -> Pass {
+        self.worker().run_until_idle().expect("the worker runs")
+    }
+
     /// Runs a closure on a pooled connection (for assertions on the database itself).
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
         let mut conn = self.db.conn().expect("a connection");
@@ -391,5 +415,14 @@ impl TestApp {
         self.db
             .write(|c| create_or_reset(c, &request, now))
             .expect("admin created");
+    }
+}
+
+/// A settings adjustment that sends mail to an SMTP server on loopback.
+pub fn smtp_to(url: String) -> impl FnOnce(&mut Settings) {
+    move |s| {
+        s.smtp_url = Some(boxoffice::config::SmtpUrl(
+            url::Url::parse(&url).expect("an SMTP URL"),
+        ));
     }
 }

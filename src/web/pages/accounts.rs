@@ -228,7 +228,10 @@ fn too_many(wait: RetryAfter) -> String {
 }
 
 /// The form again, with 429 and `Retry-After`.
-fn throttled(wait: RetryAfter, rendered: askama::Result<String>) -> Result<HttpResponse, AppError> {
+pub(super) fn throttled(
+    wait: RetryAfter,
+    rendered: askama::Result<String>,
+) -> Result<HttpResponse, AppError> {
     let mut response = html_with_status(StatusCode::TOO_MANY_REQUESTS, rendered)?;
     response.headers_mut().insert(
         actix_web::http::header::RETRY_AFTER,

@@ -6,12 +6,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::html;
+use crate::db::DbError;
 use crate::db::admin::Overview;
 use crate::db::users::UserListRow;
 use crate::domain::ids::UserId;
 use crate::services::accounts::Account;
-use crate::services::dashboard;
 use crate::services::user_admin::{self, Change, UserAdminError};
+use crate::services::{dashboard, queues};
 use crate::startup::AppState;
 use crate::web::admin_guard::{self, Admin};
 use crate::web::auth::{Layout, PageContext};
@@ -142,12 +143,157 @@ async fn change_user(
         .finish())
 }
 
+#[derive(Deserialize)]
+struct QueueQuery {
+    status: Option<String>,
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/emails.html")]
+struct EmailsPage {
+    layout: Layout,
+    status: Option<&'static str>,
+    page: u32,
+    view: queues::EmailsView,
+}
+
+#[get("/emails")]
+async fn emails(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _admin: Admin,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let status = queues::status_filter(query.status.as_deref(), &queues::EMAIL_STATUSES);
+    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let view = blocking(&state, move |conn, _| {
+        Ok(queues::emails(conn, status, page)?)
+    })
+    .await?;
+    html(
+        EmailsPage {
+            layout: ctx.layout,
+            status,
+            page,
+            view,
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin/jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    status: Option<&'static str>,
+    page: u32,
+    view: queues::JobsView,
+}
+
+#[get("/jobs")]
+async fn jobs(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _admin: Admin,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let status = queues::status_filter(query.status.as_deref(), &queues::JOB_STATUSES);
+    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let view = blocking(&state, move |conn, _| Ok(queues::jobs(conn, status, page)?)).await?;
+    html(
+        JobsPage {
+            layout: ctx.layout,
+            status,
+            page,
+            view,
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+struct BackTo {
+    /// The list's status filter, to come back to.
+    status: Option<String>,
+}
+
+fn back_to(list: &str, status: Option<&str>, allowed: &[&'static str]) -> HttpResponse {
+    let target = match queues::status_filter(status, allowed) {
+        Some(s) => format!("{list}?status={s}"),
+        None => list.to_owned(),
+    };
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, target))
+        .finish()
+}
+
+#[post("/emails/{id}/resend")]
+async fn resend_email(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<BackTo>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let outcome = web::block(move || {
+        db.write(|c| -> Result<Option<bool>, DbError> {
+            if crate::db::outbox::find(c, id)?.is_none() {
+                return Ok(None);
+            }
+            queues::resend_email(c, actor, id, now).map(Some)
+        })
+    })
+    .await??;
+    let message = match outcome {
+        None => return Err(AppError::NotFound),
+        Some(true) => "The email is queued and goes out in a moment.",
+        Some(false) => "That email is being sent right now; try again in a minute.",
+    };
+    session::set_flash(&ctx.session, message);
+    Ok(back_to(
+        "/admin/emails",
+        form.status.as_deref(),
+        &queues::EMAIL_STATUSES,
+    ))
+}
+
+#[post("/jobs/{id}/retry")]
+async fn retry_job(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<BackTo>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let queued = web::block(move || db.write(|c| queues::retry_job(c, actor, id, now))).await??;
+    let message = if queued {
+        "The job is queued to run again."
+    } else {
+        "Only a dead or waiting job can be retried."
+    };
+    session::set_flash(&ctx.session, message);
+    Ok(back_to(
+        "/admin/jobs",
+        form.status.as_deref(),
+        &queues::JOB_STATUSES,
+    ))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin_guard::pages))
             .service(index)
             .service(users)
-            .service(change_user),
+            .service(change_user)
+            .service(emails)
+            .service(jobs)
+            .service(resend_email)
+            .service(retry_job),
     );
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod events;
 mod home;
+mod recovery;
 pub mod view;
 
 use actix_web::web;
@@ -14,6 +15,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(events::routes)
         .configure(accounts::routes)
         .configure(account::routes)
+        .configure(recovery::routes)
         .configure(admin::routes);
 }
 

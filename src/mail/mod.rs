@@ -1,0 +1,314 @@
+//! Sending email (ARCHITECTURE §6): a [`Mailer`] over SMTP when `BOXOFFICE_SMTP_URL` is set, or
+//! `.eml` files in `BOXOFFICE_MAIL_DIR` otherwise. Sending is blocking (lettre's synchronous
+//! SMTP client, with timeouts); only the worker thread calls it. What to send, and when, is the
+//! outbox's business (`services::email`).
+
+pub mod templates;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use lettre::message::{Mailbox, MultiPart, header};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{Message, SmtpTransport, Transport};
+use url::Url;
+
+use crate::config::{Settings, SmtpUrl};
+
+/// How long one SMTP command may take before the attempt counts as a temporary failure, so a
+/// hung server never holds the worker for long.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A message ready to go.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Without the angle brackets; the same for every attempt at the same email.
+    pub message_id: String,
+    /// Names the `.eml` file.
+    pub file_stem: String,
+}
+
+/// Why a send did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Try again later: the server is down, busy, or said 4xx.
+    #[error("{0}")]
+    Temporary(String),
+    /// Never going to work for this message: the server said 5xx for it, or it cannot be built.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailConfigError {
+    #[error("BOXOFFICE_SMTP_URL: {0}")]
+    Smtp(String),
+    #[error("BOXOFFICE_MAIL_FROM: {0}")]
+    From(String),
+}
+
+enum Transport_ {
+    Smtp(Box<SmtpTransport>),
+    Files(PathBuf),
+}
+
+/// Delivers [`OutgoingEmail`]s. Cheap to share behind an `Arc`.
+pub struct Mailer {
+    transport: Transport_,
+    from: Mailbox,
+    /// The domain part of Message-IDs.
+    domain: String,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("transport", &self.describe())
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> Result<Mailer, MailConfigError> {
+        let domain = mail_domain(&settings.base_url);
+        let from = match &settings.mail_from {
+            Some(raw) => raw
+                .parse::<Mailbox>()
+                .map_err(|e| MailConfigError::From(format!("not an email address ({e})")))?,
+            None => format!("boxoffice <no-reply@{domain}>")
+                .parse::<Mailbox>()
+                .map_err(|e| MailConfigError::From(e.to_string()))?,
+        };
+        let transport = match &settings.smtp_url {
+            Some(url) => Transport_::Smtp(Box::new(smtp_transport(url, &domain)?)),
+            None => Transport_::Files(settings.mail_dir.clone()),
+        };
+        Ok(Mailer {
+            transport,
+            from,
+            domain,
+        })
+    }
+
+    /// For logs: where mail goes.
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport_::Smtp(_) => "SMTP".to_owned(),
+            Transport_::Files(dir) => format!(".eml files in {}", dir.display()),
+        }
+    }
+
+    /// `<…@domain>` for a stable key: the same key always gives the same id.
+    pub fn message_id_for(&self, key: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(key.as_bytes());
+        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        format!("{hex}@{}", self.domain)
+    }
+
+    /// Builds the MIME message (text and HTML alternatives).
+    pub fn build(&self, email: &OutgoingEmail, date: SystemTime) -> Result<Message, SendError> {
+        let to = email.to.parse::<Mailbox>().map_err(|e| {
+            SendError::Permanent(format!("the recipient {} is not valid: {e}", email.to))
+        })?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(format!("<{}>", email.message_id)))
+            .date(date)
+            .header(header::MIME_VERSION_1_0)
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
+    }
+
+    /// Sends one message. Blocking.
+    pub fn send(&self, email: &OutgoingEmail, date: SystemTime) -> Result<(), SendError> {
+        let message = self.build(email, date)?;
+        match &self.transport {
+            Transport_::Smtp(smtp) => smtp.send(&message).map(|_| ()).map_err(classify),
+            Transport_::Files(dir) => write_eml(dir, &email.file_stem, &message.formatted())
+                .map_err(|e| {
+                    SendError::Temporary(format!("cannot write to {}: {e}", dir.display()))
+                }),
+        }
+    }
+}
+
+/// The host of the public URL, or `localhost` when that is an IP address (an address literal
+/// is not welcome in a From header or a Message-ID).
+fn mail_domain(base_url: &Url) -> String {
+    match base_url.host() {
+        Some(url::Host::Domain(d)) if d.contains('.') || d == "localhost" => d.to_owned(),
+        _ => "localhost".to_owned(),
+    }
+}
+
+/// `smtp://` uses STARTTLS and insists on it; `smtps://` is TLS from the first byte. Add
+/// `?tls=opportunistic` (STARTTLS when offered) or `?tls=none` for a local relay without TLS.
+fn smtp_transport(url: &SmtpUrl, hello: &str) -> Result<SmtpTransport, MailConfigError> {
+    let url = &url.0;
+    let bad = |why: &str| MailConfigError::Smtp(why.to_owned());
+    let host = url.host_str().ok_or_else(|| bad("the URL has no host"))?;
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let tls_mode = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let params = || {
+        TlsParameters::new(host.clone())
+            .map_err(|e| MailConfigError::Smtp(format!("cannot set up TLS: {e}")))
+    };
+    let (tls, default_port) = match (url.scheme(), tls_mode.as_deref()) {
+        ("smtps", None | Some("wrapper" | "required")) => (Tls::Wrapper(params()?), 465),
+        ("smtp", None | Some("required" | "starttls")) => (Tls::Required(params()?), 587),
+        ("smtp", Some("opportunistic")) => (Tls::Opportunistic(params()?), 587),
+        ("smtp", Some("none")) => (Tls::None, 25),
+        _ => {
+            return Err(bad(
+                "tls= must be required, opportunistic or none (smtp://), or left out",
+            ));
+        }
+    };
+    let decode = |s: &str| {
+        percent_decode(s).ok_or_else(|| bad("the user name or password is not valid UTF-8"))
+    };
+    let mut builder = SmtpTransport::builder_dangerous(host.clone())
+        .port(url.port().unwrap_or(default_port))
+        .tls(tls)
+        .timeout(Some(SMTP_TIMEOUT))
+        .hello_name(ClientId::Domain(hello.to_owned()));
+    if !url.username().is_empty() {
+        let user = decode(url.username())?;
+        let password = decode(url.password().unwrap_or(""))?;
+        builder = builder.credentials(Credentials::new(user, password));
+    }
+    Ok(builder.build())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// 5xx means this message will never go (wrong address, refused content); everything else
+/// (4xx, no connection, timeouts, TLS trouble) may clear up. A 5xx about authentication is the
+/// server's configuration, not the message's, so it is retried too, to go once an admin fixes
+/// the credentials.
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let text = one_line(&e.to_string());
+    let auth_problem = e
+        .status()
+        .map(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"))
+        .unwrap_or(false);
+    if e.is_permanent() && !auth_problem {
+        SendError::Permanent(text)
+    } else {
+        SendError::Temporary(text)
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Writes the message next to its final name, then renames it, so a reader never sees half a
+/// file and a crash never leaves one.
+fn write_eml(dir: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let final_path = dir.join(format!("{stem}.eml"));
+    let temp_path = dir.join(format!(".{stem}.eml.tmp"));
+    let mut file = std::fs::File::create(&temp_path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temp_path, &final_path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_vars(&vars).expect("settings")
+    }
+
+    #[test]
+    fn message_ids_are_stable_per_key_and_differ_between_keys() {
+        let mailer = Mailer::from_settings(&settings(&[(
+            "BOXOFFICE_BASE_URL",
+            "https://tickets.example.org",
+        )]))
+        .unwrap();
+        let a = mailer.message_id_for("welcome:1");
+        assert_eq!(a, mailer.message_id_for("welcome:1"));
+        assert_ne!(a, mailer.message_id_for("welcome:2"));
+        assert!(a.ends_with("@tickets.example.org"), "{a}");
+    }
+
+    #[test]
+    fn an_ip_base_url_gives_a_localhost_sender() {
+        let mailer = Mailer::from_settings(&settings(&[])).unwrap();
+        assert_eq!(mailer.from.email.to_string(), "no-reply@localhost");
+    }
+
+    #[test]
+    fn smtp_urls_pick_tls_and_reject_unknown_modes() {
+        for ok in [
+            "smtp://mail.example.org",
+            "smtp://u%40x:p%2Fw@mail.example.org:2525?tls=opportunistic",
+            "smtp://127.0.0.1:1025?tls=none",
+            "smtps://mail.example.org",
+        ] {
+            let s = settings(&[("BOXOFFICE_SMTP_URL", ok)]);
+            assert!(Mailer::from_settings(&s).is_ok(), "{ok}");
+        }
+        let s = settings(&[("BOXOFFICE_SMTP_URL", "smtps://mail.example.org?tls=none")]);
+        assert!(Mailer::from_settings(&s).is_err());
+        let s = settings(&[("BOXOFFICE_MAIL_FROM", "not an address")]);
+        assert!(Mailer::from_settings(&s).is_err());
+    }
+
+    #[test]
+    fn percent_decoding_handles_escapes_and_plain_text() {
+        assert_eq!(percent_decode("u%40x").as_deref(), Some("u@x"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(percent_decode("100%").as_deref(), Some("100%"));
+        assert_eq!(percent_decode("%ff"), None);
+    }
+}

@@ -1,0 +1,209 @@
+//! The email outbox as the rest of the app uses it: [`queue`] inside a business transaction,
+//! and the [`Sender`] the worker runs to deliver what is due (ARCHITECTURE §4, §6).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::TimeDelta;
+use url::Url;
+
+use crate::clock::Clock;
+use crate::db::outbox::{self, NewEmail};
+use crate::db::{Db, DbConnection, DbError};
+use crate::domain::ids::UserId;
+use crate::jobs::backoff;
+use crate::mail::templates::{self, EmailKind};
+use crate::mail::{Mailer, OutgoingEmail, SendError};
+
+/// How long a sender owns an email it claimed. Longer than the SMTP timeouts of one attempt.
+pub const LEASE: TimeDelta = TimeDelta::seconds(120);
+/// Attempts before a temporarily failing email is given up (about a day of backoff: 10 s,
+/// 20 s… then hourly).
+pub const MAX_ATTEMPTS: i32 = 30;
+
+/// One email for the outbox.
+pub struct Email<'a> {
+    pub kind: EmailKind,
+    /// One business event, one email: `welcome:<user id>`, `password_reset:<token id>`…
+    pub dedupe_key: String,
+    pub recipient: &'a str,
+    pub user_id: Option<UserId>,
+    pub payload: serde_json::Value,
+}
+
+/// Writes the email to the outbox, in the caller's transaction. `false` when the same dedupe
+/// key was already there (nothing is added).
+pub fn queue(
+    conn: &mut DbConnection,
+    email: &Email,
+    now: chrono::NaiveDateTime,
+) -> Result<bool, DbError> {
+    Ok(outbox::enqueue(
+        conn,
+        &NewEmail {
+            dedupe_key: &email.dedupe_key,
+            kind: email.kind.as_str(),
+            recipient: email.recipient,
+            user_id: email.user_id,
+            payload: &email.payload.to_string(),
+        },
+        now,
+    )?)
+}
+
+/// A server's reason for the log: words that look like email addresses are left out (the
+/// outbox row keeps the whole reason for admins).
+fn redact(reason: &str) -> String {
+    reason
+        .split(' ')
+        .map(|w| if w.contains('@') { "[address]" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What one turn of the sender did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendTurn {
+    Idle,
+    Sent {
+        id: i64,
+    },
+    Retrying {
+        id: i64,
+        error: String,
+    },
+    Failed {
+        id: i64,
+        error: String,
+    },
+    /// Its lease ran out while it was being sent and another sender took it over.
+    LostClaim {
+        id: i64,
+    },
+}
+
+/// Delivers due outbox rows through a [`Mailer`].
+#[derive(Clone)]
+pub struct Sender {
+    db: Db,
+    clock: Clock,
+    mailer: Arc<Mailer>,
+    base_url: Url,
+}
+
+impl Sender {
+    pub fn new(db: Db, clock: Clock, mailer: Arc<Mailer>, base_url: Url) -> Self {
+        Sender {
+            db,
+            clock,
+            mailer,
+            base_url,
+        }
+    }
+
+    /// Claims and sends one due email. Blocking: the worker thread calls it.
+    pub fn send_one(&self) -> Result<SendTurn, DbError> {
+        let now = self.clock.now();
+        if !self
+            .db
+            .read(|c| Ok::<_, DbError>(outbox::any_due(c, now)?))?
+        {
+            return Ok(SendTurn::Idle);
+        }
+        let claimed = self
+            .db
+            .write(|c| Ok::<_, DbError>(outbox::claim(c, now, now + LEASE)?))?;
+        let Some(email) = claimed else {
+            return Ok(SendTurn::Idle);
+        };
+        let message_id = self.mailer.message_id_for(&email.dedupe_key);
+        let outcome = templates::render(&email.kind, &email.payload, &self.base_url)
+            .map_err(SendError::Permanent)
+            .and_then(|rendered| {
+                let outgoing = OutgoingEmail {
+                    to: email.recipient.clone(),
+                    subject: rendered.subject,
+                    text: rendered.text,
+                    html: rendered.html,
+                    message_id: message_id.clone(),
+                    file_stem: format!(
+                        "{}-{}-{}",
+                        self.clock.now().format("%Y%m%dT%H%M%S"),
+                        email.id,
+                        email.kind
+                    ),
+                };
+                let date = SystemTime::UNIX_EPOCH
+                    + Duration::from_secs(
+                        u64::try_from(self.clock.now_utc().timestamp()).unwrap_or(0),
+                    );
+                self.mailer.send(&outgoing, date)
+            });
+        let now = self.clock.now();
+        let (id, attempt) = (email.id, email.attempts);
+        let turn = match outcome {
+            Ok(()) => {
+                let kept = self.db.write(|c| {
+                    Ok::<_, DbError>(outbox::mark_sent(c, id, attempt, &message_id, now)?)
+                })?;
+                if kept {
+                    tracing::info!(email.id = id, email.kind = %email.kind, "email sent");
+                    SendTurn::Sent { id }
+                } else {
+                    SendTurn::LostClaim { id }
+                }
+            }
+            Err(error) => {
+                let retry_at = match &error {
+                    SendError::Temporary(_) if attempt < MAX_ATTEMPTS => {
+                        Some(now + backoff(attempt))
+                    }
+                    _ => None,
+                };
+                let reason = match &error {
+                    SendError::Temporary(e) if retry_at.is_none() => {
+                        format!("gave up after {attempt} attempts: {e}")
+                    }
+                    SendError::Temporary(e) | SendError::Permanent(e) => e.clone(),
+                };
+                let kept = self.db.write(|c| {
+                    Ok::<_, DbError>(outbox::mark_failed(c, id, attempt, &reason, retry_at)?)
+                })?;
+                match (kept, retry_at) {
+                    (false, _) => SendTurn::LostClaim { id },
+                    (true, Some(_)) => {
+                        tracing::warn!(email.id = id, email.kind = %email.kind, attempt, error = %redact(&reason), "email not sent; will retry");
+                        SendTurn::Retrying { id, error: reason }
+                    }
+                    (true, None) => {
+                        tracing::error!(email.id = id, email.kind = %email.kind, error = %redact(&reason), "email failed for good");
+                        SendTurn::Failed { id, error: reason }
+                    }
+                }
+            }
+        };
+        Ok(turn)
+    }
+
+    /// Sends due emails until none is left.
+    pub fn send_until_idle(&self) -> Result<Vec<SendTurn>, DbError> {
+        let mut turns = Vec::new();
+        loop {
+            match self.send_one()? {
+                SendTurn::Idle => return Ok(turns),
+                turn => turns.push(turn),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_stay_out_of_logged_reasons() {
+        assert_eq!(
+            super::redact("550 <ada@example.com>: Recipient address rejected"),
+            "550 [address] Recipient address rejected"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! The admin's view of background work: the email outbox (with resend) and the job queue (with
+//! retry). Every action is audited with the admin as the actor.
+
+use chrono::NaiveDateTime;
+
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::jobs::{self, JobRow};
+use crate::db::outbox::{self, OutboxRow};
+use crate::db::{DbConnection, DbError};
+use crate::domain::ids::UserId;
+
+pub const PAGE_SIZE: i64 = 50;
+pub const EMAIL_STATUSES: [&str; 3] = ["pending", "sent", "failed"];
+pub const JOB_STATUSES: [&str; 4] = ["queued", "running", "dead", "done"];
+
+/// A status filter from the query string: one of `allowed`, or all.
+pub fn status_filter(raw: Option<&str>, allowed: &[&'static str]) -> Option<&'static str> {
+    let raw = raw?.trim();
+    allowed.iter().copied().find(|s| *s == raw)
+}
+
+/// How many rows have each status (every status listed, zeros included).
+pub fn tally(counts: &[(String, i64)], statuses: &[&'static str]) -> Vec<(&'static str, i64)> {
+    statuses
+        .iter()
+        .map(|s| {
+            let n = counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+            (*s, n)
+        })
+        .collect()
+}
+
+pub struct EmailsView {
+    pub rows: Vec<OutboxRow>,
+    pub counts: Vec<(&'static str, i64)>,
+    pub more: bool,
+}
+
+pub fn emails(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    page: u32,
+) -> Result<EmailsView, DbError> {
+    let offset = i64::from(page.saturating_sub(1)) * PAGE_SIZE;
+    let mut rows = outbox::list(conn, status, PAGE_SIZE + 1, offset)?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let counts = tally(&outbox::counts(conn)?, &EMAIL_STATUSES);
+    Ok(EmailsView { rows, counts, more })
+}
+
+pub struct JobsView {
+    pub rows: Vec<JobRow>,
+    pub counts: Vec<(&'static str, i64)>,
+    pub more: bool,
+}
+
+pub fn jobs(conn: &mut DbConnection, status: Option<&str>, page: u32) -> Result<JobsView, DbError> {
+    let offset = i64::from(page.saturating_sub(1)) * PAGE_SIZE;
+    let mut rows = jobs::list(conn, status, PAGE_SIZE + 1, offset)?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let counts = tally(&jobs::counts(conn)?, &JOB_STATUSES);
+    Ok(JobsView { rows, counts, more })
+}
+
+fn audit_action(
+    conn: &mut DbConnection,
+    actor: UserId,
+    action: &str,
+    subject_type: &str,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    Ok(audit::record(
+        conn,
+        &NewAuditEntry {
+            actor_user_id: Some(actor),
+            action,
+            subject_type,
+            subject_id: Some(id),
+            detail: "{}",
+            created_at: now,
+        },
+    )?)
+}
+
+/// Sends an email again (any status, unless a sender holds it right now).
+pub fn resend_email(
+    conn: &mut DbConnection,
+    actor: UserId,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let queued = outbox::resend(conn, id, now)?;
+    if queued {
+        audit_action(conn, actor, "email.resent", "email", id, now)?;
+    }
+    Ok(queued)
+}
+
+/// Runs a dead or waiting job again at once.
+pub fn retry_job(
+    conn: &mut DbConnection,
+    actor: UserId,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let queued = jobs::retry(conn, id, now)?;
+    if queued {
+        audit_action(conn, actor, "job.retried", "job", id, now)?;
+    }
+    Ok(queued)
+}

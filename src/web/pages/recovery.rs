@@ -1,0 +1,251 @@
+//! Email verification (`/account/verify`) and password reset (`/password/forgot`,
+//! `/password/reset`). Asking for a reset answers the same whether or not the address has an
+//! account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::accounts::{FormState, see_other, throttled};
+use super::html_with_status;
+use crate::domain::user_input::EmailAddress;
+use crate::mail::templates::RESET_VALID_FOR;
+use crate::services::recovery::{self, ResetError, Verification};
+use crate::startup::AppState;
+use crate::web::auth::{Layout, PageContext};
+use crate::web::error::AppError;
+use crate::web::rate_limit::client_ip;
+use crate::web::session;
+
+#[derive(Template)]
+#[template(path = "accounts/verified.html")]
+struct VerifiedPage {
+    layout: Layout,
+    outcome: &'static str,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// Following the link in a welcome or verification email.
+#[get("/account/verify")]
+async fn verify(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (db, now, token) = (state.db.clone(), state.clock.now(), q.into_inner().token);
+    let outcome = web::block(move || recovery::verify_email(&db, &token, now)).await??;
+    let (status, outcome) = match outcome {
+        Verification::Verified { user } => {
+            tracing::info!(user.id = %user, "email verified");
+            (StatusCode::OK, "verified")
+        }
+        Verification::AlreadyVerified { .. } => (StatusCode::OK, "already"),
+        Verification::Invalid => (StatusCode::GONE, "invalid"),
+    };
+    let page = VerifiedPage {
+        layout: ctx.layout,
+        outcome,
+    };
+    html_with_status(status, page.render())
+}
+
+/// "Send the link again", from the account page.
+#[post("/account/verify/resend")]
+async fn resend_verification(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    if let Err(wait) = state.limits.verification_resend(account.id.0) {
+        session::set_flash(
+            &ctx.session,
+            &format!(
+                "We sent a link a moment ago. Please check your inbox, or try again in {} seconds.",
+                wait.0
+            ),
+        );
+        return Ok(see_other("/account"));
+    }
+    let (db, now) = (state.db.clone(), state.clock.now());
+    let sent = web::block(move || recovery::resend_verification(&db, account.id, now)).await??;
+    let message = if sent {
+        format!(
+            "We sent a new confirmation link to {}. It works for 48 hours.",
+            account.email
+        )
+    } else {
+        "Your email address is already confirmed.".to_owned()
+    };
+    session::set_flash(&ctx.session, &message);
+    Ok(see_other("/account"))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/forgot.html")]
+struct ForgotPage {
+    layout: Layout,
+    form: FormState,
+    /// The address a link was sent to, if it has an account.
+    sent_to: Option<String>,
+    valid_for: &'static str,
+}
+
+#[get("/password/forgot")]
+async fn forgot_page(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let page = ForgotPage {
+        layout: ctx.layout,
+        form: FormState::default(),
+        sent_to: None,
+        valid_for: RESET_VALID_FOR,
+    };
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[post("/password/forgot")]
+async fn forgot(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut page = ForgotPage {
+        layout: ctx.layout,
+        form: FormState::default(),
+        sent_to: None,
+        valid_for: RESET_VALID_FOR,
+    };
+    page.form.set("email", &form.email);
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(message) => {
+            page.form.errors.insert("email", message.to_owned());
+            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
+        }
+    };
+    if let Err(wait) = state
+        .limits
+        .password_reset(&client_ip(&req), email.as_str())
+    {
+        page.form.errors.insert(
+            "form",
+            format!(
+                "Too many requests. Please check your inbox, or wait {} seconds and try again.",
+                wait.0
+            ),
+        );
+        return throttled(wait, page.render());
+    }
+    let (db, now) = (state.db.clone(), state.clock.now());
+    let address = email.as_str().to_owned();
+    web::block(move || recovery::request_reset(&db, &address, now)).await??;
+    page.sent_to = Some(email.as_str().to_owned());
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset.html")]
+struct ResetPage {
+    layout: Layout,
+    form: FormState,
+    live: bool,
+}
+
+#[get("/password/reset")]
+async fn reset_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
+    let token = q.into_inner().token;
+    let (db, now, check) = (state.db.clone(), state.clock.now(), token.clone());
+    let live = web::block(move || recovery::reset_token_is_live(&db, &check, now)).await??;
+    let mut form = FormState::default();
+    form.set("token", &token);
+    let status = if live {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    let page = ResetPage {
+        layout: ctx.layout,
+        form,
+        live,
+    };
+    html_with_status(status, page.render())
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[post("/password/reset")]
+async fn reset(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    let ResetForm { token, password } = form.into_inner();
+    let mut kept = FormState::default();
+    kept.set("token", &token);
+    let (db, now, cost) = (
+        state.db.clone(),
+        state.clock.now(),
+        state.settings.bcrypt_cost,
+    );
+    let outcome =
+        web::block(move || recovery::reset_password(&db, &token, &password, cost, now)).await?;
+    match outcome {
+        Ok((user, epoch)) => {
+            tracing::info!(user.id = %user, "password reset");
+            session::sign_in(&ctx.session, user, epoch, state.clock.now_utc());
+            session::set_flash(
+                &ctx.session,
+                "Your new password is set and you are logged in. Every other session was logged out.",
+            );
+            Ok(see_other("/account"))
+        }
+        Err(ResetError::Invalid(errors)) => {
+            kept.errors = errors;
+            let page = ResetPage {
+                layout: ctx.layout,
+                form: kept,
+                live: true,
+            };
+            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        }
+        Err(ResetError::DeadLink) => {
+            let page = ResetPage {
+                layout: ctx.layout,
+                form: kept,
+                live: false,
+            };
+            html_with_status(StatusCode::GONE, page.render())
+        }
+        Err(ResetError::Account(e)) => Err(e.into()),
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(verify)
+        .service(resend_verification)
+        .service(forgot_page)
+        .service(forgot)
+        .service(reset_page)
+        .service(reset);
+}
