@@ -189,7 +189,7 @@ impl Settings {
             )),
             None => None,
         };
-        let mail_dir = PathBuf::from(get("BOXOFFICE_MAIL_DIR").unwrap_or("data/mail"));
+        let mail_dir = get("BOXOFFICE_MAIL_DIR").map(PathBuf::from);
         let mail_from = get("BOXOFFICE_MAIL_FROM").map(str::to_owned);
         let hold_seconds = parse_number(
             get("BOXOFFICE_HOLD_SECONDS"),
@@ -237,6 +237,9 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(".")),
             DatabaseUrl::Postgres(_) => PathBuf::from("data"),
         };
+
+        // Beside the database by default: `data/mail` for the default SQLite file.
+        let mail_dir = mail_dir.unwrap_or_else(|| data_dir.join("mail"));
 
         Ok(Settings {
             database_url,

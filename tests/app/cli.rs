@@ -196,6 +196,7 @@ fn seed_demo_fills_an_empty_database_once() {
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let db = fresh_db("serve");
+    let log = tempfile::NamedTempFile::new().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -209,7 +210,7 @@ fn serve_stops_cleanly_on_sigterm() {
         .env("BOXOFFICE_BIND", &bind)
         .env("BOXOFFICE_DEMO_DATA", "false")
         .env("BOXOFFICE_BCRYPT_COST", "4")
-        .stdout(Stdio::null())
+        .stdout(log.reopen().unwrap())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -240,6 +241,11 @@ fn serve_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "{status:?}");
+    // The background worker was running, and stopped after the server.
+    let log = std::fs::read_to_string(log.path()).unwrap();
+    let started = log.find("background worker started");
+    let stopped = log.find("background worker stopped");
+    assert!(started.is_some() && stopped > started, "{log}");
 }
 
 #[actix_web::test]
