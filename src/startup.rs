@@ -32,6 +32,8 @@ pub struct AppState {
     /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
     /// costs as much as a wrong password.
     pub dummy_hash: Arc<String>,
+    /// Live seat-map updates (see `live.rs`).
+    pub live: Arc<crate::live::LiveHub>,
 }
 
 pub struct Application {
@@ -77,7 +79,8 @@ impl Application {
             bind: settings.bind.clone(),
             source,
         })?;
-        let worker = Worker::from_settings(db.clone(), clock.clone(), &settings)?;
+        let live = Arc::new(crate::live::LiveHub::new());
+        let worker = Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone())?;
         let limits = Arc::new(crate::web::rate_limit::RateLimits::new(&clock));
         let state = AppState {
             db,
@@ -86,6 +89,7 @@ impl Application {
             settings: Arc::new(settings),
             secret: Arc::new(secret),
             dummy_hash: Arc::new(dummy_hash),
+            live,
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             bind: state.settings.bind.clone(),

@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::jobs::{JobHandler, Runner, Turn};
+use crate::live::LiveHub;
 use crate::mail::{MailConfigError, Mailer};
 use crate::services::email::{SendTurn, Sender};
 
@@ -47,13 +48,30 @@ impl PeriodicTask {
     }
 }
 
+/// How often the hold sweeper runs, and how many bookings it ends per transaction. (An expired
+/// hold is free in every query at once; the sweeper tidies the rows and tells the viewers.)
+pub const SWEEP_EVERY: Duration = Duration::from_secs(2);
+pub const SWEEP_BATCH: i64 = 200;
+
 /// The periodic tasks every instance runs.
-pub fn standard_tasks() -> Vec<PeriodicTask> {
-    vec![PeriodicTask::new(
-        "purge_expired_tokens",
-        Duration::from_secs(3_600),
-        |db, clock| crate::services::recovery::purge_expired_tokens(db, clock.now()),
-    )]
+pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
+    vec![
+        PeriodicTask::new("sweep_expired_holds", SWEEP_EVERY, move |db, clock| {
+            let mut total = 0;
+            loop {
+                let n = crate::services::holds::sweep_expired(db, &live, clock.now(), SWEEP_BATCH)?;
+                total += n;
+                if n < SWEEP_BATCH as usize {
+                    return Ok(total);
+                }
+            }
+        }),
+        PeriodicTask::new(
+            "purge_expired_tokens",
+            Duration::from_secs(3_600),
+            |db, clock| crate::services::recovery::purge_expired_tokens(db, clock.now()),
+        ),
+    ]
 }
 
 /// Job handlers by kind. Later capabilities (refunds…) register theirs here.
@@ -100,15 +118,17 @@ impl Worker {
         db: Db,
         clock: Clock,
         settings: &Settings,
+        live: Arc<LiveHub>,
     ) -> Result<Self, MailConfigError> {
         let mailer = Arc::new(Mailer::from_settings(settings)?);
+        tracing::info!(mail = %mailer.describe(), "outgoing email");
         Ok(Worker::new(
             db,
             clock,
             mailer,
             settings.base_url.clone(),
             standard_handlers(),
-            standard_tasks(),
+            standard_tasks(live),
         ))
     }
 
@@ -157,8 +177,12 @@ impl Worker {
         Ok(pass)
     }
 
-    /// One pass with nothing asking it to stop (tests: "run the worker until idle").
+    /// One pass with nothing asking it to stop (tests: "run the worker until idle"). Periodic
+    /// tasks all run, due or not.
     pub fn run_until_idle(&mut self) -> Result<Pass, DbError> {
+        for (_, last) in &mut self.tasks {
+            *last = None;
+        }
         self.pass(&AtomicBool::new(false))
     }
 

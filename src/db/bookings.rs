@@ -49,6 +49,29 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Bookin
         .load(conn)
 }
 
+/// One booking, as the list shows it.
+pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<BookingListRow>> {
+    bookings::table
+        .inner_join(events::table.inner_join(venues::table))
+        .filter(bookings::id.eq(id))
+        .select((
+            bookings::id,
+            bookings::reference,
+            bookings::status,
+            bookings::total_cents,
+            bookings::currency,
+            bookings::expires_at,
+            bookings::created_at,
+            events::id,
+            events::title,
+            events::starts_at,
+            venues::name,
+            venues::timezone,
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// One line of a booking: a seat, or a number of standing places.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {

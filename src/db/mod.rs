@@ -5,11 +5,13 @@ pub mod admin;
 pub mod audit;
 pub mod bookings;
 pub mod catalogue;
+pub mod holds;
 pub mod introspect;
 pub mod jobs;
 pub mod models;
 pub mod outbox;
 pub mod schema;
+pub mod seatmap;
 pub mod seed;
 pub mod tokens;
 pub mod user_tokens;
@@ -127,6 +129,10 @@ pub struct Db {
     backend: Backend,
     /// SQLite has one writer: writes go one at a time through the process.
     sqlite_writer: Arc<Mutex<()>>,
+    /// Test-only: holds skip their locks and guards (see `services::holds`). Not in release
+    /// builds: only the test suite enables the `test-hooks` feature.
+    #[cfg(feature = "test-hooks")]
+    unlocked_for_tests: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -172,11 +178,34 @@ impl Db {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            #[cfg(feature = "test-hooks")]
+            unlocked_for_tests: Arc::default(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Test-only: turns the hold locking off for this database's app, so a test can prove it
+    /// would see an oversell.
+    #[cfg(feature = "test-hooks")]
+    pub fn set_unlocked_for_tests(&self, unlocked: bool) {
+        self.unlocked_for_tests
+            .store(unlocked, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether holds run without their locks (always `false` outside the test suite).
+    pub fn unlocked_for_tests(&self) -> bool {
+        #[cfg(feature = "test-hooks")]
+        {
+            self.unlocked_for_tests
+                .load(std::sync::atomic::Ordering::SeqCst)
+        }
+        #[cfg(not(feature = "test-hooks"))]
+        {
+            false
+        }
     }
 
     pub fn conn(&self) -> Result<PooledConnection, DbError> {

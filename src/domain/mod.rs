@@ -2,6 +2,7 @@
 
 mod text_enum;
 
+pub mod booking;
 pub mod catalogue;
 pub mod event;
 pub mod ids;

@@ -37,6 +37,24 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> Result<Vec<BookingView
         .collect())
 }
 
+/// One booking with its lines and (when paid) tickets.
+pub fn one(conn: &mut DbConnection, id: BookingId) -> Result<Option<BookingView>, DbError> {
+    let Some(booking) = queries::by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let items = queries::items_of(conn, &[id])?;
+    let tickets = if booking.status == "paid" {
+        queries::tickets_of(conn, &[id])?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(BookingView {
+        booking,
+        items,
+        tickets,
+    }))
+}
+
 fn take_where<T>(from: &mut Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
     let (taken, rest): (Vec<T>, Vec<T>) = std::mem::take(from).into_iter().partition(keep);
     *from = rest;

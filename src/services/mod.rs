@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod dashboard;
 pub mod demo;
 pub mod email;
+pub mod holds;
 pub mod queues;
 pub mod recovery;
 pub mod setup;

@@ -27,6 +27,12 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("conflict")]
     Conflict(&'static str),
+    /// A conflict whose problem document carries more members (`unavailable_seat_ids`…).
+    #[error("conflict")]
+    ConflictWith {
+        detail: String,
+        extra: serde_json::Map<String, serde_json::Value>,
+    },
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
     /// A page that needs a signed-in visitor: send them to log in and come back.
@@ -50,7 +56,7 @@ impl AppError {
             AppError::NotFound => "Not found",
             AppError::Forbidden => "Forbidden",
             AppError::Unauthorized(_) => "Unauthorized",
-            AppError::Conflict(_) => "Conflict",
+            AppError::Conflict(_) | AppError::ConflictWith { .. } => "Conflict",
             AppError::LoginRequired { .. } => "Login required",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Validation(_) => "Invalid request",
@@ -67,6 +73,7 @@ impl AppError {
                     .to_owned()
             }
             AppError::Unauthorized(detail) | AppError::Conflict(detail) => (*detail).to_owned(),
+            AppError::ConflictWith { detail, .. } => detail.clone(),
             AppError::LoginRequired { .. } => "Log in to see this page.".to_owned(),
             AppError::TooManyRequests { retry_after } => {
                 format!("Too many attempts; try again in {retry_after} seconds.")
@@ -134,6 +141,60 @@ impl From<crate::services::user_admin::UserAdminError> for AppError {
     }
 }
 
+impl From<crate::services::holds::HoldError> for AppError {
+    fn from(e: crate::services::holds::HoldError) -> Self {
+        use crate::services::holds::HoldError::*;
+        match e {
+            EventNotFound => AppError::NotFound,
+            NotOnSale(_) => AppError::Validation(
+                [("event", "This event is not on sale.".to_owned())]
+                    .into_iter()
+                    .collect(),
+            ),
+            Invalid(errors) => AppError::Validation(errors),
+            TooMany { max, already } => AppError::Validation(
+                [(
+                    "quantity",
+                    format!("At most {max} tickets per order; you already hold {already}."),
+                )]
+                .into_iter()
+                .collect(),
+            ),
+            Unavailable { seat_ids } => {
+                let mut extra = serde_json::Map::new();
+                extra.insert(
+                    "unavailable_seat_ids".to_owned(),
+                    serde_json::json!(seat_ids),
+                );
+                AppError::ConflictWith {
+                    detail: "Some of these seats were just taken; nothing was held.".to_owned(),
+                    extra,
+                }
+            }
+            NotEnough { available } => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("available".to_owned(), serde_json::json!(available));
+                AppError::ConflictWith {
+                    detail: format!("Not enough tickets left together; {available} available."),
+                    extra,
+                }
+            }
+            Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::holds::BookingError> for AppError {
+    fn from(e: crate::services::holds::BookingError) -> Self {
+        use crate::services::holds::BookingError::*;
+        match e {
+            NotFound => AppError::NotFound,
+            NotPending(_) => AppError::Conflict("Only a pending booking can be cancelled."),
+            Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::internal(e)
@@ -149,6 +210,8 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a BTreeMap<&'static str, String>>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    extra: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A problem document; the page error handler turns it into HTML for page routes.
@@ -164,6 +227,7 @@ pub fn problem(
         status: status.as_u16(),
         detail,
         errors,
+        extra: None,
     };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
@@ -176,7 +240,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
             AppError::LoginRequired { htmx: true, .. } => StatusCode::OK,
@@ -208,7 +272,22 @@ impl ResponseError for AppError {
             AppError::Validation(errors) => Some(errors),
             _ => None,
         };
-        let mut response = problem(self.status_code(), self.title(), self.detail(), errors);
+        let mut response = match self {
+            AppError::ConflictWith { detail, extra } => {
+                let body = Problem {
+                    kind: "about:blank",
+                    title: self.title(),
+                    status: 409,
+                    detail: detail.clone(),
+                    errors: None,
+                    extra: Some(extra),
+                };
+                HttpResponse::Conflict()
+                    .content_type(PROBLEM_JSON)
+                    .body(serde_json::to_string(&body).unwrap_or_default())
+            }
+            _ => problem(self.status_code(), self.title(), self.detail(), errors),
+        };
         if let AppError::TooManyRequests { retry_after } = self {
             response
                 .headers_mut()

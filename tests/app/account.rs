@@ -222,10 +222,11 @@ async fn my_bookings_lists_the_users_bookings_newest_first() {
         let ada: i64 = users::table.filter(users::email.eq("ada@example.com")).select(users::id).first(c).unwrap();
         let someone: i64 = users::table.filter(users::email.ne("ada@example.com")).select(users::id).first(c).unwrap();
         let event: i64 = boxoffice::db::schema::events::table.select(boxoffice::db::schema::events::id).first(c).unwrap();
-        for (reference, user, at) in [("ADA00001", ada, "2027-01-10 10:00:00"), ("ADA00002", ada, "2027-01-20 10:00:00"), ("NOTADA01", someone, "2027-01-25 10:00:00")] {
+        // (A buyer has one pending booking per event: the older one has expired.)
+        for (reference, user, at, status) in [("ADA00001", ada, "2027-01-10 10:00:00", "expired"), ("ADA00002", ada, "2027-01-20 10:00:00", "pending"), ("NOTADA01", someone, "2027-01-25 10:00:00", "pending")] {
             diesel::sql_query(format!(
                 "INSERT INTO bookings (reference, user_id, event_id, status, total_cents, currency, expires_at, created_at, updated_at) \
-                 VALUES ('{reference}', {user}, {event}, 'pending', 9000, 'GBP', '{at}', '{at}', '{at}')"
+                 VALUES ('{reference}', {user}, {event}, '{status}', 9000, 'GBP', '{at}', '{at}', '{at}')"
             ))
             .execute(c)
             .unwrap();

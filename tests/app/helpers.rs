@@ -31,6 +31,7 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub settings: Settings,
+    pub live: std::sync::Arc<boxoffice::live::LiveHub>,
     /// The background worker, when a test turned it on; stopped when the test ends.
     worker: Option<WorkerHandle>,
     database: TestDatabase,
@@ -138,6 +139,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
     let port = app.port();
     let db = app.state.db.clone();
     let settings = (*app.state.settings).clone();
+    let live = app.state.live.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -151,6 +153,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         db,
         clock,
         settings,
+        live,
         worker,
         database,
     }
@@ -367,8 +370,13 @@ impl TestApp {
 
     /// The background worker as `serve` builds it, to run step by step.
     pub fn worker(&self) -> Worker {
-        Worker::from_settings(self.db.clone(), self.clock.clone(), &self.settings)
-            .expect("the worker builds")
+        Worker::from_settings(
+            self.db.clone(),
+            self.clock.clone(),
+            &self.settings,
+            self.live.clone(),
+        )
+        .expect("the worker builds")
     }
 
     /// Runs due jobs and emails until there are none ("run the worker until idle").

@@ -42,23 +42,26 @@ async fn the_worker_started_with_the_server_delivers_email_on_its_own() {
     app.register("Ada", "ada@example.com", "a long enough password")
         .await;
     let mail_dir = app.settings.mail_dir.clone();
+    let status = || {
+        app.with_conn(|c| boxoffice::db::outbox::list(c, None, 10, 0).unwrap())[0]
+            .status
+            .clone()
+    };
+    // The file is written first, then the row is marked sent: wait for both.
     let delivered = eventually(|| {
-        std::fs::read_dir(&mail_dir)
+        let written = std::fs::read_dir(&mail_dir)
             .map(|d| {
                 d.filter_map(Result::ok)
                     .any(|e| e.path().extension().is_some_and(|x| x == "eml"))
             })
-            .unwrap_or(false)
+            .unwrap_or(false);
+        written && status() == "sent"
     })
     .await;
     assert!(
         delivered,
-        "the welcome email was written by the background worker"
+        "the welcome email was written and marked sent by the background worker"
     );
-    let status = app.with_conn(|c| boxoffice::db::outbox::list(c, None, 10, 0).unwrap())[0]
-        .status
-        .clone();
-    assert_eq!(status, "sent");
 }
 
 /// Takes its time, so the test can stop the worker while it runs.

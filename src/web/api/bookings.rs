@@ -1,11 +1,13 @@
-//! Bookings in the JSON API (API.md): `GET /api/v1/me/bookings`.
+//! Bookings in the JSON API (API.md): holds, one booking, cancelling, and the caller's list.
 
-use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{EventId, SeatId};
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
 use crate::domain::local_time::rfc3339_utc;
+use crate::domain::user::Role;
 use crate::services::bookings::{self, BookingView};
+use crate::services::holds::{self, HoldRequest};
 use crate::startup::AppState;
 use crate::web::api::accounts::{BearerToken, api_user};
 use crate::web::blocking;
@@ -104,6 +106,137 @@ async fn my_bookings(
     }))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StandingBody {
+    section_id: i64,
+    quantity: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BestBody {
+    quantity: i32,
+    tier_id: Option<i64>,
+}
+
+/// One of `seat_ids`, `standing` or `best_available` (API.md).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldBody {
+    seat_ids: Option<Vec<i64>>,
+    standing: Option<StandingBody>,
+    best_available: Option<BestBody>,
+}
+
+impl HoldBody {
+    fn into_request(self) -> Result<HoldRequest, AppError> {
+        match (self.seat_ids, self.standing, self.best_available) {
+            (Some(ids), None, None) => {
+                Ok(HoldRequest::Seats(ids.into_iter().map(SeatId).collect()))
+            }
+            (None, Some(s), None) => Ok(HoldRequest::Standing {
+                section: SectionId(s.section_id),
+                quantity: s.quantity,
+            }),
+            (None, None, Some(b)) => Ok(HoldRequest::BestAvailable {
+                quantity: b.quantity,
+                tier: b.tier_id.map(TierId),
+            }),
+            _ => Err(AppError::Validation(
+                [(
+                    "body",
+                    "Send exactly one of seat_ids, standing or best_available.".to_owned(),
+                )]
+                .into_iter()
+                .collect(),
+            )),
+        }
+    }
+}
+
+async fn booking_json(state: &AppState, id: BookingId) -> Result<HttpResponse, AppError> {
+    booking_response(state, id, actix_web::http::StatusCode::OK).await
+}
+
+async fn booking_response(
+    state: &AppState,
+    id: BookingId,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let view = blocking(state, move |conn, _| Ok(bookings::one(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::build(status).json(BookingJson::from(&view)))
+}
+
+/// `POST /api/v1/events/{id}/holds`: all or nothing; 201 with the (basket) booking.
+#[post("/events/{id}/holds")]
+async fn hold(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    path: web::Path<i64>,
+    body: web::Json<HoldBody>,
+) -> Result<HttpResponse, AppError> {
+    let (account, _) = api_user(&state, token).await?;
+    let request = body.into_inner().into_request()?;
+    let event = EventId(path.into_inner());
+    let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
+    let hold_for = chrono::TimeDelta::seconds(i64::from(state.settings.hold_seconds));
+    let held =
+        web::block(move || holds::hold(&db, &live, account.id, event, &request, hold_for, now))
+            .await??;
+    booking_response(&state, held.booking, actix_web::http::StatusCode::CREATED).await
+}
+
+/// The caller's booking (or any, for an admin); 404 for anyone else's.
+async fn own_booking(
+    state: &AppState,
+    account: &crate::services::accounts::Account,
+    reference: String,
+) -> Result<BookingId, AppError> {
+    let (user, admin) = (account.id, account.role == Role::Admin);
+    let head = blocking(state, move |conn, _| {
+        Ok(holds::find_for(conn, &reference, user, admin)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(head.id)
+}
+
+#[get("/bookings/{reference}")]
+async fn booking(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (account, _) = api_user(&state, token).await?;
+    let id = own_booking(&state, &account, path.into_inner()).await?;
+    booking_json(&state, id).await
+}
+
+/// Cancels a pending booking: its seats are free at once. 409 unless pending.
+#[delete("/bookings/{reference}")]
+async fn cancel(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (account, _) = api_user(&state, token).await?;
+    let reference = path.into_inner();
+    let (db, live, now, user) = (
+        state.db.clone(),
+        state.live.clone(),
+        state.clock.now(),
+        account.id,
+    );
+    let id = web::block(move || holds::cancel(&db, &live, user, &reference, now)).await??;
+    booking_json(&state, id).await
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(my_bookings);
+    cfg.service(my_bookings)
+        .service(hold)
+        .service(booking)
+        .service(cancel);
 }

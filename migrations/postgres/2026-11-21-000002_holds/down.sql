@@ -1,0 +1,1 @@
+DROP INDEX bookings_one_pending_per_user_event;

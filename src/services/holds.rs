@@ -1,0 +1,539 @@
+//! Holding seats and standing places: the booking core. A buyer's held seats for an event are
+//! one pending booking (their basket) with one expiry that starts at the first hold. Every hold
+//! is all or nothing. See `db::holds` for how the database keeps it correct under a stampede.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::db::holds::{self as queries, Basket, NewBooking, NewItem, Released, SeatLock};
+use crate::db::{Db, DbConnection, DbError, is_unique_violation};
+use crate::domain::booking::{BookingStatus, Candidate, best_available};
+use crate::domain::catalogue::FieldErrors;
+use crate::domain::event::{SaleFacts, SaleState};
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId, UserId};
+use crate::live::{Change, LiveHub};
+
+/// The most seats one request may name (the event's per-order maximum is usually lower).
+pub const MAX_SEATS_PER_REQUEST: usize = 50;
+
+/// What the buyer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldRequest {
+    Seats(Vec<SeatId>),
+    Standing { section: SectionId, quantity: i32 },
+    BestAvailable { quantity: i32, tier: Option<TierId> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error("no such event")]
+    EventNotFound,
+    #[error("the event is not on sale ({0:?})")]
+    NotOnSale(SaleState),
+    #[error("invalid request")]
+    Invalid(FieldErrors),
+    #[error("at most {max} tickets per order")]
+    TooMany { max: i32, already: i64 },
+    /// Some requested seats are taken; nothing was held.
+    #[error("some seats are taken")]
+    Unavailable { seat_ids: Vec<SeatId> },
+    /// Not that many places or adjacent seats are free.
+    #[error("only {available} left")]
+    NotEnough { available: i64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for HoldError {
+    fn from(e: diesel::result::Error) -> Self {
+        HoldError::Db(DbError::Query(e))
+    }
+}
+
+fn invalid(field: &'static str, message: &str) -> HoldError {
+    HoldError::Invalid([(field, message.to_owned())].into_iter().collect())
+}
+
+/// The booking a hold went into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub booking: BookingId,
+    pub reference: String,
+}
+
+/// A new booking reference: 10 characters of Crockford's base 32 (no I, L, O, U).
+fn new_reference() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rng();
+    (0..10)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Holds seats or places for `user`, all or nothing, adding them to their basket for the event
+/// (opened now if they have none). Publishes the change to the event's viewers.
+pub fn hold(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    request: &HoldRequest,
+    hold_for: TimeDelta,
+    now: NaiveDateTime,
+) -> Result<Held, HoldError> {
+    validate(request)?;
+    // Best-available looks first without locks, then holds exactly what it chose like any
+    // other request; if someone took one of those seats meanwhile, it looks again.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let concrete = match request {
+            HoldRequest::BestAvailable { quantity, tier } => {
+                HoldRequest::Seats(choose_best(db, event, *quantity, *tier, now)?)
+            }
+            other => other.clone(),
+        };
+        match hold_once(db, user, event, &concrete, hold_for, now) {
+            Ok((held, released)) => {
+                publish(live, event, &concrete, released);
+                return Ok(held);
+            }
+            Err(HoldError::Unavailable { .. })
+                if matches!(request, HoldRequest::BestAvailable { .. }) && attempts < 5 => {}
+            // A concurrent first hold of the same buyer opened the basket: use it.
+            Err(HoldError::Db(DbError::Query(e))) if is_unique_violation(&e) && attempts < 3 => {}
+            // PostgreSQL broke a rare lock cycle (expired holds being taken over): try again.
+            Err(HoldError::Db(DbError::Query(e))) if is_retryable(&e) && attempts < 3 => {
+                std::thread::sleep(Duration::from_millis(5 * attempts));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_retryable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("deadlock detected") || m.contains("lock timeout")
+        }
+        _ => false,
+    }
+}
+
+fn validate(request: &HoldRequest) -> Result<(), HoldError> {
+    match request {
+        HoldRequest::Seats(ids) if ids.is_empty() => {
+            Err(invalid("seat_ids", "Choose at least one seat."))
+        }
+        HoldRequest::Seats(ids) if ids.len() > MAX_SEATS_PER_REQUEST => Err(invalid(
+            "seat_ids",
+            &format!("Choose at most {MAX_SEATS_PER_REQUEST} seats at once."),
+        )),
+        HoldRequest::Seats(ids) => {
+            let unique: BTreeSet<_> = ids.iter().collect();
+            if unique.len() == ids.len() {
+                Ok(())
+            } else {
+                Err(invalid("seat_ids", "A seat is listed twice."))
+            }
+        }
+        HoldRequest::Standing { quantity, .. } | HoldRequest::BestAvailable { quantity, .. }
+            if *quantity < 1 || *quantity > 50 =>
+        {
+            Err(invalid("quantity", "Ask for 1 to 50 tickets."))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn choose_best(
+    db: &Db,
+    event: EventId,
+    quantity: i32,
+    tier: Option<TierId>,
+    now: NaiveDateTime,
+) -> Result<Vec<SeatId>, HoldError> {
+    let places = db.read(|c| queries::seat_places(c, event, tier).map_err(HoldError::from))?;
+    let candidates: Vec<Candidate> = places
+        .iter()
+        .map(|p| Candidate {
+            seat_id: p.seat_id.0,
+            section_rank: p.section_position,
+            section_id: p.section_id.0,
+            row_index: p.row_index,
+            number: p.number,
+            free: SeatLock {
+                id: 0,
+                seat_id: p.seat_id,
+                section_id: p.section_id,
+                status: p.status,
+                booking_id: None,
+                held_until: p.held_until,
+            }
+            .is_free(now),
+        })
+        .collect();
+    let wanted = usize::try_from(quantity).unwrap_or(0);
+    match best_available(&candidates, wanted) {
+        Some(ids) => Ok(ids.into_iter().map(SeatId).collect()),
+        None => Err(HoldError::NotEnough {
+            available: candidates.iter().filter(|c| c.free).count() as i64,
+        }),
+    }
+}
+
+/// One attempt, in one write transaction.
+fn hold_once(
+    db: &Db,
+    user: UserId,
+    event: EventId,
+    request: &HoldRequest,
+    hold_for: TimeDelta,
+    now: NaiveDateTime,
+) -> Result<(Held, Released), HoldError> {
+    // The unlocked test mode reads the seats before the transaction: a real race window.
+    let peeked = match request {
+        HoldRequest::Seats(ids) if db.unlocked_for_tests() => {
+            let seats = db.read(|c| queries::peek_seats(c, event, ids).map_err(HoldError::from))?;
+            std::thread::sleep(Duration::from_millis(2));
+            Some(seats)
+        }
+        _ => None,
+    };
+    db.write(|c| {
+        let ev = queries::event(c, event)?.ok_or(HoldError::EventNotFound)?;
+        let state = SaleState::of(
+            &SaleFacts {
+                status: ev.status,
+                starts_at: ev.starts_at,
+                sales_start_at: ev.sales_start_at,
+                sales_end_at: ev.sales_end_at,
+                capacity: 1,
+                available: 1,
+            },
+            now,
+        );
+        match state {
+            SaleState::OnSale | SaleState::FewLeft => {}
+            SaleState::Draft => return Err(HoldError::EventNotFound),
+            other => return Err(HoldError::NotOnSale(other)),
+        }
+        let mut released = Released::default();
+        // A basket whose hold ran out is over: expire it (and free its seats) first.
+        let mut basket = queries::pending_booking(c, user, event)?;
+        if let Some(b) = &basket
+            && b.expires_at <= now
+        {
+            released.extend(queries::end_pending(
+                c,
+                &[b.id],
+                BookingStatus::Expired,
+                now,
+            )?);
+            basket = None;
+        }
+        let already = match &basket {
+            Some(b) => queries::quantity_held(c, b.id)?,
+            None => 0,
+        };
+        let wanted = match request {
+            HoldRequest::Seats(ids) => ids.len() as i64,
+            HoldRequest::Standing { quantity, .. } => i64::from(*quantity),
+            HoldRequest::BestAvailable { .. } => unreachable!("resolved to seats before"),
+        };
+        if already + wanted > i64::from(ev.max_tickets_per_order) {
+            return Err(HoldError::TooMany {
+                max: ev.max_tickets_per_order,
+                already,
+            });
+        }
+        let items = match request {
+            HoldRequest::Seats(ids) => {
+                let seats = match &peeked {
+                    Some(seats) => seats.clone(),
+                    None => queries::lock_seats(c, event, ids)?,
+                };
+                if seats.len() != ids.len() {
+                    return Err(invalid(
+                        "seat_ids",
+                        "Some of these seats are not part of this event.",
+                    ));
+                }
+                let taken: Vec<SeatId> = seats
+                    .iter()
+                    .filter(|s| !s.is_free(now))
+                    .map(|s| s.seat_id)
+                    .collect();
+                if !taken.is_empty() {
+                    return Err(HoldError::Unavailable { seat_ids: taken });
+                }
+                // Seats under a hold that ran out: end those bookings first, which frees them.
+                let stale: BTreeSet<BookingId> = seats
+                    .iter()
+                    .filter(|s| s.booking_id.is_some())
+                    .filter_map(|s| s.booking_id)
+                    .collect();
+                if !stale.is_empty() {
+                    let stale: Vec<BookingId> = stale.into_iter().collect();
+                    released.extend(queries::end_pending(
+                        c,
+                        &stale,
+                        BookingStatus::Expired,
+                        now,
+                    )?);
+                }
+                SeatItems::Seats(seats)
+            }
+            HoldRequest::Standing { section, quantity } => {
+                let (event_section, tier, price) = queries::standing_section(c, event, *section)?
+                    .ok_or_else(|| {
+                    invalid("section_id", "That is not a standing area of this event.")
+                })?;
+                SeatItems::Places {
+                    event_section,
+                    tier,
+                    price,
+                    quantity: *quantity,
+                }
+            }
+            HoldRequest::BestAvailable { .. } => unreachable!("resolved to seats before"),
+        };
+        let (booking, reference) = match basket {
+            Some(Basket { id, reference, .. }) => (id, reference),
+            None => {
+                let reference = new_reference();
+                let id = queries::insert_booking(
+                    c,
+                    &NewBooking {
+                        reference: &reference,
+                        user,
+                        event,
+                        currency: &ev.currency,
+                        expires_at: now + hold_for,
+                        now,
+                    },
+                )?;
+                (id, reference)
+            }
+        };
+        let expires_at =
+            queries::pending_booking(c, user, event)?.map_or(now + hold_for, |b| b.expires_at);
+        match items {
+            SeatItems::Seats(seats) => {
+                let prices: HashMap<SectionId, (i64, TierId, i64)> =
+                    queries::section_prices(c, event)?
+                        .into_iter()
+                        .map(|p| (p.section_id, (p.event_section_id, p.tier_id, p.price_cents)))
+                        .collect();
+                let ids: Vec<i64> = seats.iter().map(|s| s.id).collect();
+                let guarded = !db.unlocked_for_tests();
+                let changed = queries::take_seats(c, &ids, booking, expires_at, now, guarded)?;
+                if changed != ids.len() {
+                    // The guard caught what the locks should have: refuse, change nothing.
+                    return Err(HoldError::Unavailable {
+                        seat_ids: seats.iter().map(|s| s.seat_id).collect(),
+                    });
+                }
+                let mut new_items = Vec::with_capacity(seats.len());
+                for s in &seats {
+                    let (_, tier, price) = prices
+                        .get(&s.section_id)
+                        .copied()
+                        .ok_or_else(|| invalid("seat_ids", "That seat is not on sale."))?;
+                    new_items.push(NewItem {
+                        booking,
+                        event,
+                        event_seat_id: Some(s.id),
+                        event_section_id: None,
+                        tier,
+                        quantity: 1,
+                        unit_price_cents: price,
+                    });
+                }
+                queries::insert_items(c, &new_items)?;
+            }
+            SeatItems::Places {
+                event_section,
+                tier,
+                price,
+                quantity,
+            } => {
+                let stale = queries::expired_holders_of_section(c, event_section, now)?;
+                if !stale.is_empty() {
+                    released.extend(queries::end_pending(
+                        c,
+                        &stale,
+                        BookingStatus::Expired,
+                        now,
+                    )?);
+                }
+                if !queries::take_places(c, event_section, quantity, now)? {
+                    let available = queries::places_left(c, event_section)?;
+                    return Err(HoldError::NotEnough { available });
+                }
+                queries::insert_items(
+                    c,
+                    &[NewItem {
+                        booking,
+                        event,
+                        event_seat_id: None,
+                        event_section_id: Some(event_section),
+                        tier,
+                        quantity,
+                        unit_price_cents: price,
+                    }],
+                )?;
+                released.standing_events.push(event);
+            }
+        }
+        queries::refresh_total(c, booking, now)?;
+        Ok((Held { booking, reference }, released))
+    })
+}
+
+enum SeatItems {
+    Seats(Vec<SeatLock>),
+    Places {
+        event_section: i64,
+        tier: TierId,
+        price: i64,
+        quantity: i32,
+    },
+}
+
+fn publish(live: &LiveHub, event: EventId, request: &HoldRequest, released: Released) {
+    let mut changes = changes_of(released);
+    if let HoldRequest::Seats(ids) = request {
+        changes.push(Change {
+            event,
+            seats: ids.clone(),
+            standing: false,
+        });
+    }
+    live.publish_all(changes);
+}
+
+/// What the viewers need to hear about freed seats and places.
+pub fn changes_of(released: Released) -> Vec<Change> {
+    let mut changes: Vec<Change> = released
+        .seats
+        .into_iter()
+        .map(|(event, seat)| Change {
+            event,
+            seats: vec![seat],
+            standing: false,
+        })
+        .collect();
+    changes.extend(released.standing_events.into_iter().map(|event| Change {
+        event,
+        seats: Vec::new(),
+        standing: true,
+    }));
+    changes
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("no such booking")]
+    NotFound,
+    #[error("the booking is {0}")]
+    NotPending(BookingStatus),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for BookingError {
+    fn from(e: diesel::result::Error) -> Self {
+        BookingError::Db(DbError::Query(e))
+    }
+}
+
+/// Takes one seat out of the buyer's basket; an emptied basket is cancelled. `false` when the
+/// basket did not hold that seat.
+pub fn release_seat(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    seat: SeatId,
+    now: NaiveDateTime,
+) -> Result<bool, BookingError> {
+    let released = db.write(|c| -> Result<bool, BookingError> {
+        let Some(basket) = queries::pending_booking(c, user, event)? else {
+            return Ok(false);
+        };
+        if !queries::release_seat(c, basket.id, event, seat, now)? {
+            return Ok(false);
+        }
+        if queries::quantity_held(c, basket.id)? == 0 {
+            queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
+        } else {
+            queries::refresh_total(c, basket.id, now)?;
+        }
+        Ok(true)
+    })?;
+    if released {
+        live.publish(Change {
+            event,
+            seats: vec![seat],
+            standing: false,
+        });
+    }
+    Ok(released)
+}
+
+/// The buyer cancels their pending booking: its seats and places are free at once.
+pub fn cancel(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<BookingId, BookingError> {
+    let (id, released) = db.write(|c| -> Result<(BookingId, Released), BookingError> {
+        let head = queries::find_by_reference(c, reference)?
+            .filter(|b| b.user_id == user)
+            .ok_or(BookingError::NotFound)?;
+        if head.status != BookingStatus::Pending {
+            return Err(BookingError::NotPending(head.status));
+        }
+        let released = queries::end_pending(c, &[head.id], BookingStatus::Cancelled, now)?;
+        Ok((head.id, released))
+    })?;
+    live.publish_all(changes_of(released));
+    Ok(id)
+}
+
+/// The sweeper: ends up to `batch` pending bookings whose hold ran out and frees their seats.
+/// Answers how many it ended. Idempotent and safe on several instances at once (each booking
+/// moves `pending` → `expired` under a guard, once).
+pub fn sweep_expired(
+    db: &Db,
+    live: &LiveHub,
+    now: NaiveDateTime,
+    batch: i64,
+) -> Result<usize, DbError> {
+    let (count, released) = db.write(|c| -> Result<(usize, Released), DbError> {
+        let due = queries::expired_pending(c, now, batch)?;
+        let released = queries::end_pending(c, &due, BookingStatus::Expired, now)?;
+        Ok((due.len(), released))
+    })?;
+    live.publish_all(changes_of(released));
+    Ok(count)
+}
+
+/// Looks a booking up for its owner (or an admin); `None` for anyone else.
+pub fn find_for(
+    conn: &mut DbConnection,
+    reference: &str,
+    user: UserId,
+    is_admin: bool,
+) -> Result<Option<queries::BookingHead>, DbError> {
+    Ok(queries::find_by_reference(conn, reference)?.filter(|b| is_admin || b.user_id == user))
+}

@@ -1,0 +1,379 @@
+//! Holding seats and places through the JSON API: all or nothing, one basket per buyer and
+//! event, expiry, cancelling, best available, and a stampede that never oversells.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+const PASSWORD: &str = "a long enough password";
+
+/// A buyer with an API token.
+struct Buyer {
+    token: String,
+}
+
+async fn buyer(app: &TestApp, n: usize) -> Buyer {
+    let email = format!("buyer{n}@example.com");
+    let res = app
+        .client
+        .post(app.url("/api/v1/register"))
+        .json(&json!({"name": format!("Buyer {n}"), "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res: Value = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Buyer {
+        token: res["token"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn hold(app: &TestApp, buyer: &Buyer, event: i64, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/events/{event}/holds")))
+        .bearer_auth(&buyer.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn call(app: &TestApp, buyer: &Buyer, method: reqwest::Method, path: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(&buyer.token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The seat map of an event as the API gives it: seat id → status.
+async fn seat_statuses(app: &TestApp, event: i64) -> BTreeMap<i64, String> {
+    let (_, body) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
+    body["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_i64().unwrap(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An on-sale event with at least `seats` available seats, and those seats' ids (one row's
+/// worth first).
+async fn seated_event(app: &TestApp, seats: usize) -> (i64, Vec<i64>, i64) {
+    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
+    for event in list["items"].as_array().unwrap() {
+        let id = event["id"].as_i64().unwrap();
+        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
+        let free: Vec<i64> = map["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "available")
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
+        if free.len() >= seats {
+            let (_, detail) = app.get_json(&format!("/api/v1/events/{id}")).await;
+            let max = detail["max_tickets_per_order"].as_i64().unwrap_or(6);
+            return (id, free, max);
+        }
+    }
+    panic!("no event with {seats} free seats");
+}
+
+fn item_seats(booking: &Value) -> BTreeSet<i64> {
+    booking["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["seat_id"].as_i64())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_hold_is_all_or_nothing_and_goes_into_one_basket() {
+    let app = spawn_app().await;
+    let (event, free, _) = seated_event(&app, 10).await;
+    let (ada, bob) = (buyer(&app, 1).await, buyer(&app, 2).await);
+
+    let (status, booking) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    assert_eq!(status, 201, "{booking}");
+    assert_eq!(booking["status"], "pending");
+    assert_eq!(booking["event_id"], event);
+    assert_eq!(item_seats(&booking), BTreeSet::from([free[0], free[1]]));
+    let expires = booking["expires_at"].as_str().unwrap().to_owned();
+    assert_eq!(
+        expires, "2027-02-01T10:15:00Z",
+        "15 minutes from the first hold"
+    );
+    let total: i64 = booking["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["price_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(booking["total_cents"], total);
+    let statuses = seat_statuses(&app, event).await;
+    assert_eq!(statuses[&free[0]], "held");
+    assert_eq!(statuses[&free[1]], "held");
+
+    // Bob wants one of Ada's seats and a free one: nothing is held, the taken seat is named.
+    let (status, problem) = hold(&app, &bob, event, json!({"seat_ids": [free[2], free[1]]})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["unavailable_seat_ids"], json!([free[1]]));
+    assert_eq!(seat_statuses(&app, event).await[&free[2]], "available");
+
+    // Ada's next seat joins the same basket, which keeps its expiry.
+    app.clock.advance(TimeDelta::minutes(5));
+    let (status, again) = hold(&app, &ada, event, json!({"seat_ids": [free[2]]})).await;
+    assert_eq!(status, 201);
+    assert_eq!(again["reference"], booking["reference"]);
+    assert_eq!(again["expires_at"], booking["expires_at"]);
+    assert_eq!(item_seats(&again).len(), 3);
+
+    // Only its owner sees it.
+    let reference = booking["reference"].as_str().unwrap();
+    let (status, _) = call(
+        &app,
+        &ada,
+        reqwest::Method::GET,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        &bob,
+        reqwest::Method::GET,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &app,
+        &bob,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[actix_web::test]
+async fn bad_hold_requests_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let (event, free, max) = seated_event(&app, 20).await;
+    let ada = buyer(&app, 1).await;
+    let too_many: Vec<i64> = free.iter().take(max as usize + 1).copied().collect();
+    let cases = [
+        (json!({"seat_ids": too_many}), 422),
+        (json!({"seat_ids": []}), 422),
+        (json!({"seat_ids": [free[0], free[0]]}), 422),
+        (json!({"seat_ids": [999_999_999]}), 422),
+        (
+            json!({"seat_ids": [free[0]], "best_available": {"quantity": 2}}),
+            422,
+        ),
+        (json!({"best_available": {"quantity": 0}}), 422),
+        (json!({"nonsense": true}), 422),
+    ];
+    for (body, expected) in cases {
+        let (status, problem) = hold(&app, &ada, event, body.clone()).await;
+        assert_eq!(status, expected, "{body} -> {problem}");
+    }
+    let (status, _) = hold(&app, &ada, 999_999, json!({"seat_ids": [free[0]]})).await;
+    assert_eq!(status, 404);
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/events/{event}/holds")))
+        .json(&json!({"seat_ids": [free[0]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(
+        seat_statuses(&app, event)
+            .await
+            .values()
+            .all(|s| s != "held")
+    );
+}
+
+#[actix_web::test]
+async fn cancelling_frees_the_seats_at_once_and_only_a_pending_booking_can_be_cancelled() {
+    let app = spawn_app().await;
+    let (event, free, _) = seated_event(&app, 4).await;
+    let (ada, bob) = (buyer(&app, 1).await, buyer(&app, 2).await);
+    let (_, booking) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    let path = format!(
+        "/api/v1/bookings/{}",
+        booking["reference"].as_str().unwrap()
+    );
+    let (status, cancelled) = call(&app, &ada, reqwest::Method::DELETE, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(seat_statuses(&app, event).await[&free[0]], "available");
+    let (status, _) = call(&app, &ada, reqwest::Method::DELETE, &path).await;
+    assert_eq!(status, 409);
+    // Bob can have them now.
+    let (status, _) = hold(&app, &bob, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    assert_eq!(status, 201);
+}
+
+#[actix_web::test]
+async fn an_expired_hold_is_free_at_once_and_the_sweeper_ends_it() {
+    let app = spawn_app().await;
+    let (event, free, _) = seated_event(&app, 4).await;
+    let (ada, bob) = (buyer(&app, 1).await, buyer(&app, 2).await);
+    let (_, first) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    app.clock.advance(TimeDelta::seconds(901));
+    // Free in every query before any sweeper ran.
+    let statuses = seat_statuses(&app, event).await;
+    assert_eq!(
+        (statuses[&free[0]].as_str(), statuses[&free[1]].as_str()),
+        ("available", "available")
+    );
+    // Bob takes one of them over; Ada's basket is over.
+    let (status, _) = hold(&app, &bob, event, json!({"seat_ids": [free[1]]})).await;
+    assert_eq!(status, 201);
+    let path = format!("/api/v1/bookings/{}", first["reference"].as_str().unwrap());
+    let (_, ada_view) = call(&app, &ada, reqwest::Method::GET, &path).await;
+    assert_eq!(ada_view["status"], "expired");
+    // Ada holds again: a new basket with a new expiry.
+    let (status, second) = hold(&app, &ada, event, json!({"seat_ids": [free[0]]})).await;
+    assert_eq!(status, 201);
+    assert_ne!(second["reference"], first["reference"]);
+
+    // Unswept expiry: the sweeper ends it, and frees the seat in the rows too.
+    app.clock.advance(TimeDelta::seconds(901));
+    let mut live = app.live.subscribe(boxoffice::domain::ids::EventId(event));
+    app.run_worker();
+    let path = format!("/api/v1/bookings/{}", second["reference"].as_str().unwrap());
+    let (_, view) = call(&app, &ada, reqwest::Method::GET, &path).await;
+    assert_eq!(view["status"], "expired");
+    let held: i64 = app.with_conn(|c| {
+        use boxoffice::db::schema::event_seats::dsl::*;
+        use diesel::prelude::*;
+        event_seats
+            .filter(event_id.eq(event))
+            .filter(status.eq("held"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(held, 0, "the sweeper released every expired hold");
+    // Viewers were told which seats came back.
+    let mut told = BTreeSet::new();
+    while let Ok(change) = live.try_recv() {
+        told.extend(change.seats.iter().map(|s| s.0));
+    }
+    assert!(
+        told.contains(&free[0]) && told.contains(&free[1]),
+        "{told:?}"
+    );
+}
+
+#[actix_web::test]
+async fn best_available_holds_adjacent_seats_in_one_row() {
+    let app = spawn_app().await;
+    let (event, _, _) = seated_event(&app, 10).await;
+    let ada = buyer(&app, 1).await;
+    let (status, booking) = hold(
+        &app,
+        &ada,
+        event,
+        json!({"best_available": {"quantity": 4}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{booking}");
+    let items = booking["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let rows: BTreeSet<(&str, &str)> = items
+        .iter()
+        .map(|i| (i["section"].as_str().unwrap(), i["row"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows.len(), 1, "one row: {items:?}");
+    let mut numbers: Vec<i64> = items
+        .iter()
+        .map(|i| i["number"].as_i64().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    assert!(
+        numbers.windows(2).all(|w| w[1] == w[0] + 1),
+        "adjacent: {numbers:?}"
+    );
+}
+
+#[actix_web::test]
+async fn standing_places_are_counted_and_never_oversold() {
+    let app = spawn_app().await;
+    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
+    let mut found = None;
+    for event in list["items"].as_array().unwrap() {
+        let id = event["id"].as_i64().unwrap();
+        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
+        if let Some(area) = map["standing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["available"].as_i64().unwrap() >= 10)
+        {
+            found = Some((id, area.clone()));
+            break;
+        }
+    }
+    let (event, area) = found.expect("a standing area on sale");
+    let section = area["section_id"].as_i64().unwrap();
+    let before = area["available"].as_i64().unwrap();
+    let ada = buyer(&app, 1).await;
+    let (status, booking) = hold(
+        &app,
+        &ada,
+        event,
+        json!({"standing": {"section_id": section, "quantity": 3}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{booking}");
+    assert_eq!(booking["items"][0]["quantity"], 3);
+    let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
+    let after = map["standing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["section_id"] == section)
+        .unwrap()["available"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after, before - 3);
+    let (status, _) = hold(
+        &app,
+        &ada,
+        event,
+        json!({"standing": {"section_id": 999_999, "quantity": 1}}),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
