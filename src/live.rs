@@ -4,7 +4,8 @@
 //! [`LiveHub::publish`], so the scale-out work can add PostgreSQL `LISTEN/NOTIFY` in one place.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::broadcast;
 
@@ -22,9 +23,18 @@ pub struct Change {
     pub standing: bool,
 }
 
+/// A change as viewers receive it. The first viewer to need the changed seats' new state reads
+/// it and keeps it here for the others, so a change costs one read however many watch.
+#[derive(Debug)]
+pub struct Published {
+    pub change: Change,
+    pub snapshot: OnceLock<Option<Arc<crate::services::seatmap::Snapshot>>>,
+}
+
 #[derive(Default)]
 pub struct LiveHub {
-    channels: Mutex<HashMap<EventId, broadcast::Sender<Arc<Change>>>>,
+    channels: Mutex<HashMap<EventId, broadcast::Sender<Arc<Published>>>>,
+    closed: AtomicBool,
 }
 
 impl LiveHub {
@@ -38,8 +48,12 @@ impl LiveHub {
             return;
         }
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        let published = Arc::new(Published {
+            change: change.clone(),
+            snapshot: OnceLock::new(),
+        });
         if let Some(sender) = channels.get(&change.event)
-            && sender.send(Arc::new(change.clone())).is_err()
+            && sender.send(published).is_err()
         {
             // Nobody is watching any more.
             channels.remove(&change.event);
@@ -63,12 +77,27 @@ impl LiveHub {
         }
     }
 
-    pub fn subscribe(&self, event: EventId) -> broadcast::Receiver<Arc<Change>> {
+    /// Listens to an event's changes. After [`LiveHub::close`], the receiver is closed at once.
+    pub fn subscribe(&self, event: EventId) -> broadcast::Receiver<Arc<Published>> {
+        if self.closed.load(Ordering::SeqCst) {
+            return broadcast::channel(1).1;
+        }
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         channels
             .entry(event)
             .or_insert_with(|| broadcast::channel(BUFFER).0)
             .subscribe()
+    }
+}
+
+impl LiveHub {
+    /// Ends every viewer's stream (the server is shutting down) and accepts no new ones.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -86,7 +115,23 @@ mod tests {
             seats: vec![SeatId(7)],
             standing: false,
         });
-        assert_eq!(one.try_recv().unwrap().seats, vec![SeatId(7)]);
+        assert_eq!(one.try_recv().unwrap().change.seats, vec![SeatId(7)]);
         assert!(two.try_recv().is_err());
+    }
+
+    #[test]
+    fn closing_ends_every_stream_and_refuses_new_ones() {
+        let hub = LiveHub::new();
+        let mut one = hub.subscribe(EventId(1));
+        hub.close();
+        assert_eq!(
+            one.try_recv().unwrap_err(),
+            broadcast::error::TryRecvError::Closed
+        );
+        let mut late = hub.subscribe(EventId(1));
+        assert_eq!(
+            late.try_recv().unwrap_err(),
+            broadcast::error::TryRecvError::Closed
+        );
     }
 }

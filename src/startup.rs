@@ -117,13 +117,41 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (actix-web's signal handling), finishing in-flight requests,
     /// then lets the worker finish the job or email in hand and stop.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Live seat-map streams never end by themselves: end them when the stop signal comes,
+        // so the graceful shutdown is not kept waiting by viewers.
+        let live = self.state.live.clone();
+        let watcher = actix_web::rt::spawn(async move {
+            stop_signal().await;
+            live.close();
+        });
         let served = self.server.await;
+        watcher.abort();
+        self.state.live.close();
         if let Some(worker) = self.worker {
             tracing::info!("stopping the background worker");
             worker.shutdown(WORKER_STOP_WAIT);
         }
         served
     }
+}
+
+/// SIGINT or SIGTERM (actix-web stops the server on either; this only hears them too).
+async fn stop_signal() {
+    use actix_web::rt::signal;
+    let ctrl_c = Box::pin(async {
+        let _ = signal::ctrl_c().await;
+    });
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) = signal::unix::signal(signal::unix::SignalKind::terminate()) {
+            let term = Box::pin(async move {
+                term.recv().await;
+            });
+            futures_util::future::select(ctrl_c, term).await;
+            return;
+        }
+    }
+    ctrl_c.await;
 }
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {

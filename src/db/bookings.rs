@@ -76,6 +76,7 @@ pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<Booki
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {
     pub booking_id: BookingId,
+    pub item_id: i64,
     pub seat_id: Option<SeatId>,
     pub section: String,
     pub row: Option<String>,
@@ -84,9 +85,12 @@ pub struct ItemRow {
     pub unit_price_cents: i64,
 }
 
+/// `(booking, item, seat, section, row, number, quantity, unit price)`.
+type SeatedItem = (BookingId, i64, SeatId, String, String, i32, i32, i64);
+
 /// The items of the given bookings, seats in map order then standing places.
 pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<ItemRow>> {
-    let seated: Vec<(BookingId, SeatId, String, String, i32, i32, i64)> = booking_items::table
+    let seated: Vec<SeatedItem> = booking_items::table
         .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
         .filter(booking_items::booking_id.eq_any(ids))
         .order((
@@ -97,6 +101,7 @@ pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<I
         ))
         .select((
             booking_items::booking_id,
+            booking_items::id,
             seats::id,
             sections::name,
             seats::row_label,
@@ -105,12 +110,13 @@ pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<I
             booking_items::unit_price_cents,
         ))
         .load(conn)?;
-    let standing: Vec<(BookingId, String, i32, i64)> = booking_items::table
+    let standing: Vec<(BookingId, i64, String, i32, i64)> = booking_items::table
         .inner_join(event_sections::table.inner_join(sections::table))
         .filter(booking_items::booking_id.eq_any(ids))
         .order((booking_items::booking_id, booking_items::id))
         .select((
             booking_items::booking_id,
+            booking_items::id,
             sections::name,
             booking_items::quantity,
             booking_items::unit_price_cents,
@@ -119,8 +125,9 @@ pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<I
     Ok(seated
         .into_iter()
         .map(
-            |(booking_id, seat, section, row, number, quantity, price)| ItemRow {
+            |(booking_id, item_id, seat, section, row, number, quantity, price)| ItemRow {
                 booking_id,
+                item_id,
                 seat_id: Some(seat),
                 section,
                 row: Some(row),
@@ -132,8 +139,9 @@ pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<I
         .chain(
             standing
                 .into_iter()
-                .map(|(booking_id, section, quantity, price)| ItemRow {
+                .map(|(booking_id, item_id, section, quantity, price)| ItemRow {
                     booking_id,
+                    item_id,
                     seat_id: None,
                     section,
                     row: None,

@@ -502,6 +502,42 @@ pub fn release_seat(
     Ok(changed == 1)
 }
 
+/// Takes a standing line out of a pending booking. `false` when the booking has no such line.
+pub fn release_places(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    item: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let line: Option<(Option<i64>, i32)> = booking_items::table
+        .filter(booking_items::id.eq(item))
+        .filter(booking_items::booking_id.eq(booking))
+        .filter(booking_items::active.eq(true))
+        .filter(booking_items::event_section_id.is_not_null())
+        .select((booking_items::event_section_id, booking_items::quantity))
+        .first(conn)
+        .optional()?;
+    let Some((Some(section), quantity)) = line else {
+        return Ok(false);
+    };
+    // Guarded: the counter never goes below zero (a CHECK constraint backs this up).
+    let changed = diesel::update(
+        event_sections::table
+            .filter(event_sections::id.eq(section))
+            .filter(event_sections::held.ge(quantity)),
+    )
+    .set((
+        event_sections::held.eq(event_sections::held - quantity),
+        event_sections::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    diesel::delete(booking_items::table.filter(booking_items::id.eq(item))).execute(conn)?;
+    Ok(true)
+}
+
 /// A booking's owner, event and status, by reference.
 #[derive(Debug, Clone, Queryable)]
 pub struct BookingHead {

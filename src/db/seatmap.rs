@@ -1,12 +1,13 @@
-//! What the seat map draws: the event's sections with their map rectangles, and its seats with
-//! their state and who holds them.
+//! What the seat map draws: the event's sections with their map rectangles and prices, and its
+//! seats with their state and who holds them.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{event_seats, event_sections, seats, sections};
-use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
+use super::schema::{bookings, event_seats, event_sections, events, price_tiers, seats, sections};
+use crate::domain::booking::BookingStatus;
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId, UserId};
 use crate::domain::venue::{SeatStatus, SectionKind};
 
 #[derive(Debug, Clone, Queryable)]
@@ -19,13 +20,16 @@ pub struct MapSection {
     pub map_width: i32,
     pub map_height: i32,
     pub tier_id: TierId,
+    pub tier_position: i32,
+    pub price_cents: i64,
     pub capacity: i32,
 }
 
-/// The event's sections on sale, in map order.
+/// The event's sections on sale, in map order, with their tier.
 pub fn sections(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<MapSection>> {
     event_sections::table
         .inner_join(sections::table)
+        .inner_join(price_tiers::table.on(price_tiers::id.eq(event_sections::tier_id)))
         .filter(event_sections::event_id.eq(event))
         .order((sections::position, sections::id))
         .select((
@@ -37,6 +41,8 @@ pub fn sections(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<MapS
             sections::map_width,
             sections::map_height,
             event_sections::tier_id,
+            price_tiers::position,
+            price_tiers::price_cents,
             event_sections::capacity,
         ))
         .load(conn)
@@ -52,11 +58,12 @@ pub struct MapSeat {
     pub y: i32,
     pub accessible: bool,
     pub status: SeatStatus,
-    pub booking_id: Option<BookingId>,
     pub held_until: Option<NaiveDateTime>,
+    /// The account whose booking holds or bought the seat.
+    pub holder: Option<UserId>,
 }
 
-/// The event's seats (of one section, or of the given seats), in map order.
+/// The event's seats (of one section, or only the given seats), in map order.
 pub fn seats_of(
     conn: &mut DbConnection,
     event: EventId,
@@ -65,6 +72,7 @@ pub fn seats_of(
 ) -> QueryResult<Vec<MapSeat>> {
     let mut query = event_seats::table
         .inner_join(seats::table)
+        .left_join(bookings::table.on(bookings::id.nullable().eq(event_seats::booking_id)))
         .filter(event_seats::event_id.eq(event))
         .order((seats::section_id, seats::row_index, seats::number))
         .select((
@@ -76,8 +84,8 @@ pub fn seats_of(
             seats::y,
             seats::accessible,
             event_seats::status,
-            event_seats::booking_id,
             event_seats::held_until,
+            bookings::user_id.nullable(),
         ))
         .into_boxed();
     if let Some(section) = section {
@@ -87,4 +95,45 @@ pub fn seats_of(
         query = query.filter(event_seats::seat_id.eq_any(ids.to_vec()));
     }
     query.load(conn)
+}
+
+/// The event's currency, if the event exists.
+pub fn currency(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<String>> {
+    events::table
+        .filter(events::id.eq(event))
+        .select(events::currency)
+        .first(conn)
+        .optional()
+}
+
+/// A buyer's most recent booking for an event.
+#[derive(Debug, Clone, Queryable)]
+pub struct LatestBooking {
+    pub id: BookingId,
+    pub reference: String,
+    pub status: BookingStatus,
+    pub expires_at: NaiveDateTime,
+    pub total_cents: i64,
+    pub currency: String,
+}
+
+pub fn latest_booking(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+) -> QueryResult<Option<LatestBooking>> {
+    bookings::table
+        .filter(bookings::user_id.eq(user))
+        .filter(bookings::event_id.eq(event))
+        .order((bookings::created_at.desc(), bookings::id.desc()))
+        .select((
+            bookings::id,
+            bookings::reference,
+            bookings::status,
+            bookings::expires_at,
+            bookings::total_cents,
+            bookings::currency,
+        ))
+        .first(conn)
+        .optional()
 }

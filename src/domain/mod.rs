@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod local_time;
 pub mod money;
 pub mod redirect;
+pub mod seatmap;
 pub mod user;
 pub mod user_input;
 pub mod venue;

@@ -273,6 +273,18 @@ pub fn seats(
     Ok(EventSeats { seats, standing })
 }
 
+/// What is left in each section of one event (expired holds count as free).
+pub fn section_counts(
+    conn: &mut DbConnection,
+    id: EventId,
+    now: NaiveDateTime,
+) -> Result<HashMap<SectionId, Counts>, CatalogueError> {
+    Ok(section_availability(conn, &[id], now)?
+        .into_iter()
+        .map(|(r, counts)| (r.section_id, counts))
+        .collect())
+}
+
 /// Every section on sale at the given events with what is left in it.
 fn section_availability(
     conn: &mut DbConnection,

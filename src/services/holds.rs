@@ -488,6 +488,40 @@ pub fn release_seat(
     Ok(released)
 }
 
+/// Takes a standing line out of the buyer's basket; an emptied basket is cancelled. `false`
+/// when the basket has no such line.
+pub fn release_places(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    item: i64,
+    now: NaiveDateTime,
+) -> Result<bool, BookingError> {
+    let released = db.write(|c| -> Result<bool, BookingError> {
+        let Some(basket) = queries::pending_booking(c, user, event)? else {
+            return Ok(false);
+        };
+        if !queries::release_places(c, basket.id, item, now)? {
+            return Ok(false);
+        }
+        if queries::quantity_held(c, basket.id)? == 0 {
+            queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
+        } else {
+            queries::refresh_total(c, basket.id, now)?;
+        }
+        Ok(true)
+    })?;
+    if released {
+        live.publish(Change {
+            event,
+            seats: Vec::new(),
+            standing: true,
+        });
+    }
+    Ok(released)
+}
+
 /// The buyer cancels their pending booking: its seats and places are free at once.
 pub fn cancel(
     db: &Db,

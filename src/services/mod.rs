@@ -10,5 +10,6 @@ pub mod email;
 pub mod holds;
 pub mod queues;
 pub mod recovery;
+pub mod seatmap;
 pub mod setup;
 pub mod user_admin;

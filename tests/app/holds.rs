@@ -288,7 +288,7 @@ async fn an_expired_hold_is_free_at_once_and_the_sweeper_ends_it() {
     // Viewers were told which seats came back.
     let mut told = BTreeSet::new();
     while let Ok(change) = live.try_recv() {
-        told.extend(change.seats.iter().map(|s| s.0));
+        told.extend(change.change.seats.iter().map(|s| s.0));
     }
     assert!(
         told.contains(&free[0]) && told.contains(&free[1]),

@@ -15,6 +15,7 @@ mod helpers;
 mod holds;
 mod jobs;
 mod recovery;
+mod seatmap;
 mod smtp;
 mod stampede;
 mod worker;

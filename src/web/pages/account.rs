@@ -226,14 +226,7 @@ async fn my_bookings(
         .into_iter()
         .map(|view| {
             let b = view.booking;
-            let (status_label, status_class) = match b.status.as_str() {
-                "pending" => ("Awaiting payment", "not-yet-on-sale"),
-                "paid" => ("Paid", "on-sale"),
-                "expired" => ("Expired", "past"),
-                "cancelled" => ("Cancelled", "cancelled"),
-                "refunded" => ("Refunded", "sales-ended"),
-                _ => ("Unknown", "past"),
-            };
+            let (status_label, status_class) = super::view::booking_status(&b.status);
             BookingLine {
                 total: Money::new(b.total_cents, &b.currency).to_string(),
                 when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),

@@ -3,9 +3,12 @@
 mod account;
 mod accounts;
 mod admin;
+mod bookings;
 mod events;
 mod home;
+mod live;
 mod recovery;
+mod seats;
 pub mod view;
 
 use actix_web::web;
@@ -16,6 +19,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(accounts::routes)
         .configure(account::routes)
         .configure(recovery::routes)
+        .configure(seats::routes)
+        .configure(live::routes)
+        .configure(bookings::routes)
         .configure(admin::routes);
 }
 

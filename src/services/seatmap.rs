@@ -1,0 +1,760 @@
+//! The live seat map as one viewer sees it: sections, seats in that viewer's colours (theirs,
+//! someone else's, free, sold), the legend, standing areas, and the viewer's basket. The page,
+//! the htmx answers to a click and the live stream all draw from here.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use crate::db::DbConnection;
+use crate::db::seatmap::{self as queries, MapSeat, MapSection};
+use crate::domain::ids::{EventId, SeatId, SectionId, UserId};
+use crate::domain::inventory::Counts;
+use crate::domain::local_time::rfc3339_utc;
+use crate::domain::money::Money;
+use crate::domain::seatmap::{
+    OVERVIEW_ABOVE, Rect, SeatState, countdown, seat_label, stage, tier_class,
+};
+use crate::domain::venue::SectionKind;
+use crate::services::catalogue::{self, CatalogueError, EventDetail};
+
+/// Seat radius in map units (seat centres are 10 units apart in the demo layouts).
+pub const SEAT_RADIUS: i32 = 4;
+
+/// What part of the venue the map shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Big venues: the sections only; pick one to see its seats.
+    Overview,
+    /// One seated section's seats.
+    Section(SectionId),
+    /// Every seat.
+    All,
+}
+
+impl Scope {
+    /// The query string that shows this scope again ("" for the default).
+    pub fn query(self) -> String {
+        match self {
+            Scope::Overview => String::new(),
+            Scope::Section(id) => format!("section={id}"),
+            Scope::All => "section=all".to_owned(),
+        }
+    }
+
+    pub fn section(self) -> Option<SectionId> {
+        match self {
+            Scope::Section(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// A seat drawn on the map (and listed in the list view).
+#[derive(Debug, Clone)]
+pub struct SeatView {
+    pub id: SeatId,
+    pub section_id: SectionId,
+    pub section: String,
+    pub row: String,
+    pub number: i32,
+    pub cx: i32,
+    pub cy: i32,
+    pub accessible: bool,
+    pub state: SeatState,
+    pub price: String,
+    pub tier_class: String,
+    /// What a screen reader says.
+    pub label: String,
+}
+
+impl SeatView {
+    pub fn status(&self) -> &'static str {
+        self.state.as_str()
+    }
+
+    pub fn actionable(&self) -> bool {
+        self.state.actionable()
+    }
+
+    pub fn mine(&self) -> bool {
+        self.state == SeatState::Mine
+    }
+
+    /// The form field a click sends: `hold` for a free seat, `release` for one of the buyer's.
+    pub fn action(&self) -> &'static str {
+        if self.mine() { "release" } else { "hold" }
+    }
+
+    /// Top-left corner of a wheelchair space's square.
+    pub fn corner_x(&self) -> i32 {
+        self.cx - SEAT_RADIUS
+    }
+
+    pub fn corner_y(&self) -> i32 {
+        self.cy - SEAT_RADIUS
+    }
+}
+
+/// A section on the map.
+#[derive(Debug, Clone)]
+pub struct SectionView {
+    pub id: SectionId,
+    pub name: String,
+    pub standing: bool,
+    pub rect: Rect,
+    pub tier_class: String,
+    pub price: String,
+    pub capacity: i64,
+    pub available: i64,
+}
+
+impl SectionView {
+    pub fn label_x(&self) -> i32 {
+        self.rect.centre_x()
+    }
+
+    pub fn label_y(&self) -> i32 {
+        self.rect.y + self.rect.height / 2
+    }
+
+    pub fn sold_out(&self) -> bool {
+        self.available <= 0
+    }
+
+    /// "Block 101, £45.00, 312 of 660 left".
+    pub fn label(&self) -> String {
+        if self.sold_out() {
+            format!("{}, {}, sold out", self.name, self.price)
+        } else {
+            format!(
+                "{}, {}, {} of {} left",
+                self.name, self.price, self.available, self.capacity
+            )
+        }
+    }
+}
+
+/// A price tier in the legend.
+#[derive(Debug, Clone)]
+pub struct TierLegend {
+    pub id: i64,
+    pub name: String,
+    pub price: String,
+    pub class: String,
+    pub available: i64,
+}
+
+/// A standing area and what is left of it.
+#[derive(Debug, Clone)]
+pub struct StandingView {
+    pub section_id: SectionId,
+    pub name: String,
+    pub price: String,
+    pub tier_class: String,
+    pub available: i64,
+    pub capacity: i64,
+}
+
+/// One line of the basket.
+#[derive(Debug, Clone)]
+pub struct BasketLine {
+    /// The seat, for seat lines; standing lines have none.
+    pub seat_id: Option<SeatId>,
+    pub item_id: i64,
+    pub what: String,
+    pub quantity: i32,
+    pub price: String,
+}
+
+/// The buyer's pending booking for this event.
+#[derive(Debug, Clone)]
+pub struct BasketView {
+    pub reference: String,
+    /// RFC 3339 in UTC, for the countdown.
+    pub expires_at: String,
+    /// Milliseconds left when drawn (the countdown counts from there, whatever the device's clock).
+    pub left_ms: i64,
+    /// What the countdown shows before the script takes over ("14:59").
+    pub left: String,
+    pub lines: Vec<BasketLine>,
+    pub count: i64,
+    pub total: String,
+}
+
+/// The viewer's basket: none, live, or just run out (so the page can say so).
+#[derive(Debug, Clone)]
+pub enum Basket {
+    Empty,
+    Live(BasketView),
+    /// The hold ran out; its seats are free again.
+    Expired {
+        reference: String,
+    },
+}
+
+impl Basket {
+    pub fn live(&self) -> Option<&BasketView> {
+        match self {
+            Basket::Live(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn expired_reference(&self) -> Option<&str> {
+        match self {
+            Basket::Expired { reference } => Some(reference),
+            _ => None,
+        }
+    }
+
+    /// The seats it holds.
+    pub fn seat_ids(&self) -> Vec<SeatId> {
+        self.live()
+            .map(|b| b.lines.iter().filter_map(|l| l.seat_id).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A row's name drawn at its start.
+#[derive(Debug, Clone)]
+pub struct RowLabel {
+    pub text: String,
+    pub x: i32,
+    pub y: i32,
+}
+
+/// Everything the seat map page draws.
+pub struct SeatMap {
+    pub detail: EventDetail,
+    /// Text size on the map, in map units (big venues need bigger letters).
+    pub font_size: i32,
+    pub scope: Scope,
+    /// The venue is big enough to open on the overview.
+    pub big: bool,
+    pub seat_count: i64,
+    pub view_box: String,
+    pub stage: Rect,
+    pub sections: Vec<SectionView>,
+    pub seats: Vec<SeatView>,
+    /// Row letters beside the first seat of each row (a section's close-up only).
+    pub row_labels: Vec<RowLabel>,
+    pub tiers: Vec<TierLegend>,
+    pub standing: Vec<StandingView>,
+    pub basket: Basket,
+    /// Holds are possible now.
+    pub on_sale: bool,
+}
+
+impl SeatMap {
+    /// The section being shown, if one is.
+    pub fn section(&self) -> Option<&SectionView> {
+        let id = self.scope.section()?;
+        self.sections.iter().find(|s| s.id == id)
+    }
+
+    pub fn seated_sections(&self) -> Vec<&SectionView> {
+        self.sections.iter().filter(|s| !s.standing).collect()
+    }
+
+    pub fn has_seats(&self) -> bool {
+        self.seat_count > 0
+    }
+}
+
+/// The map for `viewer` (signed out: `None`). `section`: a seated section's id, or `all` for
+/// every seat; otherwise big venues open on the overview and small ones show every seat.
+pub fn load(
+    conn: &mut DbConnection,
+    event: EventId,
+    viewer: Option<UserId>,
+    section: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<SeatMap, CatalogueError> {
+    let detail = catalogue::event(conn, event, now)?;
+    let rows = queries::sections(conn, event)?;
+    let counts = catalogue::section_counts(conn, event, now)?;
+    let currency = detail.event.currency.clone();
+    let sections: Vec<SectionView> = rows
+        .iter()
+        .map(|r| section_view(r, &currency, counts.get(&r.id).copied()))
+        .collect();
+    let seat_count: i64 = rows
+        .iter()
+        .filter(|r| r.kind == SectionKind::Seated)
+        .map(|r| i64::from(r.capacity))
+        .sum();
+    let big = seat_count > OVERVIEW_ABOVE;
+    let chosen = section.and_then(|s| {
+        if s == "all" {
+            return Some(Scope::All);
+        }
+        let id = SectionId(s.parse().ok()?);
+        sections
+            .iter()
+            .any(|v| v.id == id && !v.standing)
+            .then_some(Scope::Section(id))
+    });
+    let scope = chosen.unwrap_or(if big { Scope::Overview } else { Scope::All });
+    let seats = match scope {
+        Scope::Overview => Vec::new(),
+        Scope::Section(id) => seat_views(
+            &queries::seats_of(conn, event, Some(id), None)?,
+            &rows,
+            &currency,
+            viewer,
+            now,
+        ),
+        Scope::All => seat_views(
+            &queries::seats_of(conn, event, None, None)?,
+            &rows,
+            &currency,
+            viewer,
+            now,
+        ),
+    };
+    let layout = Rect::union(sections.iter().map(|s| s.rect)).unwrap_or(Rect {
+        x: 0,
+        y: 0,
+        width: 100,
+        height: 100,
+    });
+    let shown = match scope {
+        Scope::Section(id) => sections
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(layout, |s| s.rect),
+        _ => layout,
+    };
+    let gap = (layout.height / 30).clamp(10, 40);
+    let stage = stage(layout, gap);
+    // A section view zooms in; the whole map also shows the stage above it.
+    let view = match scope {
+        Scope::Section(_) => shown.padded(18),
+        _ => Rect::union([layout, stage]).unwrap_or(layout).padded(gap),
+    };
+    let tiers = detail
+        .tiers
+        .iter()
+        .map(|t| TierLegend {
+            id: t.id.0,
+            name: t.name.clone(),
+            price: t.price.clone(),
+            class: tier_class(tier_position(&rows, t.id.0)),
+            available: t.available,
+        })
+        .collect();
+    let standing = sections
+        .iter()
+        .filter(|s| s.standing)
+        .map(|s| StandingView {
+            section_id: s.id,
+            name: s.name.clone(),
+            price: s.price.clone(),
+            tier_class: s.tier_class.clone(),
+            available: s.available,
+            capacity: s.capacity,
+        })
+        .collect();
+    let basket = match viewer {
+        Some(user) => basket(conn, user, event, now)?,
+        None => Basket::Empty,
+    };
+    let on_sale = matches!(
+        detail.event.sale,
+        crate::domain::event::SaleState::OnSale | crate::domain::event::SaleState::FewLeft
+    );
+    let row_labels = match scope {
+        Scope::Section(_) => row_labels(&seats),
+        _ => Vec::new(),
+    };
+    let font_size = match scope {
+        Scope::Section(_) => (view.width / 45).clamp(6, 24),
+        _ => (layout.width / 45).clamp(9, 48),
+    };
+    Ok(SeatMap {
+        detail,
+        font_size,
+        scope,
+        big,
+        seat_count,
+        view_box: view.view_box(),
+        stage,
+        sections,
+        seats,
+        row_labels,
+        tiers,
+        standing,
+        basket,
+        on_sale,
+    })
+}
+
+/// One label per row, left of the row's leftmost seat.
+fn row_labels(seats: &[SeatView]) -> Vec<RowLabel> {
+    let mut first: Vec<(String, i32, i32)> = Vec::new();
+    for s in seats {
+        match first.iter_mut().find(|(row, _, _)| *row == s.row) {
+            Some(entry) if s.cx < entry.1 => *entry = (s.row.clone(), s.cx, s.cy),
+            Some(_) => {}
+            None => first.push((s.row.clone(), s.cx, s.cy)),
+        }
+    }
+    first
+        .into_iter()
+        .map(|(text, x, y)| RowLabel {
+            text,
+            x: x - SEAT_RADIUS - 3,
+            y,
+        })
+        .collect()
+}
+
+fn tier_position(rows: &[MapSection], tier: i64) -> usize {
+    rows.iter()
+        .find(|r| r.tier_id.0 == tier)
+        .map_or(0, |r| usize::try_from(r.tier_position).unwrap_or(0))
+}
+
+fn section_view(r: &MapSection, currency: &str, counts: Option<Counts>) -> SectionView {
+    let counts = counts.unwrap_or(Counts {
+        capacity: i64::from(r.capacity),
+        available: 0,
+    });
+    SectionView {
+        id: r.id,
+        name: r.name.clone(),
+        standing: r.kind == SectionKind::Standing,
+        rect: Rect {
+            x: r.map_x,
+            y: r.map_y,
+            width: r.map_width,
+            height: r.map_height,
+        },
+        tier_class: tier_class(usize::try_from(r.tier_position).unwrap_or(0)),
+        price: Money::new(r.price_cents, currency).to_string(),
+        capacity: counts.capacity,
+        available: counts.available,
+    }
+}
+
+fn seat_views(
+    seats: &[MapSeat],
+    sections: &[MapSection],
+    currency: &str,
+    viewer: Option<UserId>,
+    now: NaiveDateTime,
+) -> Vec<SeatView> {
+    let by_id: HashMap<SectionId, (&MapSection, String, String)> = sections
+        .iter()
+        .map(|s| {
+            (
+                s.id,
+                (
+                    s,
+                    Money::new(s.price_cents, currency).to_string(),
+                    tier_class(usize::try_from(s.tier_position).unwrap_or(0)),
+                ),
+            )
+        })
+        .collect();
+    seats
+        .iter()
+        // A seat of a section not on sale for this event is not drawn.
+        .filter_map(|s| {
+            let (section, price, class) = by_id.get(&s.section_id)?;
+            let state = SeatState::of(s.status, s.held_until, s.holder, viewer, now);
+            Some(SeatView {
+                id: s.seat_id,
+                section_id: s.section_id,
+                section: section.name.clone(),
+                row: s.row_label.clone(),
+                number: s.number,
+                cx: s.x,
+                cy: s.y,
+                accessible: s.accessible,
+                state,
+                price: price.clone(),
+                tier_class: class.clone(),
+                label: seat_label(
+                    &section.name,
+                    &s.row_label,
+                    s.number,
+                    price,
+                    state,
+                    s.accessible,
+                ),
+            })
+        })
+        .collect()
+}
+
+/// These seats as `viewer` sees them now (after a click, or for the live stream).
+pub fn seats(
+    conn: &mut DbConnection,
+    event: EventId,
+    viewer: Option<UserId>,
+    only: &[SeatId],
+    now: NaiveDateTime,
+) -> Result<Vec<SeatView>, CatalogueError> {
+    if only.is_empty() {
+        return Ok(Vec::new());
+    }
+    let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
+    let rows = queries::sections(conn, event)?;
+    let seats = queries::seats_of(conn, event, None, Some(only))?;
+    Ok(seat_views(&seats, &rows, &currency, viewer, now))
+}
+
+/// The seats of [`seats`], read once for every viewer: the holder is kept, so each viewer's
+/// colours can be worked out without reading again.
+pub fn raw_seats(
+    conn: &mut DbConnection,
+    event: EventId,
+    only: &[SeatId],
+) -> Result<SharedSeats, CatalogueError> {
+    let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
+    let sections = queries::sections(conn, event)?;
+    let seats = if only.is_empty() {
+        Vec::new()
+    } else {
+        queries::seats_of(conn, event, None, Some(only))?
+    };
+    Ok(SharedSeats {
+        currency,
+        sections,
+        seats,
+    })
+}
+
+/// Changed seats as read once for all viewers of a live update.
+#[derive(Debug, Clone)]
+pub struct SharedSeats {
+    currency: String,
+    sections: Vec<MapSection>,
+    seats: Vec<MapSeat>,
+}
+
+impl SharedSeats {
+    /// The seats as `viewer` sees them, only those of `section` when given.
+    pub fn for_viewer(
+        &self,
+        viewer: Option<UserId>,
+        section: Option<SectionId>,
+        now: NaiveDateTime,
+    ) -> Vec<SeatView> {
+        let seats: Vec<MapSeat> = self
+            .seats
+            .iter()
+            .filter(|s| section.is_none_or(|id| s.section_id == id))
+            .cloned()
+            .collect();
+        seat_views(&seats, &self.sections, &self.currency, viewer, now)
+    }
+
+    /// Whether any of the seats is now held (or bought) by `viewer`.
+    pub fn held_by(&self, viewer: UserId) -> bool {
+        self.seats.iter().any(|s| s.holder == Some(viewer))
+    }
+}
+
+/// The standing areas of an event as the map shows them (for a live update).
+pub fn standing(
+    conn: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Vec<StandingView>, CatalogueError> {
+    let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
+    let rows = queries::sections(conn, event)?;
+    let counts = catalogue::section_counts(conn, event, now)?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.kind == SectionKind::Standing)
+        .map(|r| {
+            let s = section_view(r, &currency, counts.get(&r.id).copied());
+            StandingView {
+                section_id: s.id,
+                name: s.name,
+                price: s.price,
+                tier_class: s.tier_class,
+                available: s.available,
+                capacity: s.capacity,
+            }
+        })
+        .collect())
+}
+
+/// How long ago a run-out basket is still worth mentioning.
+const EXPIRED_NOTICE: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+/// The viewer's basket for the event.
+pub fn basket(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Basket, CatalogueError> {
+    let Some(latest) = queries::latest_booking(conn, user, event)? else {
+        return Ok(Basket::Empty);
+    };
+    use crate::domain::booking::BookingStatus;
+    match latest.status {
+        BookingStatus::Pending if latest.expires_at > now => {}
+        BookingStatus::Pending => {
+            return Ok(Basket::Expired {
+                reference: latest.reference,
+            });
+        }
+        BookingStatus::Expired if latest.expires_at > now - EXPIRED_NOTICE => {
+            return Ok(Basket::Expired {
+                reference: latest.reference,
+            });
+        }
+        _ => return Ok(Basket::Empty),
+    }
+    let items = crate::db::bookings::items_of(conn, &[latest.id])?;
+    let lines: Vec<BasketLine> = items
+        .iter()
+        .map(|i| BasketLine {
+            seat_id: i.seat_id,
+            item_id: i.item_id,
+            what: match (&i.row, i.number) {
+                (Some(row), Some(number)) => format!("{}, row {row}, seat {number}", i.section),
+                _ => format!("{}, standing", i.section),
+            },
+            quantity: i.quantity,
+            price: Money::new(i64::from(i.quantity) * i.unit_price_cents, &latest.currency)
+                .to_string(),
+        })
+        .collect();
+    let count = items.iter().map(|i| i64::from(i.quantity)).sum();
+    Ok(Basket::Live(BasketView {
+        reference: latest.reference,
+        expires_at: rfc3339_utc(latest.expires_at),
+        left_ms: (latest.expires_at - now).num_milliseconds().max(0),
+        left: countdown(latest.expires_at, now),
+        lines,
+        count,
+        total: Money::new(latest.total_cents, &latest.currency).to_string(),
+    }))
+}
+
+/// The seated and standing sections with what is left in each (the overview's shapes).
+pub fn overview_sections(
+    conn: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Vec<SectionView>, CatalogueError> {
+    let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
+    let rows = queries::sections(conn, event)?;
+    let counts = catalogue::section_counts(conn, event, now)?;
+    Ok(rows
+        .iter()
+        .map(|r| section_view(r, &currency, counts.get(&r.id).copied()))
+        .collect())
+}
+
+/// Whether seats of the event can be held now (published, sales open, not started).
+pub fn on_sale(
+    conn: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<bool, CatalogueError> {
+    use crate::domain::event::{SaleFacts, SaleState};
+    let Some(ev) = crate::db::holds::event(conn, event)? else {
+        return Ok(false);
+    };
+    let state = SaleState::of(
+        &SaleFacts {
+            status: ev.status,
+            starts_at: ev.starts_at,
+            sales_start_at: ev.sales_start_at,
+            sales_end_at: ev.sales_end_at,
+            capacity: 1,
+            available: 1,
+        },
+        now,
+    );
+    Ok(matches!(state, SaleState::OnSale | SaleState::FewLeft))
+}
+
+/// The seats of the viewer's basket for the event if it has just run out (free again now, so
+/// the page can redraw them at once); empty otherwise.
+pub fn expired_basket_seats(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Vec<SeatId>, CatalogueError> {
+    use crate::domain::booking::BookingStatus;
+    let Some(latest) = queries::latest_booking(conn, user, event)? else {
+        return Ok(Vec::new());
+    };
+    let ran_out = match latest.status {
+        BookingStatus::Pending => latest.expires_at <= now,
+        BookingStatus::Expired => true,
+        _ => false,
+    };
+    if !ran_out {
+        return Ok(Vec::new());
+    }
+    Ok(crate::db::bookings::items_of(conn, &[latest.id])?
+        .into_iter()
+        .filter_map(|i| i.seat_id)
+        .collect())
+}
+
+/// What every viewer of a change needs, read once: the changed seats (with their holders) and
+/// every section with what is left in it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub seats: SharedSeats,
+    pub sections: Vec<SectionView>,
+    /// Seats can be held (the event may have closed meanwhile).
+    pub on_sale: bool,
+}
+
+impl Snapshot {
+    /// The standing areas, as the standing panel shows them.
+    pub fn standing(&self) -> Vec<StandingView> {
+        self.sections
+            .iter()
+            .filter(|s| s.standing)
+            .map(|s| StandingView {
+                section_id: s.id,
+                name: s.name.clone(),
+                price: s.price.clone(),
+                tier_class: s.tier_class.clone(),
+                available: s.available,
+                capacity: s.capacity,
+            })
+            .collect()
+    }
+}
+
+pub fn snapshot(
+    conn: &mut DbConnection,
+    event: EventId,
+    seats: &[SeatId],
+    now: NaiveDateTime,
+) -> Result<Snapshot, CatalogueError> {
+    Ok(Snapshot {
+        seats: raw_seats(conn, event, seats)?,
+        sections: overview_sections(conn, event, now)?,
+        on_sale: on_sale(conn, event, now)?,
+    })
+}
+
+/// What a page that names no section shows: big venues their sections, others every seat.
+pub fn default_scope(conn: &mut DbConnection, event: EventId) -> Result<Scope, CatalogueError> {
+    let seats: i64 = queries::sections(conn, event)?
+        .iter()
+        .filter(|r| r.kind == SectionKind::Seated)
+        .map(|r| i64::from(r.capacity))
+        .sum();
+    Ok(if seats > OVERVIEW_ABOVE {
+        Scope::Overview
+    } else {
+        Scope::All
+    })
+}

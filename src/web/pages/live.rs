@@ -1,0 +1,249 @@
+//! `/events/{id}/live`: the seat map's server-sent events (ARCHITECTURE §5). Each viewer gets
+//! out-of-band swaps of just what changed, drawn for them (their own seats show as theirs) and
+//! for the part of the venue their page shows. The changed seats are read once per change for
+//! all viewers (`live::Published`). A viewer that falls behind, or comes back after losing the
+//! connection, is told to refresh its map.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header::{CACHE_CONTROL, ContentEncoding};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::seats::{MapPage, PageQuery, Update, page_of, parse_event};
+use crate::domain::ids::{SeatId, UserId};
+use crate::live::Published;
+use crate::services::seatmap::{self, Basket, Scope, Snapshot};
+use crate::startup::AppState;
+use crate::web::auth::PageContext;
+use crate::web::error::AppError;
+
+/// A comment this often keeps proxies from closing a quiet stream and notices a viewer who left.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How long a browser waits before reconnecting.
+const RETRY_MS: u32 = 2_000;
+
+#[get("/events/{id}/live")]
+async fn live(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    ctx: PageContext,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let event = parse_event(&path)?;
+    let mut page = page_of(event, query.section(), query.view.as_deref());
+    let viewer = ctx.layout.user.as_ref().map(|u| u.id);
+    // Subscribe before reading the basket, so no change falls between the two.
+    let rx = state.live.subscribe(event);
+    let requested = page.scope;
+    let (mine, scope) = crate::web::blocking(&state, move |conn, clock| {
+        let public = crate::db::catalogue::public_event(conn, event).map_err(AppError::internal)?;
+        if public.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let scope = match requested {
+            Scope::Overview => seatmap::default_scope(conn, event)?,
+            other => other,
+        };
+        let basket = match viewer {
+            Some(user) => seatmap::basket(conn, user, event, clock.now())?,
+            None => Basket::Empty,
+        };
+        Ok((basket, scope))
+    })
+    .await?;
+    page.scope = scope;
+    let mut pending = VecDeque::new();
+    pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
+    // A browser reconnecting by itself says which message it saw last: it may have missed some.
+    if req.headers().contains_key("Last-Event-ID") {
+        pending.push_back(message(0, "refresh", "reconnected"));
+    }
+    let stream = Stream {
+        state,
+        page,
+        viewer,
+        csrf: ctx.layout.csrf.clone(),
+        rx,
+        mine: mine.seat_ids(),
+        has_basket: mine.live().is_some(),
+        sent: 0,
+        pending,
+    };
+    let body = futures_util::stream::unfold(stream, |mut s| async move {
+        let next = s.next().await?;
+        Some((Ok::<_, Infallible>(next), s))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        // Compression would hold messages back until a buffer fills.
+        .insert_header(ContentEncoding::Identity)
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
+
+/// One server-sent event; `data` may span lines.
+fn message(id: u64, event: &str, data: &str) -> Bytes {
+    let mut out = format!("id: {id}\nevent: {event}\n");
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        out.push_str("data: ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    Bytes::from(out)
+}
+
+/// One viewer's stream.
+struct Stream {
+    state: web::Data<AppState>,
+    page: MapPage,
+    viewer: Option<UserId>,
+    csrf: String,
+    rx: broadcast::Receiver<Arc<Published>>,
+    /// The seats of the viewer's basket, as last drawn.
+    mine: Vec<SeatId>,
+    has_basket: bool,
+    sent: u64,
+    pending: VecDeque<Bytes>,
+}
+
+impl Stream {
+    /// The next bytes to send; `None` ends the stream (the server is stopping).
+    async fn next(&mut self) -> Option<Bytes> {
+        if let Some(first) = self.pending.pop_front() {
+            return Some(first);
+        }
+        loop {
+            let received = actix_web::rt::time::timeout(KEEPALIVE, self.rx.recv()).await;
+            let published = match received {
+                Err(_) => return Some(Bytes::from_static(b": keepalive\n\n")),
+                Ok(Err(RecvError::Closed)) => return None,
+                Ok(Err(RecvError::Lagged(_))) => {
+                    self.sent += 1;
+                    return Some(message(self.sent, "refresh", "lagged"));
+                }
+                Ok(Ok(published)) => published,
+            };
+            match self.render(published).await {
+                Ok(None) => continue,
+                Ok(Some(html)) => {
+                    self.sent += 1;
+                    return Some(message(self.sent, "update", &html));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a live update could not be drawn; the viewer refreshes");
+                    self.sent += 1;
+                    return Some(message(self.sent, "refresh", "error"));
+                }
+            }
+        }
+    }
+
+    /// The swaps this viewer needs for one change, if any.
+    async fn render(&mut self, published: Arc<Published>) -> Result<Option<String>, AppError> {
+        let snapshot = shared_snapshot(&self.state, published.clone()).await?;
+        let change = &published.change;
+        let (scope, list) = (self.page.scope, self.page.list);
+        let viewer = self.viewer;
+        let now = self.state.clock.now();
+        let seats = match scope {
+            Scope::Overview => Vec::new(),
+            _ => snapshot.seats.for_viewer(viewer, scope.section(), now),
+        };
+        let sections = if scope == Scope::Overview && !list {
+            snapshot.sections.clone()
+        } else {
+            Vec::new()
+        };
+        let standing = if change.standing {
+            snapshot.standing()
+        } else {
+            Vec::new()
+        };
+        // The viewer's basket changed if one of its seats did, if they now hold a changed seat
+        // (another tab), or if standing places moved while they have a basket.
+        let basket_touched = viewer.is_some_and(|v| {
+            snapshot.seats.held_by(v)
+                || change.seats.iter().any(|s| self.mine.contains(s))
+                || (change.standing && self.has_basket)
+        });
+        let basket = match (basket_touched, viewer) {
+            (true, Some(user)) => {
+                let event = self.page.event_id;
+                let basket = crate::web::blocking(&self.state, move |conn, clock| {
+                    Ok(seatmap::basket(conn, user, event, clock.now())?)
+                })
+                .await?;
+                self.mine = basket.seat_ids();
+                self.has_basket = basket.live().is_some();
+                Some(basket)
+            }
+            _ => None,
+        };
+        if seats.is_empty() && sections.is_empty() && standing.is_empty() && basket.is_none() {
+            return Ok(None);
+        }
+        let update = Update {
+            event_id: self.page.event_id,
+            on_sale: snapshot.on_sale,
+            list,
+            seats,
+            sections,
+            standing,
+            basket,
+            message: None,
+            csrf_token: self.csrf.clone(),
+        };
+        Ok(Some(update.render().map_err(AppError::internal)?))
+    }
+}
+
+/// The change's seats and sections, read by the first viewer that needs them and kept for the
+/// rest.
+async fn shared_snapshot(
+    state: &AppState,
+    published: Arc<Published>,
+) -> Result<Arc<Snapshot>, AppError> {
+    let db = state.db.clone();
+    let clock = state.clock.clone();
+    let snapshot = web::block(move || {
+        published
+            .snapshot
+            .get_or_init(|| {
+                let change = &published.change;
+                db.read(|c| seatmap::snapshot(c, change.event, &change.seats, clock.now()))
+                    .map_err(|e| tracing::warn!(error = %e, "reading a live change failed"))
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
+    })
+    .await?;
+    snapshot.ok_or_else(|| AppError::internal("the live change could not be read"))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(live);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_puts_every_line_of_html_in_its_own_data_field() {
+        let m = message(3, "update", "<svg>\n<circle/>\n\n</svg>\n");
+        assert_eq!(
+            m,
+            Bytes::from("id: 3\nevent: update\ndata: <svg>\ndata: <circle/>\ndata: </svg>\n\n")
+        );
+    }
+}
