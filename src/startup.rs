@@ -160,6 +160,8 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         let state = data.clone();
         let https = state.settings.base_url.scheme() == "https";
         App::new()
+            // gzip/brotli/zstd as the client accepts (the live stream opts out: it must flush).
+            .wrap(actix_web::middleware::Compress::default())
             .wrap(web::headers::security_headers(https))
             .wrap(actix_web::middleware::from_fn(
                 web::request_id::request_id_header,

@@ -193,6 +193,16 @@ fn seed_demo_fills_an_empty_database_once() {
     assert!(stderr(&out).contains("already has venues or events"));
 }
 
+/// A plain HTTP/1.0 GET on loopback, answered as text.
+fn raw_get(bind: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(bind).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {bind}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let db = fresh_db("serve");
@@ -208,7 +218,6 @@ fn serve_stops_cleanly_on_sigterm() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", &db.url)
         .env("BOXOFFICE_BIND", &bind)
-        .env("BOXOFFICE_DEMO_DATA", "false")
         .env("BOXOFFICE_BCRYPT_COST", "4")
         .stdout(log.reopen().unwrap())
         .stderr(Stdio::null())
@@ -224,11 +233,50 @@ fn serve_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(up, "the server came up");
+    // A viewer is watching a seat map: its stream must end with the server, not hold the
+    // graceful stop until actix gives up on it (20 s).
+    let event = raw_get(&bind, "/api/v1/events?per_page=1");
+    let id: String = event
+        .split("\"id\":")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let mut viewer = std::net::TcpStream::connect(&bind).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        viewer,
+        "GET /events/{id}/live HTTP/1.1\r\nHost: {bind}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    viewer
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && viewer.read(&mut byte).unwrap() == 1 {
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_lowercase();
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    let watcher = std::thread::spawn(move || {
+        let mut rest = Vec::new();
+        let ended = viewer.read_to_end(&mut rest).is_ok();
+        (ended, Instant::now())
+    });
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+    let signalled = Instant::now();
+    let (ended, at) = watcher.join().unwrap();
+    assert!(ended, "the live stream ended rather than timing out");
+    assert!(
+        at.duration_since(signalled) < Duration::from_secs(10),
+        "the live stream was closed by the stop, not by actix's shutdown timeout"
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
