@@ -188,6 +188,22 @@ fn choose_best(
     }
 }
 
+/// Whether the event sells now, by its dates and status alone (what is left is the hold's own
+/// business: it takes seats or fails).
+pub fn sale_state(ev: &queries::HoldEvent, now: NaiveDateTime) -> SaleState {
+    SaleState::of(
+        &SaleFacts {
+            status: ev.status,
+            starts_at: ev.starts_at,
+            sales_start_at: ev.sales_start_at,
+            sales_end_at: ev.sales_end_at,
+            capacity: 1,
+            available: 1,
+        },
+        now,
+    )
+}
+
 /// One attempt, in one write transaction.
 fn hold_once(
     db: &Db,
@@ -208,18 +224,7 @@ fn hold_once(
     };
     db.write(|c| {
         let ev = queries::event(c, event)?.ok_or(HoldError::EventNotFound)?;
-        let state = SaleState::of(
-            &SaleFacts {
-                status: ev.status,
-                starts_at: ev.starts_at,
-                sales_start_at: ev.sales_start_at,
-                sales_end_at: ev.sales_end_at,
-                capacity: 1,
-                available: 1,
-            },
-            now,
-        );
-        match state {
+        match sale_state(&ev, now) {
             SaleState::OnSale | SaleState::FewLeft => {}
             SaleState::Draft => return Err(HoldError::EventNotFound),
             other => return Err(HoldError::NotOnSale(other)),
@@ -464,19 +469,8 @@ pub fn release_seat(
     seat: SeatId,
     now: NaiveDateTime,
 ) -> Result<bool, BookingError> {
-    let released = db.write(|c| -> Result<bool, BookingError> {
-        let Some(basket) = queries::pending_booking(c, user, event)? else {
-            return Ok(false);
-        };
-        if !queries::release_seat(c, basket.id, event, seat, now)? {
-            return Ok(false);
-        }
-        if queries::quantity_held(c, basket.id)? == 0 {
-            queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
-        } else {
-            queries::refresh_total(c, basket.id, now)?;
-        }
-        Ok(true)
+    let released = take_out(db, user, event, now, |c, basket| {
+        queries::release_seat(c, basket, event, seat, now)
     })?;
     if released {
         live.publish(Change {
@@ -498,19 +492,8 @@ pub fn release_places(
     item: i64,
     now: NaiveDateTime,
 ) -> Result<bool, BookingError> {
-    let released = db.write(|c| -> Result<bool, BookingError> {
-        let Some(basket) = queries::pending_booking(c, user, event)? else {
-            return Ok(false);
-        };
-        if !queries::release_places(c, basket.id, item, now)? {
-            return Ok(false);
-        }
-        if queries::quantity_held(c, basket.id)? == 0 {
-            queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
-        } else {
-            queries::refresh_total(c, basket.id, now)?;
-        }
-        Ok(true)
+    let released = take_out(db, user, event, now, |c, basket| {
+        queries::release_places(c, basket, item, now)
     })?;
     if released {
         live.publish(Change {
@@ -520,6 +503,31 @@ pub fn release_places(
         });
     }
     Ok(released)
+}
+
+/// Runs `release` on the buyer's basket for the event in one write transaction; then cancels
+/// the basket if nothing is left in it, or refreshes its total.
+fn take_out(
+    db: &Db,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+    release: impl FnOnce(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
+) -> Result<bool, BookingError> {
+    db.write(|c| -> Result<bool, BookingError> {
+        let Some(basket) = queries::pending_booking(c, user, event)? else {
+            return Ok(false);
+        };
+        if !release(c, basket.id)? {
+            return Ok(false);
+        }
+        if queries::quantity_held(c, basket.id)? == 0 {
+            queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
+        } else {
+            queries::refresh_total(c, basket.id, now)?;
+        }
+        Ok(true)
+    })
 }
 
 /// The buyer cancels their pending booking: its seats and places are free at once.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
+use crate::db::bookings::ItemRow;
 use crate::db::seatmap::{self as queries, MapSeat, MapSection};
 use crate::domain::ids::{EventId, SeatId, SectionId, UserId};
 use crate::domain::inventory::Counts;
@@ -165,6 +166,25 @@ pub struct BasketLine {
     pub what: String,
     pub quantity: i32,
     pub price: String,
+}
+
+impl BasketLine {
+    /// A booking's line as the basket and the booking page show it.
+    pub fn of(item: &ItemRow, currency: &str) -> Self {
+        BasketLine {
+            seat_id: item.seat_id,
+            item_id: item.item_id,
+            what: match (&item.row, item.number) {
+                (Some(row), Some(number)) => {
+                    format!("{}, row {row}, seat {number}", item.section)
+                }
+                _ => format!("{}, standing", item.section),
+            },
+            quantity: item.quantity,
+            price: Money::new(i64::from(item.quantity) * item.unit_price_cents, currency)
+                .to_string(),
+        }
+    }
 }
 
 /// The buyer's pending booking for this event.
@@ -344,18 +364,7 @@ pub fn load(
             available: t.available,
         })
         .collect();
-    let standing = sections
-        .iter()
-        .filter(|s| s.standing)
-        .map(|s| StandingView {
-            section_id: s.id,
-            name: s.name.clone(),
-            price: s.price.clone(),
-            tier_class: s.tier_class.clone(),
-            available: s.available,
-            capacity: s.capacity,
-        })
-        .collect();
+    let standing = standing_views(&sections);
     let basket = match viewer {
         Some(user) => basket(conn, user, event, now)?,
         None => Basket::Empty,
@@ -564,24 +573,23 @@ pub fn standing(
     event: EventId,
     now: NaiveDateTime,
 ) -> Result<Vec<StandingView>, CatalogueError> {
-    let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
-    let rows = queries::sections(conn, event)?;
-    let counts = catalogue::section_counts(conn, event, now)?;
-    Ok(rows
+    Ok(standing_views(&overview_sections(conn, event, now)?))
+}
+
+/// The standing areas among `sections`, as the standing panel shows them.
+fn standing_views(sections: &[SectionView]) -> Vec<StandingView> {
+    sections
         .iter()
-        .filter(|r| r.kind == SectionKind::Standing)
-        .map(|r| {
-            let s = section_view(r, &currency, counts.get(&r.id).copied());
-            StandingView {
-                section_id: s.id,
-                name: s.name,
-                price: s.price,
-                tier_class: s.tier_class,
-                available: s.available,
-                capacity: s.capacity,
-            }
+        .filter(|s| s.standing)
+        .map(|s| StandingView {
+            section_id: s.id,
+            name: s.name.clone(),
+            price: s.price.clone(),
+            tier_class: s.tier_class.clone(),
+            available: s.available,
+            capacity: s.capacity,
         })
-        .collect())
+        .collect()
 }
 
 /// How long ago a run-out basket is still worth mentioning.
@@ -615,17 +623,7 @@ pub fn basket(
     let items = crate::db::bookings::items_of(conn, &[latest.id])?;
     let lines: Vec<BasketLine> = items
         .iter()
-        .map(|i| BasketLine {
-            seat_id: i.seat_id,
-            item_id: i.item_id,
-            what: match (&i.row, i.number) {
-                (Some(row), Some(number)) => format!("{}, row {row}, seat {number}", i.section),
-                _ => format!("{}, standing", i.section),
-            },
-            quantity: i.quantity,
-            price: Money::new(i64::from(i.quantity) * i.unit_price_cents, &latest.currency)
-                .to_string(),
-        })
+        .map(|i| BasketLine::of(i, &latest.currency))
         .collect();
     let count = items.iter().map(|i| i64::from(i.quantity)).sum();
     Ok(Basket::Live(BasketView {
@@ -660,22 +658,13 @@ pub fn on_sale(
     event: EventId,
     now: NaiveDateTime,
 ) -> Result<bool, CatalogueError> {
-    use crate::domain::event::{SaleFacts, SaleState};
-    let Some(ev) = crate::db::holds::event(conn, event)? else {
-        return Ok(false);
-    };
-    let state = SaleState::of(
-        &SaleFacts {
-            status: ev.status,
-            starts_at: ev.starts_at,
-            sales_start_at: ev.sales_start_at,
-            sales_end_at: ev.sales_end_at,
-            capacity: 1,
-            available: 1,
-        },
-        now,
-    );
-    Ok(matches!(state, SaleState::OnSale | SaleState::FewLeft))
+    use crate::domain::event::SaleState;
+    Ok(crate::db::holds::event(conn, event)?.is_some_and(|ev| {
+        matches!(
+            crate::services::holds::sale_state(&ev, now),
+            SaleState::OnSale | SaleState::FewLeft
+        )
+    }))
 }
 
 /// The seats of the viewer's basket for the event if it has just run out (free again now, so
@@ -717,18 +706,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// The standing areas, as the standing panel shows them.
     pub fn standing(&self) -> Vec<StandingView> {
-        self.sections
-            .iter()
-            .filter(|s| s.standing)
-            .map(|s| StandingView {
-                section_id: s.id,
-                name: s.name.clone(),
-                price: s.price.clone(),
-                tier_class: s.tier_class.clone(),
-                available: s.available,
-                capacity: s.capacity,
-            })
-            .collect()
+        standing_views(&self.sections)
     }
 }
 

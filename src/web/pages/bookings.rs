@@ -15,6 +15,7 @@ use crate::domain::seatmap::countdown;
 use crate::domain::user::Role;
 use crate::services::bookings::{self, BookingView};
 use crate::services::holds;
+use crate::services::seatmap::BasketLine;
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
@@ -29,20 +30,12 @@ struct BookingPage {
     status_class: &'static str,
     when: LocalStart,
     total: String,
-    lines: Vec<Line>,
+    lines: Vec<BasketLine>,
     /// Pending and not run out: the basket can still change.
     live: bool,
     left: String,
     left_ms: i64,
     own: bool,
-}
-
-struct Line {
-    seat_id: Option<SeatId>,
-    item_id: i64,
-    what: String,
-    quantity: i32,
-    price: String,
 }
 
 /// The booking if the signed-in visitor may see it.
@@ -75,16 +68,7 @@ async fn show(
     let lines = view
         .items
         .iter()
-        .map(|i| Line {
-            seat_id: i.seat_id,
-            item_id: i.item_id,
-            what: match (&i.row, i.number) {
-                (Some(row), Some(number)) => format!("{}, row {row}, seat {number}", i.section),
-                _ => format!("{}, standing", i.section),
-            },
-            quantity: i.quantity,
-            price: Money::new(i64::from(i.quantity) * i.unit_price_cents, &b.currency).to_string(),
-        })
+        .map(|i| BasketLine::of(i, &b.currency))
         .collect();
     let page = BookingPage {
         status_label,

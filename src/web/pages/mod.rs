@@ -6,9 +6,8 @@ mod admin;
 mod bookings;
 mod events;
 mod home;
-mod live;
 mod recovery;
-mod seats;
+mod seatmap;
 pub mod view;
 
 use actix_web::web;
@@ -19,8 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(accounts::routes)
         .configure(account::routes)
         .configure(recovery::routes)
-        .configure(seats::routes)
-        .configure(live::routes)
+        .configure(seatmap::routes)
         .configure(bookings::routes)
         .configure(admin::routes);
 }

@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::seats::{MapPage, PageQuery, Update, page_of, parse_event};
+use super::{MapPage, PageQuery, Update, page_of, parse_event};
 use crate::domain::ids::{SeatId, UserId};
 use crate::live::Published;
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};

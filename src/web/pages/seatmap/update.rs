@@ -1,0 +1,158 @@
+//! What an action (or the live stream) sends back: out-of-band swaps of the seats as the page
+//! draws them, the overview's sections, what is left of the standing areas, the viewer's
+//! basket, and a message.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use super::MapPage;
+use crate::domain::ids::{EventId, SeatId, UserId};
+use crate::services::seatmap::{self, Basket, Scope, SeatView, SectionView, StandingView};
+use crate::startup::AppState;
+use crate::web::auth::PageContext;
+use crate::web::error::AppError;
+use crate::web::pages::accounts::see_other;
+use crate::web::pages::html_with_status;
+use crate::web::session;
+
+#[derive(Template)]
+#[template(path = "seats/_update.html")]
+pub struct Update {
+    pub event_id: EventId,
+    pub on_sale: bool,
+    pub list: bool,
+    pub seats: Vec<SeatView>,
+    pub sections: Vec<SectionView>,
+    pub standing: Vec<StandingView>,
+    pub basket: Option<Basket>,
+    pub message: Option<Message>,
+    /// For the basket's forms (browsers without JavaScript).
+    pub csrf_token: String,
+}
+
+/// A message for the page's message area.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Message {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Message {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        Message {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+/// What an action changed: the seats to redraw, what to tell the buyer, and the status.
+pub struct Changed {
+    pub seats: Vec<SeatId>,
+    pub message: Message,
+    pub status: StatusCode,
+}
+
+impl Changed {
+    pub fn ok(seats: Vec<SeatId>, message: Message) -> Self {
+        Changed {
+            seats,
+            message,
+            status: StatusCode::OK,
+        }
+    }
+
+    /// Input that could not be read: nothing changed.
+    pub fn unreadable(text: &str) -> Self {
+        Changed {
+            seats: Vec::new(),
+            message: Message::error(text),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// The answer to an action: for htmx the swaps, otherwise back to the page with a notice.
+pub async fn answer(
+    state: &AppState,
+    ctx: &PageContext,
+    hx: bool,
+    page: MapPage,
+    viewer: UserId,
+    changed: Changed,
+) -> Result<HttpResponse, AppError> {
+    if !hx {
+        session::set_flash(&ctx.session, &changed.message.text);
+        return Ok(see_other(&page.url()));
+    }
+    let update = render_update(state, &page, Some(viewer), &changed.seats, true, true).await?;
+    let update = Update {
+        message: Some(changed.message),
+        csrf_token: ctx.layout.csrf.clone(),
+        ..update
+    };
+    html_with_status(changed.status, update.render())
+}
+
+/// The swaps for `seats` (and, when asked, the standing areas and the viewer's basket) as
+/// `viewer` sees them on `page`.
+pub async fn render_update(
+    state: &AppState,
+    page: &MapPage,
+    viewer: Option<UserId>,
+    seats: &[SeatId],
+    standing: bool,
+    basket: bool,
+) -> Result<Update, AppError> {
+    let (event, scope, list) = (page.event_id, page.scope, page.list);
+    let seats = seats.to_vec();
+    crate::web::blocking(state, move |conn, clock| {
+        let now = clock.now();
+        let scope = match scope {
+            Scope::Overview => seatmap::default_scope(conn, event)?,
+            other => other,
+        };
+        let map_sections = if scope == Scope::Overview && !list {
+            seatmap::overview_sections(conn, event, now)?
+        } else {
+            Vec::new()
+        };
+        let shown: Vec<SeatView> = match scope {
+            Scope::Overview => Vec::new(),
+            _ => seatmap::seats(conn, event, viewer, &seats, now)?
+                .into_iter()
+                .filter(|s| scope.section().is_none_or(|id| id == s.section_id))
+                .collect(),
+        };
+        let standing = if standing {
+            seatmap::standing(conn, event, now)?
+        } else {
+            Vec::new()
+        };
+        let basket = match (basket, viewer) {
+            (true, Some(user)) => Some(seatmap::basket(conn, user, event, now)?),
+            _ => None,
+        };
+        let on_sale = seatmap::on_sale(conn, event, now)?;
+        Ok(Update {
+            event_id: event,
+            on_sale,
+            list,
+            seats: shown,
+            sections: map_sections,
+            standing,
+            basket,
+            message: None,
+            csrf_token: String::new(),
+        })
+    })
+    .await
+}
