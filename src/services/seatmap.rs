@@ -123,14 +123,15 @@ impl SectionView {
         self.available <= 0
     }
 
-    /// "Block 101, £45.00, 312 of 660 left".
+    /// "Block 101: 312 left, £45.00 each" (it starts with what the shape shows, so speech
+    /// input users can say what they see).
     pub fn label(&self) -> String {
         if self.sold_out() {
-            format!("{}, {}, sold out", self.name, self.price)
+            format!("{}: Sold out, {} each", self.name, self.price)
         } else {
             format!(
-                "{}, {}, {} of {} left",
-                self.name, self.price, self.available, self.capacity
+                "{}: {} left, {} each",
+                self.name, self.available, self.price
             )
         }
     }

@@ -208,7 +208,7 @@ async fn a_big_venue_opens_on_its_sections_and_zooms_into_one() {
     let name = first
         .attr("aria-label")
         .unwrap()
-        .split(", ")
+        .split(": ")
         .next()
         .unwrap()
         .to_owned();
