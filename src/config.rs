@@ -89,6 +89,9 @@ pub struct Settings {
     /// `From:` of every email; `boxoffice <no-reply@HOST>` by default (HOST from the base URL).
     pub mail_from: Option<String>,
     pub hold_seconds: u32,
+    /// Hold requests one account may make per minute (a burst of as many, then one every
+    /// 60/n seconds); 0 turns the limit off (load tests).
+    pub holds_per_minute: u32,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
     pub demo_data: bool,
@@ -113,6 +116,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url)
             .field("mail_dir", &self.mail_dir)
             .field("hold_seconds", &self.hold_seconds)
+            .field("holds_per_minute", &self.holds_per_minute)
             .field("demo_data", &self.demo_data)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("log_format", &self.log_format)
@@ -197,6 +201,12 @@ impl Settings {
             900,
             30..=86_400,
         )?;
+        let holds_per_minute = parse_number(
+            get("BOXOFFICE_HOLDS_PER_MINUTE"),
+            "BOXOFFICE_HOLDS_PER_MINUTE",
+            60,
+            0..=100_000,
+        )?;
         let admin_email = get("BOXOFFICE_ADMIN_EMAIL").map(str::to_owned);
         let admin_password = get("BOXOFFICE_ADMIN_PASSWORD").map(str::to_owned);
         if admin_email.is_some() != admin_password.is_some() {
@@ -250,6 +260,7 @@ impl Settings {
             mail_dir,
             mail_from,
             hold_seconds,
+            holds_per_minute,
             admin_email,
             admin_password,
             demo_data,
@@ -318,6 +329,7 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(s.hold_seconds, 900);
+        assert_eq!(s.holds_per_minute, 60);
         assert_eq!(s.bcrypt_cost, 12);
         assert!(s.demo_data);
         assert_eq!(s.data_dir, PathBuf::from("data"));

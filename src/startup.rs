@@ -81,7 +81,10 @@ impl Application {
         })?;
         let live = Arc::new(crate::live::LiveHub::new());
         let worker = Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone())?;
-        let limits = Arc::new(crate::web::rate_limit::RateLimits::new(&clock));
+        let limits = Arc::new(crate::web::rate_limit::RateLimits::new(
+            &clock,
+            settings.holds_per_minute,
+        ));
         let state = AppState {
             db,
             limits,

@@ -1,4 +1,5 @@
-//! Abuse limits on logging in, registering and asking for emails, per client IP and per account, with governor's
+//! Abuse limits on logging in, registering, asking for emails and holding seats, per client IP
+//! and per account, with governor's
 //! GCRA limiter (MIT/Apache) running on the app's own clock, so tests can move time. The
 //! limits live in this process: several instances each keep their own.
 
@@ -45,6 +46,8 @@ pub struct RateLimits {
     reset_per_ip: Limiter<String>,
     reset_per_account: Limiter<String>,
     verify_resend_per_account: Limiter<String>,
+    /// `None`: holds are not limited.
+    holds_per_account: Option<Limiter<String>>,
 }
 
 /// How long to wait before trying again.
@@ -52,7 +55,8 @@ pub struct RateLimits {
 pub struct RetryAfter(pub u64);
 
 impl RateLimits {
-    pub fn new(clock: &Clock) -> Self {
+    /// `holds_per_minute`: see `Settings::holds_per_minute` (0: no limit).
+    pub fn new(clock: &Clock, holds_per_minute: u32) -> Self {
         RateLimits {
             clock: AppClock(clock.clone()),
             // 20 login attempts from one address, then one every 30 s.
@@ -68,6 +72,15 @@ impl RateLimits {
             reset_per_account: limiter(3, Duration::from_secs(900), clock),
             // "Send the verification link again": 3, then one every 10 minutes.
             verify_resend_per_account: limiter(3, Duration::from_secs(600), clock),
+            // Seat holds: a burst of a minute's worth, then steadily that many a minute. A
+            // person choosing seats never gets near it; a script hammering the map does.
+            holds_per_account: (holds_per_minute > 0).then(|| {
+                limiter(
+                    holds_per_minute,
+                    Duration::from_secs(60) / holds_per_minute,
+                    clock,
+                )
+            }),
         }
     }
 
@@ -83,6 +96,14 @@ impl RateLimits {
     pub fn password_reset(&self, ip: &str, email: &str) -> Result<(), RetryAfter> {
         self.check(&self.reset_per_ip, ip)?;
         self.check(&self.reset_per_account, &email.trim().to_lowercase())
+    }
+
+    /// One hold request (a seat, best available or standing places) by this account.
+    pub fn hold(&self, user: i64) -> Result<(), RetryAfter> {
+        match &self.holds_per_account {
+            Some(limiter) => self.check(limiter, &user.to_string()),
+            None => Ok(()),
+        }
     }
 
     pub fn verification_resend(&self, user: i64) -> Result<(), RetryAfter> {
@@ -115,7 +136,7 @@ mod tests {
     #[test]
     fn an_account_is_throttled_after_its_burst_and_recovers() {
         let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-        let limits = RateLimits::new(&clock);
+        let limits = RateLimits::new(&clock, 60);
         for i in 0..10 {
             assert!(
                 limits
@@ -129,5 +150,24 @@ mod tests {
         assert!(limits.login("10.0.0.99", "ada@example.com").is_ok());
         // Another account is unaffected.
         assert!(limits.login("10.0.0.98", "bob@example.com").is_ok());
+    }
+
+    #[test]
+    fn holds_are_limited_per_account_unless_the_limit_is_off() {
+        let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+        let limits = RateLimits::new(&clock, 6);
+        for _ in 0..6 {
+            assert!(limits.hold(1).is_ok());
+        }
+        assert_eq!(
+            limits.hold(1),
+            Err(RetryAfter(10)),
+            "one every 10 s after the burst"
+        );
+        assert!(limits.hold(2).is_ok(), "another account is unaffected");
+        clock.advance(chrono::TimeDelta::seconds(10));
+        assert!(limits.hold(1).is_ok());
+        let off = RateLimits::new(&clock, 0);
+        assert!((0..1_000).all(|_| off.hold(1).is_ok()));
     }
 }

@@ -377,3 +377,37 @@ async fn standing_places_are_counted_and_never_oversold() {
     .await;
     assert_eq!(status, 422);
 }
+
+#[actix_web::test]
+async fn holding_too_fast_is_throttled_and_changes_nothing() {
+    let app = crate::helpers::spawn_app_configured(true, |s| s.holds_per_minute = 3).await;
+    let (event, free, _) = seated_event(&app, 10).await;
+    let ada = buyer(&app, 1).await;
+    for seat in &free[..3] {
+        let (status, _) = hold(&app, &ada, event, json!({"seat_ids": [seat]})).await;
+        assert_eq!(status, 201);
+    }
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/events/{event}/holds")))
+        .bearer_auth(&ada.token)
+        .json(&json!({"seat_ids": [free[3]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    assert_eq!(seat_statuses(&app, event).await[&free[3]], "available");
+    // Another buyer is not held back, and Ada may go on once the wait is over.
+    let bob = buyer(&app, 2).await;
+    let (status, _) = hold(&app, &bob, event, json!({"seat_ids": [free[4]]})).await;
+    assert_eq!(status, 201);
+    app.clock.advance(TimeDelta::seconds(wait as i64));
+    let (status, _) = hold(&app, &ada, event, json!({"seat_ids": [free[3]]})).await;
+    assert_eq!(status, 201);
+}

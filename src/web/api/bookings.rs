@@ -180,6 +180,7 @@ async fn hold(
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
     let request = body.into_inner().into_request()?;
+    state.limits.hold(account.id.0)?;
     let event = EventId(path.into_inner());
     let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
     let hold_for = chrono::TimeDelta::seconds(i64::from(state.settings.hold_seconds));

@@ -104,13 +104,14 @@ async fn seat_name(state: &AppState, event: EventId, seat: SeatId) -> Result<Str
         .unwrap_or_else(|| "that seat".to_owned()))
 }
 
-/// Holds for the buyer, off the async workers.
+/// Holds for the buyer, off the async workers (429 when they are holding too fast).
 async fn hold(
     state: &AppState,
     viewer: UserId,
     event: EventId,
     request: HoldRequest,
 ) -> Result<Result<Held, HoldError>, AppError> {
+    state.limits.hold(viewer.0)?;
     let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
     let hold_for = TimeDelta::seconds(i64::from(state.settings.hold_seconds));
     Ok(web::block(move || holds::hold(&db, &live, viewer, event, &request, hold_for, now)).await?)
