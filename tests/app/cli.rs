@@ -193,6 +193,18 @@ fn seed_demo_fills_an_empty_database_once() {
     assert!(stderr(&out).contains("already has venues or events"));
 }
 
+/// A server process that is killed if the test fails before it stops it.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// A plain HTTP/1.0 GET on loopback, answered as text.
 fn raw_get(bind: &str, path: &str) -> String {
     use std::io::{Read, Write};
@@ -222,6 +234,7 @@ fn serve_stops_cleanly_on_sigterm() {
         .stdout(log.reopen().unwrap())
         .stderr(Stdio::null())
         .spawn()
+        .map(Server)
         .unwrap();
     let started = Instant::now();
     let mut up = false;
@@ -266,7 +279,7 @@ fn serve_stops_cleanly_on_sigterm() {
         (ended, Instant::now())
     });
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -279,7 +292,7 @@ fn serve_stops_cleanly_on_sigterm() {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(
@@ -318,6 +331,7 @@ async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
         .stdout(log.reopen().unwrap())
         .stderr(log.reopen().unwrap())
         .spawn()
+        .map(Server)
         .unwrap();
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -398,10 +412,10 @@ async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
         .unwrap();
 
     Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
-    let _ = child.wait();
+    let _ = child.0.wait();
     let logged = std::fs::read_to_string(log.path()).unwrap();
     assert!(
         logged.contains("HTTP request"),
