@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# Benchmark: seat holds and the arena's seat map, on SQLite and on PostgreSQL, in one sitting,
+# against a release build on loopback, next to baselines measured in the same run:
+#   holds     2-seat holds/s and p50/p90/p99 over HTTP (POST /api/v1/events/{id}/holds) at 1, 8,
+#             32 and 64 concurrent buyers, every buyer and pair of seats different;
+#             baseline on PostgreSQL: the same SQL transaction run by pgbench on the same server
+#             (tests/bench/holds_pgbench.sql); on both: the same holds through the library
+#             (services::holds::hold, no HTTP) at 1 and 8 threads
+#   hot       64 clients at once fighting over 50 seats; a winner cancels at once and tries
+#             again (each client goes round its own 133 accounts, so no account passes the app's
+#             per-account hold limit, BOXOFFICE_HOLDS_PER_MINUTE, left at its default)
+#   map       GET /events/{id}/seats?section=all of the 20,010-seat arena: latency, bytes as a
+#             browser (brotli) and a gzip-only client get it, maps/s at 1, 2 and 4 clients;
+#             baseline: the raw seat query (db::seatmap::seats_of) in-process on the same database
+# Every phase gets a fresh copy of one seeded database (demo data plus the bench's buyers), a
+# fresh server (BOXOFFICE_WORKER=false, RUST_LOG=warn, pool size default) on a free port, and the
+# Rust load generator tests/bench/holds.rs (one client thread). The load generator, the server
+# and PostgreSQL share the machine's cores: the figures are for that setup.
+#
+# Usage: tests/bench/holds.sh
+#   PostgreSQL runs when 127.0.0.1:5432 answers. BENCH_DATABASE_URL=postgres://USER@HOST:PORT/NAME
+#   picks another server; the databases NAME (it must contain "bench") and NAME_run are
+#   DROPPED, created for the run and dropped at the end.
+#   DATABASES="sqlite" or "postgres" runs one; DURATION (seconds per throughput level, default
+#   10), HOT_SECONDS (10), MAP_SECONDS (4), LEVELS ("1 8 32 64").
+#   PAIRS=spread hands out the seat pairs in a fixed shuffle instead of seat order (neighbours,
+#   section after section), so that concurrent holds fall in different sections.
+# The results (JSON lines) and the summary are kept in target/bench-holds/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10}
+HOT_SECONDS=${HOT_SECONDS:-10}
+MAP_SECONDS=${MAP_SECONDS:-4}
+LEVELS=${LEVELS:-"1 8 32 64"}
+PAIRS=${PAIRS:-seats}
+DATABASES=${DATABASES:-"sqlite postgres"}
+PG_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/boxoffice_bench}
+
+say() { echo "== $*" >&2; }
+pg() { PGOPTIONS="-c client_min_messages=warning" psql "$@"; }
+die() {
+  echo "holds.sh: $*" >&2
+  exit 1
+}
+
+if [[ " $DATABASES " == *" postgres "* ]]; then
+  command -v pgbench >/dev/null && command -v psql >/dev/null ||
+    die "pgbench and psql are needed for PostgreSQL: apt-get install postgresql-client postgresql-contrib"
+  if ! pg "${PG_URL%/*}/postgres" -Atqc 'SELECT 1' >/dev/null 2>&1; then
+    if [ -n "${BENCH_DATABASE_URL:-}" ]; then die "PostgreSQL at $PG_URL does not answer"; fi
+    say "no PostgreSQL on 127.0.0.1:5432: SQLite only"
+    DATABASES=${DATABASES//postgres/}
+  fi
+fi
+pg_name=${PG_URL##*/}
+pg_admin=${PG_URL%/*}/postgres
+[[ " $DATABASES " != *" postgres "* || $pg_name == *bench* ]] ||
+  die "the PostgreSQL database name must contain \"bench\" (it is dropped): $pg_name"
+
+tmp=$(mktemp -d)
+server=
+stop_server() {
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=
+  fi
+}
+cleanup() {
+  stop_server
+  if [[ " $DATABASES " == *" postgres "* ]]; then
+    pg "$pg_admin" -q -c "DROP DATABASE IF EXISTS ${pg_name}_run WITH (FORCE)" \
+      -c "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The load generator first, then the server: building the bench turns on the crate's
+# test-hooks feature, and target/release/boxoffice must be the plain release build. Both are
+# copied so a build elsewhere during the run cannot change them.
+say "building (release): the load generator, then the server"
+cargo bench --no-run --bench holds --message-format=json-render-diagnostics >"$tmp/build.json"
+gen_bin=$(python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "holds" and m.get("executable"):
+        print(m["executable"])' "$tmp/build.json" | tail -1)
+[ -x "$gen_bin" ] || die "cannot find the holds bench executable"
+cargo build --release --quiet
+mkdir -p "$tmp/bin"
+cp "$gen_bin" "$tmp/bin/holds"
+cp target/release/boxoffice "$tmp/bin/boxoffice"
+results=$tmp/results.jsonl
+: >"$results"
+
+# Runs the load generator (its progress on stderr); its RESULT lines go to the results file.
+gen() {
+  "$tmp/bin/holds" "$@" >"$tmp/gen.out" || die "the load generator failed ($1)"
+  sed -n 's/^RESULT //p' "$tmp/gen.out" | tee -a "$results" | sed 's/^/   /' >&2
+}
+
+# Starts the release server on DATABASE_URL=$1 and a free port; sets $base.
+start_server() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  base=http://127.0.0.1:$port
+  DATABASE_URL=$1 BOXOFFICE_BIND=127.0.0.1:$port BOXOFFICE_BCRYPT_COST=4 BOXOFFICE_WORKER=false \
+    BOXOFFICE_LOG_FORMAT=json RUST_LOG=warn "$tmp/bin/boxoffice" serve >>"$tmp/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 600); do
+    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -20 "$tmp/server.log" >&2
+  die "the server did not start on $1"
+}
+
+# A fresh copy of the seeded database: prints its URL.
+fresh() {
+  case $1 in
+    sqlite)
+      rm -rf "$tmp/sqlite-run"
+      mkdir -p "$tmp/sqlite-run"
+      cp "$tmp/sqlite-seed"/boxoffice.db* "$tmp/sqlite-run/"
+      echo "sqlite://$tmp/sqlite-run/boxoffice.db"
+      ;;
+    postgres)
+      pg "$pg_admin" -q -v ON_ERROR_STOP=1 \
+        -c "DROP DATABASE IF EXISTS ${pg_name}_run WITH (FORCE)" \
+        -c "CREATE DATABASE ${pg_name}_run TEMPLATE $pg_name" >/dev/null
+      echo "${PG_URL%/*}/${pg_name}_run"
+      ;;
+  esac
+}
+
+# Seeds the demo (the server does it on an empty database), adds the buyers, freezes the result.
+seed() {
+  local url
+  case $1 in
+    sqlite)
+      mkdir -p "$tmp/sqlite-seed"
+      url=sqlite://$tmp/sqlite-seed/boxoffice.db
+      ;;
+    postgres)
+      pg "$pg_admin" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS ${pg_name}_run WITH (FORCE)" \
+        -c "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" -c "CREATE DATABASE $pg_name" >/dev/null
+      url=$PG_URL
+      ;;
+  esac
+  mkdir -p "$tmp/$1-data"
+  start_server "$url"
+  gen prepare --base "$base" --db "$url" --out "$tmp/$1-data" --order "$PAIRS"
+  stop_server
+  if [ "$1" = postgres ]; then
+    pg "$url" -q -c 'VACUUM ANALYZE' >/dev/null # the copies start with fresh statistics
+  fi
+}
+
+# pgbench at $1 clients on a fresh copy, with the pair table the script needs.
+pgbench_level() {
+  local c=$1 url data=$tmp/postgres-data
+  url=$(fresh postgres)
+  pg "$url" -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TABLE bench_raw (n bigint, event_id bigint, buyer int, seat_a bigint, seat_b bigint);
+\copy bench_raw FROM '$data/pairs.csv' WITH (FORMAT csv)
+CREATE TABLE bench_buyers (buyer int, user_id bigint, token text);
+\copy bench_buyers FROM '$data/buyers.csv' WITH (FORMAT csv)
+CREATE TABLE bench_pairs AS
+SELECT r.n, r.event_id, b.user_id, r.seat_a, r.seat_b, ea.id AS es_a, eb.id AS es_b,
+       sa.tier_id AS tier_a, sb.tier_id AS tier_b, pa.price_cents AS price_a,
+       pb.price_cents AS price_b, e.currency
+  FROM bench_raw r
+  JOIN bench_buyers b ON b.buyer = r.buyer
+  JOIN events e ON e.id = r.event_id
+  JOIN event_seats ea ON ea.event_id = r.event_id AND ea.seat_id = r.seat_a
+  JOIN event_seats eb ON eb.event_id = r.event_id AND eb.seat_id = r.seat_b
+  JOIN event_sections sa ON sa.event_id = r.event_id AND sa.section_id = ea.section_id
+  JOIN event_sections sb ON sb.event_id = r.event_id AND sb.section_id = eb.section_id
+  JOIN price_tiers pa ON pa.id = sa.tier_id
+  JOIN price_tiers pb ON pb.id = sb.tier_id;
+ALTER TABLE bench_pairs ADD PRIMARY KEY (n);
+CREATE SEQUENCE bench_seq MINVALUE 0 START 0;
+DROP TABLE bench_raw, bench_buyers;
+ANALYZE bench_pairs;
+SQL
+  mkdir -p "$tmp/pgbench"
+  rm -f "$tmp/pgbench/"*
+  local out rc=0
+  out=$(pgbench -n -M prepared -c "$c" -j 2 -T "$DURATION" -f tests/bench/holds_pgbench.sql \
+    -l --log-prefix="$tmp/pgbench/log" "$url" 2>&1) || rc=$?
+  local used
+  used=$(pg "$url" -Atqc "SELECT last_value FROM bench_seq")
+  python3 - "$c" "$rc" "$used" "$tmp/pgbench" "$out" >>"$results" <<'PY'
+import glob, json, math, re, sys
+c, rc, used, folder, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+lat = []
+for path in glob.glob(folder + "/log*"):
+    for line in open(path):
+        f = line.split()
+        if len(f) >= 3 and f[2].isdigit():
+            lat.append(int(f[2]))
+lat.sort()
+def pct(q):
+    return round(lat[max(1, math.ceil(q * len(lat))) - 1] / 1000, 3) if lat else None
+tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+failed = re.search(r"number of failed transactions: (\d+)", out)
+pairs = sum(1 for _ in open(folder + "/../postgres-data/pairs.csv"))
+row = {"phase": "pgbench", "db": "postgres", "concurrency": c,
+       "per_s": round(float(tps.group(1)), 3) if tps else None, "transactions": len(lat),
+       "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99),
+       "failed": int(failed.group(1)) if failed else None, "exit": rc,
+       "pairs_ran_out": used + 1 >= pairs}
+if rc != 0:
+    print(out, file=sys.stderr)
+print(json.dumps(row))
+PY
+  echo "   $(tail -1 "$results")" >&2
+}
+
+machine="$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/Mem:/{print $2}') GiB"
+for db in $DATABASES; do
+  say "$db: seeding the demo and the buyers"
+  seed "$db"
+  data=$tmp/$db-data
+  for c in $LEVELS; do
+    if [ "$db" = postgres ]; then
+      say "$db: pgbench, $c clients, ${DURATION}s"
+      pgbench_level "$c"
+    fi
+    if [ "$c" = 1 ] || [ "$c" = 8 ]; then
+      say "$db: holds through the library, $c threads, ${DURATION}s"
+      gen direct --db "$(fresh "$db")" --dir "$data" --concurrency "$c" --seconds "$DURATION" --label "$db"
+    fi
+    say "$db: holds over HTTP, $c buyers, ${DURATION}s"
+    start_server "$(fresh "$db")"
+    gen holds --base "$base" --dir "$data" --concurrency "$c" --seconds "$DURATION" --warmup 1 --label "$db"
+    stop_server
+  done
+  say "$db: 64 buyers on 50 hot seats, ${HOT_SECONDS}s"
+  start_server "$(fresh "$db")"
+  gen hot --base "$base" --dir "$data" --buyers 64 --seconds "$HOT_SECONDS" --label "$db"
+  stop_server
+  say "$db: the arena's seat map, ${MAP_SECONDS}s per measurement"
+  url=$(fresh "$db")
+  start_server "$url"
+  gen map --base "$base" --db "$url" --dir "$data" --seconds "$MAP_SECONDS" --label "$db"
+  stop_server
+done
+
+mkdir -p target/bench-holds
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+cp "$results" "target/bench-holds/$stamp.jsonl"
+{
+  echo "tests/bench/holds.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ changed since)')"
+  echo "machine: $machine; the server, PostgreSQL and the load generator (one client thread) share these cores"
+  echo "pairs in $PAIRS order; ${DURATION}s per throughput level; server pool size default (10)"
+  python3 - "$results" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def find(phase, db, c=None):
+    for r in rows:
+        if r["phase"] == phase and r["db"] == db and (c is None or r.get("concurrency") == c):
+            return r
+    return None
+def fmt(x, d=1):
+    return "-" if x is None else f"{x:,.{d}f}"
+def errs(r):
+    e = r.get("errors") or {}
+    n = sum(e.values()) + (r.get("failed") or 0)
+    return (str(n) + (" (ran out of seats)" if r.get("pairs_ran_out") else "")
+            + (f" (pgbench exit {r['exit']})" if r.get("exit") else ""))
+dbs = sorted({r["db"] for r in rows}, key=lambda d: d != "sqlite")
+levels = sorted({r["concurrency"] for r in rows if "concurrency" in r})
+
+print("\n2-seat holds (holds/s; latency ms)")
+print(f"{'database':9} {'what':22} {'buyers':>6} {'holds/s':>9} {'p50':>8} {'p90':>8} {'p99':>8}  errors")
+for db in dbs:
+    for c in levels:
+        for phase, what in (("pgbench", "pgbench, same SQL"), ("direct", "library, no HTTP"), ("holds", "HTTP")):
+            r = find(phase, db, c)
+            if r:
+                print(f"{db:9} {what:22} {c:>6} {fmt(r['per_s']):>9} {fmt(r['p50_ms'], 2):>8} "
+                      f"{fmt(r['p90_ms'], 2):>8} {fmt(r['p99_ms'], 2):>8}  {errs(r)}")
+
+hot = [r for r in rows if r["phase"] == "hot"]
+if hot:
+    print(f"\nhot seats: {hot[0]['buyers']} clients at once on {hot[0]['seats']} seats "
+          f"({hot[0]['accounts'] // hot[0]['buyers']} accounts each, in turn); a winner cancels at once")
+print(f"{'database':9} {'holds/s':>9} {'taken/s':>9} {'p50 ms':>8} {'p99 ms':>8}  errors")
+for db in dbs:
+    r = find("hot", db)
+    if r:
+        n = sum(r["errors"].values()) + r["cancel_errors"]
+        print(f"{db:9} {fmt(r['ok_per_s']):>9} {fmt(r['taken_per_s']):>9} {fmt(r['p50_ms'], 2):>8} "
+              f"{fmt(r['p99_ms'], 2):>8}  {n}")
+
+print("\narena seat map (GET /events/{id}/seats?section=all)")
+for db in dbs:
+    r = find("map", db)
+    if not r:
+        continue
+    s, one, cl, raw = r["sizes"], r["one_client"], r["clients"], r["raw_query"]
+    best_maps = max([one["browser"]["per_s"]] + [v["per_s"] for v in cl.values()])
+    best_raw = max(v["per_s"] for v in raw.values())
+    print(f"{db}: event {r['event']}, {r['seats']:,} seats; bytes {s['browser']['encoding']} "
+          f"{s['browser']['bytes']/1000:,.0f} KB, {s['gzip']['encoding']} {s['gzip']['bytes']/1000:,.0f} KB, "
+          f"uncompressed {s['identity']['bytes']/1000:,.0f} KB")
+    print(f"  1 client: p50 {one['browser']['p50_ms']:.1f} ms (p99 {one['browser']['p99_ms']:.1f}) as a browser, "
+          f"{one['gzip']['p50_ms']:.1f} ms gzip, {one['identity']['p50_ms']:.1f} ms uncompressed")
+    print("  maps/s: " + ", ".join([f"1 client {one['browser']['per_s']:.1f}"] +
+          [f"{k} clients {v['per_s']:.1f} (p99 {v['p99_ms']:.0f} ms)" for k, v in cl.items()]))
+    print("  raw seat query in-process: " + ", ".join(
+        f"{k} thread{'s' if k != '1' else ''} {v['per_s']:.1f}/s (p50 {v['p50_ms']:.1f} ms)" for k, v in raw.items())
+        + f"; seatmap::load (all queries + views) {r['load_in_process']['p50_ms']:.1f} ms")
+
+print("\ngoals (ratios against baselines of this run)")
+def line(ok, text):
+    print(f"  [{'met ' if ok else 'MISS'}] {text}")
+pg_best = max((r["per_s"] or 0 for r in rows if r["phase"] == "pgbench"), default=None)
+if pg_best:
+    best_c = max((r for r in rows if r["phase"] == "pgbench"), key=lambda r: r["per_s"] or 0)["concurrency"]
+    h32, h1, p1 = find("holds", "postgres", 32), find("holds", "postgres", 1), find("pgbench", "postgres", 1)
+    if h32:
+        ratio = h32["per_s"] / pg_best
+        line(ratio >= 0.6, f"postgres: HTTP holds/s at 32 buyers / pgbench best ({pg_best:,.0f}/s at {best_c}) "
+             f"= {h32['per_s']:,.0f} / {pg_best:,.0f} = {ratio:.2f} (goal >= 0.60)")
+    if h1 and p1:
+        d = h1["p50_ms"] - p1["p50_ms"]
+        line(d <= 1.0, f"postgres: p50 at 1 buyer - pgbench p50 at 1 client = {h1['p50_ms']:.2f} - "
+             f"{p1['p50_ms']:.2f} = {d:.2f} ms (goal <= 1 ms; ratio {h1['p50_ms']/p1['p50_ms']:.1f}x)")
+p1, d1, h1 = find("pgbench", "postgres", 1), find("direct", "postgres", 1), find("holds", "postgres", 1)
+if p1 and d1 and h1:
+    print(f"  [info] postgres: p50 at 1: pgbench {p1['p50_ms']:.2f} ms, library {d1['p50_ms']:.2f} ms, "
+          f"HTTP {h1['p50_ms']:.2f} ms")
+for db in dbs:
+    d1, h1 = find("direct", db, 1), find("holds", db, 1)
+    if d1 and h1:
+        print(f"  [info] {db}: HTTP / library at 1: {h1['per_s']:,.0f} / {d1['per_s']:,.0f} holds/s = "
+              f"{h1['per_s']/d1['per_s']:.2f}; p50 {h1['p50_ms']:.2f} vs {d1['p50_ms']:.2f} ms")
+    d8, h8 = find("direct", db, 8), find("holds", db, 8)
+    if d8 and h8:
+        print(f"  [info] {db}: HTTP / library at 8: {h8['per_s']:,.0f} / {d8['per_s']:,.0f} holds/s = "
+              f"{h8['per_s']/d8['per_s']:.2f}")
+    r = find("hot", db)
+    if r:
+        n = sum(r["errors"].values()) + r["cancel_errors"]
+        line(r["p99_ms"] < 100 and n == 0, f"{db}: hot-seat p99 {r['p99_ms']:.1f} ms (goal < 100), errors {n} (goal 0)")
+    m = find("map", db)
+    if m:
+        p50 = m["one_client"]["browser"]["p50_ms"]
+        kb = m["sizes"]["browser"]["bytes"] / 1000
+        gz = m["sizes"]["gzip"]["bytes"] / 1000
+        best_maps = max([m["one_client"]["browser"]["per_s"]] + [v["per_s"] for v in m["clients"].values()])
+        best_raw = max(v["per_s"] for v in m["raw_query"].values())
+        line(p50 < 50, f"{db}: arena map p50 {p50:.1f} ms (goal < 50)")
+        line(kb < 300, f"{db}: arena map {kb:,.0f} KB {m['sizes']['browser']['encoding']} "
+             f"(goal < 300; gzip-only clients get {gz:,.0f} KB)")
+        line(best_maps / best_raw >= 0.4, f"{db}: maps/s / raw query/s = {best_maps:.1f} / {best_raw:.1f} = "
+             f"{best_maps/best_raw:.2f} (goal >= 0.40)")
+PY
+} | tee "target/bench-holds/$stamp.txt"
