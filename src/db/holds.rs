@@ -226,10 +226,12 @@ pub struct NewItem {
     pub unit_price_cents: i64,
 }
 
+/// Inserts the items in one statement.
 pub fn insert_items(conn: &mut DbConnection, items: &[NewItem]) -> QueryResult<()> {
-    for item in items {
-        diesel::insert_into(booking_items::table)
-            .values((
+    let rows: Vec<_> = items
+        .iter()
+        .map(|item| {
+            (
                 booking_items::booking_id.eq(item.booking),
                 booking_items::event_id.eq(item.event),
                 booking_items::event_seat_id.eq(item.event_seat_id),
@@ -237,10 +239,35 @@ pub fn insert_items(conn: &mut DbConnection, items: &[NewItem]) -> QueryResult<(
                 booking_items::tier_id.eq(item.tier),
                 booking_items::quantity.eq(item.quantity),
                 booking_items::unit_price_cents.eq(item.unit_price_cents),
-            ))
-            .execute(conn)?;
-    }
+            )
+        })
+        .collect();
+    // A multi-row insert is typed per backend (MultiConnection has none of its own).
+    match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(booking_items::table)
+            .values(&rows)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(booking_items::table)
+            .values(&rows)
+            .execute(c)?,
+    };
     Ok(())
+}
+
+/// Adds `cents` to the booking's total (a hold adding lines to a basket).
+pub fn add_to_total(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    cents: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(bookings::table.filter(bookings::id.eq(booking)))
+        .set((
+            bookings::total_cents.eq(bookings::total_cents + cents),
+            bookings::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Sets the booking's total from its live items, and answers it.

@@ -59,7 +59,14 @@ const PG_LOCK_TIMEOUT: &str = "5s";
 /// Opens one connection of the kind the URL names. Errors carry the driver's own message.
 pub fn establish(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
     match url {
-        DatabaseUrl::Postgres(raw) => PgConnection::establish(raw).map(DbConnection::Postgres),
+        DatabaseUrl::Postgres(raw) => {
+            let mut conn = PgConnection::establish(raw)?;
+            // Every statement of this connection waits at most this long for a row lock (a
+            // hold's `FOR UPDATE`); set once here rather than in every transaction.
+            conn.batch_execute(&format!("SET lock_timeout = '{PG_LOCK_TIMEOUT}'"))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Postgres(conn))
+        }
         DatabaseUrl::Sqlite(path) => {
             let path = path.to_str().ok_or_else(|| {
                 ConnectionError::BadConnection("the SQLite path is not valid UTF-8".into())
@@ -168,6 +175,10 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
+            // No `SELECT 1` before every use (a round trip per checkout, three per hold): a
+            // connection that died fails its next statement, diesel marks it broken, and
+            // `has_broken` keeps the pool from handing it out again.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url: url.clone() })
             .map_err(|e| ConnectError::Connect {
@@ -270,19 +281,15 @@ where
             .map_err(Rollback::into_inner);
     }
     let begun = match conn {
+        // The connection's lock_timeout (set when it was opened) applies.
         DbConnection::Postgres(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL READ COMMITTED")
-                .and_then(|()| {
-                    c.batch_execute(&format!("SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
-                })
         }
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
     };
     if let Err(e) = begun {
-        // A failed `SET LOCAL` leaves the transaction open: close it.
-        let _ = rollback(conn);
         return Err(E::from(DbError::Query(e)));
     }
     match f(conn) {
@@ -362,10 +369,16 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), ConnectError> {
     let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(one_line(&e.to_string()));
     match conn {
         DbConnection::Postgres(c) => {
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
-                .map_err(|e| fail(&e))?;
+            // Another instance may be migrating: wait for it as long as it takes (not the
+            // connection's row-lock timeout), then restore that timeout.
+            c.batch_execute(&format!(
+                "SET lock_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK})"
+            ))
+            .map_err(|e| fail(&e))?;
             let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
-            let unlocked = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let unlocked = c.batch_execute(&format!(
+                "SELECT pg_advisory_unlock({MIGRATION_LOCK}); SET lock_timeout = '{PG_LOCK_TIMEOUT}'"
+            ));
             result.map_err(|e| fail(&e))?;
             unlocked.map_err(|e| fail(&e))
         }

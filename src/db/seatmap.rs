@@ -59,7 +59,7 @@ pub struct MapSeat {
     pub accessible: bool,
     pub status: SeatStatus,
     pub held_until: Option<NaiveDateTime>,
-    /// The account whose booking holds or bought the seat.
+    /// The account whose booking holds the seat (`None` unless it is held).
     pub holder: Option<UserId>,
 }
 
@@ -72,7 +72,13 @@ pub fn seats_of(
 ) -> QueryResult<Vec<MapSeat>> {
     let mut query = event_seats::table
         .inner_join(seats::table)
-        .left_join(bookings::table.on(bookings::id.nullable().eq(event_seats::booking_id)))
+        // Who holds a seat matters only while it is held (the viewer's own seats).
+        .left_join(
+            bookings::table.on(bookings::id
+                .nullable()
+                .eq(event_seats::booking_id)
+                .and(event_seats::status.eq(SeatStatus::Held))),
+        )
         .filter(event_seats::event_id.eq(event))
         .order((seats::section_id, seats::row_index, seats::number))
         .select((

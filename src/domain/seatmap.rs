@@ -89,8 +89,10 @@ pub fn seat_label(
 }
 
 /// The colour class of a tier from its position in the event's price list.
-pub fn tier_class(position: usize) -> String {
-    format!("tier-{}", position % TIER_COLOURS)
+pub fn tier_class(position: usize) -> &'static str {
+    const CLASSES: [&str; TIER_COLOURS] =
+        ["tier-0", "tier-1", "tier-2", "tier-3", "tier-4", "tier-5"];
+    CLASSES[position % TIER_COLOURS]
 }
 
 /// A rectangle in the venue's map units.

@@ -309,8 +309,15 @@ fn hold_once(
             }
             HoldRequest::BestAvailable { .. } => unreachable!("resolved to seats before"),
         };
-        let (booking, reference) = match basket {
-            Some(Basket { id, reference, .. }) => (id, reference),
+        // The statements that move seats and places (and with them, through the triggers, the
+        // section's counter row, which every hold in that section needs) come last, just
+        // before the commit: that row lock is then held as briefly as possible.
+        let (booking, reference, expires_at) = match basket {
+            Some(Basket {
+                id,
+                reference,
+                expires_at,
+            }) => (id, reference, expires_at),
             None => {
                 let reference = new_reference();
                 let id = queries::insert_booking(
@@ -324,11 +331,9 @@ fn hold_once(
                         now,
                     },
                 )?;
-                (id, reference)
+                (id, reference, now + hold_for)
             }
         };
-        let expires_at =
-            queries::pending_booking(c, user, event)?.map_or(now + hold_for, |b| b.expires_at);
         match items {
             SeatItems::Seats(seats) => {
                 let prices: HashMap<SectionId, (i64, TierId, i64)> =
@@ -336,15 +341,6 @@ fn hold_once(
                         .into_iter()
                         .map(|p| (p.section_id, (p.event_section_id, p.tier_id, p.price_cents)))
                         .collect();
-                let ids: Vec<i64> = seats.iter().map(|s| s.id).collect();
-                let guarded = !db.unlocked_for_tests();
-                let changed = queries::take_seats(c, &ids, booking, expires_at, now, guarded)?;
-                if changed != ids.len() {
-                    // The guard caught what the locks should have: refuse, change nothing.
-                    return Err(HoldError::Unavailable {
-                        seat_ids: seats.iter().map(|s| s.seat_id).collect(),
-                    });
-                }
                 let mut new_items = Vec::with_capacity(seats.len());
                 for s in &seats {
                     let (_, tier, price) = prices
@@ -362,6 +358,17 @@ fn hold_once(
                     });
                 }
                 queries::insert_items(c, &new_items)?;
+                let added = new_items.iter().map(|i| i.unit_price_cents).sum();
+                queries::add_to_total(c, booking, added, now)?;
+                let ids: Vec<i64> = seats.iter().map(|s| s.id).collect();
+                let guarded = !db.unlocked_for_tests();
+                let changed = queries::take_seats(c, &ids, booking, expires_at, now, guarded)?;
+                if changed != ids.len() {
+                    // The guard caught what the locks should have: refuse, change nothing.
+                    return Err(HoldError::Unavailable {
+                        seat_ids: seats.iter().map(|s| s.seat_id).collect(),
+                    });
+                }
             }
             SeatItems::Places {
                 event_section,
@@ -378,10 +385,6 @@ fn hold_once(
                         now,
                     )?);
                 }
-                if !queries::take_places(c, event_section, quantity, now)? {
-                    let available = queries::places_left(c, event_section)?;
-                    return Err(HoldError::NotEnough { available });
-                }
                 queries::insert_items(
                     c,
                     &[NewItem {
@@ -394,10 +397,14 @@ fn hold_once(
                         unit_price_cents: price,
                     }],
                 )?;
+                queries::add_to_total(c, booking, i64::from(quantity) * price, now)?;
+                if !queries::take_places(c, event_section, quantity, now)? {
+                    let available = queries::places_left(c, event_section)?;
+                    return Err(HoldError::NotEnough { available });
+                }
                 released.standing_events.push(event);
             }
         }
-        queries::refresh_total(c, booking, now)?;
         Ok((Held { booking, reference }, released))
     })
 }

@@ -3,6 +3,7 @@
 //! the htmx answers to a click and the live stream all draw from here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
@@ -51,25 +52,37 @@ impl Scope {
     }
 }
 
-/// A seat drawn on the map (and listed in the list view).
+/// A seat drawn on the map (and listed in the list view). The strings a section's seats share
+/// are shared (a 20,000-seat map builds 20,000 of these).
 #[derive(Debug, Clone)]
 pub struct SeatView {
     pub id: SeatId,
     pub section_id: SectionId,
-    pub section: String,
+    pub section: Arc<str>,
     pub row: String,
     pub number: i32,
     pub cx: i32,
     pub cy: i32,
     pub accessible: bool,
     pub state: SeatState,
-    pub price: String,
-    pub tier_class: String,
-    /// What a screen reader says.
-    pub label: String,
+    pub price: Arc<str>,
+    pub tier_class: &'static str,
 }
 
 impl SeatView {
+    /// What a screen reader says: "Stalls, row F, seat 12, £65.00, available". (The map's
+    /// template writes the same words without building the string.)
+    pub fn label(&self) -> String {
+        seat_label(
+            &self.section,
+            &self.row,
+            self.number,
+            &self.price,
+            self.state,
+            self.accessible,
+        )
+    }
+
     pub fn status(&self) -> &'static str {
         self.state.as_str()
     }
@@ -104,7 +117,7 @@ pub struct SectionView {
     pub name: String,
     pub standing: bool,
     pub rect: Rect,
-    pub tier_class: String,
+    pub tier_class: &'static str,
     pub price: String,
     pub capacity: i64,
     pub available: i64,
@@ -143,7 +156,7 @@ pub struct TierLegend {
     pub id: i64,
     pub name: String,
     pub price: String,
-    pub class: String,
+    pub class: &'static str,
     pub available: i64,
 }
 
@@ -153,7 +166,7 @@ pub struct StandingView {
     pub section_id: SectionId,
     pub name: String,
     pub price: String,
-    pub tier_class: String,
+    pub tier_class: &'static str,
     pub available: i64,
     pub capacity: i64,
 }
@@ -455,14 +468,14 @@ fn seat_views(
     viewer: Option<UserId>,
     now: NaiveDateTime,
 ) -> Vec<SeatView> {
-    let by_id: HashMap<SectionId, (&MapSection, String, String)> = sections
+    let by_id: HashMap<SectionId, (Arc<str>, Arc<str>, &'static str)> = sections
         .iter()
         .map(|s| {
             (
                 s.id,
                 (
-                    s,
-                    Money::new(s.price_cents, currency).to_string(),
+                    Arc::from(s.name.as_str()),
+                    Arc::from(Money::new(s.price_cents, currency).to_string()),
                     tier_class(usize::try_from(s.tier_position).unwrap_or(0)),
                 ),
             )
@@ -473,27 +486,18 @@ fn seat_views(
         // A seat of a section not on sale for this event is not drawn.
         .filter_map(|s| {
             let (section, price, class) = by_id.get(&s.section_id)?;
-            let state = SeatState::of(s.status, s.held_until, s.holder, viewer, now);
             Some(SeatView {
                 id: s.seat_id,
                 section_id: s.section_id,
-                section: section.name.clone(),
+                section: section.clone(),
                 row: s.row_label.clone(),
                 number: s.number,
                 cx: s.x,
                 cy: s.y,
                 accessible: s.accessible,
-                state,
+                state: SeatState::of(s.status, s.held_until, s.holder, viewer, now),
                 price: price.clone(),
-                tier_class: class.clone(),
-                label: seat_label(
-                    &section.name,
-                    &s.row_label,
-                    s.number,
-                    price,
-                    state,
-                    s.accessible,
-                ),
+                tier_class: class,
             })
         })
         .collect()
@@ -586,7 +590,7 @@ fn standing_views(sections: &[SectionView]) -> Vec<StandingView> {
             section_id: s.id,
             name: s.name.clone(),
             price: s.price.clone(),
-            tier_class: s.tier_class.clone(),
+            tier_class: s.tier_class,
             available: s.available,
             capacity: s.capacity,
         })

@@ -279,3 +279,54 @@ async fn section_counters_follow_every_seat_change() {
     ));
     assert_eq!(counters(&app), (held0, sold0 + 1, blocked0 + 1));
 }
+
+/// The pool does not test connections before use; a connection that died is found when it
+/// fails and thrown away, so the next use gets a fresh one.
+#[actix_web::test]
+async fn a_connection_that_died_leaves_the_pool_after_its_first_failure() {
+    let app = spawn_app_with(false).await;
+    let db = Db::connect(&app.database_url, 1).unwrap();
+    let pid = |db: &Db| -> String {
+        db.read(|conn| -> Result<String, DbError> {
+            Ok(match conn {
+                DbConnection::Postgres(c) => {
+                    diesel::sql_query("SELECT pg_backend_pid()::text AS value")
+                        .get_result::<Setting>(c)
+                        .map_err(DbError::Query)?
+                        .value
+                }
+                // SQLite has no server to lose: the same file connection serves on.
+                DbConnection::Sqlite(_) => "sqlite".to_owned(),
+            })
+        })
+        .unwrap()
+    };
+    let first = pid(&db);
+    if first == "sqlite" {
+        assert_eq!(backend_name(), "sqlite");
+        // A failed statement does not throw a healthy connection away.
+        let failed = db.read(|c| {
+            c.batch_execute("SELECT * FROM no_such_table")
+                .map_err(DbError::Query)
+        });
+        assert!(failed.is_err());
+        assert_eq!(pid(&db), "sqlite");
+        return;
+    }
+    // The server ends that connection (as a restart would).
+    let mut admin = PgConnection::establish(postgres_url().as_deref().unwrap()).unwrap();
+    admin
+        .batch_execute(&format!("SELECT pg_terminate_backend({first})"))
+        .unwrap();
+    let failed = db.read(|c| c.batch_execute("SELECT 1").map_err(DbError::Query));
+    assert!(failed.is_err(), "the dead connection fails once");
+    let second = pid(&db);
+    assert_ne!(second, first, "then the pool opens a new one");
+    // A failed statement on a healthy connection keeps it.
+    let failed = db.read(|c| {
+        c.batch_execute("SELECT * FROM no_such_table")
+            .map_err(DbError::Query)
+    });
+    assert!(failed.is_err());
+    assert_eq!(pid(&db), second);
+}

@@ -5,15 +5,14 @@
 -- event_seats rows, tiers and prices) and `bench_seq` in the database first; every
 -- transaction takes the next pair, so pairs, buyers and bookings never collide.
 -- The first statement (which pair) stands in for what the app does before its transaction
--- (the token lookup); the app's own SELECT 1 pool checks and the booking read after the
--- commit are not here.
+-- (the token lookup); the booking read after the commit is not here.
 
 SELECT p.event_id, p.user_id, p.seat_a, p.seat_b, p.es_a, p.es_b, p.tier_a, p.tier_b,
        p.price_a, p.price_b, p.currency, 'pgbench' || lpad(s.n::text, 8, '0') AS reference
   FROM (SELECT nextval('bench_seq') AS n) s JOIN bench_pairs p ON p.n = s.n
 \gset
 BEGIN ISOLATION LEVEL READ COMMITTED;
-SET LOCAL lock_timeout = '5s';
+-- (lock_timeout is the connection's own setting, made when the app opens it)
 -- queries::event
 SELECT events.id, events.status, events.starts_at, events.sales_start_at, events.sales_end_at,
        events.max_tickets_per_order, events.currency
@@ -36,29 +35,23 @@ VALUES (:reference, :user_id, :event_id, 'pending', 0, :currency,
         now() AT TIME ZONE 'UTC')
 RETURNING bookings.id AS booking_id
 \gset
--- queries::pending_booking again (the basket's expiry)
-SELECT bookings.id, bookings.reference, bookings.expires_at FROM bookings
- WHERE bookings.user_id = :user_id AND bookings.event_id = :event_id
-   AND bookings.status = 'pending' LIMIT 1;
 -- queries::section_prices
 SELECT event_sections.id, event_sections.section_id, event_sections.tier_id, price_tiers.price_cents
   FROM event_sections INNER JOIN price_tiers ON price_tiers.id = event_sections.tier_id
  WHERE event_sections.event_id = :event_id;
--- queries::take_seats (its trigger moves the sections' held counters)
+-- queries::insert_items, one statement for both seats
+INSERT INTO booking_items (booking_id, event_id, event_seat_id, event_section_id, tier_id,
+                           quantity, unit_price_cents)
+VALUES (:booking_id, :event_id, :es_a, NULL, :tier_a, 1, :price_a),
+       (:booking_id, :event_id, :es_b, NULL, :tier_b, 1, :price_b);
+-- queries::add_to_total
+UPDATE bookings SET total_cents = bookings.total_cents + (:price_a::bigint + :price_b::bigint),
+       updated_at = now() AT TIME ZONE 'UTC'
+ WHERE bookings.id = :booking_id;
+-- queries::take_seats, last (its trigger moves the section's held counter: that row's lock
+-- is held from here to the commit)
 UPDATE event_seats SET status = 'held', booking_id = :booking_id,
        held_until = (now() AT TIME ZONE 'UTC') + interval '900 seconds',
        updated_at = now() AT TIME ZONE 'UTC'
  WHERE event_seats.id = ANY(ARRAY[:es_a::bigint, :es_b::bigint]) AND event_seats.status = 'available';
--- queries::insert_items, one statement per seat
-INSERT INTO booking_items (booking_id, event_id, event_seat_id, event_section_id, tier_id,
-                           quantity, unit_price_cents)
-VALUES (:booking_id, :event_id, :es_a, NULL, :tier_a, 1, :price_a);
-INSERT INTO booking_items (booking_id, event_id, event_seat_id, event_section_id, tier_id,
-                           quantity, unit_price_cents)
-VALUES (:booking_id, :event_id, :es_b, NULL, :tier_b, 1, :price_b);
--- queries::refresh_total
-SELECT booking_items.quantity, booking_items.unit_price_cents FROM booking_items
- WHERE booking_items.booking_id = :booking_id AND booking_items.active = true;
-UPDATE bookings SET total_cents = :price_a::bigint + :price_b::bigint, updated_at = now() AT TIME ZONE 'UTC'
- WHERE bookings.id = :booking_id;
 COMMIT;
