@@ -59,8 +59,8 @@ pub struct MapSeat {
     pub accessible: bool,
     pub status: SeatStatus,
     pub held_until: Option<NaiveDateTime>,
-    /// The account whose booking holds the seat (`None` unless it is held).
-    pub holder: Option<UserId>,
+    /// The booking holding (or having bought) the seat.
+    pub booking_id: Option<BookingId>,
 }
 
 /// The event's seats (of one section, or only the given seats), in map order.
@@ -72,13 +72,6 @@ pub fn seats_of(
 ) -> QueryResult<Vec<MapSeat>> {
     let mut query = event_seats::table
         .inner_join(seats::table)
-        // Who holds a seat matters only while it is held (the viewer's own seats).
-        .left_join(
-            bookings::table.on(bookings::id
-                .nullable()
-                .eq(event_seats::booking_id)
-                .and(event_seats::status.eq(SeatStatus::Held))),
-        )
         .filter(event_seats::event_id.eq(event))
         .order((seats::section_id, seats::row_index, seats::number))
         .select((
@@ -91,7 +84,7 @@ pub fn seats_of(
             seats::accessible,
             event_seats::status,
             event_seats::held_until,
-            bookings::user_id.nullable(),
+            event_seats::booking_id,
         ))
         .into_boxed();
     if let Some(section) = section {
@@ -142,4 +135,18 @@ pub fn latest_booking(
         ))
         .first(conn)
         .optional()
+}
+
+/// Who made each of these bookings (a live change's few holders).
+pub fn booking_owners(
+    conn: &mut DbConnection,
+    ids: &[BookingId],
+) -> QueryResult<Vec<(BookingId, UserId)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    bookings::table
+        .filter(bookings::id.eq_any(ids))
+        .select((bookings::id, bookings::user_id))
+        .load(conn)
 }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::domain::ids::UserId;
+use crate::domain::ids::BookingId;
 use crate::domain::venue::SeatStatus;
 
 /// Venues with more seats than this open on a section overview, and the buyer zooms into a
@@ -27,17 +27,18 @@ pub enum SeatState {
 }
 
 impl SeatState {
+    /// `booking`: the booking holding the seat; `basket`: the viewer's own pending booking.
     pub fn of(
         status: SeatStatus,
         held_until: Option<NaiveDateTime>,
-        holder: Option<UserId>,
-        viewer: Option<UserId>,
+        booking: Option<BookingId>,
+        basket: Option<BookingId>,
         now: NaiveDateTime,
     ) -> SeatState {
         match status {
             SeatStatus::Available => SeatState::Available,
             SeatStatus::Held if held_until.is_none_or(|t| t <= now) => SeatState::Available,
-            SeatStatus::Held if holder.is_some() && holder == viewer => SeatState::Mine,
+            SeatStatus::Held if booking.is_some() && booking == basket => SeatState::Mine,
             SeatStatus::Held => SeatState::Held,
             SeatStatus::Sold => SeatState::Sold,
             SeatStatus::Blocked => SeatState::Blocked,
@@ -178,8 +179,8 @@ mod tests {
     #[test]
     fn a_seat_held_by_the_viewer_is_theirs_and_by_anyone_else_is_held() {
         let until = Some(now() + TimeDelta::minutes(5));
-        let me = Some(UserId(1));
-        let other = Some(UserId(2));
+        let me = Some(BookingId(1));
+        let other = Some(BookingId(2));
         let of = |holder, viewer| SeatState::of(SeatStatus::Held, until, holder, viewer, now());
         assert_eq!(of(me, me), SeatState::Mine);
         assert_eq!(of(other, me), SeatState::Held);
@@ -193,7 +194,7 @@ mod tests {
 
     #[test]
     fn a_hold_that_ran_out_is_available_to_everyone_including_its_holder() {
-        let me = Some(UserId(1));
+        let me = Some(BookingId(1));
         for until in [Some(now()), Some(now() - TimeDelta::seconds(1)), None] {
             assert_eq!(
                 SeatState::of(SeatStatus::Held, until, me, me, now()),
@@ -209,7 +210,7 @@ mod tests {
             (SeatStatus::Blocked, SeatState::Blocked),
             (SeatStatus::Available, SeatState::Available),
         ] {
-            let s = SeatState::of(status, None, Some(UserId(1)), Some(UserId(1)), now());
+            let s = SeatState::of(status, None, Some(BookingId(1)), Some(BookingId(1)), now());
             assert_eq!(s, state);
         }
         assert!(!SeatState::Sold.actionable());

@@ -10,14 +10,14 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::bookings::ItemRow;
 use crate::db::seatmap::{self as queries, MapSeat, MapSection};
-use crate::domain::ids::{EventId, SeatId, SectionId, UserId};
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, UserId};
 use crate::domain::inventory::Counts;
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::money::Money;
 use crate::domain::seatmap::{
     OVERVIEW_ABOVE, Rect, SeatState, countdown, seat_label, stage, tier_class,
 };
-use crate::domain::venue::SectionKind;
+use crate::domain::venue::{SeatStatus, SectionKind};
 use crate::services::catalogue::{self, CatalogueError, EventDetail};
 
 /// Seat radius in map units (seat centres are 10 units apart in the demo layouts).
@@ -204,6 +204,7 @@ impl BasketLine {
 /// The buyer's pending booking for this event.
 #[derive(Debug, Clone)]
 pub struct BasketView {
+    pub booking_id: BookingId,
     pub reference: String,
     /// RFC 3339 in UTC, for the countdown.
     pub expires_at: String,
@@ -240,6 +241,11 @@ impl Basket {
             Basket::Expired { reference } => Some(reference),
             _ => None,
         }
+    }
+
+    /// The pending booking, while it holds.
+    pub fn booking_id(&self) -> Option<BookingId> {
+        self.live().map(|b| b.booking_id)
     }
 
     /// The seats it holds.
@@ -330,20 +336,25 @@ pub fn load(
             .then_some(Scope::Section(id))
     });
     let scope = chosen.unwrap_or(if big { Scope::Overview } else { Scope::All });
+    let basket = match viewer {
+        Some(user) => basket(conn, user, event, now)?,
+        None => Basket::Empty,
+    };
+    let mine = basket.booking_id();
     let seats = match scope {
         Scope::Overview => Vec::new(),
         Scope::Section(id) => seat_views(
             &queries::seats_of(conn, event, Some(id), None)?,
             &rows,
             &currency,
-            viewer,
+            mine,
             now,
         ),
         Scope::All => seat_views(
             &queries::seats_of(conn, event, None, None)?,
             &rows,
             &currency,
-            viewer,
+            mine,
             now,
         ),
     };
@@ -379,10 +390,6 @@ pub fn load(
         })
         .collect();
     let standing = standing_views(&sections);
-    let basket = match viewer {
-        Some(user) => basket(conn, user, event, now)?,
-        None => Basket::Empty,
-    };
     let on_sale = matches!(
         detail.event.sale,
         crate::domain::event::SaleState::OnSale | crate::domain::event::SaleState::FewLeft
@@ -461,11 +468,12 @@ fn section_view(r: &MapSection, currency: &str, counts: Option<Counts>) -> Secti
     }
 }
 
+/// `basket`: the viewer's pending booking (its seats are theirs).
 fn seat_views(
     seats: &[MapSeat],
     sections: &[MapSection],
     currency: &str,
-    viewer: Option<UserId>,
+    basket: Option<BookingId>,
     now: NaiveDateTime,
 ) -> Vec<SeatView> {
     let by_id: HashMap<SectionId, (Arc<str>, Arc<str>, &'static str)> = sections
@@ -495,7 +503,7 @@ fn seat_views(
                 cx: s.x,
                 cy: s.y,
                 accessible: s.accessible,
-                state: SeatState::of(s.status, s.held_until, s.holder, viewer, now),
+                state: SeatState::of(s.status, s.held_until, s.booking_id, basket, now),
                 price: price.clone(),
                 tier_class: class,
             })
@@ -503,7 +511,7 @@ fn seat_views(
         .collect()
 }
 
-/// These seats as `viewer` sees them now (after a click, or for the live stream).
+/// These seats as `viewer` sees them now (after a click).
 pub fn seats(
     conn: &mut DbConnection,
     event: EventId,
@@ -517,11 +525,26 @@ pub fn seats(
     let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
     let rows = queries::sections(conn, event)?;
     let seats = queries::seats_of(conn, event, None, Some(only))?;
-    Ok(seat_views(&seats, &rows, &currency, viewer, now))
+    let mine = match viewer {
+        Some(user) => basket_id(conn, user, event, now)?,
+        None => None,
+    };
+    Ok(seat_views(&seats, &rows, &currency, mine, now))
 }
 
-/// The seats of [`seats`], read once for every viewer: the holder is kept, so each viewer's
-/// colours can be worked out without reading again.
+/// The viewer's pending booking for the event, while its hold lasts.
+pub fn basket_id(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Option<BookingId>, CatalogueError> {
+    Ok(crate::db::holds::pending_booking(conn, user, event)?
+        .filter(|b| b.expires_at > now)
+        .map(|b| b.id))
+}
+
+/// The seats of a live change, read once for every viewer, with who holds them.
 pub fn raw_seats(
     conn: &mut DbConnection,
     event: EventId,
@@ -534,10 +557,17 @@ pub fn raw_seats(
     } else {
         queries::seats_of(conn, event, None, Some(only))?
     };
+    let held: Vec<BookingId> = seats
+        .iter()
+        .filter(|s| s.status == SeatStatus::Held)
+        .filter_map(|s| s.booking_id)
+        .collect();
+    let owners = queries::booking_owners(conn, &held)?.into_iter().collect();
     Ok(SharedSeats {
         currency,
         sections,
         seats,
+        owners,
     })
 }
 
@@ -547,13 +577,16 @@ pub struct SharedSeats {
     currency: String,
     sections: Vec<MapSection>,
     seats: Vec<MapSeat>,
+    /// Who holds the held ones.
+    owners: HashMap<BookingId, UserId>,
 }
 
 impl SharedSeats {
-    /// The seats as `viewer` sees them, only those of `section` when given.
+    /// The seats as a viewer whose basket is `basket` sees them, only those of `section`
+    /// when given.
     pub fn for_viewer(
         &self,
-        viewer: Option<UserId>,
+        basket: Option<BookingId>,
         section: Option<SectionId>,
         now: NaiveDateTime,
     ) -> Vec<SeatView> {
@@ -563,12 +596,12 @@ impl SharedSeats {
             .filter(|s| section.is_none_or(|id| s.section_id == id))
             .cloned()
             .collect();
-        seat_views(&seats, &self.sections, &self.currency, viewer, now)
+        seat_views(&seats, &self.sections, &self.currency, basket, now)
     }
 
-    /// Whether any of the seats is now held (or bought) by `viewer`.
+    /// Whether any of the seats is now held by `viewer` (perhaps from another tab).
     pub fn held_by(&self, viewer: UserId) -> bool {
-        self.seats.iter().any(|s| s.holder == Some(viewer))
+        self.owners.values().any(|u| *u == viewer)
     }
 }
 
@@ -632,6 +665,7 @@ pub fn basket(
         .collect();
     let count = items.iter().map(|i| i64::from(i.quantity)).sum();
     Ok(Basket::Live(BasketView {
+        booking_id: latest.id,
         reference: latest.reference,
         expires_at: rfc3339_utc(latest.expires_at),
         left_ms: (latest.expires_at - now).num_milliseconds().max(0),

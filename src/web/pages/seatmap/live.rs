@@ -16,7 +16,7 @@ use askama::Template;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::{MapPage, PageQuery, Update, page_of, parse_event};
-use crate::domain::ids::{SeatId, UserId};
+use crate::domain::ids::{BookingId, SeatId, UserId};
 use crate::live::Published;
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
 use crate::startup::AppState;
@@ -71,6 +71,7 @@ async fn live(
         viewer,
         csrf: ctx.layout.csrf.clone(),
         rx,
+        basket: mine.booking_id(),
         mine: mine.seat_ids(),
         has_basket: mine.live().is_some(),
         sent: 0,
@@ -108,7 +109,8 @@ struct Stream {
     viewer: Option<UserId>,
     csrf: String,
     rx: broadcast::Receiver<Arc<Published>>,
-    /// The seats of the viewer's basket, as last drawn.
+    /// The viewer's pending booking and its seats, as last drawn.
+    basket: Option<BookingId>,
     mine: Vec<SeatId>,
     has_basket: bool,
     sent: u64,
@@ -154,10 +156,6 @@ impl Stream {
         let (scope, list) = (self.page.scope, self.page.list);
         let viewer = self.viewer;
         let now = self.state.clock.now();
-        let seats = match scope {
-            Scope::Overview => Vec::new(),
-            _ => snapshot.seats.for_viewer(viewer, scope.section(), now),
-        };
         let sections = if scope == Scope::Overview && !list {
             snapshot.sections.clone()
         } else {
@@ -182,11 +180,17 @@ impl Stream {
                     Ok(seatmap::basket(conn, user, event, clock.now())?)
                 })
                 .await?;
+                self.basket = basket.booking_id();
                 self.mine = basket.seat_ids();
                 self.has_basket = basket.live().is_some();
                 Some(basket)
             }
             _ => None,
+        };
+        // After the basket, so seats the viewer just took in another tab show as theirs.
+        let seats = match scope {
+            Scope::Overview => Vec::new(),
+            _ => snapshot.seats.for_viewer(self.basket, scope.section(), now),
         };
         if seats.is_empty() && sections.is_empty() && standing.is_empty() && basket.is_none() {
             return Ok(None);
