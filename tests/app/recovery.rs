@@ -362,22 +362,29 @@ async fn two_racing_uses_of_one_reset_link_set_one_password() {
     let link = link_path(&text, "/password/reset");
     let token = link.split("token=").nth(1).unwrap().to_owned();
 
+    // Both browsers open the link first (a page opened after the other's reset would show
+    // the link as used, with no form), then submit at the same moment.
     let (a, b) = (app.new_browser(), app.new_browser());
+    let (csrf_a, csrf_b) = (
+        page_csrf(&app, &a, &link).await,
+        page_csrf(&app, &b, &link).await,
+    );
+    let post = |browser: &reqwest::Client, csrf: String, password: &'static str| {
+        browser
+            .post(app.url("/password/reset"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("token", token.as_str()),
+                ("password", password),
+            ])
+            .send()
+    };
     let (ra, rb) = futures_join(
-        app.submit(
-            &a,
-            &link,
-            "/password/reset",
-            &[("token", &token), ("password", "first racer password")],
-        ),
-        app.submit(
-            &b,
-            &link,
-            "/password/reset",
-            &[("token", &token), ("password", "second racer password")],
-        ),
+        post(&a, csrf_a, "first racer password"),
+        post(&b, csrf_b, "second racer password"),
     )
     .await;
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
     let mut statuses = vec![ra.status().as_u16(), rb.status().as_u16()];
     statuses.sort();
     assert_eq!(statuses, vec![303, 410]);
@@ -395,6 +402,22 @@ async fn two_racing_uses_of_one_reset_link_set_one_password() {
         )
         .await;
     assert_eq!(res.status(), 303);
+}
+
+/// The CSRF token of the form on `page`, as `browser` sees it.
+async fn page_csrf(app: &TestApp, browser: &reqwest::Client, page: &str) -> String {
+    let html = browser
+        .get(app.url(page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    crate::helpers::attrs(&doc, "input[name=csrf_token]", "value")
+        .pop()
+        .expect("the page has a form")
 }
 
 async fn futures_join<A: std::future::Future, B: std::future::Future>(
