@@ -85,70 +85,82 @@ pub struct ItemRow {
     pub unit_price_cents: i64,
 }
 
-/// `(booking, item, seat, section, row, number, quantity, unit price)`.
-type SeatedItem = (BookingId, i64, SeatId, String, String, i32, i32, i64);
+/// `(booking, item, seat, section, row, number, quantity, unit price, section position, row
+/// index)`: seat lines and standing lines alike (a standing line has no seat, row or number).
+type ItemLine = (
+    BookingId,
+    i64,
+    Option<SeatId>,
+    String,
+    Option<String>,
+    Option<i32>,
+    i32,
+    i64,
+    i32,
+    Option<i32>,
+);
 
-/// The items of the given bookings, seats in map order then standing places.
+/// The items of the given bookings, each booking's seats in map order then its standing
+/// places. One query (seat lines and standing lines are a `UNION ALL`).
 pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<ItemRow>> {
-    let seated: Vec<SeatedItem> = booking_items::table
-        .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
-        .filter(booking_items::booking_id.eq_any(ids))
-        .order((
-            booking_items::booking_id,
-            sections::position,
-            seats::row_index,
-            seats::number,
-        ))
-        .select((
-            booking_items::booking_id,
-            booking_items::id,
-            seats::id,
-            sections::name,
-            seats::row_label,
-            seats::number,
-            booking_items::quantity,
-            booking_items::unit_price_cents,
-        ))
-        .load(conn)?;
-    let standing: Vec<(BookingId, i64, String, i32, i64)> = booking_items::table
-        .inner_join(event_sections::table.inner_join(sections::table))
-        .filter(booking_items::booking_id.eq_any(ids))
-        .order((booking_items::booking_id, booking_items::id))
-        .select((
-            booking_items::booking_id,
-            booking_items::id,
-            sections::name,
-            booking_items::quantity,
-            booking_items::unit_price_cents,
-        ))
-        .load(conn)?;
-    Ok(seated
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    // A macro, not a closure: the union's type depends on the backend (MultiConnection has no
+    // UNION of its own).
+    macro_rules! query {
+        () => {
+            booking_items::table
+                .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
+                .filter(booking_items::booking_id.eq_any(ids))
+                .select((
+                    booking_items::booking_id,
+                    booking_items::id,
+                    seats::id.nullable(),
+                    sections::name,
+                    seats::row_label.nullable(),
+                    seats::number.nullable(),
+                    booking_items::quantity,
+                    booking_items::unit_price_cents,
+                    sections::position,
+                    seats::row_index.nullable(),
+                ))
+                .union_all(
+                    booking_items::table
+                        .inner_join(event_sections::table.inner_join(sections::table))
+                        .filter(booking_items::booking_id.eq_any(ids))
+                        .select((
+                            booking_items::booking_id,
+                            booking_items::id,
+                            sql::<Nullable<BigInt>>("NULL"),
+                            sections::name,
+                            sql::<Nullable<Text>>("NULL"),
+                            sql::<Nullable<Integer>>("NULL"),
+                            booking_items::quantity,
+                            booking_items::unit_price_cents,
+                            sections::position,
+                            sql::<Nullable<Integer>>("NULL"),
+                        )),
+                )
+        };
+    }
+    let mut lines: Vec<ItemLine> = match conn {
+        DbConnection::Postgres(c) => query!().load(c)?,
+        DbConnection::Sqlite(c) => query!().load(c)?,
+    };
+    lines.sort_by_key(|l| (l.0, l.2.is_none(), l.8, l.9, l.5, l.1));
+    Ok(lines
         .into_iter()
         .map(
-            |(booking_id, item_id, seat, section, row, number, quantity, price)| ItemRow {
+            |(booking_id, item_id, seat_id, section, row, number, quantity, price, _, _)| ItemRow {
                 booking_id,
                 item_id,
-                seat_id: Some(seat),
+                seat_id,
                 section,
-                row: Some(row),
-                number: Some(number),
+                row,
+                number,
                 quantity,
                 unit_price_cents: price,
             },
-        )
-        .chain(
-            standing
-                .into_iter()
-                .map(|(booking_id, item_id, section, quantity, price)| ItemRow {
-                    booking_id,
-                    item_id,
-                    seat_id: None,
-                    section,
-                    row: None,
-                    number: None,
-                    quantity,
-                    unit_price_cents: price,
-                }),
         )
         .collect())
 }

@@ -61,6 +61,13 @@ fn invalid(field: &'static str, message: &str) -> HoldError {
 pub struct Held {
     pub booking: BookingId,
     pub reference: String,
+    pub event: EventId,
+    pub expires_at: NaiveDateTime,
+    pub total_cents: i64,
+    pub currency: String,
+    /// Every line of the basket now, read in the hold's own transaction (so the answer needs
+    /// no second trip to the database).
+    pub items: Vec<crate::db::bookings::ItemRow>,
 }
 
 /// A new booking reference: 10 characters of Crockford's base 32 (no I, L, O, U).
@@ -405,7 +412,21 @@ fn hold_once(
                 released.standing_events.push(event);
             }
         }
-        Ok((Held { booking, reference }, released))
+        let items = crate::db::bookings::items_of(c, &[booking])?;
+        let total_cents = items
+            .iter()
+            .map(|i| i64::from(i.quantity) * i.unit_price_cents)
+            .sum();
+        let held = Held {
+            booking,
+            reference,
+            event,
+            expires_at,
+            total_cents,
+            currency: ev.currency.clone(),
+            items,
+        };
+        Ok((held, released))
     })
 }
 

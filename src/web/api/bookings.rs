@@ -3,9 +3,11 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::user::Role;
+use crate::services::accounts;
 use crate::services::bookings::{self, BookingView};
 use crate::services::holds::{self, HoldRequest};
 use crate::startup::AppState;
@@ -59,18 +61,7 @@ impl<'a> From<&'a BookingView> for BookingJson<'a> {
             expires_at: rfc3339_utc(v.booking.expires_at),
             total_cents: v.booking.total_cents,
             currency: &v.booking.currency,
-            items: v
-                .items
-                .iter()
-                .map(|i| ItemJson {
-                    seat_id: i.seat_id,
-                    section: &i.section,
-                    row: i.row.as_deref(),
-                    number: i.number,
-                    quantity: i.quantity,
-                    price_cents: i.unit_price_cents,
-                })
-                .collect(),
+            items: v.items.iter().map(ItemJson::from).collect(),
             tickets: v
                 .tickets
                 .iter()
@@ -82,6 +73,35 @@ impl<'a> From<&'a BookingView> for BookingJson<'a> {
                     number: t.number,
                 })
                 .collect(),
+        }
+    }
+}
+
+impl<'a> BookingJson<'a> {
+    /// A basket just held into (pending, no tickets).
+    fn held(h: &'a holds::Held) -> Self {
+        BookingJson {
+            reference: &h.reference,
+            event_id: h.event,
+            status: BookingStatus::Pending.as_str(),
+            expires_at: rfc3339_utc(h.expires_at),
+            total_cents: h.total_cents,
+            currency: &h.currency,
+            items: h.items.iter().map(ItemJson::from).collect(),
+            tickets: Vec::new(),
+        }
+    }
+}
+
+impl<'a> From<&'a crate::db::bookings::ItemRow> for ItemJson<'a> {
+    fn from(i: &'a crate::db::bookings::ItemRow) -> Self {
+        ItemJson {
+            seat_id: i.seat_id,
+            section: &i.section,
+            row: i.row.as_deref(),
+            number: i.number,
+            quantity: i.quantity,
+            price_cents: i.unit_price_cents,
         }
     }
 }
@@ -170,7 +190,9 @@ async fn booking_response(
     Ok(HttpResponse::build(status).json(BookingJson::from(&view)))
 }
 
-/// `POST /api/v1/events/{id}/holds`: all or nothing; 201 with the (basket) booking.
+/// `POST /api/v1/events/{id}/holds`: all or nothing; 201 with the (basket) booking. The token
+/// check, the hold and the answer's lines take one trip to a blocking thread; the lines come
+/// from the hold's own transaction.
 #[post("/events/{id}/holds")]
 async fn hold(
     state: web::Data<AppState>,
@@ -178,16 +200,31 @@ async fn hold(
     path: web::Path<i64>,
     body: web::Json<HoldBody>,
 ) -> Result<HttpResponse, AppError> {
-    let (account, _) = api_user(&state, token).await?;
+    let token = token.0.ok_or(AppError::Unauthorized(
+        "Send Authorization: Bearer <token>.",
+    ))?;
     let request = body.into_inner().into_request()?;
-    state.limits.hold(account.id.0)?;
     let event = EventId(path.into_inner());
-    let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
+    let (db, live, limits, now) = (
+        state.db.clone(),
+        state.live.clone(),
+        state.limits.clone(),
+        state.clock.now(),
+    );
     let hold_for = chrono::TimeDelta::seconds(i64::from(state.settings.hold_seconds));
-    let held =
-        web::block(move || holds::hold(&db, &live, account.id, event, &request, hold_for, now))
-            .await??;
-    booking_response(&state, held.booking, actix_web::http::StatusCode::CREATED).await
+    let held = web::block(move || -> Result<holds::Held, AppError> {
+        let account = db
+            .read(|c| accounts::account_for_token(c, &token, now))?
+            .ok_or(AppError::Unauthorized(
+                "The token is unknown, expired or revoked.",
+            ))?;
+        limits.hold(account.id.0)?;
+        Ok(holds::hold(
+            &db, &live, account.id, event, &request, hold_for, now,
+        )?)
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(BookingJson::held(&held)))
 }
 
 /// The caller's booking (or any, for an admin); 404 for anyone else's.
