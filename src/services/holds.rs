@@ -341,6 +341,8 @@ fn hold_once(
                 (id, reference, now + hold_for)
             }
         };
+        // The basket's lines, read before the statement that takes the section's lock.
+        let lines;
         match items {
             SeatItems::Seats(seats) => {
                 let prices: HashMap<SectionId, (i64, TierId, i64)> =
@@ -367,6 +369,7 @@ fn hold_once(
                 queries::insert_items(c, &new_items)?;
                 let added = new_items.iter().map(|i| i.unit_price_cents).sum();
                 queries::add_to_total(c, booking, added, now)?;
+                lines = crate::db::bookings::items_of(c, &[booking])?;
                 let ids: Vec<i64> = seats.iter().map(|s| s.id).collect();
                 let guarded = !db.unlocked_for_tests();
                 let changed = queries::take_seats(c, &ids, booking, expires_at, now, guarded)?;
@@ -405,6 +408,7 @@ fn hold_once(
                     }],
                 )?;
                 queries::add_to_total(c, booking, i64::from(quantity) * price, now)?;
+                lines = crate::db::bookings::items_of(c, &[booking])?;
                 if !queries::take_places(c, event_section, quantity, now)? {
                     let available = queries::places_left(c, event_section)?;
                     return Err(HoldError::NotEnough { available });
@@ -412,7 +416,7 @@ fn hold_once(
                 released.standing_events.push(event);
             }
         }
-        let items = crate::db::bookings::items_of(c, &[booking])?;
+        let items = lines;
         let total_cents = items
             .iter()
             .map(|i| i64::from(i.quantity) * i.unit_price_cents)

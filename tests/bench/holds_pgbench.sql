@@ -5,7 +5,7 @@
 -- event_seats rows, tiers and prices) and `bench_seq` in the database first; every
 -- transaction takes the next pair, so pairs, buyers and bookings never collide.
 -- The first statement (which pair) stands in for what the app does before its transaction
--- (the token lookup); the booking read after the commit is not here.
+-- (the token lookup). The app answers from the lines it reads inside the transaction.
 
 SELECT p.event_id, p.user_id, p.seat_a, p.seat_b, p.es_a, p.es_b, p.tier_a, p.tier_b,
        p.price_a, p.price_b, p.currency, 'pgbench' || lpad(s.n::text, 8, '0') AS reference
@@ -48,6 +48,22 @@ VALUES (:booking_id, :event_id, :es_a, NULL, :tier_a, 1, :price_a),
 UPDATE bookings SET total_cents = bookings.total_cents + (:price_a::bigint + :price_b::bigint),
        updated_at = now() AT TIME ZONE 'UTC'
  WHERE bookings.id = :booking_id;
+-- db::bookings::items_of: the basket's lines for the answer (seat lines UNION ALL standing)
+SELECT booking_items.booking_id, booking_items.id, seats.id, sections.name, seats.row_label,
+       seats.number, booking_items.quantity, booking_items.unit_price_cents, sections.position,
+       seats.row_index
+  FROM booking_items
+  JOIN event_seats ON event_seats.id = booking_items.event_seat_id
+  JOIN seats ON seats.id = event_seats.seat_id
+  JOIN sections ON sections.id = seats.section_id
+ WHERE booking_items.booking_id = ANY(ARRAY[:booking_id::bigint])
+UNION ALL
+SELECT booking_items.booking_id, booking_items.id, NULL, sections.name, NULL, NULL,
+       booking_items.quantity, booking_items.unit_price_cents, sections.position, NULL
+  FROM booking_items
+  JOIN event_sections ON event_sections.id = booking_items.event_section_id
+  JOIN sections ON sections.id = event_sections.section_id
+ WHERE booking_items.booking_id = ANY(ARRAY[:booking_id::bigint]);
 -- queries::take_seats, last (its trigger moves the section's held counter: that row's lock
 -- is held from here to the commit)
 UPDATE event_seats SET status = 'held', booking_id = :booking_id,
