@@ -103,15 +103,19 @@ type ItemLine = (
 /// The items of the given bookings, each booking's seats in map order then its standing
 /// places. One query (seat lines and standing lines are a `UNION ALL`).
 pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<ItemRow>> {
-    use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    // The NULLs of the standing half are typed binds rather than SQL text, and one booking is
+    // an `=` rather than an `IN` list, so the database can keep the statement prepared.
+    let no_id = None::<i64>.into_sql::<Nullable<BigInt>>();
+    let no_text = None::<String>.into_sql::<Nullable<Text>>();
+    let no_int = None::<i32>.into_sql::<Nullable<Integer>>();
     // A macro, not a closure: the union's type depends on the backend (MultiConnection has no
-    // UNION of its own).
+    // UNION of its own) and on the filter.
     macro_rules! query {
-        () => {
+        ($filter:expr) => {
             booking_items::table
                 .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
-                .filter(booking_items::booking_id.eq_any(ids))
+                .filter($filter)
                 .select((
                     booking_items::booking_id,
                     booking_items::id,
@@ -127,25 +131,27 @@ pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<I
                 .union_all(
                     booking_items::table
                         .inner_join(event_sections::table.inner_join(sections::table))
-                        .filter(booking_items::booking_id.eq_any(ids))
+                        .filter($filter)
                         .select((
                             booking_items::booking_id,
                             booking_items::id,
-                            sql::<Nullable<BigInt>>("NULL"),
+                            no_id,
                             sections::name,
-                            sql::<Nullable<Text>>("NULL"),
-                            sql::<Nullable<Integer>>("NULL"),
+                            no_text,
+                            no_int,
                             booking_items::quantity,
                             booking_items::unit_price_cents,
                             sections::position,
-                            sql::<Nullable<Integer>>("NULL"),
+                            no_int,
                         )),
                 )
         };
     }
-    let mut lines: Vec<ItemLine> = match conn {
-        DbConnection::Postgres(c) => query!().load(c)?,
-        DbConnection::Sqlite(c) => query!().load(c)?,
+    let mut lines: Vec<ItemLine> = match (conn, ids) {
+        (DbConnection::Postgres(c), [one]) => query!(booking_items::booking_id.eq(*one)).load(c)?,
+        (DbConnection::Sqlite(c), [one]) => query!(booking_items::booking_id.eq(*one)).load(c)?,
+        (DbConnection::Postgres(c), _) => query!(booking_items::booking_id.eq_any(ids)).load(c)?,
+        (DbConnection::Sqlite(c), _) => query!(booking_items::booking_id.eq_any(ids)).load(c)?,
     };
     lines.sort_by_key(|l| (l.0, l.2.is_none(), l.8, l.9, l.5, l.1));
     Ok(lines
