@@ -34,6 +34,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Live seat-map updates (see `live.rs`).
     pub live: Arc<crate::live::LiveHub>,
+    /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
+    pub layouts: Arc<crate::services::seatmap::Layouts>,
 }
 
 pub struct Application {
@@ -93,6 +95,7 @@ impl Application {
             secret: Arc::new(secret),
             dummy_hash: Arc::new(dummy_hash),
             live,
+            layouts: Arc::new(crate::services::seatmap::Layouts::new()),
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             bind: state.settings.bind.clone(),

@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, event_seats, event_sections, events, price_tiers, seats, sections};
+use super::schema::{
+    bookings, event_seats, event_sections, events, price_tiers, seats, sections, venues,
+};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId, UserId};
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId, UserId, VenueId};
 use crate::domain::venue::{SeatStatus, SectionKind};
 
 #[derive(Debug, Clone, Queryable)]
@@ -149,4 +151,72 @@ pub fn booking_owners(
         .filter(bookings::id.eq_any(ids))
         .select((bookings::id, bookings::user_id))
         .load(conn)
+}
+
+/// When the venue (its layout included) last changed.
+pub fn venue_version(conn: &mut DbConnection, venue: VenueId) -> QueryResult<NaiveDateTime> {
+    venues::table
+        .filter(venues::id.eq(venue))
+        .select(venues::updated_at)
+        .first(conn)
+}
+
+/// A seat of the venue's layout: where it is and what it is called.
+#[derive(Debug, Clone, Queryable)]
+pub struct LayoutRow {
+    pub seat_id: SeatId,
+    pub section_id: SectionId,
+    pub row_label: String,
+    pub number: i32,
+    pub x: i32,
+    pub y: i32,
+    pub accessible: bool,
+}
+
+/// Every seat of the venue, in map order.
+pub fn venue_seats(conn: &mut DbConnection, venue: VenueId) -> QueryResult<Vec<LayoutRow>> {
+    seats::table
+        .inner_join(sections::table)
+        .filter(sections::venue_id.eq(venue))
+        .order((seats::section_id, seats::row_index, seats::number))
+        .select((
+            seats::id,
+            seats::section_id,
+            seats::row_label,
+            seats::number,
+            seats::x,
+            seats::y,
+            seats::accessible,
+        ))
+        .load(conn)
+}
+
+/// A seat's state at one event.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct SeatStateRow {
+    pub seat_id: SeatId,
+    pub status: SeatStatus,
+    pub held_until: Option<NaiveDateTime>,
+    pub booking_id: Option<BookingId>,
+}
+
+/// The states of the event's seats (of one section, when given): no layout, no order.
+pub fn seat_states(
+    conn: &mut DbConnection,
+    event: EventId,
+    section: Option<SectionId>,
+) -> QueryResult<Vec<SeatStateRow>> {
+    let mut query = event_seats::table
+        .filter(event_seats::event_id.eq(event))
+        .select((
+            event_seats::seat_id,
+            event_seats::status,
+            event_seats::held_until,
+            event_seats::booking_id,
+        ))
+        .into_boxed();
+    if let Some(section) = section {
+        query = query.filter(event_seats::section_id.eq(section));
+    }
+    query.load(conn)
 }

@@ -3,14 +3,14 @@
 //! the htmx answers to a click and the live stream all draw from here.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
 use crate::db::bookings::ItemRow;
 use crate::db::seatmap::{self as queries, MapSeat, MapSection};
-use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, UserId};
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, UserId, VenueId};
 use crate::domain::inventory::Counts;
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::money::Money;
@@ -59,7 +59,7 @@ pub struct SeatView {
     pub id: SeatId,
     pub section_id: SectionId,
     pub section: Arc<str>,
-    pub row: String,
+    pub row: Arc<str>,
     pub number: i32,
     pub cx: i32,
     pub cy: i32,
@@ -306,6 +306,7 @@ impl SeatMap {
 /// every seat; otherwise big venues open on the overview and small ones show every seat.
 pub fn load(
     conn: &mut DbConnection,
+    layouts: &Layouts,
     event: EventId,
     viewer: Option<UserId>,
     section: Option<&str>,
@@ -343,20 +344,16 @@ pub fn load(
     let mine = basket.booking_id();
     let seats = match scope {
         Scope::Overview => Vec::new(),
-        Scope::Section(id) => seat_views(
-            &queries::seats_of(conn, event, Some(id), None)?,
-            &rows,
-            &currency,
-            mine,
-            now,
-        ),
-        Scope::All => seat_views(
-            &queries::seats_of(conn, event, None, None)?,
-            &rows,
-            &currency,
-            mine,
-            now,
-        ),
+        Scope::Section(id) => {
+            let states = queries::seat_states(conn, event, Some(id))?;
+            let layout = layouts.venue(conn, detail.event.venue.id)?;
+            layout_views(&layout, &states, &rows, &currency, mine, now)
+        }
+        Scope::All => {
+            let states = queries::seat_states(conn, event, None)?;
+            let layout = layouts.venue(conn, detail.event.venue.id)?;
+            layout_views(&layout, &states, &rows, &currency, mine, now)
+        }
     };
     let layout = Rect::union(sections.iter().map(|s| s.rect)).unwrap_or(Rect {
         x: 0,
@@ -422,7 +419,7 @@ pub fn load(
 
 /// One label per row, left of the row's leftmost seat.
 fn row_labels(seats: &[SeatView]) -> Vec<RowLabel> {
-    let mut first: Vec<(String, i32, i32)> = Vec::new();
+    let mut first: Vec<(Arc<str>, i32, i32)> = Vec::new();
     for s in seats {
         match first.iter_mut().find(|(row, _, _)| *row == s.row) {
             Some(entry) if s.cx < entry.1 => *entry = (s.row.clone(), s.cx, s.cy),
@@ -433,7 +430,7 @@ fn row_labels(seats: &[SeatView]) -> Vec<RowLabel> {
     first
         .into_iter()
         .map(|(text, x, y)| RowLabel {
-            text,
+            text: text.to_string(),
             x: x - SEAT_RADIUS - 3,
             y,
         })
@@ -468,15 +465,128 @@ fn section_view(r: &MapSection, currency: &str, counts: Option<Counts>) -> Secti
     }
 }
 
-/// `basket`: the viewer's pending booking (its seats are theirs).
-fn seat_views(
-    seats: &[MapSeat],
+/// Each venue's layout (its seats: section, row, number, position), read once per version of
+/// the venue and kept: it changes only when the venue is edited (which moves its
+/// `updated_at`), so a map reads only the event's seat states.
+#[derive(Default)]
+pub struct Layouts {
+    venues: Mutex<HashMap<VenueId, Arc<VenueLayout>>>,
+}
+
+/// A venue's seats in map order, at one version of the venue.
+pub struct VenueLayout {
+    version: NaiveDateTime,
+    seats: Vec<LayoutSeat>,
+}
+
+struct LayoutSeat {
+    seat_id: SeatId,
+    section_id: SectionId,
+    row: Arc<str>,
+    number: i32,
+    x: i32,
+    y: i32,
+    accessible: bool,
+}
+
+impl Layouts {
+    pub fn new() -> Self {
+        Layouts::default()
+    }
+
+    /// The venue's layout, read again only when the venue changed.
+    pub fn venue(
+        &self,
+        conn: &mut DbConnection,
+        venue: VenueId,
+    ) -> Result<Arc<VenueLayout>, CatalogueError> {
+        let version = queries::venue_version(conn, venue)?;
+        let cached = self
+            .venues
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&venue)
+            .filter(|l| l.version == version)
+            .cloned();
+        if let Some(layout) = cached {
+            return Ok(layout);
+        }
+        // Rows repeat along a row: one shared string per row of a section.
+        let mut rows: HashMap<(SectionId, String), Arc<str>> = HashMap::new();
+        let seats = queries::venue_seats(conn, venue)?
+            .into_iter()
+            .map(|r| {
+                let row = rows
+                    .entry((r.section_id, r.row_label))
+                    .or_insert_with_key(|(_, label)| Arc::from(label.as_str()))
+                    .clone();
+                LayoutSeat {
+                    seat_id: r.seat_id,
+                    section_id: r.section_id,
+                    row,
+                    number: r.number,
+                    x: r.x,
+                    y: r.y,
+                    accessible: r.accessible,
+                }
+            })
+            .collect();
+        let layout = Arc::new(VenueLayout { version, seats });
+        self.venues
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(venue, layout.clone());
+        Ok(layout)
+    }
+}
+
+/// The event's seats that have states (those on sale), in the layout's map order.
+fn layout_views(
+    layout: &VenueLayout,
+    states: &[queries::SeatStateRow],
     sections: &[MapSection],
     currency: &str,
     basket: Option<BookingId>,
     now: NaiveDateTime,
 ) -> Vec<SeatView> {
-    let by_id: HashMap<SectionId, (Arc<str>, Arc<str>, &'static str)> = sections
+    let by_seat: HashMap<SeatId, &queries::SeatStateRow> =
+        states.iter().map(|s| (s.seat_id, s)).collect();
+    let by_section = section_strings(sections, currency);
+    layout
+        .seats
+        .iter()
+        .filter_map(|l| {
+            let state = by_seat.get(&l.seat_id)?;
+            let (section, price, class) = by_section.get(&l.section_id)?;
+            Some(SeatView {
+                id: l.seat_id,
+                section_id: l.section_id,
+                section: section.clone(),
+                row: l.row.clone(),
+                number: l.number,
+                cx: l.x,
+                cy: l.y,
+                accessible: l.accessible,
+                state: SeatState::of(
+                    state.status,
+                    state.held_until,
+                    state.booking_id,
+                    basket,
+                    now,
+                ),
+                price: price.clone(),
+                tier_class: class,
+            })
+        })
+        .collect()
+}
+
+/// Each section's shared strings: its name, its price and its tier's colour class.
+fn section_strings(
+    sections: &[MapSection],
+    currency: &str,
+) -> HashMap<SectionId, (Arc<str>, Arc<str>, &'static str)> {
+    sections
         .iter()
         .map(|s| {
             (
@@ -488,7 +598,18 @@ fn seat_views(
                 ),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// `basket`: the viewer's pending booking (its seats are theirs).
+fn seat_views(
+    seats: &[MapSeat],
+    sections: &[MapSection],
+    currency: &str,
+    basket: Option<BookingId>,
+    now: NaiveDateTime,
+) -> Vec<SeatView> {
+    let by_id = section_strings(sections, currency);
     seats
         .iter()
         // A seat of a section not on sale for this event is not drawn.
@@ -498,7 +619,7 @@ fn seat_views(
                 id: s.seat_id,
                 section_id: s.section_id,
                 section: section.clone(),
-                row: s.row_label.clone(),
+                row: Arc::from(s.row_label.as_str()),
                 number: s.number,
                 cx: s.x,
                 cy: s.y,

@@ -731,3 +731,37 @@ async fn a_basket_that_runs_out_is_shown_expired_and_its_seats_come_back_for_eve
     };
     assert_eq!(status, "expired");
 }
+
+/// The map keeps each venue's layout, and reads it again once the venue has changed.
+#[actix_web::test]
+async fn a_venue_edit_shows_on_the_map_at_once() {
+    use boxoffice::db::schema::{events, seats, venues};
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let event = event_at(&app, "The Alderman Theatre", 20).await;
+    let map = format!("/events/{event}/seats");
+    let (_, before) = app.get_html(&map).await;
+    let seat: i64 = attrs(&before, "#seat-svg .seat", "data-seat-id")[0]
+        .parse()
+        .unwrap();
+    let label = |doc: &Html| attrs(doc, &format!("#s{seat}"), "aria-label")[0].clone();
+    assert!(label(&before).contains(", row A, "), "{}", label(&before));
+    // The box office renames the row (as a venue edit would, moving the venue's updated_at).
+    app.with_conn(|c| {
+        let venue: i64 = events::table
+            .filter(events::id.eq(event))
+            .select(events::venue_id)
+            .first(c)
+            .unwrap();
+        diesel::update(seats::table.filter(seats::id.eq(seat)))
+            .set(seats::row_label.eq("AA"))
+            .execute(c)
+            .unwrap();
+        diesel::update(venues::table.filter(venues::id.eq(venue)))
+            .set(venues::updated_at.eq(app.clock.now() + TimeDelta::seconds(1)))
+            .execute(c)
+            .unwrap();
+    });
+    let (_, after) = app.get_html(&map).await;
+    assert!(label(&after).contains(", row AA, "), "{}", label(&after));
+}

@@ -18,7 +18,8 @@
 //!   the accounts, so none passes the app's per-account hold limit.
 //! - `map --base URL --db URL --dir DIR --seconds S`: the arena's full seat map page
 //!   (`/events/{id}/seats?section=all`): size by encoding, latency, maps/s at 1, 2 and 4
-//!   clients, next to the raw seat query (`db::seatmap::seats_of`) run in this process.
+//!   clients, next to the raw seat query (`db::seatmap::seats_of`) run in this process (and,
+//!   for the record, the seat-states query the map runs now that it keeps layouts in memory).
 //!
 //! Every result is one line `RESULT {json}` on stdout; progress goes to stderr. The client side
 //! runs on one thread (a current-thread runtime) so it takes at most one of the machine's cores.
@@ -855,9 +856,12 @@ fn map(flags: &Flags) {
             .unwrap_or_else(|e| fail(&e.to_string()));
         assert!(rows.len() > 1000);
     };
+    // Like the server, the venue's layout is read once and kept.
+    let layouts = boxoffice::services::seatmap::Layouts::new();
     let load = |c: &mut boxoffice::db::DbConnection| {
         boxoffice::services::seatmap::load(
             c,
+            &layouts,
             EventId(event),
             None,
             Some("all"),
@@ -874,6 +878,16 @@ fn map(flags: &Flags) {
             json!({ "per_s": round3(rate), "p50_ms": round3(percentile(&l, 0.5)) }),
         );
     }
+    // What the map itself reads from the database since it keeps venue layouts in memory: the
+    // event's seat states alone. Reported beside the raw query, for the record.
+    let states = |c: &mut boxoffice::db::DbConnection| {
+        let rows = boxoffice::db::seatmap::seat_states(c, EventId(event), None)
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        assert!(rows.len() > 1000);
+    };
+    drive_raw(&db, 2, 0.5, states);
+    let (states_rate, l) = drive_raw(&db, 2, seconds, states);
+    let states_2 = json!({ "per_s": round3(states_rate), "p50_ms": round3(percentile(&l, 0.5)) });
     let (load_rate, l) = drive_raw(&db, 1, seconds, load);
     let load_1 = json!({ "per_s": round3(load_rate), "p50_ms": round3(percentile(&l, 0.5)) });
 
@@ -886,6 +900,7 @@ fn map(flags: &Flags) {
         "one_client": latency,
         "clients": rates,
         "raw_query": raw,
+        "states_query_2_threads": states_2,
         "load_in_process": load_1,
     }));
 }

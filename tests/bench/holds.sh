@@ -315,6 +315,10 @@ for db in dbs:
     print("  raw seat query in-process: " + ", ".join(
         f"{k} thread{'s' if k != '1' else ''} {v['per_s']:.1f}/s (p50 {v['p50_ms']:.1f} ms)" for k, v in raw.items())
         + f"; seatmap::load (all queries + views) {r['load_in_process']['p50_ms']:.1f} ms")
+    st = r.get("states_query_2_threads")
+    if st:
+        print(f"  seat states alone (what the map reads; layouts are kept in memory): 2 threads "
+              f"{st['per_s']:.1f}/s (p50 {st['p50_ms']:.1f} ms)")
 
 print("\ngoals (ratios against baselines of this run)")
 def line(ok, text):

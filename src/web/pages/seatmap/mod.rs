@@ -159,9 +159,11 @@ async fn show(
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
     let section = query.section().map(str::to_owned);
     let list = query.list();
+    let layouts = state.layouts.clone();
     let map = crate::web::blocking(&state, move |conn, clock| {
         Ok(seatmap::load(
             conn,
+            &layouts,
             event,
             viewer,
             section.as_deref(),
