@@ -92,6 +92,9 @@ pub struct Settings {
     /// Hold requests one account may make per minute (a burst of as many, then one every
     /// 60/n seconds); 0 turns the limit off (load tests).
     pub holds_per_minute: u32,
+    /// Where the simulated payment gateway posts its webhooks: this app's own endpoint by
+    /// default (`BOXOFFICE_GATEWAY_WEBHOOK_URL`, plain http: the gateway is on this machine).
+    pub gateway_webhook_url: Url,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
     pub demo_data: bool,
@@ -117,6 +120,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_dir", &self.mail_dir)
             .field("hold_seconds", &self.hold_seconds)
             .field("holds_per_minute", &self.holds_per_minute)
+            .field("gateway_webhook_url", &self.gateway_webhook_url.as_str())
             .field("demo_data", &self.demo_data)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("log_format", &self.log_format)
@@ -207,6 +211,24 @@ impl Settings {
             60,
             0..=100_000,
         )?;
+        let gateway_webhook_url = match get("BOXOFFICE_GATEWAY_WEBHOOK_URL") {
+            Some(raw) => Url::parse(raw)
+                .ok()
+                .filter(|u| u.scheme() == "http" && u.host().is_some())
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "BOXOFFICE_GATEWAY_WEBHOOK_URL",
+                        "expected an http:// URL (the simulated gateway posts over plain HTTP)",
+                    )
+                })?,
+            // The app's own listener, straight (not through a proxy the base URL may name).
+            None => Url::parse(&format!(
+                "http://{}/api/v1/webhooks/gateway",
+                bind.replace("0.0.0.0:", "127.0.0.1:")
+                    .replace("[::]:", "[::1]:")
+            ))
+            .map_err(|_| ConfigError::invalid("BOXOFFICE_BIND", "expected HOST:PORT"))?,
+        };
         let admin_email = get("BOXOFFICE_ADMIN_EMAIL").map(str::to_owned);
         let admin_password = get("BOXOFFICE_ADMIN_PASSWORD").map(str::to_owned);
         if admin_email.is_some() != admin_password.is_some() {
@@ -261,6 +283,7 @@ impl Settings {
             mail_from,
             hold_seconds,
             holds_per_minute,
+            gateway_webhook_url,
             admin_email,
             admin_password,
             demo_data,

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod gateway;
 pub mod jobs;
 pub mod live;
 pub mod mail;

@@ -36,6 +36,10 @@ pub struct AppState {
     pub live: Arc<crate::live::LiveHub>,
     /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
     pub layouts: Arc<crate::services::seatmap::Layouts>,
+    /// The simulated payment gateway (see `gateway`).
+    pub gateway: crate::gateway::Gateway,
+    /// The secret webhooks are signed with (derived from `secret`).
+    pub webhook_secret: Arc<Vec<u8>>,
 }
 
 pub struct Application {
@@ -81,12 +85,22 @@ impl Application {
             bind: settings.bind.clone(),
             source,
         })?;
+        // Port 0 (tests) was just chosen: the default base and webhook URLs point at it.
+        let mut settings = settings;
+        for url in [&mut settings.base_url, &mut settings.gateway_webhook_url] {
+            if url.port() == Some(0) {
+                let _ = url.set_port(Some(port.port()));
+            }
+        }
         let live = Arc::new(crate::live::LiveHub::new());
-        let worker = Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone())?;
+        let worker =
+            Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
         let limits = Arc::new(crate::web::rate_limit::RateLimits::new(
             &clock,
             settings.holds_per_minute,
         ));
+        let gateway = crate::gateway::Gateway::new(db.clone(), clock.clone());
+        let webhook_secret = Arc::new(crate::gateway::signature::webhook_secret(&secret));
         let state = AppState {
             db,
             limits,
@@ -96,6 +110,8 @@ impl Application {
             dummy_hash: Arc::new(dummy_hash),
             live,
             layouts: Arc::new(crate::services::seatmap::Layouts::new()),
+            gateway,
+            webhook_secret,
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             bind: state.settings.bind.clone(),

@@ -14,6 +14,7 @@ use actix_rt::Arbiter;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
+use crate::gateway::Gateway;
 use crate::jobs::{JobHandler, Runner, Turn};
 use crate::live::LiveHub;
 use crate::mail::{MailConfigError, Mailer};
@@ -74,9 +75,25 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
     ]
 }
 
-/// Job handlers by kind. Later capabilities (refunds…) register theirs here.
-pub fn standard_handlers() -> HashMap<String, Arc<dyn JobHandler>> {
-    HashMap::new()
+/// Job handlers by kind: the gateway's webhook deliveries and the app's refunds.
+pub fn standard_handlers(
+    gateway: &Gateway,
+    settings: &Settings,
+    server_secret: &[u8],
+) -> HashMap<String, Arc<dyn JobHandler>> {
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert(
+        crate::gateway::delivery::JOB_KIND.to_owned(),
+        Arc::new(crate::gateway::delivery::WebhookSender::new(
+            settings.gateway_webhook_url.to_string(),
+            crate::gateway::signature::webhook_secret(server_secret),
+        )),
+    );
+    handlers.insert(
+        crate::services::payments::REFUND_JOB.to_owned(),
+        Arc::new(crate::services::payments::RefundJob::new(gateway.clone())),
+    );
+    handlers
 }
 
 /// Everything the worker does, runnable step by step (tests) or on its Arbiter.
@@ -119,15 +136,17 @@ impl Worker {
         clock: Clock,
         settings: &Settings,
         live: Arc<LiveHub>,
+        server_secret: &[u8],
     ) -> Result<Self, MailConfigError> {
         let mailer = Arc::new(Mailer::from_settings(settings)?);
         tracing::info!(mail = %mailer.describe(), "outgoing email");
+        let gateway = Gateway::new(db.clone(), clock.clone());
         Ok(Worker::new(
             db,
             clock,
             mailer,
             settings.base_url.clone(),
-            standard_handlers(),
+            standard_handlers(&gateway, settings, server_secret),
             standard_tasks(live),
         ))
     }

@@ -385,12 +385,15 @@ pub struct Released {
     pub seats: Vec<(EventId, SeatId)>,
     /// Events whose standing places changed.
     pub standing_events: Vec<EventId>,
+    /// The bookings that ended (`expired` ones are told by email).
+    pub ended: Vec<BookingId>,
 }
 
 impl Released {
     pub fn extend(&mut self, other: Released) {
         self.seats.extend(other.seats);
         self.standing_events.extend(other.standing_events);
+        self.ended.extend(other.ended);
     }
 }
 
@@ -422,6 +425,7 @@ pub fn end_pending(
         };
         if changed == 1 {
             released.extend(release_items(conn, id, now)?);
+            released.ended.push(id);
         }
     }
     Ok(released)
@@ -483,6 +487,7 @@ fn release_items(
     Ok(Released {
         seats,
         standing_events,
+        ended: Vec::new(),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod introspect;
 pub mod jobs;
 pub mod models;
 pub mod outbox;
+pub mod payments;
 pub mod schema;
 pub mod seatmap;
 pub mod seed;

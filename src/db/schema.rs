@@ -289,6 +289,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    gateway_intents (id) {
+        id -> BigInt,
+        external_id -> Text,
+        idempotency_key -> Text,
+        merchant_reference -> Text,
+        description -> Text,
+        amount_cents -> BigInt,
+        currency -> Text,
+        method -> Text,
+        status -> Text,
+        failure_reason -> Nullable<Text>,
+        card_last4 -> Nullable<Text>,
+        refunded_cents -> BigInt,
+        return_url -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    gateway_refunds (id) {
+        id -> BigInt,
+        external_id -> Text,
+        intent_id -> BigInt,
+        idempotency_key -> Text,
+        amount_cents -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gateway_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        kind -> Text,
+        intent_id -> BigInt,
+        payload -> Text,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(sections -> venues (venue_id));
@@ -312,6 +357,8 @@ diesel::joinable!(tickets -> event_seats (event_seat_id));
 diesel::joinable!(tickets -> users (checked_in_by));
 diesel::joinable!(email_outbox -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
+diesel::joinable!(gateway_refunds -> gateway_intents (intent_id));
+diesel::joinable!(gateway_events -> gateway_intents (intent_id));
 
 // Composite foreign keys (`(tier_id, event_id)`, `(booking_id, event_id)`, `(seat_id,
 // section_id)`) that the list above doesn't show.
@@ -341,4 +388,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_outbox,
     jobs,
     audit_log,
+    gateway_intents,
+    gateway_refunds,
+    gateway_events,
 );

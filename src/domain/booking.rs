@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use super::text_enum;
 
 text_enum! {
-    /// ARCHITECTURE §3: `pending` → `paid` | `expired` | `cancelled`; `paid` → `refunded`.
+    /// ARCHITECTURE §3: `pending` → `paid` | `expired` | `cancelled`; `paid` → `refunded`; and
+    /// the late payment §3 also describes: a payment that succeeds after the hold ran out
+    /// re-claims the same seats if they are still free, `expired` → `paid`.
     pub enum BookingStatus {
         Pending => "pending",
         Paid => "paid",
@@ -22,7 +24,11 @@ impl BookingStatus {
         use BookingStatus::*;
         matches!(
             (self, next),
-            (Pending, Paid) | (Pending, Expired) | (Pending, Cancelled) | (Paid, Refunded)
+            (Pending, Paid)
+                | (Pending, Expired)
+                | (Pending, Cancelled)
+                | (Paid, Refunded)
+                | (Expired, Paid)
         )
     }
 
@@ -198,6 +204,7 @@ mod tests {
             (Pending, Expired),
             (Pending, Cancelled),
             (Paid, Refunded),
+            (Expired, Paid),
         ];
         for from in BookingStatus::ALL {
             for to in BookingStatus::ALL {

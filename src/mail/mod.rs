@@ -3,13 +3,15 @@
 //! SMTP client, with timeouts); only the worker thread calls it. What to send, and when, is the
 //! outbox's business (`services::email`).
 
+mod booking;
 pub mod templates;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use lettre::message::{Mailbox, MultiPart, header};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart, header};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -33,6 +35,20 @@ pub struct OutgoingEmail {
     pub message_id: String,
     /// Names the `.eml` file.
     pub file_stem: String,
+    /// Files sent along: a calendar file, or images the HTML shows (`inline_id`).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file in an email. With an `inline_id` it is an image the HTML body shows through
+/// `<img src="cid:{inline_id}">`; without, a file the reader can open or save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type, with parameters if any: `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub content_type: String,
+    pub body: Vec<u8>,
+    /// The Content-ID, without the angle brackets.
+    pub inline_id: Option<String>,
 }
 
 /// Why a send did not happen.
@@ -114,7 +130,9 @@ impl Mailer {
         format!("{hex}@{}", self.domain)
     }
 
-    /// Builds the MIME message (text and HTML alternatives).
+    /// Builds the MIME message: text and HTML alternatives, the HTML wrapped with its inline
+    /// images (`multipart/related`) when it has some, and all of it with the other attachments
+    /// (`multipart/mixed`) when there are any.
     pub fn build(&self, email: &OutgoingEmail, date: SystemTime) -> Result<Message, SendError> {
         let to = email.to.parse::<Mailbox>().map_err(|e| {
             SendError::Permanent(format!("the recipient {} is not valid: {e}", email.to))
@@ -126,10 +144,7 @@ impl Mailer {
             .message_id(Some(format!("<{}>", email.message_id)))
             .date(date)
             .header(header::MIME_VERSION_1_0)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body(email)?)
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
     }
 
@@ -144,6 +159,54 @@ impl Mailer {
                 }),
         }
     }
+}
+
+/// The MIME body of an email. Without attachments it is exactly the plain `multipart/alternative`
+/// of text and HTML.
+fn body(email: &OutgoingEmail) -> Result<MultiPart, SendError> {
+    let (inline, attached): (Vec<&Attachment>, Vec<&Attachment>) = email
+        .attachments
+        .iter()
+        .partition(|a| a.inline_id.is_some());
+    let html = if inline.is_empty() {
+        None
+    } else {
+        let mut related = MultiPart::related().singlepart(SinglePart::html(email.html.clone()));
+        for a in inline {
+            related = related.singlepart(mime_part(a)?);
+        }
+        Some(related)
+    };
+    let alternative = match html {
+        None => MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()),
+        Some(related) => MultiPart::alternative()
+            .singlepart(SinglePart::plain(email.text.clone()))
+            .multipart(related),
+    };
+    if attached.is_empty() {
+        return Ok(alternative);
+    }
+    let mut mixed = MultiPart::mixed().multipart(alternative);
+    for a in attached {
+        mixed = mixed.singlepart(mime_part(a)?);
+    }
+    Ok(mixed)
+}
+
+fn mime_part(a: &Attachment) -> Result<SinglePart, SendError> {
+    let content_type = ContentType::parse(&a.content_type).map_err(|e| {
+        SendError::Permanent(format!(
+            "the attachment {} has a bad content type `{}`: {e}",
+            a.filename, a.content_type
+        ))
+    })?;
+    let builder = match &a.inline_id {
+        Some(id) => {
+            lettre::message::Attachment::new_inline_with_name(id.clone(), a.filename.clone())
+        }
+        None => lettre::message::Attachment::new(a.filename.clone()),
+    };
+    Ok(builder.body(a.body.clone(), content_type))
 }
 
 /// The host of the public URL, or `localhost` when that is an IP address (an address literal
@@ -302,6 +365,116 @@ mod tests {
         assert!(Mailer::from_settings(&s).is_err());
         let s = settings(&[("BOXOFFICE_MAIL_FROM", "not an address")]);
         assert!(Mailer::from_settings(&s).is_err());
+    }
+
+    fn email(attachments: Vec<Attachment>) -> OutgoingEmail {
+        OutgoingEmail {
+            to: "ada@example.com".to_owned(),
+            subject: "Your tickets".to_owned(),
+            text: "Hello Ada".to_owned(),
+            html: "<p>Hello Ada</p>".to_owned(),
+            message_id: "abc@tickets.example.org".to_owned(),
+            file_stem: "t".to_owned(),
+            attachments,
+        }
+    }
+
+    fn calendar() -> Attachment {
+        Attachment {
+            filename: "BK7Q2M.ics".to_owned(),
+            content_type: "text/calendar; charset=utf-8; method=PUBLISH".to_owned(),
+            body: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+            inline_id: None,
+        }
+    }
+
+    fn qr_image() -> Attachment {
+        Attachment {
+            filename: "ticket-ABCD.svg".to_owned(),
+            content_type: "image/svg+xml".to_owned(),
+            body: b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_vec(),
+            inline_id: Some("ticket-ABCD@boxoffice".to_owned()),
+        }
+    }
+
+    /// The message's content types, in order.
+    fn content_types(email: &OutgoingEmail) -> Vec<String> {
+        let mailer = Mailer::from_settings(&settings(&[])).unwrap();
+        let message = mailer.build(email, SystemTime::UNIX_EPOCH).unwrap();
+        String::from_utf8(message.formatted())
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("Content-Type: "))
+            .map(|t| t.split(';').next().unwrap_or(t).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn without_attachments_a_message_is_text_and_html_alternatives() {
+        assert_eq!(
+            content_types(&email(Vec::new())),
+            ["multipart/alternative", "text/plain", "text/html"]
+        );
+    }
+
+    #[test]
+    fn attachments_go_around_the_alternatives_and_inline_images_beside_the_html() {
+        assert_eq!(
+            content_types(&email(vec![calendar()])),
+            [
+                "multipart/mixed",
+                "multipart/alternative",
+                "text/plain",
+                "text/html",
+                "text/calendar"
+            ]
+        );
+        assert_eq!(
+            content_types(&email(vec![qr_image()])),
+            [
+                "multipart/alternative",
+                "text/plain",
+                "multipart/related",
+                "text/html",
+                "image/svg+xml"
+            ]
+        );
+        let both = email(vec![qr_image(), calendar()]);
+        assert_eq!(
+            content_types(&both),
+            [
+                "multipart/mixed",
+                "multipart/alternative",
+                "text/plain",
+                "multipart/related",
+                "text/html",
+                "image/svg+xml",
+                "text/calendar"
+            ]
+        );
+        let mailer = Mailer::from_settings(&settings(&[])).unwrap();
+        let raw = String::from_utf8(
+            mailer
+                .build(&both, SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(
+            raw.contains("Content-ID: <ticket-ABCD@boxoffice>\r\n"),
+            "{raw}"
+        );
+        assert!(raw.contains("Content-Disposition: inline; filename=\"ticket-ABCD.svg\""));
+        assert!(raw.contains("Content-Disposition: attachment; filename=\"BK7Q2M.ics\""));
+    }
+
+    #[test]
+    fn an_attachment_with_a_bad_content_type_can_never_be_sent() {
+        let mut bad = calendar();
+        bad.content_type = "not a type".to_owned();
+        let mailer = Mailer::from_settings(&settings(&[])).unwrap();
+        let result = mailer.build(&email(vec![bad]), SystemTime::UNIX_EPOCH);
+        assert!(matches!(result, Err(SendError::Permanent(_))));
     }
 
     #[test]

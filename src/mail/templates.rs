@@ -6,6 +6,8 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::Attachment;
+
 /// Every kind of email the outbox knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailKind {
@@ -13,14 +15,22 @@ pub enum EmailKind {
     VerifyEmail,
     PasswordReset,
     PasswordChanged,
+    BookingConfirmed,
+    PaymentFailed,
+    HoldExpired,
+    LatePaymentRefunded,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 4] = [
+    pub const ALL: [EmailKind; 8] = [
         EmailKind::Welcome,
         EmailKind::VerifyEmail,
         EmailKind::PasswordReset,
         EmailKind::PasswordChanged,
+        EmailKind::BookingConfirmed,
+        EmailKind::PaymentFailed,
+        EmailKind::HoldExpired,
+        EmailKind::LatePaymentRefunded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,11 +39,29 @@ impl EmailKind {
             EmailKind::VerifyEmail => "verify_email",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::PasswordChanged => "password_changed",
+            EmailKind::BookingConfirmed => "booking_confirmed",
+            EmailKind::PaymentFailed => "payment_failed",
+            EmailKind::HoldExpired => "hold_expired",
+            EmailKind::LatePaymentRefunded => "late_payment_refunded",
         }
     }
 
     pub fn parse(raw: &str) -> Option<EmailKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// Whether the payload is a [`BookingEmail`] (otherwise an [`AccountEmail`]).
+    pub fn is_booking(self) -> bool {
+        match self {
+            EmailKind::Welcome
+            | EmailKind::VerifyEmail
+            | EmailKind::PasswordReset
+            | EmailKind::PasswordChanged => false,
+            EmailKind::BookingConfirmed
+            | EmailKind::PaymentFailed
+            | EmailKind::HoldExpired
+            | EmailKind::LatePaymentRefunded => true,
+        }
     }
 }
 
@@ -45,12 +73,47 @@ pub struct AccountEmail {
     pub token: Option<String>,
 }
 
-/// Subject and both bodies.
+/// The payload of the booking emails: a snapshot of the booking when the business event happened.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BookingEmail {
+    pub name: String,
+    pub reference: String,
+    pub event_title: String,
+    /// "Royal Albert Hall, London"
+    pub venue: String,
+    /// "Sat 12 Dec 2026, 19:30 GMT" (already in the venue's time zone)
+    pub starts_local: String,
+    /// UTC, for the calendar file.
+    pub starts_at: chrono::NaiveDateTime,
+    /// UTC; when the event has no end, the calendar uses start + 3 hours.
+    #[serde(default)]
+    pub ends_at: Option<chrono::NaiveDateTime>,
+    /// "Stalls, row F, seat 12 · £65.00", one per line of the booking.
+    pub lines: Vec<String>,
+    /// "£130.00"
+    pub total: String,
+    /// Empty except for booking_confirmed.
+    #[serde(default)]
+    pub tickets: Vec<TicketLine>,
+    /// Why (payment_failed: the gateway's reason; late_payment_refunded: what happened).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TicketLine {
+    pub code: String,
+    /// "Stalls, row F, seat 12" or "Standing floor"
+    pub place: String,
+}
+
+/// Subject, both bodies, and the files that go with them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
 }
 
 /// How long the links stay valid, in words, for the emails.
@@ -149,6 +212,11 @@ pub fn absolute(base_url: &Url, path: &str) -> String {
 /// Renders an email from its outbox kind and payload. An `Err` means it can never be sent.
 pub fn render(kind: &str, payload: &str, base_url: &Url) -> Result<Rendered, String> {
     let kind = EmailKind::parse(kind).ok_or_else(|| format!("unknown email kind `{kind}`"))?;
+    if kind.is_booking() {
+        let data: BookingEmail =
+            serde_json::from_str(payload).map_err(|e| format!("unreadable payload: {e}"))?;
+        return super::booking::render(kind, &data, base_url);
+    }
     let data: AccountEmail =
         serde_json::from_str(payload).map_err(|e| format!("unreadable payload: {e}"))?;
     let token = || {
@@ -184,12 +252,19 @@ pub fn render(kind: &str, payload: &str, base_url: &Url) -> Result<Rendered, Str
             let pair = ChangedHtml::pair(subject, name, &link, "", &home, &site);
             (subject, pair)
         }
+        EmailKind::BookingConfirmed
+        | EmailKind::PaymentFailed
+        | EmailKind::HoldExpired
+        | EmailKind::LatePaymentRefunded => {
+            return Err(format!("{} is not an account email", kind.as_str()));
+        }
     };
     let (text, html) = result.map_err(|e| format!("cannot render the email: {e}"))?;
     Ok(Rendered {
         subject: subject.to_owned(),
         text,
         html,
+        attachments: Vec::new(),
     })
 }
 
@@ -237,6 +312,48 @@ mod tests {
         assert!(render("verify_email", &payload("A", None), &base()).is_err());
         assert!(render("verify_email", "not json", &base()).is_err());
         assert!(render("password_changed", &payload("A", None), &base()).is_ok());
+    }
+
+    #[test]
+    fn every_kind_renders_from_its_own_payload() {
+        let booking = serde_json::to_string(&BookingEmail {
+            name: "Ada".to_owned(),
+            reference: "BK7Q2M".to_owned(),
+            event_title: "Hamlet".to_owned(),
+            venue: "Globe, London".to_owned(),
+            starts_local: "Sat 12 Dec 2026, 19:30 GMT".to_owned(),
+            starts_at: chrono::DateTime::from_timestamp(1_797_017_400, 0)
+                .unwrap()
+                .naive_utc(),
+            ends_at: None,
+            lines: vec!["Yard, standing · £5.00".to_owned()],
+            total: "£5.00".to_owned(),
+            tickets: vec![TicketLine {
+                code: "ABCD2345EFGH6789".to_owned(),
+                place: "Standing floor".to_owned(),
+            }],
+            reason: None,
+        })
+        .unwrap();
+        let account = payload("Ada", Some("t"));
+        for kind in EmailKind::ALL {
+            assert_eq!(EmailKind::parse(kind.as_str()), Some(kind));
+            let (right, wrong) = if kind.is_booking() {
+                (&booking, &account)
+            } else {
+                (&account, &booking)
+            };
+            let r = render(kind.as_str(), right, &base()).unwrap();
+            assert!(r.text.contains("Ada"), "{}", kind.as_str());
+            assert_eq!(
+                r.attachments.is_empty(),
+                kind != EmailKind::BookingConfirmed
+            );
+            // Each family's payload lacks the other's required fields.
+            if kind.is_booking() {
+                assert!(render(kind.as_str(), wrong, &base()).is_err());
+            }
+        }
     }
 
     #[test]

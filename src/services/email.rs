@@ -132,6 +132,7 @@ impl Sender {
                         email.id,
                         email.kind
                     ),
+                    attachments: rendered.attachments,
                 };
                 let date = SystemTime::UNIX_EPOCH
                     + Duration::from_secs(

@@ -242,12 +242,7 @@ fn hold_once(
         if let Some(b) = &basket
             && b.expires_at <= now
         {
-            released.extend(queries::end_pending(
-                c,
-                &[b.id],
-                BookingStatus::Expired,
-                now,
-            )?);
+            released.extend(expire(c, &[b.id], now)?);
             basket = None;
         }
         let already = match &basket {
@@ -293,12 +288,7 @@ fn hold_once(
                     .collect();
                 if !stale.is_empty() {
                     let stale: Vec<BookingId> = stale.into_iter().collect();
-                    released.extend(queries::end_pending(
-                        c,
-                        &stale,
-                        BookingStatus::Expired,
-                        now,
-                    )?);
+                    released.extend(expire(c, &stale, now)?);
                 }
                 SeatItems::Seats(seats)
             }
@@ -388,12 +378,7 @@ fn hold_once(
             } => {
                 let stale = queries::expired_holders_of_section(c, event_section, now)?;
                 if !stale.is_empty() {
-                    released.extend(queries::end_pending(
-                        c,
-                        &stale,
-                        BookingStatus::Expired,
-                        now,
-                    )?);
+                    released.extend(expire(c, &stale, now)?);
                 }
                 queries::insert_items(
                     c,
@@ -584,6 +569,20 @@ pub fn cancel(
     Ok(id)
 }
 
+/// Ends these pending bookings as expired (those whose hold ran out), frees their seats and
+/// places, and queues each ended booking's "hold expired" email, in the caller's transaction.
+pub fn expire(
+    c: &mut DbConnection,
+    ids: &[BookingId],
+    now: NaiveDateTime,
+) -> Result<Released, DbError> {
+    let released = queries::end_pending(c, ids, BookingStatus::Expired, now)?;
+    for &id in &released.ended {
+        crate::services::payments::queue_hold_expired(c, id, now)?;
+    }
+    Ok(released)
+}
+
 /// The sweeper: ends up to `batch` pending bookings whose hold ran out and frees their seats.
 /// Answers how many it ended. Idempotent and safe on several instances at once (each booking
 /// moves `pending` → `expired` under a guard, once).
@@ -595,7 +594,7 @@ pub fn sweep_expired(
 ) -> Result<usize, DbError> {
     let (count, released) = db.write(|c| -> Result<(usize, Released), DbError> {
         let due = queries::expired_pending(c, now, batch)?;
-        let released = queries::end_pending(c, &due, BookingStatus::Expired, now)?;
+        let released = expire(c, &due, now)?;
         Ok((due.len(), released))
     })?;
     live.publish_all(changes_of(released));

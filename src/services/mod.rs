@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod email;
 pub mod holds;
+pub mod payments;
 pub mod queues;
 pub mod recovery;
 pub mod seatmap;

@@ -21,6 +21,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A request that cannot be taken as sent (a webhook with a bad signature…).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("forbidden")]
     Forbidden,
     #[error("unauthorized")]
@@ -54,6 +57,7 @@ impl AppError {
     fn title(&self) -> &'static str {
         match self {
             AppError::NotFound => "Not found",
+            AppError::BadRequest(_) => "Bad request",
             AppError::Forbidden => "Forbidden",
             AppError::Unauthorized(_) => "Unauthorized",
             AppError::Conflict(_) | AppError::ConflictWith { .. } => "Conflict",
@@ -68,6 +72,7 @@ impl AppError {
     fn detail(&self) -> String {
         match self {
             AppError::NotFound => "There is nothing at this address.".to_owned(),
+            AppError::BadRequest(detail) => detail.clone(),
             AppError::Forbidden => {
                 "This request is not allowed. If you sent a form, reload the page and try again."
                     .to_owned()
@@ -195,6 +200,41 @@ impl From<crate::services::holds::BookingError> for AppError {
     }
 }
 
+impl From<crate::services::payments::PaymentError> for AppError {
+    fn from(e: crate::services::payments::PaymentError) -> Self {
+        use crate::services::payments::PaymentError::*;
+        let field = |name: &'static str, message: &str| {
+            AppError::Validation([(name, message.to_owned())].into_iter().collect())
+        };
+        match e {
+            NotFound => AppError::NotFound,
+            NotPayable(_) => AppError::Conflict("Only a booking awaiting payment can be paid."),
+            HoldExpired => AppError::Conflict(
+                "The hold on these seats has run out; choose seats again to book them.",
+            ),
+            AlreadyPaid => AppError::Conflict("This booking is already paid."),
+            KeyReused => field(
+                "idempotency_key",
+                "This Idempotency-Key was already used for a different payment request.",
+            ),
+            Invalid(message) => field("payment", message),
+            Gateway(e) => AppError::internal(format!("the payment gateway refused: {e}")),
+            Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::payments::WebhookError> for AppError {
+    fn from(e: crate::services::payments::WebhookError) -> Self {
+        use crate::services::payments::WebhookError::*;
+        match e {
+            Signature(e) => AppError::BadRequest(e.to_string()),
+            Body(e) => AppError::BadRequest(format!("The body is not a gateway event: {e}")),
+            Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::internal(e)
@@ -238,6 +278,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,

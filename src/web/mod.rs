@@ -57,6 +57,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
                 Err::<HttpResponse, _>(AppError::NotFound)
             })),
     )
+    // The simulated payment gateway: "another site", outside the app's session and CSRF.
+    .service(
+        web::scope("/gateway")
+            .app_data(json_config())
+            .configure(crate::gateway::pages::routes),
+    )
     .service(
         web::scope("")
             .wrap(actix_web::middleware::from_fn(csrf::protect))
@@ -65,6 +71,18 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
             .configure(pages::routes)
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() })),
     );
+}
+
+/// JSON bodies: 64 KiB at most; one that cannot be read is a 422 problem document.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            let errors = [("body", format!("The JSON body could not be read: {err}"))]
+                .into_iter()
+                .collect();
+            AppError::Validation(errors).into()
+        })
 }
 
 /// `static/` next to `Cargo.toml` when run from the source tree, else next to the binary.

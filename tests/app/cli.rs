@@ -25,8 +25,8 @@ fn stderr(out: &Output) -> String {
 }
 
 /// An empty database of the backend under test, dropped with the guard.
-struct FreshDb {
-    url: String,
+pub(crate) struct FreshDb {
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -41,7 +41,7 @@ impl Drop for FreshDb {
     }
 }
 
-fn fresh_db(tag: &str) -> FreshDb {
+pub(crate) fn fresh_db(tag: &str) -> FreshDb {
     let dir = tempfile::tempdir().unwrap();
     match postgres_url() {
         None => FreshDb {
@@ -194,7 +194,7 @@ fn seed_demo_fills_an_empty_database_once() {
 }
 
 /// A server process that is killed if the test fails before it stops it.
-struct Server(std::process::Child);
+pub(crate) struct Server(pub(crate) std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -285,9 +285,14 @@ async fn racing_workers_send_each_business_event_exactly_once() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let db = boxoffice::db::Db::connect(&app.database_url, 2).unwrap();
-            let mut worker =
-                Worker::from_settings(db, app.clock.clone(), &app.settings, app.live.clone())
-                    .unwrap();
+            let mut worker = Worker::from_settings(
+                db,
+                app.clock.clone(),
+                &app.settings,
+                app.live.clone(),
+                &app.secret,
+            )
+            .unwrap();
             std::thread::spawn(move || worker.run_until_idle().unwrap().emails)
         })
         .collect();

@@ -32,6 +32,10 @@ pub struct TestApp {
     pub clock: Clock,
     pub settings: Settings,
     pub live: std::sync::Arc<boxoffice::live::LiveHub>,
+    /// The server's secret key (the worker signs webhooks with a key derived from it).
+    pub secret: std::sync::Arc<Vec<u8>>,
+    /// The secret the gateway's webhooks are signed with.
+    pub webhook_secret: std::sync::Arc<Vec<u8>>,
     /// The background worker, when a test turned it on; stopped when the test ends.
     worker: Option<WorkerHandle>,
     database: TestDatabase,
@@ -149,6 +153,8 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
     let db = app.state.db.clone();
     let settings = (*app.state.settings).clone();
     let live = app.state.live.clone();
+    let secret = app.state.secret.clone();
+    let webhook_secret = app.state.webhook_secret.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -163,6 +169,8 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         clock,
         settings,
         live,
+        secret,
+        webhook_secret,
         worker,
         database,
     }
@@ -384,6 +392,7 @@ impl TestApp {
             self.clock.clone(),
             &self.settings,
             self.live.clone(),
+            &self.secret,
         )
         .expect("the worker builds")
     }

@@ -11,11 +11,11 @@ use crate::helpers::{TestApp, spawn_app};
 const PASSWORD: &str = "a long enough password";
 
 /// A buyer with an API token.
-struct Buyer {
-    token: String,
+pub(crate) struct Buyer {
+    pub(crate) token: String,
 }
 
-async fn buyer(app: &TestApp, n: usize) -> Buyer {
+pub(crate) async fn buyer(app: &TestApp, n: usize) -> Buyer {
     let email = format!("buyer{n}@example.com");
     let res = app
         .client
@@ -40,7 +40,7 @@ async fn buyer(app: &TestApp, n: usize) -> Buyer {
     }
 }
 
-async fn hold(app: &TestApp, buyer: &Buyer, event: i64, body: Value) -> (u16, Value) {
+pub(crate) async fn hold(app: &TestApp, buyer: &Buyer, event: i64, body: Value) -> (u16, Value) {
     let res = app
         .client
         .post(app.url(&format!("/api/v1/events/{event}/holds")))
@@ -53,7 +53,12 @@ async fn hold(app: &TestApp, buyer: &Buyer, event: i64, body: Value) -> (u16, Va
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn call(app: &TestApp, buyer: &Buyer, method: reqwest::Method, path: &str) -> (u16, Value) {
+pub(crate) async fn call(
+    app: &TestApp,
+    buyer: &Buyer,
+    method: reqwest::Method,
+    path: &str,
+) -> (u16, Value) {
     let res = app
         .client
         .request(method, app.url(path))
@@ -66,7 +71,7 @@ async fn call(app: &TestApp, buyer: &Buyer, method: reqwest::Method, path: &str)
 }
 
 /// The seat map of an event as the API gives it: seat id → status.
-async fn seat_statuses(app: &TestApp, event: i64) -> BTreeMap<i64, String> {
+pub(crate) async fn seat_statuses(app: &TestApp, event: i64) -> BTreeMap<i64, String> {
     let (_, body) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
     body["seats"]
         .as_array()
@@ -83,7 +88,7 @@ async fn seat_statuses(app: &TestApp, event: i64) -> BTreeMap<i64, String> {
 
 /// An on-sale event with at least `seats` available seats, and those seats' ids (one row's
 /// worth first).
-async fn seated_event(app: &TestApp, seats: usize) -> (i64, Vec<i64>, i64) {
+pub(crate) async fn seated_event(app: &TestApp, seats: usize) -> (i64, Vec<i64>, i64) {
     let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
     for event in list["items"].as_array().unwrap() {
         let id = event["id"].as_i64().unwrap();

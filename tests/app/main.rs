@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod holds;
 mod jobs;
+mod payments;
 mod recovery;
 mod seatmap;
 mod smtp;

@@ -262,13 +262,17 @@ async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
     let reference = path.into_inner();
-    let (db, live, now, user) = (
+    let (db, live, gateway, now, user) = (
         state.db.clone(),
         state.live.clone(),
+        state.gateway.clone(),
         state.clock.now(),
         account.id,
     );
-    let id = web::block(move || holds::cancel(&db, &live, user, &reference, now)).await??;
+    let id = web::block(move || {
+        crate::services::payments::cancel_booking(&db, &live, &gateway, user, &reference, now)
+    })
+    .await??;
     booking_json(&state, id).await
 }
 

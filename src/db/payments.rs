@@ -1,0 +1,494 @@
+//! Payments, refunds, tickets and received webhooks: the SQL of checkout.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::holds::SeatLock;
+use super::schema::{
+    booking_items, bookings, event_seats, event_sections, payments, refunds, tickets, users,
+    webhook_events,
+};
+use crate::domain::booking::BookingStatus;
+use crate::domain::ids::{BookingId, EventId, UserId};
+use crate::domain::payment::{PaymentStatus, RefundStatus};
+use crate::domain::venue::SeatStatus;
+
+/// A payment as the app keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = payments)]
+pub struct Payment {
+    pub id: i64,
+    pub booking_id: BookingId,
+    pub external_id: String,
+    pub idempotency_key: String,
+    pub method: String,
+    pub status: PaymentStatus,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub failure_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub succeeded_at: Option<NaiveDateTime>,
+}
+
+pub fn by_key(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    key: &str,
+) -> QueryResult<Option<Payment>> {
+    payments::table
+        .filter(payments::booking_id.eq(booking))
+        .filter(payments::idempotency_key.eq(key))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_external_id(conn: &mut DbConnection, external_id: &str) -> QueryResult<Option<Payment>> {
+    payments::table
+        .filter(payments::external_id.eq(external_id))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The booking's newest payment.
+pub fn latest(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Option<Payment>> {
+    payments::table
+        .filter(payments::booking_id.eq(booking))
+        .order((payments::created_at.desc(), payments::id.desc()))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The booking's payments still waiting at the gateway.
+pub fn open_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::booking_id.eq(booking))
+        .filter(payments::status.eq(PaymentStatus::Pending))
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+pub fn has_success(conn: &mut DbConnection, booking: BookingId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        payments::table
+            .filter(payments::booking_id.eq(booking))
+            .filter(payments::status.eq(PaymentStatus::Succeeded)),
+    ))
+    .get_result(conn)
+}
+
+pub struct NewPayment<'a> {
+    pub booking: BookingId,
+    pub external_id: &'a str,
+    pub idempotency_key: &'a str,
+    pub method: &'a str,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+}
+
+pub fn insert(conn: &mut DbConnection, p: &NewPayment, now: NaiveDateTime) -> QueryResult<Payment> {
+    diesel::insert_into(payments::table)
+        .values((
+            payments::booking_id.eq(p.booking),
+            payments::external_id.eq(p.external_id),
+            payments::idempotency_key.eq(p.idempotency_key),
+            payments::method.eq(p.method),
+            payments::amount_cents.eq(p.amount_cents),
+            payments::currency.eq(p.currency),
+            payments::created_at.eq(now),
+            payments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    by_key(conn, p.booking, p.idempotency_key)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Moves a payment `from` → `to` (guarded); `true` when it moved.
+pub fn transition(
+    conn: &mut DbConnection,
+    id: i64,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    debug_assert!(from.can_become(to));
+    let target = payments::table
+        .filter(payments::id.eq(id))
+        .filter(payments::status.eq(from));
+    let changed = match to {
+        PaymentStatus::Succeeded | PaymentStatus::Refunded if from == PaymentStatus::Pending => {
+            diesel::update(target)
+                .set((
+                    payments::status.eq(to),
+                    payments::failure_reason.eq(reason),
+                    payments::succeeded_at.eq(Some(now)),
+                    payments::updated_at.eq(now),
+                ))
+                .execute(conn)?
+        }
+        PaymentStatus::Failed => diesel::update(target)
+            .set((
+                payments::status.eq(to),
+                payments::failure_reason.eq(reason),
+                payments::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set((payments::status.eq(to), payments::updated_at.eq(now)))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}
+
+/// A booking as checkout needs it, locked on PostgreSQL (`FOR UPDATE`) so that two webhooks
+/// of one booking apply one after the other.
+#[derive(Debug, Clone, Queryable)]
+pub struct BookingForPayment {
+    pub id: BookingId,
+    pub reference: String,
+    pub user_id: UserId,
+    pub event_id: EventId,
+    pub status: BookingStatus,
+    pub total_cents: i64,
+    pub currency: String,
+    pub expires_at: NaiveDateTime,
+}
+
+/// The booking; with `lock`, its row stays locked until the transaction ends (PostgreSQL).
+pub fn booking(
+    conn: &mut DbConnection,
+    id: BookingId,
+    lock: bool,
+) -> QueryResult<Option<BookingForPayment>> {
+    macro_rules! query {
+        () => {
+            bookings::table.filter(bookings::id.eq(id)).select((
+                bookings::id,
+                bookings::reference,
+                bookings::user_id,
+                bookings::event_id,
+                bookings::status,
+                bookings::total_cents,
+                bookings::currency,
+                bookings::expires_at,
+            ))
+        };
+    }
+    match conn {
+        DbConnection::Postgres(c) if lock => query!().for_update().first(c).optional(),
+        DbConnection::Postgres(c) => query!().first(c).optional(),
+        DbConnection::Sqlite(c) => query!().first(c).optional(),
+    }
+}
+
+/// Records a received webhook event by its provider id. `false` when it was already there
+/// (a duplicate delivery): `ON CONFLICT DO NOTHING`, so the transaction goes on unharmed.
+pub fn record_webhook(
+    conn: &mut DbConnection,
+    provider_event_id: &str,
+    kind: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let row = (
+        webhook_events::provider_event_id.eq(provider_event_id),
+        webhook_events::kind.eq(kind),
+        webhook_events::payload.eq(payload),
+        webhook_events::received_at.eq(now),
+        webhook_events::processed_at.eq(Some(now)),
+    );
+    let inserted = match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(webhook_events::table)
+            .values(row)
+            .on_conflict(webhook_events::provider_event_id)
+            .do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(webhook_events::table)
+            .values(row)
+            .on_conflict(webhook_events::provider_event_id)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// A line of a booking as re-claiming its seats needs it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ItemForClaim {
+    pub id: i64,
+    pub event_seat_id: Option<i64>,
+    pub event_section_id: Option<i64>,
+    pub quantity: i32,
+    pub active: bool,
+}
+
+pub fn items_for_claim(
+    conn: &mut DbConnection,
+    booking: BookingId,
+) -> QueryResult<Vec<ItemForClaim>> {
+    booking_items::table
+        .filter(booking_items::booking_id.eq(booking))
+        .order(booking_items::id)
+        .select((
+            booking_items::id,
+            booking_items::event_seat_id,
+            booking_items::event_section_id,
+            booking_items::quantity,
+            booking_items::active,
+        ))
+        .load(conn)
+}
+
+/// These `event_seats` rows, locked in id order on PostgreSQL.
+pub fn lock_event_seats(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<SeatLock>> {
+    macro_rules! query {
+        () => {
+            event_seats::table
+                .filter(event_seats::id.eq_any(ids))
+                .order(event_seats::id)
+                .select(SeatLock::as_select())
+        };
+    }
+    match conn {
+        DbConnection::Postgres(c) => query!().for_update().load(c),
+        DbConnection::Sqlite(c) => query!().load(c),
+    }
+}
+
+/// Sells these seats to `booking`: only rows that are available or held by that booking
+/// (guarded). Answers how many changed; the caller checks it got them all.
+pub fn sell_seats(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    booking: BookingId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        event_seats::table
+            .filter(event_seats::id.eq_any(ids))
+            .filter(
+                event_seats::status
+                    .eq(SeatStatus::Available)
+                    .or(event_seats::status
+                        .eq(SeatStatus::Held)
+                        .and(event_seats::booking_id.eq(Some(booking)))),
+            ),
+    )
+    .set((
+        event_seats::status.eq(SeatStatus::Sold),
+        event_seats::booking_id.eq(Some(booking)),
+        event_seats::held_until.eq(None::<NaiveDateTime>),
+        event_seats::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Standing places the booking held become sold (guarded: never below zero held).
+pub fn sell_held_places(
+    conn: &mut DbConnection,
+    event_section: i64,
+    quantity: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        event_sections::table
+            .filter(event_sections::id.eq(event_section))
+            .filter(event_sections::held.ge(quantity)),
+    )
+    .set((
+        event_sections::held.eq(event_sections::held - quantity),
+        event_sections::sold.eq(event_sections::sold + quantity),
+        event_sections::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Standing places sold afresh (a late payment re-claiming them), if that many are free.
+pub fn sell_free_places(
+    conn: &mut DbConnection,
+    event_section: i64,
+    quantity: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        event_sections::table
+            .filter(event_sections::id.eq(event_section))
+            .filter(
+                (event_sections::held + event_sections::sold + event_sections::blocked + quantity)
+                    .le(event_sections::capacity),
+            ),
+    )
+    .set((
+        event_sections::sold.eq(event_sections::sold + quantity),
+        event_sections::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn reactivate_items(conn: &mut DbConnection, booking: BookingId) -> QueryResult<usize> {
+    diesel::update(
+        booking_items::table
+            .filter(booking_items::booking_id.eq(booking))
+            .filter(booking_items::active.eq(false)),
+    )
+    .set(booking_items::active.eq(true))
+    .execute(conn)
+}
+
+/// `pending` or `expired` → `paid` (guarded); `true` when it moved.
+pub fn mark_paid(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        bookings::table
+            .filter(bookings::id.eq(booking))
+            .filter(bookings::status.eq_any([BookingStatus::Pending, BookingStatus::Expired])),
+    )
+    .set((
+        bookings::status.eq(BookingStatus::Paid),
+        bookings::paid_at.eq(Some(now)),
+        bookings::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub struct NewTicket {
+    pub booking: BookingId,
+    pub item: i64,
+    pub event: EventId,
+    pub event_seat: Option<i64>,
+    pub code: String,
+}
+
+pub fn insert_tickets(
+    conn: &mut DbConnection,
+    rows: &[NewTicket],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for t in rows {
+        diesel::insert_into(tickets::table)
+            .values((
+                tickets::booking_id.eq(t.booking),
+                tickets::booking_item_id.eq(t.item),
+                tickets::event_id.eq(t.event),
+                tickets::event_seat_id.eq(t.event_seat),
+                tickets::code.eq(&t.code),
+                tickets::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A refund as the app keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = refunds)]
+pub struct RefundRow {
+    pub id: i64,
+    pub payment_id: i64,
+    pub booking_id: BookingId,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: RefundStatus,
+    pub idempotency_key: String,
+    pub external_id: Option<String>,
+    pub reason: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// The refund of a payment, created once (one refund per payment: a unique index). Answers
+/// its id, whether it was just created or already there.
+pub fn create_refund(
+    conn: &mut DbConnection,
+    payment: &Payment,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<(i64, bool)> {
+    if let Some(id) = refunds::table
+        .filter(refunds::payment_id.eq(payment.id))
+        .select(refunds::id)
+        .first::<i64>(conn)
+        .optional()?
+    {
+        return Ok((id, false));
+    }
+    let id = diesel::insert_into(refunds::table)
+        .values((
+            refunds::payment_id.eq(payment.id),
+            refunds::booking_id.eq(payment.booking_id),
+            refunds::amount_cents.eq(payment.amount_cents),
+            refunds::currency.eq(&payment.currency),
+            refunds::idempotency_key.eq(format!("refund:payment:{}", payment.id)),
+            refunds::reason.eq(reason),
+            refunds::created_at.eq(now),
+            refunds::updated_at.eq(now),
+        ))
+        .returning(refunds::id)
+        .get_result(conn)?;
+    Ok((id, true))
+}
+
+pub fn refund(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RefundRow>> {
+    refunds::table
+        .filter(refunds::id.eq(id))
+        .select(RefundRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The gateway confirmed the refund: `pending` → `succeeded` (guarded).
+pub fn refund_succeeded(
+    conn: &mut DbConnection,
+    id: i64,
+    external_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        refunds::table
+            .filter(refunds::id.eq(id))
+            .filter(refunds::status.eq(RefundStatus::Pending)),
+    )
+    .set((
+        refunds::status.eq(RefundStatus::Succeeded),
+        refunds::external_id.eq(Some(external_id)),
+        refunds::succeeded_at.eq(Some(now)),
+        refunds::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// A refund attempt failed; it stays pending (the job retries it) with the error kept.
+pub fn refund_attempt_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(refunds::table.filter(refunds::id.eq(id)))
+        .set((
+            refunds::attempts.eq(refunds::attempts + 1),
+            refunds::last_error.eq(Some(error)),
+            refunds::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Who to write to about a booking.
+pub fn buyer(conn: &mut DbConnection, user: UserId) -> QueryResult<(String, String)> {
+    users::table
+        .filter(users::id.eq(user))
+        .select((users::name, users::email))
+        .first(conn)
+}

@@ -1,0 +1,187 @@
+//! The gateway's own web pages and API, mounted under `/gateway` outside the app's session
+//! and CSRF middleware (it is "another site"):
+//! - `GET /gateway/checkout/{external_id}`: the hosted payment page (a card form, or the bank
+//!   transfer or e-wallet approval page);
+//! - `POST /gateway/checkout/{external_id}`: that page's form; then back to the merchant's
+//!   return URL;
+//! - `POST /gateway/v1/payments/{external_id}/complete` with `{"card_number"}` (or
+//!   `{"approve": true|false}` for the other methods): 200 `{"status"}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::signature::{form_token, form_token_ok};
+use super::{Attempt, GatewayError, Intent, IntentStatus, Method};
+use crate::domain::money::Money;
+use crate::startup::AppState;
+use crate::web::error::AppError;
+
+#[derive(Template)]
+#[template(path = "gateway/checkout.html")]
+struct CheckoutPage<'a> {
+    intent: &'a Intent,
+    amount: String,
+    token: String,
+    error: Option<&'a str>,
+    card_number: &'a str,
+}
+
+fn page(
+    state: &AppState,
+    intent: &Intent,
+    status: StatusCode,
+    error: Option<&str>,
+    card_number: &str,
+) -> Result<HttpResponse, AppError> {
+    let body = CheckoutPage {
+        intent,
+        amount: Money::new(intent.amount_cents, &intent.currency).to_string(),
+        token: form_token(&state.webhook_secret, &intent.external_id),
+        error,
+        card_number,
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body))
+}
+
+async fn find(state: &AppState, external_id: String) -> Result<Intent, AppError> {
+    let gateway = state.gateway.clone();
+    web::block(move || gateway.intent(&external_id))
+        .await?
+        .map_err(gateway_error)?
+        .ok_or(AppError::NotFound)
+}
+
+fn gateway_error(e: GatewayError) -> AppError {
+    match e {
+        GatewayError::NotFound => AppError::NotFound,
+        GatewayError::NotPayable(status) => AppError::ConflictWith {
+            detail: format!("This payment is {status}; it is not awaiting payment."),
+            extra: [("status".to_owned(), serde_json::json!(status.as_str()))]
+                .into_iter()
+                .collect(),
+        },
+        GatewayError::BadAttempt(message) => {
+            AppError::Validation([("card_number", message.to_owned())].into_iter().collect())
+        }
+        GatewayError::Db(e) => e.into(),
+        other => AppError::internal(other),
+    }
+}
+
+#[get("/checkout/{external_id}")]
+async fn checkout(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let intent = find(&state, path.into_inner()).await?;
+    page(&state, &intent, StatusCode::OK, None, "")
+}
+
+#[derive(Deserialize)]
+struct CheckoutForm {
+    token: String,
+    card_number: Option<String>,
+    /// `approve` or `decline` (bank transfer, e-wallet).
+    decision: Option<String>,
+}
+
+#[post("/checkout/{external_id}")]
+async fn submit(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CheckoutForm>,
+) -> Result<HttpResponse, AppError> {
+    let external_id = path.into_inner();
+    let intent = find(&state, external_id.clone()).await?;
+    if !form_token_ok(&state.webhook_secret, &external_id, &form.token) {
+        return Err(AppError::Forbidden);
+    }
+    let attempt = match intent.method {
+        Method::Card => Attempt::Card {
+            number: form.card_number.clone().unwrap_or_default(),
+        },
+        _ => Attempt::Approval {
+            approve: form.decision.as_deref() == Some("approve"),
+        },
+    };
+    let gateway = state.gateway.clone();
+    let id = external_id.clone();
+    match web::block(move || gateway.complete(&id, &attempt)).await? {
+        Ok(done) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", done.return_url.as_str()))
+            .finish()),
+        Err(GatewayError::BadAttempt(message)) => page(
+            &state,
+            &intent,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+            form.card_number.as_deref().unwrap_or(""),
+        ),
+        // Already paid or declined (a second tab, a double click): back to the merchant.
+        Err(GatewayError::NotPayable(_)) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", intent.return_url.as_str()))
+            .finish()),
+        Err(e) => Err(gateway_error(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteBody {
+    card_number: Option<String>,
+    approve: Option<bool>,
+}
+
+#[post("/v1/payments/{external_id}/complete")]
+async fn complete(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<CompleteBody>,
+) -> Result<HttpResponse, AppError> {
+    let external_id = path.into_inner();
+    let body = body.into_inner();
+    let attempt = match (body.card_number, body.approve) {
+        (Some(number), None) => Attempt::Card { number },
+        (None, Some(approve)) => Attempt::Approval { approve },
+        _ => {
+            return Err(AppError::Validation(
+                [(
+                    "body",
+                    "Send card_number for a card payment, or approve for the other methods."
+                        .to_owned(),
+                )]
+                .into_iter()
+                .collect(),
+            ));
+        }
+    };
+    let gateway = state.gateway.clone();
+    let done = web::block(move || gateway.complete(&external_id, &attempt))
+        .await?
+        .map_err(gateway_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "status": done.status.as_str(),
+        "failure_reason": done.failure_reason,
+    })))
+}
+
+/// Whether the page shows the card form.
+impl CheckoutPage<'_> {
+    fn open(&self) -> bool {
+        self.intent.status == IntentStatus::RequiresPayment
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(16 * 1024))
+        .service(checkout)
+        .service(submit)
+        .service(complete);
+}

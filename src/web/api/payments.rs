@@ -1,0 +1,160 @@
+//! Paying for a booking in the JSON API (API.md "Bookings"), and the gateway's webhook.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use crate::db::payments::Payment;
+use crate::domain::user::Role;
+use crate::gateway::Method;
+use crate::gateway::signature::HEADER;
+use crate::services::payments::{self, Received, checkout_url};
+use crate::startup::AppState;
+use crate::web::api::accounts::{BearerToken, api_user};
+use crate::web::blocking;
+use crate::web::error::AppError;
+
+#[derive(Serialize)]
+pub struct PaymentJson<'a> {
+    id: i64,
+    external_id: &'a str,
+    status: &'a str,
+    method: &'a str,
+    amount_cents: i64,
+    currency: &'a str,
+    checkout_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_reason: Option<&'a str>,
+}
+
+impl<'a> PaymentJson<'a> {
+    fn of(p: &'a Payment, base_url: &url::Url) -> Self {
+        PaymentJson {
+            id: p.id,
+            external_id: &p.external_id,
+            status: p.status.as_str(),
+            method: &p.method,
+            amount_cents: p.amount_cents,
+            currency: &p.currency,
+            checkout_url: checkout_url(base_url, &p.external_id),
+            failure_reason: p.failure_reason.as_deref(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayBody {
+    method: String,
+}
+
+/// `POST /api/v1/bookings/{reference}/payments` with `Idempotency-Key`: 201 with the new
+/// payment, 200 with the same one for a key already used (same body), 422 for a key reused
+/// with another body, 409 when the booking cannot be paid.
+#[post("/bookings/{reference}/payments")]
+async fn pay(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<PayBody>,
+) -> Result<HttpResponse, AppError> {
+    let (account, _) = api_user(&state, token).await?;
+    let key = req
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            AppError::Validation(
+                [(
+                    "idempotency_key",
+                    "Send an Idempotency-Key header (any unique string per payment attempt)."
+                        .to_owned(),
+                )]
+                .into_iter()
+                .collect(),
+            )
+        })?;
+    let method: Method = body.method.parse().map_err(|_| {
+        AppError::Validation(
+            [(
+                "method",
+                "Choose card, bank_transfer or ewallet.".to_owned(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+    })?;
+    let reference = path.into_inner();
+    let (db, gateway, base_url, now, user) = (
+        state.db.clone(),
+        state.gateway.clone(),
+        state.settings.base_url.clone(),
+        state.clock.now(),
+        account.id,
+    );
+    let started = web::block(move || {
+        payments::start(
+            &db, &gateway, &base_url, user, &reference, method, &key, now,
+        )
+    })
+    .await??;
+    let status = if started.created {
+        actix_web::http::StatusCode::CREATED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    Ok(HttpResponse::build(status)
+        .json(PaymentJson::of(&started.payment, &state.settings.base_url)))
+}
+
+/// `GET /api/v1/bookings/{reference}/payment`: the booking's latest payment.
+#[get("/bookings/{reference}/payment")]
+async fn latest(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (account, _) = api_user(&state, token).await?;
+    let (user, admin) = (account.id, account.role == Role::Admin);
+    let reference = path.into_inner();
+    let payment = blocking(&state, move |conn, _| {
+        Ok(payments::latest_for(conn, &reference, user, admin)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(PaymentJson::of(&payment, &state.settings.base_url)))
+}
+
+/// The gateway's webhook: 400 and no change for a bad signature, a stale timestamp or a body
+/// that is not an event; 200 once applied, and 200 again (nothing changes) for a duplicate.
+#[post("/webhooks/gateway")]
+async fn webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let header = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (db, live, secret, now) = (
+        state.db.clone(),
+        state.live.clone(),
+        state.webhook_secret.clone(),
+        state.clock.now(),
+    );
+    let received =
+        web::block(move || payments::receive(&db, &live, &secret, header.as_deref(), &body, now))
+            .await??;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "received": true,
+        "duplicate": received == Received::Duplicate,
+    })))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(pay).service(latest).service(webhook);
+}
