@@ -13,4 +13,5 @@ pub mod queues;
 pub mod recovery;
 pub mod seatmap;
 pub mod setup;
+pub mod stats;
 pub mod user_admin;

@@ -947,3 +947,253 @@ async fn a_crash_between_the_gateway_and_the_webhook_still_ends_paid_with_one_em
     actix_web::rt::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(confirmations(), 1, "exactly one confirmation email");
 }
+
+#[actix_web::test]
+async fn a_second_payment_the_gateway_took_for_a_paid_booking_is_refunded() {
+    let app = spawn_app().await;
+    let ada = buyer(&app, 1).await;
+    let (_, _, reference) = basket(&app, &ada).await;
+    // Two tabs: two payments opened before either was paid, then both paid at the gateway.
+    let (_, one) = pay(&app, &ada, &reference, "tab-1", "card").await;
+    let (_, two) = pay(&app, &ada, &reference, "tab-2", "card").await;
+    for p in [&one, &two] {
+        let (status, done) = complete(
+            &app,
+            p["external_id"].as_str().unwrap(),
+            json!({"card_number": "4242424242424242"}),
+        )
+        .await;
+        assert_eq!((status, done["status"].as_str()), (200, Some("succeeded")));
+    }
+    app.run_worker();
+    let view = booking(&app, &ada, &reference).await;
+    assert_eq!(view["status"], "paid");
+    assert_eq!(view["tickets"].as_array().unwrap().len(), 2);
+    let mut statuses = payment_statuses(&app, &reference);
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        ["refunded", "succeeded"],
+        "one payment stands, the other goes back"
+    );
+    let (refunds, refunded_cents): (i64, Option<i64>) = app.with_conn(|c| {
+        use boxoffice::db::schema::{gateway_intents as i, gateway_refunds as r};
+        let n = r::table.count().get_result(c).unwrap();
+        let cents = i::table
+            .filter(i::merchant_reference.eq(&reference))
+            .select(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+            >("CAST(SUM(refunded_cents) AS BIGINT)"))
+            .first(c)
+            .unwrap();
+        (n, cents)
+    });
+    assert_eq!(refunds, 1);
+    assert_eq!(
+        refunded_cents,
+        view["total_cents"].as_i64(),
+        "exactly one payment's worth went back"
+    );
+    assert_eq!(outbox_count(&app, "booking_confirmed"), 1);
+    assert_eq!(outbox_count(&app, "late_payment_refunded"), 1);
+}
+
+#[actix_web::test]
+async fn standing_places_paid_for_become_sold_with_a_ticket_each() {
+    let app = spawn_app().await;
+    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
+    let mut found = None;
+    for event in list["items"].as_array().unwrap() {
+        let id = event["id"].as_i64().unwrap();
+        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
+        if let Some(area) = map["standing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["available"].as_i64().unwrap() >= 3)
+        {
+            found = Some((id, area["section_id"].as_i64().unwrap()));
+            break;
+        }
+    }
+    let (event, section) = found.expect("a standing area on sale");
+    let counters = |app: &TestApp| -> (i32, i32) {
+        use boxoffice::db::schema::event_sections as s;
+        app.with_conn(|c| {
+            s::table
+                .filter(s::event_id.eq(event))
+                .filter(s::section_id.eq(section))
+                .select((s::held, s::sold))
+                .first(c)
+                .unwrap()
+        })
+    };
+    let (held0, sold0) = counters(&app);
+    let ada = buyer(&app, 1).await;
+    let (status, held) = hold(
+        &app,
+        &ada,
+        event,
+        json!({"standing": {"section_id": section, "quantity": 3}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{held}");
+    let reference = held["reference"].as_str().unwrap();
+    assert_eq!(counters(&app), (held0 + 3, sold0));
+    let (_, payment) = pay(&app, &ada, reference, "k", "card").await;
+    complete(
+        &app,
+        payment["external_id"].as_str().unwrap(),
+        json!({"card_number": "4242424242424242"}),
+    )
+    .await;
+    app.run_worker();
+    let view = booking(&app, &ada, reference).await;
+    assert_eq!(view["status"], "paid");
+    assert_eq!(
+        ticket_codes(&view).len(),
+        3,
+        "one ticket per standing place"
+    );
+    assert_eq!(counters(&app), (held0, sold0 + 3));
+}
+
+#[actix_web::test]
+async fn a_webhook_is_retried_until_the_app_acknowledges_it() {
+    let app = spawn_app().await;
+    let ada = buyer(&app, 1).await;
+    let (_, _, reference) = basket(&app, &ada).await;
+    let (_, payment) = pay(&app, &ada, &reference, "k", "card").await;
+    let external_id = payment["external_id"].as_str().unwrap().to_owned();
+    complete(
+        &app,
+        &external_id,
+        json!({"card_number": "4242424242424242"}),
+    )
+    .await;
+
+    // The merchant is unreachable: nothing listens on this port.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut settings = app.settings.clone();
+    settings.gateway_webhook_url = url::Url::parse(&format!(
+        "http://{}/api/v1/webhooks/gateway",
+        dead.local_addr().unwrap()
+    ))
+    .unwrap();
+    drop(dead);
+    let mut down = boxoffice::worker::Worker::from_settings(
+        app.db.clone(),
+        app.clock.clone(),
+        &settings,
+        app.live.clone(),
+        &app.secret,
+    )
+    .unwrap();
+    let pass = down.run_until_idle().unwrap();
+    assert!(
+        pass.jobs
+            .iter()
+            .any(|t| matches!(t, boxoffice::jobs::Turn::Retrying { .. })),
+        "{:?}",
+        pass.jobs
+    );
+    assert_eq!(booking(&app, &ada, &reference).await["status"], "pending");
+    let delivered: Option<chrono::NaiveDateTime> = app.with_conn(|c| {
+        use boxoffice::db::schema::gateway_events::dsl::*;
+        gateway_events.select(delivered_at).first(c).unwrap()
+    });
+    assert_eq!(delivered, None);
+
+    // Before its backoff, nothing is due; after it, the delivery goes through.
+    app.run_worker();
+    assert_eq!(booking(&app, &ada, &reference).await["status"], "pending");
+    app.clock.advance(TimeDelta::seconds(11));
+    app.run_worker();
+    assert_eq!(booking(&app, &ada, &reference).await["status"], "paid");
+    let delivered: Option<chrono::NaiveDateTime> = app.with_conn(|c| {
+        use boxoffice::db::schema::gateway_events::dsl::*;
+        gateway_events.select(delivered_at).first(c).unwrap()
+    });
+    assert!(delivered.is_some());
+}
+
+#[actix_web::test]
+async fn sales_figures_count_paid_bookings_only() {
+    use boxoffice::domain::booking::BookingStatus;
+    use boxoffice::domain::ids::EventId;
+    use boxoffice::services::stats::event_sales;
+    let app = spawn_app().await;
+    let (ada, bob, cy) = (
+        buyer(&app, 1).await,
+        buyer(&app, 2).await,
+        buyer(&app, 3).await,
+    );
+    let (event, free, _) = seated_event(&app, 6).await;
+    let sales = |app: &TestApp| app.with_conn(|c| event_sales(c, EventId(event)).unwrap());
+    let before = sales(&app);
+
+    // Ada pays for two seats; Bob holds two and never pays; Cy pays too late for a seat
+    // Bob took meanwhile, and is refunded.
+    let (_, a) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    let (_, c) = hold(&app, &cy, event, json!({"seat_ids": [free[4]]})).await;
+    let (_, pa) = pay(&app, &ada, a["reference"].as_str().unwrap(), "a", "card").await;
+    let (_, pc) = pay(&app, &cy, c["reference"].as_str().unwrap(), "c", "card").await;
+    complete(
+        &app,
+        pa["external_id"].as_str().unwrap(),
+        json!({"card_number": "4242424242424242"}),
+    )
+    .await;
+    app.run_worker();
+    app.clock.advance(TimeDelta::seconds(901));
+    hold(
+        &app,
+        &bob,
+        event,
+        json!({"seat_ids": [free[2], free[3], free[4]]}),
+    )
+    .await;
+    complete(
+        &app,
+        pc["external_id"].as_str().unwrap(),
+        json!({"card_number": "4242424242424242"}),
+    )
+    .await;
+    app.run_worker();
+
+    let after = sales(&app);
+    assert_eq!(after.tickets_sold, before.tickets_sold + 2);
+    assert_eq!(
+        after.revenue_cents,
+        before.revenue_cents + a["total_cents"].as_i64().unwrap()
+    );
+    assert_eq!(
+        after.refunded_cents,
+        before.refunded_cents + c["total_cents"].as_i64().unwrap()
+    );
+    assert_eq!(
+        after.bookings[&BookingStatus::Paid],
+        before.bookings[&BookingStatus::Paid] + 1
+    );
+    assert_eq!(
+        after.bookings[&BookingStatus::Pending],
+        before.bookings[&BookingStatus::Pending] + 1
+    );
+    assert_eq!(
+        after.bookings[&BookingStatus::Expired],
+        before.bookings[&BookingStatus::Expired] + 1
+    );
+    // Against the database itself: revenue is the sum of paid bookings' totals.
+    let paid_total: i64 = app.with_conn(|c| {
+        use boxoffice::db::schema::bookings::dsl::*;
+        bookings
+            .filter(event_id.eq(event))
+            .filter(status.eq("paid"))
+            .select(total_cents)
+            .load::<i64>(c)
+            .unwrap()
+            .into_iter()
+            .sum()
+    });
+    assert_eq!(after.revenue_cents, paid_total);
+}

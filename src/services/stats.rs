@@ -1,0 +1,71 @@
+//! Sales figures of an event, for the box office (issue 7 shows them). Money and tickets count
+//! from **paid** bookings only: a pending basket, an expired or cancelled booking and a
+//! refunded one sell nothing ("estimated revenue from confirmed bookings").
+
+use std::collections::BTreeMap;
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use crate::db::schema::{bookings, refunds, tickets};
+use crate::db::{DbConnection, DbError};
+use crate::domain::booking::BookingStatus;
+use crate::domain::ids::EventId;
+use crate::domain::payment::RefundStatus;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSales {
+    /// Live tickets of paid bookings (one per seat or standing place).
+    pub tickets_sold: i64,
+    /// The totals of paid bookings, in the event's currency's minor units.
+    pub revenue_cents: i64,
+    /// Money given back (succeeded refunds) for the event's bookings.
+    pub refunded_cents: i64,
+    /// Bookings by status, every status present (zero when none).
+    pub bookings: BTreeMap<BookingStatus, i64>,
+}
+
+/// The event's sales: three aggregate queries.
+pub fn event_sales(conn: &mut DbConnection, event: EventId) -> Result<EventSales, DbError> {
+    let by_status: Vec<(BookingStatus, i64, Option<i64>)> = bookings::table
+        .filter(bookings::event_id.eq(event))
+        .group_by(bookings::status)
+        .select((
+            bookings::status,
+            diesel::dsl::count_star(),
+            // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back to whole cents.
+            sql::<Nullable<BigInt>>("CAST(SUM(bookings.total_cents) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    let tickets_sold: i64 = tickets::table
+        .inner_join(bookings::table)
+        .filter(tickets::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .filter(tickets::status.ne("void"))
+        .count()
+        .get_result(conn)?;
+    let refunded: Option<i64> = refunds::table
+        .inner_join(bookings::table)
+        .filter(bookings::event_id.eq(event))
+        .filter(refunds::status.eq(RefundStatus::Succeeded))
+        .select(sql::<Nullable<BigInt>>(
+            "CAST(SUM(refunds.amount_cents) AS BIGINT)",
+        ))
+        .first(conn)?;
+    let mut bookings: BTreeMap<BookingStatus, i64> =
+        BookingStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut revenue_cents = 0;
+    for (status, count, total) in by_status {
+        bookings.insert(status, count);
+        if status == BookingStatus::Paid {
+            revenue_cents = total.unwrap_or(0);
+        }
+    }
+    Ok(EventSales {
+        tickets_sold,
+        revenue_cents,
+        refunded_cents: refunded.unwrap_or(0),
+        bookings,
+    })
+}
