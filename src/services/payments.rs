@@ -403,6 +403,10 @@ fn succeeded(
 ) -> Result<(Outcome, Released), WebhookError> {
     let booking = queries::booking(c, payment.booking_id, true)?
         .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
+    // Read again under the booking's lock: another webhook of this booking may have just
+    // changed it.
+    let payment = &queries::by_external_id(c, &payment.external_id)?
+        .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
     if payment.status != PaymentStatus::Pending {
         return Ok((Outcome::Nothing, Released::default()));
     }
