@@ -109,6 +109,25 @@ pub(crate) async fn seated_event(app: &TestApp, seats: usize) -> (i64, Vec<i64>,
     panic!("no event with {seats} free seats");
 }
 
+/// An on-sale event with a standing area that has at least `places` left, and that area as
+/// the seat-map API gives it.
+pub(crate) async fn standing_area(app: &TestApp, places: i64) -> (i64, Value) {
+    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
+    for event in list["items"].as_array().unwrap() {
+        let id = event["id"].as_i64().unwrap();
+        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
+        if let Some(area) = map["standing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["available"].as_i64().unwrap() >= places)
+        {
+            return (id, area.clone());
+        }
+    }
+    panic!("no standing area on sale with {places} places left");
+}
+
 fn item_seats(booking: &Value) -> BTreeSet<i64> {
     booking["items"]
         .as_array()
@@ -335,22 +354,7 @@ async fn best_available_holds_adjacent_seats_in_one_row() {
 #[actix_web::test]
 async fn standing_places_are_counted_and_never_oversold() {
     let app = spawn_app().await;
-    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
-    let mut found = None;
-    for event in list["items"].as_array().unwrap() {
-        let id = event["id"].as_i64().unwrap();
-        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
-        if let Some(area) = map["standing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["available"].as_i64().unwrap() >= 10)
-        {
-            found = Some((id, area.clone()));
-            break;
-        }
-    }
-    let (event, area) = found.expect("a standing area on sale");
+    let (event, area) = standing_area(&app, 10).await;
     let section = area["section_id"].as_i64().unwrap();
     let before = area["available"].as_i64().unwrap();
     let ada = buyer(&app, 1).await;

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
-use crate::holds::{Buyer, buyer, call, hold, seat_statuses, seated_event};
+use crate::holds::{Buyer, buyer, call, hold, seat_statuses, seated_event, standing_area};
 use boxoffice::gateway::signature;
 
 /// A buyer holding two seats of an on-sale event: (event, seats, booking reference).
@@ -50,6 +50,17 @@ async fn complete(app: &TestApp, external_id: &str, body: Value) -> (u16, Value)
         .unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Pays an open payment at the gateway with the card that succeeds.
+async fn card_ok(app: &TestApp, external_id: &str) {
+    let (status, done) =
+        complete(app, external_id, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(
+        (status, done["status"].as_str()),
+        (200, Some("succeeded")),
+        "{done}"
+    );
 }
 
 async fn booking(app: &TestApp, who: &Buyer, reference: &str) -> Value {
@@ -379,12 +390,7 @@ async fn a_webhook_with_a_bad_signature_a_stale_timestamp_or_a_tampered_body_is_
     let (_, _, reference) = basket(&app, &ada).await;
     let (_, payment) = pay(&app, &ada, &reference, "k", "card").await;
     let external_id = payment["external_id"].as_str().unwrap().to_owned();
-    complete(
-        &app,
-        &external_id,
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, &external_id).await;
     let (_, _, body) = gateway_events(&app, &external_id).remove(0);
     let now = app.clock.now().and_utc().timestamp();
 
@@ -551,12 +557,7 @@ async fn a_payment_after_the_hold_ran_out_re_claims_the_seats_when_they_are_stil
     let (status, _) = pay(&app, &ada, &reference, "k2", "card").await;
     assert_eq!(status, 409);
     // …but the intent opened before still completes at the gateway.
-    complete(
-        &app,
-        payment["external_id"].as_str().unwrap(),
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, payment["external_id"].as_str().unwrap()).await;
     app.run_worker();
     let view = booking(&app, &ada, &reference).await;
     assert_eq!(view["status"], "paid", "{view}");
@@ -578,12 +579,7 @@ async fn a_payment_after_the_seats_were_resold_is_refunded_and_the_buyer_told() 
     // Bob takes one of the seats once Ada's hold has run out.
     let (status, _) = hold(&app, &bob, event, json!({"seat_ids": [seats[1]]})).await;
     assert_eq!(status, 201);
-    complete(
-        &app,
-        &external_id,
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, &external_id).await;
     app.run_worker(); // webhook → refund job → gateway refund → its webhook
 
     let view = booking(&app, &ada, &reference).await;
@@ -712,12 +708,7 @@ async fn the_pay_step_and_the_return_page_show_processing_then_the_tickets() {
     assert_eq!(payment_statuses(&app, &reference).len(), 1);
     let external_id = locations[0].rsplit('/').next().unwrap().to_owned();
 
-    complete(
-        &app,
-        &external_id,
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, &external_id).await;
     let (_, page) = app
         .get_html(&format!("/bookings/{reference}/payment"))
         .await;
@@ -1001,22 +992,8 @@ async fn a_second_payment_the_gateway_took_for_a_paid_booking_is_refunded() {
 #[actix_web::test]
 async fn standing_places_paid_for_become_sold_with_a_ticket_each() {
     let app = spawn_app().await;
-    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
-    let mut found = None;
-    for event in list["items"].as_array().unwrap() {
-        let id = event["id"].as_i64().unwrap();
-        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
-        if let Some(area) = map["standing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["available"].as_i64().unwrap() >= 3)
-        {
-            found = Some((id, area["section_id"].as_i64().unwrap()));
-            break;
-        }
-    }
-    let (event, section) = found.expect("a standing area on sale");
+    let (event, area) = standing_area(&app, 3).await;
+    let section = area["section_id"].as_i64().unwrap();
     let counters = |app: &TestApp| -> (i32, i32) {
         use boxoffice::db::schema::event_sections as s;
         app.with_conn(|c| {
@@ -1041,12 +1018,7 @@ async fn standing_places_paid_for_become_sold_with_a_ticket_each() {
     let reference = held["reference"].as_str().unwrap();
     assert_eq!(counters(&app), (held0 + 3, sold0));
     let (_, payment) = pay(&app, &ada, reference, "k", "card").await;
-    complete(
-        &app,
-        payment["external_id"].as_str().unwrap(),
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, payment["external_id"].as_str().unwrap()).await;
     app.run_worker();
     let view = booking(&app, &ada, reference).await;
     assert_eq!(view["status"], "paid");
@@ -1065,12 +1037,7 @@ async fn a_webhook_is_retried_until_the_app_acknowledges_it() {
     let (_, _, reference) = basket(&app, &ada).await;
     let (_, payment) = pay(&app, &ada, &reference, "k", "card").await;
     let external_id = payment["external_id"].as_str().unwrap().to_owned();
-    complete(
-        &app,
-        &external_id,
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, &external_id).await;
 
     // The merchant is unreachable: nothing listens on this port.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1138,12 +1105,7 @@ async fn sales_figures_count_paid_bookings_only() {
     let (_, c) = hold(&app, &cy, event, json!({"seat_ids": [free[4]]})).await;
     let (_, pa) = pay(&app, &ada, a["reference"].as_str().unwrap(), "a", "card").await;
     let (_, pc) = pay(&app, &cy, c["reference"].as_str().unwrap(), "c", "card").await;
-    complete(
-        &app,
-        pa["external_id"].as_str().unwrap(),
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, pa["external_id"].as_str().unwrap()).await;
     app.run_worker();
     app.clock.advance(TimeDelta::seconds(901));
     hold(
@@ -1153,12 +1115,7 @@ async fn sales_figures_count_paid_bookings_only() {
         json!({"seat_ids": [free[2], free[3], free[4]]}),
     )
     .await;
-    complete(
-        &app,
-        pc["external_id"].as_str().unwrap(),
-        json!({"card_number": "4242424242424242"}),
-    )
-    .await;
+    card_ok(&app, pc["external_id"].as_str().unwrap()).await;
     app.run_worker();
 
     let after = sales(&app);
