@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
@@ -24,6 +25,56 @@ pub struct EventSales {
     pub refunded_cents: i64,
     /// Bookings by status, every status present (zero when none).
     pub bookings: BTreeMap<BookingStatus, i64>,
+}
+
+/// An event's inventory and sales, as `GET /api/v1/admin/events/{id}/stats` gives them.
+/// `capacity` is what can be sold (blocked seats left out); `available + held + sold =
+/// capacity`, where a hold that ran out counts as available (the sweeper may not have come by).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventStats {
+    pub capacity: i64,
+    pub available: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub sales: EventSales,
+}
+
+/// `None` for an unknown event.
+pub fn event_stats(
+    conn: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Option<EventStats>, DbError> {
+    use crate::db::catalogue as catalogue_queries;
+    use crate::db::schema::events;
+    use crate::domain::inventory::SectionCounters;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        events::table.filter(events::id.eq(event)),
+    ))
+    .get_result(conn)?;
+    if !exists {
+        return Ok(None);
+    }
+    let sections = catalogue_queries::sections(conn, &[event])?;
+    let expired = catalogue_queries::expired_holds(conn, &sections, now)?;
+    let mut stats = EventStats::default();
+    for s in &sections {
+        let expired = expired.get(&s.id).copied().unwrap_or(0);
+        let counters = SectionCounters {
+            capacity: i64::from(s.capacity),
+            held: i64::from(s.held),
+            sold: i64::from(s.sold),
+            blocked: i64::from(s.blocked),
+            expired,
+        };
+        let counts = counters.counts();
+        stats.capacity += counts.capacity;
+        stats.available += counts.available;
+        stats.sold += counters.sold;
+    }
+    stats.held = stats.capacity - stats.available - stats.sold;
+    stats.sales = event_sales(conn, event)?;
+    Ok(Some(stats))
 }
 
 /// The event's sales: three aggregate queries.

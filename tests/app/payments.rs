@@ -1154,3 +1154,96 @@ async fn sales_figures_count_paid_bookings_only() {
     });
     assert_eq!(after.revenue_cents, paid_total);
 }
+
+#[actix_web::test]
+async fn the_admin_stats_of_an_event_add_up_against_the_database() {
+    let app = spawn_app().await;
+    let (ada, bob) = (buyer(&app, 1).await, buyer(&app, 2).await);
+    let (event, free, _) = seated_event(&app, 4).await;
+    let (_, a) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    let (_, pa) = pay(&app, &ada, a["reference"].as_str().unwrap(), "a", "card").await;
+    card_ok(&app, pa["external_id"].as_str().unwrap()).await;
+    app.run_worker();
+    hold(&app, &bob, event, json!({"seat_ids": [free[2]]})).await;
+
+    app.create_admin("boss@example.com", "a long enough password");
+    let admin: Value = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .json(&json!({"email": "boss@example.com", "password": "a long enough password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let get = |token: String, path: String| {
+        let req = app.client.get(app.url(&path)).bearer_auth(token);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let admin = admin["token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/admin/events/{event}/stats");
+    let (status, stats) = get(admin.clone(), path.clone()).await;
+    assert_eq!(status, 200, "{stats}");
+    let n = |k: &str| stats[k].as_i64().unwrap();
+    assert_eq!(
+        n("available") + n("held") + n("sold"),
+        n("capacity"),
+        "{stats}"
+    );
+
+    // Against the rows themselves: the section counters, and the seats sold.
+    use boxoffice::db::schema::{bookings as b, event_seats as s, event_sections as es};
+    let sections: Vec<(i32, i32, i32, i32)> = app.with_conn(|c| {
+        es::table
+            .filter(es::event_id.eq(event))
+            .select((es::capacity, es::held, es::sold, es::blocked))
+            .load(c)
+            .unwrap()
+    });
+    let sum = |f: fn(&(i32, i32, i32, i32)) -> i32| -> i64 {
+        sections.iter().map(|r| i64::from(f(r))).sum()
+    };
+    assert_eq!(n("capacity"), sum(|r| r.0 - r.3));
+    assert_eq!(n("held"), sum(|r| r.1), "no hold has run out yet");
+    assert_eq!(n("sold"), sum(|r| r.2));
+    let sold_seats: i64 = app.with_conn(|c| {
+        s::table
+            .filter(s::event_id.eq(event))
+            .filter(s::status.eq("sold"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert!(n("sold") >= sold_seats && sold_seats >= 2);
+    let revenue: i64 = app.with_conn(|c| {
+        b::table
+            .filter(b::event_id.eq(event))
+            .filter(b::status.eq("paid"))
+            .select(b::total_cents)
+            .load::<i64>(c)
+            .unwrap()
+            .into_iter()
+            .sum()
+    });
+    assert_eq!(n("revenue_cents"), revenue);
+    assert!(n("tickets_sold") >= 2);
+    assert!(stats["bookings"]["pending"].as_i64().unwrap() >= 1);
+    assert!(stats["bookings"]["paid"].as_i64().unwrap() >= 1);
+
+    // Once Bob's hold runs out it counts as available at once, before any sweep.
+    app.clock.advance(TimeDelta::seconds(901));
+    let (_, later) = get(admin.clone(), path.clone()).await;
+    assert_eq!(later["held"].as_i64().unwrap(), n("held") - 1);
+    assert_eq!(later["available"].as_i64().unwrap(), n("available") + 1);
+
+    // Only admins; an unknown event is a 404.
+    let (status, _) = get(ada.token.clone(), path).await;
+    assert_eq!(status, 403);
+    let (status, _) = get(admin, "/api/v1/admin/events/999999/stats".to_owned()).await;
+    assert_eq!(status, 404);
+}

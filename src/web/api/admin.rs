@@ -3,9 +3,9 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::domain::ids::{SectionId, VenueId};
+use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
-use crate::services::dashboard;
+use crate::services::{dashboard, stats};
 use crate::startup::AppState;
 use crate::web::admin_guard;
 use crate::web::blocking;
@@ -59,10 +59,43 @@ async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     }))
 }
 
+/// `GET /api/v1/admin/events/{id}/stats` (API.md): inventory, tickets sold, revenue from paid
+/// bookings only, money refunded, and bookings by status.
+#[get("/events/{id}/stats")]
+async fn event_stats(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let event = EventId(path.into_inner());
+    let stats = blocking(&state, move |conn, clock| {
+        Ok(stats::event_stats(conn, event, clock.now())?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let bookings: serde_json::Map<String, serde_json::Value> = stats
+        .sales
+        .bookings
+        .iter()
+        .map(|(status, n)| (status.as_str().to_owned(), serde_json::json!(n)))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "event_id": event,
+        "capacity": stats.capacity,
+        "available": stats.available,
+        "held": stats.held,
+        "sold": stats.sold,
+        "tickets_sold": stats.sales.tickets_sold,
+        "revenue_cents": stats.sales.revenue_cents,
+        "refunded_cents": stats.sales.refunded_cents,
+        "bookings": bookings,
+    })))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin_guard::api))
-            .service(venues),
+            .service(venues)
+            .service(event_stats),
     );
 }
