@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admins;
 pub mod bookings;
 pub mod catalogue;
+pub mod checkin;
 pub mod dashboard;
 pub mod demo;
 pub mod email;

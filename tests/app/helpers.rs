@@ -452,3 +452,13 @@ pub fn smtp_to(url: String) -> impl FnOnce(&mut Settings) {
         ));
     }
 }
+
+/// A ticket code the way a person might type it: lower case, in groups of four.
+pub fn grouped_lower(code: &str) -> String {
+    code.to_lowercase()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

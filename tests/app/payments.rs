@@ -1247,3 +1247,108 @@ async fn the_admin_stats_of_an_event_add_up_against_the_database() {
     let (status, _) = get(admin, "/api/v1/admin/events/999999/stats".to_owned()).await;
     assert_eq!(status, 404);
 }
+
+#[actix_web::test]
+async fn a_ticket_is_checked_in_once_at_the_door_of_its_own_event() {
+    let app = spawn_app().await;
+    let ada = buyer(&app, 1).await;
+    let (event, _, reference) = basket(&app, &ada).await;
+    let (_, payment) = pay(&app, &ada, &reference, "k", "card").await;
+    card_ok(&app, payment["external_id"].as_str().unwrap()).await;
+    app.run_worker();
+    let codes: Vec<String> = ticket_codes(&booking(&app, &ada, &reference).await)
+        .into_iter()
+        .collect();
+
+    // Buyers are not let in to the door page.
+    app.login("buyer1@example.com", "a long enough password")
+        .await;
+    assert_eq!(
+        app.get(&format!("/admin/checkin?event={event}"))
+            .await
+            .status(),
+        403
+    );
+    app.create_admin("door@example.com", "a long enough password");
+    app.login("door@example.com", "a long enough password")
+        .await;
+
+    let (status, page) = app.get_html(&format!("/admin/checkin?event={event}")).await;
+    assert_eq!(status, 200);
+    let counted = |doc: &scraper::Html| {
+        (
+            crate::helpers::texts(doc, "[data-count=checked-in]"),
+            crate::helpers::texts(doc, "[data-count=sold]"),
+        )
+    };
+    let (before, sold) = counted(&page);
+    let before: i64 = before[0].parse().unwrap();
+    let csrf = app
+        .csrf_token(&format!("/admin/checkin?event={event}"))
+        .await;
+    let scan = |code: String, at_event: i64| {
+        let form = [
+            ("csrf_token", csrf.clone()),
+            ("event", at_event.to_string()),
+            ("code", code),
+        ];
+        let req = app
+            .client
+            .post(app.url("/admin/checkin"))
+            .header("HX-Request", "true")
+            .form(&form);
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            scraper::Html::parse_fragment(&res.text().await.unwrap())
+        }
+    };
+    let verdict = |doc: &scraper::Html| crate::helpers::attrs(doc, ".door-verdict", "data-verdict");
+
+    // Typed the way people type: lower case, grouped with spaces.
+    let typed = crate::helpers::grouped_lower(&codes[0]);
+    let first = scan(typed, event).await;
+    assert_eq!(verdict(&first), ["valid"]);
+    assert_eq!(counted(&first).0, [(before + 1).to_string()]);
+    assert_eq!(counted(&first).1, sold);
+    let again = scan(codes[0].clone(), event).await;
+    assert_eq!(verdict(&again), ["already"]);
+    assert!(crate::helpers::texts(&again, ".door-big")[0].starts_with("Already checked in at "));
+    assert_eq!(
+        counted(&again).0,
+        [(before + 1).to_string()],
+        "counted once"
+    );
+
+    let other_event: i64 = app.with_conn(|c| {
+        use boxoffice::db::schema::events::dsl::*;
+        events.filter(id.ne(event)).select(id).first(c).unwrap()
+    });
+    assert_eq!(
+        verdict(&scan(codes[1].clone(), other_event).await),
+        ["wrong-event"]
+    );
+    assert_eq!(
+        verdict(&scan("ZZZZZZZZZZZZZZZZ".to_owned(), event).await),
+        ["unknown"]
+    );
+    let checked: Vec<(String, Option<i64>)> = app.with_conn(|c| {
+        use boxoffice::db::schema::tickets::dsl::*;
+        tickets
+            .filter(code.eq_any(&codes))
+            .order(code)
+            .select((status, checked_in_by))
+            .load(c)
+            .unwrap()
+    });
+    let admitted: Vec<&str> = checked.iter().map(|(s, _)| s.as_str()).collect();
+    assert!(
+        admitted.contains(&"checked_in") && admitted.contains(&"valid"),
+        "{checked:?}"
+    );
+    assert!(
+        checked
+            .iter()
+            .any(|(s, by)| s == "checked_in" && by.is_some())
+    );
+}

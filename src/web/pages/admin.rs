@@ -9,8 +9,11 @@ use super::html;
 use crate::db::DbError;
 use crate::db::admin::Overview;
 use crate::db::users::UserListRow;
+use crate::domain::ids::EventId;
 use crate::domain::ids::UserId;
+use crate::domain::local_time::{LocalStart, zone};
 use crate::services::accounts::Account;
+use crate::services::checkin::{self, DoorCounts, Verdict};
 use crate::services::user_admin::{self, Change, UserAdminError};
 use crate::services::{dashboard, queues};
 use crate::startup::AppState;
@@ -284,6 +287,120 @@ async fn retry_job(
     ))
 }
 
+#[derive(Template)]
+#[template(path = "admin/checkin.html")]
+struct CheckinPage {
+    layout: Layout,
+    events: Vec<DoorEventView>,
+    event: Option<i64>,
+    result: Option<Verdict>,
+    counts: DoorCounts,
+}
+
+#[derive(Template)]
+#[template(path = "admin/_checkin_result.html")]
+struct CheckinFragment {
+    result: Option<Verdict>,
+    counts: DoorCounts,
+    oob: bool,
+}
+
+pub struct DoorEventView {
+    id: i64,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Deserialize)]
+struct DoorQuery {
+    event: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct CheckinForm {
+    event: i64,
+    code: String,
+}
+
+async fn door_page(
+    state: &AppState,
+    ctx: PageContext,
+    event: Option<i64>,
+    result: Option<Verdict>,
+) -> Result<HttpResponse, AppError> {
+    let (events, counts) = blocking(state, move |conn, clock| {
+        let events = checkin::door_events(conn, clock.now())?;
+        let counts = match event {
+            Some(id) => checkin::counts(conn, EventId(id))?,
+            None => DoorCounts::default(),
+        };
+        Ok((events, counts))
+    })
+    .await?;
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let when = LocalStart::new(e.starts_at, zone(&e.timezone));
+            DoorEventView {
+                id: e.id.0,
+                label: format!("{} · {} {} · {}", e.title, when.date, when.time, e.venue),
+                selected: event == Some(e.id.0),
+            }
+        })
+        .collect();
+    html(
+        CheckinPage {
+            layout: ctx.layout,
+            events,
+            event,
+            result,
+            counts,
+        }
+        .render(),
+    )
+}
+
+/// The door: choose the event, then type or scan codes (a USB scanner types the code and
+/// Enter). Works as a plain form; with htmx only the verdict and the counter change.
+#[get("/checkin")]
+async fn checkin_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    query: web::Query<DoorQuery>,
+) -> Result<HttpResponse, AppError> {
+    door_page(&state, ctx, query.event, None).await
+}
+
+#[post("/checkin")]
+async fn checkin_submit(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    form: web::Form<CheckinForm>,
+    hx: crate::web::hx::HxRequest,
+) -> Result<HttpResponse, AppError> {
+    let CheckinForm { event, code } = form.into_inner();
+    let event_id = EventId(event);
+    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let verdict = if code.trim().is_empty() {
+        None
+    } else {
+        Some(web::block(move || checkin::check_in(&db, event_id, &code, by, now)).await??)
+    };
+    if !hx.0 {
+        return door_page(&state, ctx, Some(event), verdict).await;
+    }
+    let counts = blocking(&state, move |conn, _| Ok(checkin::counts(conn, event_id)?)).await?;
+    html(
+        CheckinFragment {
+            result: verdict,
+            counts,
+            oob: true,
+        }
+        .render(),
+    )
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
@@ -294,6 +411,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(emails)
             .service(jobs)
             .service(resend_email)
-            .service(retry_job),
+            .service(retry_job)
+            .service(checkin_page)
+            .service(checkin_submit),
     );
 }
