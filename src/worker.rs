@@ -75,7 +75,8 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
     ]
 }
 
-/// Job handlers by kind: the gateway's webhook deliveries and the app's refunds.
+/// Job handlers by kind: the gateway's webhook deliveries, the app's refunds and event
+/// cancellations.
 pub fn standard_handlers(
     gateway: &Gateway,
     settings: &Settings,
@@ -92,6 +93,12 @@ pub fn standard_handlers(
     handlers.insert(
         crate::services::payments::REFUND_JOB.to_owned(),
         Arc::new(crate::services::payments::RefundJob::new(gateway.clone())),
+    );
+    handlers.insert(
+        crate::services::cancellation::JOB.to_owned(),
+        Arc::new(crate::services::cancellation::CancelJob::new(
+            gateway.clone(),
+        )),
     );
     handlers
 }

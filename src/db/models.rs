@@ -237,6 +237,26 @@ pub struct NewPayment<'a> {
     pub succeeded_at: Option<NaiveDateTime>,
 }
 
+/// A payment the simulated gateway took (seeded demo sales are real at the gateway too, so
+/// that cancelling a demo event refunds them through it).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = gateway_intents)]
+pub struct NewGatewayIntent<'a> {
+    pub external_id: &'a str,
+    pub idempotency_key: String,
+    pub merchant_reference: &'a str,
+    pub description: String,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    pub method: &'a str,
+    pub status: &'a str,
+    pub card_last4: Option<&'a str>,
+    pub return_url: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = tickets)]
 pub struct NewTicket<'a> {

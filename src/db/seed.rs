@@ -158,6 +158,13 @@ pub fn insert_payments(conn: &mut DbConnection, rows: &[NewPayment<'_>]) -> Quer
     insert_chunks!(conn, payments::table, rows)
 }
 
+pub fn insert_gateway_intents(
+    conn: &mut DbConnection,
+    rows: &[NewGatewayIntent<'_>],
+) -> QueryResult<()> {
+    insert_chunks!(conn, gateway_intents::table, rows)
+}
+
 pub fn insert_tickets(conn: &mut DbConnection, rows: &[NewTicket<'_>]) -> QueryResult<()> {
     insert_chunks!(conn, tickets::table, rows)
 }

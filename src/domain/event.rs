@@ -44,7 +44,9 @@ impl EventStatus {
         use EventStatus::*;
         matches!(
             (self, next),
-            (Draft, Published) | (Published, Completed) | (Draft | Published, Cancelled)
+            (Draft, Published)
+                | (Published, Completed)
+                | (Draft | Published | Completed, Cancelled)
         )
     }
 }
@@ -175,6 +177,12 @@ mod tests {
         assert!(!Completed.can_become(Published));
         assert!(!Cancelled.can_become(Published));
         assert!(!Draft.can_become(Completed));
+        // ARCHITECTURE §3: any state can be cancelled (a completed event too: its buyers are
+        // refunded), but only once.
+        for from in [Draft, Published, Completed] {
+            assert!(from.can_become(Cancelled), "{from}");
+        }
+        assert!(!Cancelled.can_become(Cancelled));
     }
 
     #[test]

@@ -96,6 +96,12 @@ booking_pair!(
     "email/hold_expired.txt"
 );
 booking_pair!(
+    CancelledHtml,
+    CancelledText,
+    "email/event_cancelled.html",
+    "email/event_cancelled.txt"
+);
+booking_pair!(
     RefundedHtml,
     RefundedText,
     "email/late_payment_refunded.html",
@@ -131,6 +137,11 @@ pub(super) fn render(
         EmailKind::LatePaymentRefunded => (
             format!("Your payment for {} has been refunded", b.reference),
             RefundedHtml::pair,
+            false,
+        ),
+        EmailKind::EventCancelled => (
+            format!("{} is cancelled: your refund", b.event_title),
+            CancelledHtml::pair,
             false,
         ),
         EmailKind::Welcome

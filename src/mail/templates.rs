@@ -19,10 +19,11 @@ pub enum EmailKind {
     PaymentFailed,
     HoldExpired,
     LatePaymentRefunded,
+    EventCancelled,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 8] = [
+    pub const ALL: [EmailKind; 9] = [
         EmailKind::Welcome,
         EmailKind::VerifyEmail,
         EmailKind::PasswordReset,
@@ -31,6 +32,7 @@ impl EmailKind {
         EmailKind::PaymentFailed,
         EmailKind::HoldExpired,
         EmailKind::LatePaymentRefunded,
+        EmailKind::EventCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +45,7 @@ impl EmailKind {
             EmailKind::PaymentFailed => "payment_failed",
             EmailKind::HoldExpired => "hold_expired",
             EmailKind::LatePaymentRefunded => "late_payment_refunded",
+            EmailKind::EventCancelled => "event_cancelled",
         }
     }
 
@@ -60,7 +63,8 @@ impl EmailKind {
             EmailKind::BookingConfirmed
             | EmailKind::PaymentFailed
             | EmailKind::HoldExpired
-            | EmailKind::LatePaymentRefunded => true,
+            | EmailKind::LatePaymentRefunded
+            | EmailKind::EventCancelled => true,
         }
     }
 }
@@ -255,7 +259,8 @@ pub fn render(kind: &str, payload: &str, base_url: &Url) -> Result<Rendered, Str
         EmailKind::BookingConfirmed
         | EmailKind::PaymentFailed
         | EmailKind::HoldExpired
-        | EmailKind::LatePaymentRefunded => {
+        | EmailKind::LatePaymentRefunded
+        | EmailKind::EventCancelled => {
             return Err(format!("{} is not an account email", kind.as_str()));
         }
     };

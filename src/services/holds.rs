@@ -230,7 +230,7 @@ fn hold_once(
         _ => None,
     };
     db.write(|c| {
-        let ev = queries::event(c, event)?.ok_or(HoldError::EventNotFound)?;
+        let ev = queries::event_for_hold(c, event)?.ok_or(HoldError::EventNotFound)?;
         match sale_state(&ev, now) {
             SaleState::OnSale | SaleState::FewLeft => {}
             SaleState::Draft => return Err(HoldError::EventNotFound),

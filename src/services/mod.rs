@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod bookings;
+pub mod cancellation;
 pub mod catalogue;
 pub mod checkin;
 pub mod dashboard;

@@ -603,7 +603,7 @@ fn start_refund(
 }
 
 /// Marks a refund succeeded and its payment refunded (both guarded). `true` when it moved.
-fn confirm_refund(
+pub(crate) fn confirm_refund(
     c: &mut DbConnection,
     payment: &Payment,
     idempotency_key: &str,
@@ -709,17 +709,29 @@ pub fn queue_hold_expired(
     booking: BookingId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let Some(booking) = queries::booking(c, booking, false)? else {
-        return Ok(());
-    };
-    queue_email(
+    queue_booking_email(
         c,
         EmailKind::HoldExpired,
-        &format!("hold_expired:{}", booking.id),
-        &booking,
+        &format!("hold_expired:{booking}"),
+        booking,
         None,
         now,
     )
+}
+
+/// Queues one of the booking emails about `booking`, once per dedupe key.
+pub fn queue_booking_email(
+    c: &mut DbConnection,
+    kind: EmailKind,
+    dedupe_key: &str,
+    booking: BookingId,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let Some(booking) = queries::booking(c, booking, false)? else {
+        return Ok(());
+    };
+    queue_email(c, kind, dedupe_key, &booking, reason, now)
 }
 
 /// Cancels the buyer's pending booking (seats free at once, see `holds::cancel`), then its

@@ -13,10 +13,10 @@ SELECT p.event_id, p.user_id, p.seat_a, p.seat_b, p.es_a, p.es_b, p.tier_a, p.ti
 \gset
 BEGIN ISOLATION LEVEL READ COMMITTED;
 -- (lock_timeout is the connection's own setting, made when the app opens it)
--- queries::event
+-- queries::event_for_hold (FOR KEY SHARE: see services::cancellation)
 SELECT events.id, events.status, events.starts_at, events.sales_start_at, events.sales_end_at,
        events.max_tickets_per_order, events.currency
-  FROM events WHERE events.id = :event_id LIMIT 1;
+  FROM events WHERE events.id = :event_id LIMIT 1 FOR KEY SHARE;
 -- queries::pending_booking (none yet)
 SELECT bookings.id, bookings.reference, bookings.expires_at FROM bookings
  WHERE bookings.user_id = :user_id AND bookings.event_id = :event_id

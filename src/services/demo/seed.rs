@@ -422,6 +422,31 @@ fn insert_event(
         })
         .collect();
     rows::insert_payments(conn, &payment_rows)?;
+    let intents: Vec<NewGatewayIntent<'_>> = payments_refs
+        .iter()
+        .zip(
+            sales
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| booking_of(*i).is_some()),
+        )
+        .map(|((_, external_id, amount), (_, sale))| NewGatewayIntent {
+            external_id,
+            idempotency_key: format!("demo:{external_id}"),
+            merchant_reference: &sale.reference,
+            description: format!("{} · booking {}", plan.title, sale.reference),
+            amount_cents: *amount,
+            currency: plan.currency,
+            method: "card",
+            status: "succeeded",
+            card_last4: Some("4242"),
+            return_url: format!("/bookings/{}/payment", sale.reference),
+            created_at: paid_at,
+            updated_at: paid_at,
+            completed_at: Some(paid_at),
+        })
+        .collect();
+    rows::insert_gateway_intents(conn, &intents)?;
 
     let mut codes = Vec::new();
     for (item_id, booking_id, seat, _, quantity) in rows::booking_items_of(conn, event_id)? {

@@ -1,11 +1,11 @@
 //! `/api/v1/admin/…` (API.md), behind the admin guard.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
-use crate::services::{dashboard, stats};
+use crate::services::{cancellation, dashboard, stats};
 use crate::startup::AppState;
 use crate::web::admin_guard;
 use crate::web::blocking;
@@ -91,11 +91,57 @@ async fn event_stats(
     })))
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    reason: String,
+}
+
+/// `POST /api/v1/admin/events/{id}/cancel` (API.md): 202 at once; refunds run in the
+/// background; calling it again is harmless and answers the progress.
+#[post("/events/{id}/cancel")]
+async fn cancel_event(
+    state: web::Data<AppState>,
+    admin: admin_guard::Admin,
+    path: web::Path<i64>,
+    body: web::Json<CancelBody>,
+) -> Result<HttpResponse, AppError> {
+    let event = EventId(path.into_inner());
+    let (db, live, now, by) = (
+        state.db.clone(),
+        state.live.clone(),
+        state.clock.now(),
+        admin.0.id,
+    );
+    let reason = body.into_inner().reason;
+    let progress = web::block(move || cancellation::cancel(&db, &live, event, &reason, by, now))
+        .await?
+        .map_err(|e| match e {
+            cancellation::CancelError::NotFound => AppError::NotFound,
+            cancellation::CancelError::NoReason => AppError::Validation(
+                [(
+                    "reason",
+                    "Say why the event is cancelled (up to 500 characters); the buyers are told."
+                        .to_owned(),
+                )]
+                .into_iter()
+                .collect(),
+            ),
+            cancellation::CancelError::Db(e) => e.into(),
+        })?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({
+        "status": progress.status(),
+        "bookings_to_refund": progress.to_refund,
+        "refunded": progress.refunded,
+    })))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin_guard::api))
             .service(venues)
-            .service(event_stats),
+            .service(event_stats)
+            .service(cancel_event),
     );
 }
