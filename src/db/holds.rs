@@ -36,35 +36,11 @@ pub struct HoldEvent {
     pub currency: String,
 }
 
-/// The event, read by a hold. On PostgreSQL the row is locked `FOR KEY SHARE` until the hold
-/// commits (the weakest lock; holds never wait on each other for it, nor on edits of the
-/// event): cancelling the event takes `FOR UPDATE` first, so it waits for holds in flight and
-/// every hold after it sees the event cancelled. No hold can commit after a cancel did.
-pub fn event_for_hold(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
-    macro_rules! query {
-        () => {
-            events::table.filter(events::id.eq(id)).select((
-                events::id,
-                events::status,
-                events::starts_at,
-                events::sales_start_at,
-                events::sales_end_at,
-                events::max_tickets_per_order,
-                events::currency,
-            ))
-        };
-    }
-    match conn {
-        DbConnection::Postgres(c) => query!().for_key_share().first(c).optional(),
-        DbConnection::Sqlite(c) => query!().first(c).optional(),
-    }
-}
-
-/// The event as a hold sees it, without a lock (the seat map's "on sale?").
-pub fn event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
-    events::table
-        .filter(events::id.eq(id))
-        .select((
+/// The event as a hold reads it. A macro, not a function: the query's type differs with the
+/// lock.
+macro_rules! hold_event {
+    ($id:expr) => {
+        events::table.filter(events::id.eq($id)).select((
             events::id,
             events::status,
             events::starts_at,
@@ -73,8 +49,23 @@ pub fn event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEve
             events::max_tickets_per_order,
             events::currency,
         ))
-        .first(conn)
-        .optional()
+    };
+}
+
+/// The event, read by a hold. On PostgreSQL the row is locked `FOR KEY SHARE` until the hold
+/// commits (the weakest lock; holds never wait on each other for it, nor on edits of the
+/// event): cancelling the event takes `FOR UPDATE` first, so it waits for holds in flight and
+/// every hold after it sees the event cancelled. No hold can commit after a cancel did.
+pub fn event_for_hold(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
+    match conn {
+        DbConnection::Postgres(c) => hold_event!(id).for_key_share().first(c).optional(),
+        DbConnection::Sqlite(c) => hold_event!(id).first(c).optional(),
+    }
+}
+
+/// The event as a hold sees it, without a lock (the seat map's "on sale?").
+pub fn event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
+    hold_event!(id).first(conn).optional()
 }
 
 /// A buyer's pending booking for an event: their basket.

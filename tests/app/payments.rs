@@ -52,6 +52,22 @@ async fn complete(app: &TestApp, external_id: &str, body: Value) -> (u16, Value)
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// An admin's API token (the admin is created here).
+async fn admin_token(app: &TestApp) -> String {
+    app.create_admin("boss@example.com", "a long enough password");
+    let login: Value = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .json(&json!({"email": "boss@example.com", "password": "a long enough password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
+
 /// Pays an open payment at the gateway with the card that succeeds.
 async fn card_ok(app: &TestApp, external_id: &str) {
     let (status, done) =
@@ -1166,17 +1182,7 @@ async fn the_admin_stats_of_an_event_add_up_against_the_database() {
     app.run_worker();
     hold(&app, &bob, event, json!({"seat_ids": [free[2]]})).await;
 
-    app.create_admin("boss@example.com", "a long enough password");
-    let admin: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": "boss@example.com", "password": "a long enough password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let admin = admin_token(&app).await;
     let get = |token: String, path: String| {
         let req = app.client.get(app.url(&path)).bearer_auth(token);
         async move {
@@ -1185,7 +1191,6 @@ async fn the_admin_stats_of_an_event_add_up_against_the_database() {
             (status, res.json::<Value>().await.unwrap_or(Value::Null))
         }
     };
-    let admin = admin["token"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/admin/events/{event}/stats");
     let (status, stats) = get(admin.clone(), path.clone()).await;
     assert_eq!(status, 200, "{stats}");
@@ -1409,18 +1414,7 @@ async fn cancelling_an_event_refunds_every_paid_booking_once_while_buyers_keep_t
         )
         .unwrap();
 
-    app.create_admin("boss@example.com", "a long enough password");
-    let login: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": "boss@example.com", "password": "a long enough password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = login["token"].as_str().unwrap().to_owned();
+    let admin = admin_token(&app).await;
     // A fresh client each time: the worker's long run below outlasts the server's keep-alive.
     let cancel = || {
         reqwest::Client::new()
