@@ -255,6 +255,13 @@ pub fn expired_holds(
     Ok(expired)
 }
 
+pub fn event_title(conn: &mut DbConnection, event: EventId) -> QueryResult<String> {
+    events::table
+        .filter(events::id.eq(event))
+        .select(events::title)
+        .first(conn)
+}
+
 /// Every seat of an event with its section, tier price and status, in map order.
 pub fn event_seats(conn: &mut DbConnection, id: EventId) -> QueryResult<Vec<EventSeatRow>> {
     event_seats::table

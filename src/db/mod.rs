@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod audit;
 pub mod bookings;
+pub mod cancellation;
 pub mod catalogue;
+pub mod checkin;
 pub mod holds;
 pub mod introspect;
 pub mod jobs;
@@ -14,6 +16,7 @@ pub mod payments;
 pub mod schema;
 pub mod seatmap;
 pub mod seed;
+pub mod stats;
 pub mod tokens;
 pub mod user_tokens;
 pub mod users;

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::holds::SeatLock;
 use super::schema::{
-    booking_items, bookings, event_seats, event_sections, payments, refunds, tickets, users,
-    webhook_events,
+    booking_items, bookings, event_seats, event_sections, events, payments, refunds, tickets,
+    users, venues, webhook_events,
 };
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
@@ -40,6 +40,24 @@ pub fn by_key(
     payments::table
         .filter(payments::booking_id.eq(booking))
         .filter(payments::idempotency_key.eq(key))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Payment>> {
+    payments::table
+        .filter(payments::id.eq(id))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The booking's payment that holds the buyer's money, if any.
+pub fn succeeded_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Option<Payment>> {
+    payments::table
+        .filter(payments::booking_id.eq(booking))
+        .filter(payments::status.eq(PaymentStatus::Succeeded))
         .select(Payment::as_select())
         .first(conn)
         .optional()
@@ -438,6 +456,20 @@ pub fn create_refund(
     Ok((id, true))
 }
 
+/// The payment's refund made with this idempotency key.
+pub fn refund_id_by_key(
+    conn: &mut DbConnection,
+    payment: i64,
+    idempotency_key: &str,
+) -> QueryResult<Option<i64>> {
+    refunds::table
+        .filter(refunds::idempotency_key.eq(idempotency_key))
+        .filter(refunds::payment_id.eq(payment))
+        .select(refunds::id)
+        .first(conn)
+        .optional()
+}
+
 pub fn refund(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RefundRow>> {
     refunds::table
         .filter(refunds::id.eq(id))
@@ -483,6 +515,18 @@ pub fn refund_attempt_failed(
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// What the booking emails add to a booking's view: the event's end and the venue's city.
+pub fn event_end_and_city(
+    conn: &mut DbConnection,
+    event: EventId,
+) -> QueryResult<(Option<NaiveDateTime>, String)> {
+    events::table
+        .inner_join(venues::table)
+        .filter(events::id.eq(event))
+        .select((events::ends_at, venues::city))
+        .first(conn)
 }
 
 /// Who to write to about a booking.

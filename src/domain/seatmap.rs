@@ -89,6 +89,15 @@ pub fn seat_label(
     )
 }
 
+/// Where a booking line or a ticket is: "Stalls, row F, seat 12", or "Floor, standing" for a
+/// place in a standing area (no row or number).
+pub fn place_label(section: &str, row: Option<&str>, number: Option<i32>) -> String {
+    match (row, number) {
+        (Some(row), Some(number)) => format!("{section}, row {row}, seat {number}"),
+        _ => format!("{section}, standing"),
+    }
+}
+
 /// The colour class of a tier from its position in the event's price list.
 pub fn tier_class(position: usize) -> &'static str {
     const CLASSES: [&str; TIER_COLOURS] =
@@ -166,6 +175,15 @@ pub fn countdown(expires_at: NaiveDateTime, now: NaiveDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_place_is_a_seat_or_a_standing_area() {
+        assert_eq!(
+            place_label("Stalls", Some("F"), Some(12)),
+            "Stalls, row F, seat 12"
+        );
+        assert_eq!(place_label("Floor", None, None), "Floor, standing");
+    }
     use super::*;
     use chrono::{NaiveDate, TimeDelta};
 

@@ -15,23 +15,23 @@
 //!   email has a dedupe key.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Deserialize;
 
 use crate::clock::Clock;
 use crate::db::audit::{NewAuditEntry, record};
+use crate::db::cancellation as queries;
 use crate::db::holds::{self as hold_queries, Released};
-use crate::db::payments::{self as payment_queries, Payment};
-use crate::db::schema::{bookings, events, payments, tickets};
+use crate::db::payments as payment_queries;
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
-use crate::domain::payment::PaymentStatus;
 use crate::gateway::Gateway;
 use crate::live::{Change, LiveHub};
 use crate::mail::templates::EmailKind;
 use crate::services::holds::changes_of;
+use crate::services::payments::{queue_booking_email, send_refund};
 
 /// The job that refunds a cancelled event's paid bookings.
 pub const JOB: &str = "events.cancel";
@@ -88,26 +88,11 @@ pub fn cancel(
         return Err(CancelError::NoReason);
     }
     let (progress, released) = db.write(|c| -> Result<(Progress, Released), CancelError> {
-        let status = lock_event(c, event)?.ok_or(CancelError::NotFound)?;
+        let status = queries::lock_event(c, event)?.ok_or(CancelError::NotFound)?;
         let mut released = Released::default();
         if status.can_become(EventStatus::Cancelled) {
-            diesel::update(
-                events::table
-                    .filter(events::id.eq(event))
-                    .filter(events::status.ne(EventStatus::Cancelled)),
-            )
-            .set((
-                events::status.eq(EventStatus::Cancelled),
-                events::cancelled_at.eq(Some(now)),
-                events::cancellation_reason.eq(Some(reason)),
-                events::updated_at.eq(now),
-            ))
-            .execute(c)?;
-            let pending: Vec<BookingId> = bookings::table
-                .filter(bookings::event_id.eq(event))
-                .filter(bookings::status.eq(BookingStatus::Pending))
-                .select(bookings::id)
-                .load(c)?;
+            queries::mark_cancelled(c, event, reason, now)?;
+            let pending = queries::bookings_in(c, event, BookingStatus::Pending, i64::MAX)?;
             released = hold_queries::end_pending(c, &pending, BookingStatus::Cancelled, now)?;
             crate::db::jobs::enqueue(
                 c,
@@ -146,33 +131,11 @@ pub fn cancel(
     Ok(progress)
 }
 
-/// The event row, locked `FOR UPDATE` on PostgreSQL (see the module's notes).
-fn lock_event(c: &mut DbConnection, event: EventId) -> QueryResult<Option<EventStatus>> {
-    macro_rules! query {
-        () => {
-            events::table
-                .filter(events::id.eq(event))
-                .select(events::status)
-        };
-    }
-    match c {
-        DbConnection::Postgres(c) => query!().for_update().first(c).optional(),
-        DbConnection::Sqlite(c) => query!().first(c).optional(),
-    }
-}
-
 /// Paid bookings left to refund, and bookings refunded.
 pub fn progress(c: &mut DbConnection, event: EventId) -> QueryResult<Progress> {
-    let count = |c: &mut DbConnection, status: BookingStatus| -> QueryResult<i64> {
-        bookings::table
-            .filter(bookings::event_id.eq(event))
-            .filter(bookings::status.eq(status))
-            .count()
-            .get_result(c)
-    };
     Ok(Progress {
-        to_refund: count(c, BookingStatus::Paid)?,
-        refunded: count(c, BookingStatus::Refunded)?,
+        to_refund: queries::count_in(c, event, BookingStatus::Paid)?,
+        refunded: queries::count_in(c, event, BookingStatus::Refunded)?,
     })
 }
 
@@ -199,17 +162,8 @@ impl crate::jobs::JobHandler for CancelJob {
             serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
         let (reason, batch) = db
             .read(|c| -> Result<(String, Vec<BookingId>), DbError> {
-                let reason: Option<String> = events::table
-                    .filter(events::id.eq(event_id))
-                    .select(events::cancellation_reason)
-                    .first(c)?;
-                let batch = bookings::table
-                    .filter(bookings::event_id.eq(event_id))
-                    .filter(bookings::status.eq(BookingStatus::Paid))
-                    .order(bookings::id)
-                    .limit(BATCH)
-                    .select(bookings::id)
-                    .load(c)?;
+                let reason = queries::cancellation_reason(c, event_id)?;
+                let batch = queries::bookings_in(c, event_id, BookingStatus::Paid, BATCH)?;
                 Ok((reason.unwrap_or_default(), batch))
             })
             .map_err(|e| e.to_string())?;
@@ -240,9 +194,9 @@ impl crate::jobs::JobHandler for CancelJob {
     }
 }
 
-/// Refunds one paid booking of a cancelled event: its payment through the gateway (once), then
-/// booking `paid` → `refunded`, its tickets void and its buyer emailed, in one transaction.
-/// A paid booking without a payment (seeded demo data) is refunded without money moving.
+/// Refunds one paid booking of a cancelled event: its payment through the gateway (once, see
+/// `payments::send_refund`), then booking `paid` → `refunded`, its unused tickets void and its
+/// buyer emailed. A paid booking without a succeeded payment is refunded without money moving.
 fn refund_booking(
     db: &Db,
     gateway: &Gateway,
@@ -252,66 +206,19 @@ fn refund_booking(
 ) -> Result<(), String> {
     let why = format!("The event was cancelled. {reason}");
     let refund = db
-        .write(|c| -> Result<Option<(Payment, i64)>, DbError> {
-            let payment: Option<Payment> = payments::table
-                .filter(payments::booking_id.eq(booking))
-                .filter(payments::status.eq(PaymentStatus::Succeeded))
-                .select(Payment::as_select())
-                .first(c)
-                .optional()?;
-            match payment {
-                Some(p) => {
-                    let (id, _) = payment_queries::create_refund(c, &p, &why, now)?;
-                    Ok(Some((p, id)))
-                }
+        .write(|c| -> Result<Option<i64>, DbError> {
+            match payment_queries::succeeded_of(c, booking)? {
+                Some(p) => Ok(Some(payment_queries::create_refund(c, &p, &why, now)?.0)),
                 None => Ok(None),
             }
         })
         .map_err(|e| e.to_string())?;
-    let confirmed = match &refund {
-        Some((payment, refund_id)) => {
-            let row = db
-                .read(|c| payment_queries::refund(c, *refund_id).map_err(DbError::Query))
-                .map_err(|e| e.to_string())?
-                .ok_or("the refund row is gone")?;
-            let done = gateway
-                .refund(
-                    &payment.external_id,
-                    row.amount_cents,
-                    &row.idempotency_key,
-                    &row.reason,
-                )
-                .map_err(|e| format!("the gateway refused refund {refund_id}: {e}"))?;
-            Some((payment.clone(), row.idempotency_key, done.external_id))
-        }
-        None => None,
-    };
+    if let Some(refund) = refund {
+        send_refund(db, gateway, refund, now)?;
+    }
     db.write(|c| -> Result<(), DbError> {
-        if let Some((payment, key, external_id)) = &confirmed {
-            crate::services::payments::confirm_refund(c, payment, key, external_id, now)?;
-        }
-        let moved = diesel::update(
-            bookings::table
-                .filter(bookings::id.eq(booking))
-                .filter(bookings::status.eq(BookingStatus::Paid)),
-        )
-        .set((
-            bookings::status.eq(BookingStatus::Refunded),
-            bookings::refunded_at.eq(Some(now)),
-            bookings::updated_at.eq(now),
-        ))
-        .execute(c)?;
-        if moved == 1 {
-            diesel::update(
-                // A ticket already used at the door stays as it was (the CHECK ties
-                // checked_in to its time).
-                tickets::table
-                    .filter(tickets::booking_id.eq(booking))
-                    .filter(tickets::status.eq("valid")),
-            )
-            .set(tickets::status.eq("void"))
-            .execute(c)?;
-            crate::services::payments::queue_booking_email(
+        if queries::mark_refunded(c, booking, now)? {
+            queue_booking_email(
                 c,
                 EmailKind::EventCancelled,
                 &format!("event_cancelled:{booking}"),

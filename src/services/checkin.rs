@@ -3,14 +3,15 @@
 //! admitted, changing nothing.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
 use crate::db::audit::{NewAuditEntry, record};
-use crate::db::schema::{bookings, events, tickets, users, venues};
+use crate::db::checkin as queries;
+pub use crate::db::checkin::DoorEvent;
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
 use crate::domain::local_time::{to_local, zone};
+use crate::domain::seatmap::place_label;
 
 /// What the door is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,17 +52,6 @@ pub fn normalize(code: &str) -> String {
         .collect()
 }
 
-#[derive(Queryable)]
-struct Found {
-    id: i64,
-    booking_id: BookingId,
-    event_id: EventId,
-    status: String,
-    checked_in_at: Option<NaiveDateTime>,
-    booking_status: BookingStatus,
-    holder: String,
-}
-
 /// Checks a ticket in at `event`'s door, in one write transaction.
 pub fn check_in(
     db: &Db,
@@ -72,46 +62,18 @@ pub fn check_in(
 ) -> Result<Verdict, DbError> {
     let code = normalize(code);
     db.write(|c| -> Result<Verdict, DbError> {
-        let Some(t) = tickets::table
-            .inner_join(bookings::table.inner_join(users::table))
-            .filter(tickets::code.eq(&code))
-            .select((
-                tickets::id,
-                tickets::booking_id,
-                tickets::event_id,
-                tickets::status,
-                tickets::checked_in_at,
-                bookings::status,
-                users::name,
-            ))
-            .first::<Found>(c)
-            .optional()?
-        else {
+        let Some(t) = queries::ticket_by_code(c, &code)? else {
             return Ok(Verdict::Unknown);
         };
         if t.event_id != event {
-            let event_title = events::table
-                .filter(events::id.eq(t.event_id))
-                .select(events::title)
-                .first(c)?;
+            let event_title = crate::db::catalogue::event_title(c, t.event_id)?;
             return Ok(Verdict::WrongEvent { event_title });
         }
         if t.status == "void" || t.booking_status != BookingStatus::Paid {
             return Ok(Verdict::Refunded);
         }
         let place = place_of(c, t.booking_id, &code)?;
-        let changed = diesel::update(
-            tickets::table
-                .filter(tickets::id.eq(t.id))
-                .filter(tickets::status.eq("valid")),
-        )
-        .set((
-            tickets::status.eq("checked_in"),
-            tickets::checked_in_at.eq(Some(now)),
-            tickets::checked_in_by.eq(Some(by)),
-        ))
-        .execute(c)?;
-        if changed == 1 {
+        if queries::admit(c, t.id, by, now)? {
             record(
                 c,
                 &NewAuditEntry {
@@ -129,11 +91,7 @@ pub fn check_in(
             });
         }
         let at = t.checked_in_at.unwrap_or(now);
-        let tz: String = events::table
-            .inner_join(venues::table)
-            .filter(events::id.eq(event))
-            .select(venues::timezone)
-            .first(c)?;
+        let tz = queries::venue_timezone(c, event)?;
         Ok(Verdict::AlreadyCheckedIn {
             place,
             holder: t.holder,
@@ -148,59 +106,22 @@ fn place_of(c: &mut DbConnection, booking: BookingId, code: &str) -> Result<Stri
         .into_iter()
         .find(|t| t.code == code);
     Ok(match ticket {
-        Some(t) => match (t.row, t.number) {
-            (Some(row), Some(n)) => format!("{}, row {row}, seat {n}", t.section),
-            _ => format!("{}, standing", t.section),
-        },
+        Some(t) => place_label(&t.section, t.row.as_deref(), t.number),
         None => "a place".to_owned(),
     })
 }
 
 /// Tickets checked in and tickets sold (live tickets of paid bookings) for the event.
 pub fn counts(conn: &mut DbConnection, event: EventId) -> Result<DoorCounts, DbError> {
-    let live = tickets::table
-        .inner_join(bookings::table)
-        .filter(tickets::event_id.eq(event))
-        .filter(bookings::status.eq(BookingStatus::Paid));
     Ok(DoorCounts {
-        checked_in: live
-            .filter(tickets::status.eq("checked_in"))
-            .count()
-            .get_result(conn)?,
-        sold: live
-            .filter(tickets::status.ne("void"))
-            .count()
-            .get_result(conn)?,
+        checked_in: crate::db::stats::tickets_checked_in(conn, event)?,
+        sold: crate::db::stats::tickets_sold(conn, event)?,
     })
-}
-
-/// An event the door can be checking in: published (or finished), from yesterday on.
-#[derive(Debug, Clone, Queryable)]
-pub struct DoorEvent {
-    pub id: EventId,
-    pub title: String,
-    pub starts_at: NaiveDateTime,
-    pub venue: String,
-    pub timezone: String,
 }
 
 /// The events a door can choose from, soonest first.
 pub fn door_events(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<DoorEvent>, DbError> {
-    use crate::domain::event::EventStatus;
-    Ok(events::table
-        .inner_join(venues::table)
-        .filter(events::status.eq_any([EventStatus::Published, EventStatus::Completed]))
-        .filter(events::starts_at.ge(now - chrono::TimeDelta::days(1)))
-        .order((events::starts_at, events::id))
-        .limit(100)
-        .select((
-            events::id,
-            events::title,
-            events::starts_at,
-            venues::name,
-            venues::timezone,
-        ))
-        .load(conn)?)
+    Ok(queries::door_events(conn, now)?)
 }
 
 #[cfg(test)]

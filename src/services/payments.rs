@@ -114,14 +114,15 @@ pub fn start(
             "Idempotency-Key must be 1 to 255 visible ASCII characters.",
         ));
     }
-    let (booking, title, existing) = db.read(|c| -> Result<_, PaymentError> {
+    let (booking, title, existing, paid_already) = db.read(|c| -> Result<_, PaymentError> {
         let head = hold_queries::find_by_reference(c, reference)?
             .filter(|b| b.user_id == user)
             .ok_or(PaymentError::NotFound)?;
         let booking = queries::booking(c, head.id, false)?.ok_or(PaymentError::NotFound)?;
-        let title = event_title(c, booking.event_id)?;
+        let title = crate::db::catalogue::event_title(c, booking.event_id)?;
         let existing = queries::by_key(c, booking.id, key)?;
-        Ok((booking, title, existing))
+        let paid_already = queries::has_success(c, booking.id)?;
+        Ok((booking, title, existing, paid_already))
     })?;
     let answer = |payment: Payment, created: bool| Started {
         checkout_url: checkout_url(base_url, &payment.external_id),
@@ -143,7 +144,7 @@ pub fn start(
         BookingStatus::Paid => return Err(PaymentError::AlreadyPaid),
         other => return Err(PaymentError::NotPayable(other)),
     }
-    if db.read(|c| queries::has_success(c, booking.id).map_err(DbError::Query))? {
+    if paid_already {
         return Err(PaymentError::AlreadyPaid);
     }
     if booking.total_cents <= 0 {
@@ -195,18 +196,6 @@ pub fn start(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn event_title(
-    conn: &mut DbConnection,
-    event: crate::domain::ids::EventId,
-) -> diesel::QueryResult<String> {
-    use crate::db::schema::events;
-    use diesel::prelude::*;
-    events::table
-        .filter(events::id.eq(event))
-        .select(events::title)
-        .first(conn)
 }
 
 /// The booking's newest payment, for its owner (or an admin).
@@ -603,22 +592,14 @@ fn start_refund(
 }
 
 /// Marks a refund succeeded and its payment refunded (both guarded). `true` when it moved.
-pub(crate) fn confirm_refund(
+fn confirm_refund(
     c: &mut DbConnection,
     payment: &Payment,
     idempotency_key: &str,
     external_id: &str,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    use crate::db::schema::refunds;
-    use diesel::prelude::*;
-    let Some(id) = refunds::table
-        .filter(refunds::idempotency_key.eq(idempotency_key))
-        .filter(refunds::payment_id.eq(payment.id))
-        .select(refunds::id)
-        .first::<i64>(c)
-        .optional()?
-    else {
+    let Some(id) = queries::refund_id_by_key(c, payment.id, idempotency_key)? else {
         return Ok(false);
     };
     let moved = queries::refund_succeeded(c, id, external_id, now)?;
@@ -654,51 +635,51 @@ impl crate::jobs::JobHandler for RefundJob {
     fn run(&self, db: &Db, clock: &Clock, payload: &serde_json::Value) -> Result<(), String> {
         let RefundPayload { refund_id } =
             serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
-        let (refund, payment) = db
-            .read(|c| -> Result<_, DbError> {
-                let refund = queries::refund(c, refund_id)?;
-                let payment = match &refund {
-                    Some(r) => {
-                        use crate::db::schema::payments;
-                        use diesel::prelude::*;
-                        payments::table
-                            .filter(payments::id.eq(r.payment_id))
-                            .select(Payment::as_select())
-                            .first(c)
-                            .optional()?
-                    }
-                    None => None,
-                };
-                Ok((refund, payment))
-            })
-            .map_err(|e| e.to_string())?;
-        let (Some(refund), Some(payment)) = (refund, payment) else {
-            return Err(format!("refund {refund_id} or its payment is gone"));
-        };
-        if refund.status == crate::domain::payment::RefundStatus::Succeeded {
-            return Ok(());
-        }
-        let now = clock.now();
-        match self.gateway.refund(
-            &payment.external_id,
-            refund.amount_cents,
-            &refund.idempotency_key,
-            &refund.reason,
-        ) {
-            Ok(done) => db
-                .write(|c| {
-                    confirm_refund(c, &payment, &refund.idempotency_key, &done.external_id, now)
-                })
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Err(e) => {
-                let error = e.to_string();
-                let _ = db.write(|c| {
-                    queries::refund_attempt_failed(c, refund_id, &error, now)
-                        .map_err(DbError::Query)
-                });
-                Err(error)
-            }
+        send_refund(db, &self.gateway, refund_id, clock.now())
+    }
+}
+
+/// Asks the gateway for a refund the app has recorded, and confirms it (refund `succeeded`,
+/// payment `refunded`). Idempotent: a refund already confirmed is left alone, and the gateway
+/// answers the same refund for the same key. A refusal is kept on the row and returned.
+pub(crate) fn send_refund(
+    db: &Db,
+    gateway: &Gateway,
+    refund_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), String> {
+    let (refund, payment) = db
+        .read(|c| -> Result<_, DbError> {
+            let refund = queries::refund(c, refund_id)?;
+            let payment = match &refund {
+                Some(r) => queries::by_id(c, r.payment_id)?,
+                None => None,
+            };
+            Ok((refund, payment))
+        })
+        .map_err(|e| e.to_string())?;
+    let (Some(refund), Some(payment)) = (refund, payment) else {
+        return Err(format!("refund {refund_id} or its payment is gone"));
+    };
+    if refund.status == crate::domain::payment::RefundStatus::Succeeded {
+        return Ok(());
+    }
+    match gateway.refund(
+        &payment.external_id,
+        refund.amount_cents,
+        &refund.idempotency_key,
+        &refund.reason,
+    ) {
+        Ok(done) => db
+            .write(|c| confirm_refund(c, &payment, &refund.idempotency_key, &done.external_id, now))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => {
+            let error = format!("the gateway refused refund {refund_id}: {e}");
+            let _ = db.write(|c| {
+                queries::refund_attempt_failed(c, refund_id, &error, now).map_err(DbError::Query)
+            });
+            Err(error)
         }
     }
 }
@@ -784,23 +765,14 @@ pub fn booking_email(
     name: String,
     reason: Option<&str>,
 ) -> Result<crate::mail::templates::BookingEmail, DbError> {
-    use crate::db::schema::{events, venues};
     use crate::domain::local_time::{LocalStart, zone};
     use crate::domain::money::Money;
-    use diesel::prelude::*;
+    use crate::domain::seatmap::place_label;
     let view = crate::services::bookings::one(c, booking)?
         .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
     let b = &view.booking;
-    let (ends_at, city): (Option<NaiveDateTime>, String) = events::table
-        .inner_join(venues::table)
-        .filter(events::id.eq(b.event_id))
-        .select((events::ends_at, venues::city))
-        .first(c)?;
+    let (ends_at, city) = queries::event_end_and_city(c, b.event_id)?;
     let when = LocalStart::new(b.starts_at, zone(&b.venue_timezone));
-    let place = |section: &str, row: &Option<String>, number: Option<i32>| match (row, number) {
-        (Some(row), Some(n)) => format!("{section}, row {row}, seat {n}"),
-        _ => format!("{section}, standing"),
-    };
     Ok(crate::mail::templates::BookingEmail {
         name,
         reference: b.reference.clone(),
@@ -813,7 +785,7 @@ pub fn booking_email(
             .items
             .iter()
             .map(|i| {
-                let what = place(&i.section, &i.row, i.number);
+                let what = place_label(&i.section, i.row.as_deref(), i.number);
                 let quantity = if i.quantity > 1 {
                     format!(" × {}", i.quantity)
                 } else {
@@ -829,7 +801,7 @@ pub fn booking_email(
             .iter()
             .map(|t| crate::mail::templates::TicketLine {
                 code: t.code.clone(),
-                place: place(&t.section, &t.row, t.number),
+                place: place_label(&t.section, t.row.as_deref(), t.number),
             })
             .collect(),
         reason: reason.map(str::to_owned),

@@ -188,12 +188,11 @@ impl BasketLine {
         BasketLine {
             seat_id: item.seat_id,
             item_id: item.item_id,
-            what: match (&item.row, item.number) {
-                (Some(row), Some(number)) => {
-                    format!("{}, row {row}, seat {number}", item.section)
-                }
-                _ => format!("{}, standing", item.section),
-            },
+            what: crate::domain::seatmap::place_label(
+                &item.section,
+                item.row.as_deref(),
+                item.number,
+            ),
             quantity: item.quantity,
             price: Money::new(i64::from(item.quantity) * item.unit_price_cents, currency)
                 .to_string(),

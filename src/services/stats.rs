@@ -5,15 +5,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 
-use crate::db::schema::{bookings, refunds, tickets};
+use crate::db::stats as queries;
 use crate::db::{DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::EventId;
-use crate::domain::payment::RefundStatus;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventSales {
@@ -46,13 +42,8 @@ pub fn event_stats(
     now: NaiveDateTime,
 ) -> Result<Option<EventStats>, DbError> {
     use crate::db::catalogue as catalogue_queries;
-    use crate::db::schema::events;
     use crate::domain::inventory::SectionCounters;
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        events::table.filter(events::id.eq(event)),
-    ))
-    .get_result(conn)?;
-    if !exists {
+    if !queries::event_exists(conn, event)? {
         return Ok(None);
     }
     let sections = catalogue_queries::sections(conn, &[event])?;
@@ -79,31 +70,9 @@ pub fn event_stats(
 
 /// The event's sales: three aggregate queries.
 pub fn event_sales(conn: &mut DbConnection, event: EventId) -> Result<EventSales, DbError> {
-    let by_status: Vec<(BookingStatus, i64, Option<i64>)> = bookings::table
-        .filter(bookings::event_id.eq(event))
-        .group_by(bookings::status)
-        .select((
-            bookings::status,
-            diesel::dsl::count_star(),
-            // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back to whole cents.
-            sql::<Nullable<BigInt>>("CAST(SUM(bookings.total_cents) AS BIGINT)"),
-        ))
-        .load(conn)?;
-    let tickets_sold: i64 = tickets::table
-        .inner_join(bookings::table)
-        .filter(tickets::event_id.eq(event))
-        .filter(bookings::status.eq(BookingStatus::Paid))
-        .filter(tickets::status.ne("void"))
-        .count()
-        .get_result(conn)?;
-    let refunded: Option<i64> = refunds::table
-        .inner_join(bookings::table)
-        .filter(bookings::event_id.eq(event))
-        .filter(refunds::status.eq(RefundStatus::Succeeded))
-        .select(sql::<Nullable<BigInt>>(
-            "CAST(SUM(refunds.amount_cents) AS BIGINT)",
-        ))
-        .first(conn)?;
+    let by_status = queries::bookings_by_status(conn, event)?;
+    let tickets_sold = queries::tickets_sold(conn, event)?;
+    let refunded_cents = queries::refunded_cents(conn, event)?;
     let mut bookings: BTreeMap<BookingStatus, i64> =
         BookingStatus::ALL.iter().map(|s| (*s, 0)).collect();
     let mut revenue_cents = 0;
@@ -116,7 +85,7 @@ pub fn event_sales(conn: &mut DbConnection, event: EventId) -> Result<EventSales
     Ok(EventSales {
         tickets_sold,
         revenue_cents,
-        refunded_cents: refunded.unwrap_or(0),
+        refunded_cents,
         bookings,
     })
 }

@@ -59,10 +59,7 @@ pub struct TicketView {
 impl TicketView {
     fn of(t: &crate::db::bookings::TicketRow) -> Self {
         TicketView {
-            place: match (&t.row, t.number) {
-                (Some(row), Some(n)) => format!("{}, row {row}, seat {n}", t.section),
-                _ => format!("{}, standing", t.section),
-            },
+            place: crate::domain::seatmap::place_label(&t.section, t.row.as_deref(), t.number),
             grouped: crate::domain::payment::grouped(&t.code),
             qr: crate::domain::qr::svg(&t.code),
             code: t.code.clone(),
