@@ -80,6 +80,7 @@ diesel::table! {
         x -> Integer,
         y -> Integer,
         accessible -> Bool,
+        blocked -> Bool,
     }
 }
 
@@ -106,6 +107,7 @@ diesel::table! {
         cancellation_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 

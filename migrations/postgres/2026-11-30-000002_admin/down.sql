@@ -1,0 +1,2 @@
+ALTER TABLE seats DROP COLUMN blocked;
+ALTER TABLE events DROP COLUMN version;
