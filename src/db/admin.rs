@@ -7,9 +7,16 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, events, seats, sections, users, venues};
+use diesel::dsl::sql;
+use diesel::sql_types::{BigInt, Nullable};
+
+use super::schema::{
+    audit_log, booking_items, bookings, email_outbox, event_sections, events, jobs, seats,
+    sections, users, venues,
+};
+use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{SectionId, VenueId};
+use crate::domain::ids::{EventId, SectionId, UserId, VenueId};
 use crate::domain::venue::SectionKind;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +49,166 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Over
             .get_result(conn)?,
         users: users::table.count().get_result(conn)?,
     })
+}
+
+/// `(currency, paid bookings, their totals)` of bookings paid since `since`.
+pub fn paid_since(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64, Option<i64>)>> {
+    bookings::table
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .filter(bookings::paid_at.ge(since))
+        .group_by(bookings::currency)
+        .select((
+            bookings::currency,
+            count_star(),
+            sql::<Nullable<BigInt>>("CAST(SUM(bookings.total_cents) AS BIGINT)"),
+        ))
+        .order(bookings::currency)
+        .load(conn)
+}
+
+/// Tickets (seats and standing places) of bookings paid since `since`.
+pub fn tickets_paid_since(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<i64> {
+    let sum: Option<i64> = booking_items::table
+        .inner_join(bookings::table)
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .filter(bookings::paid_at.ge(since))
+        .filter(booking_items::active.eq(true))
+        .select(sql::<Nullable<BigInt>>(
+            "CAST(SUM(booking_items.quantity) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok(sum.unwrap_or(0))
+}
+
+/// Baskets still holding seats (pending, not run out) and the seats and places they hold.
+pub fn active_holds(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<(i64, i64)> {
+    let baskets = bookings::table
+        .filter(bookings::status.eq(BookingStatus::Pending))
+        .filter(bookings::expires_at.gt(now))
+        .count()
+        .get_result(conn)?;
+    let places: Option<i64> = booking_items::table
+        .inner_join(bookings::table)
+        .filter(bookings::status.eq(BookingStatus::Pending))
+        .filter(bookings::expires_at.gt(now))
+        .filter(booking_items::active.eq(true))
+        .select(sql::<Nullable<BigInt>>(
+            "CAST(SUM(booking_items.quantity) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok((baskets, places.unwrap_or(0)))
+}
+
+/// A published event still to come, with its inventory's totals.
+#[derive(Debug, Clone)]
+pub struct UpcomingEvent {
+    pub id: EventId,
+    pub title: String,
+    pub starts_at: NaiveDateTime,
+    pub venue: String,
+    pub timezone: String,
+    /// What can be sold (blocked seats left out), and what sold.
+    pub capacity: i64,
+    pub sold: i64,
+}
+
+/// The next `limit` published events, soonest first.
+pub fn upcoming(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<UpcomingEvent>> {
+    let rows: Vec<(EventId, String, NaiveDateTime, String, String)> = events::table
+        .inner_join(venues::table)
+        .filter(events::status.eq(EventStatus::Published))
+        .filter(events::starts_at.gt(now))
+        .order((events::starts_at, events::id))
+        .limit(limit)
+        .select((
+            events::id,
+            events::title,
+            events::starts_at,
+            venues::name,
+            venues::timezone,
+        ))
+        .load(conn)?;
+    let ids: Vec<EventId> = rows.iter().map(|r| r.0).collect();
+    let totals: HashMap<EventId, (Option<i64>, Option<i64>)> = event_sections::table
+        .filter(event_sections::event_id.eq_any(&ids))
+        .group_by(event_sections::event_id)
+        .select((
+            event_sections::event_id,
+            sql::<Nullable<BigInt>>(
+                "CAST(SUM(event_sections.capacity - event_sections.blocked) AS BIGINT)",
+            ),
+            sql::<Nullable<BigInt>>("CAST(SUM(event_sections.sold) AS BIGINT)"),
+        ))
+        .load::<(EventId, Option<i64>, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(id, capacity, sold)| (id, (capacity, sold)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, starts_at, venue, timezone)| {
+            let (capacity, sold) = totals.get(&id).copied().unwrap_or((None, None));
+            UpcomingEvent {
+                id,
+                title,
+                starts_at,
+                venue,
+                timezone,
+                capacity: capacity.unwrap_or(0),
+                sold: sold.unwrap_or(0),
+            }
+        })
+        .collect())
+}
+
+/// When the oldest email still waiting to go out was queued.
+pub fn oldest_pending_email(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    email_outbox::table
+        .filter(email_outbox::status.eq("pending"))
+        .select(diesel::dsl::min(email_outbox::created_at))
+        .first(conn)
+}
+
+/// When the oldest job still waiting to run was queued.
+pub fn oldest_queued_job(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    jobs::table
+        .filter(jobs::status.eq("queued"))
+        .select(diesel::dsl::min(jobs::created_at))
+        .first(conn)
+}
+
+/// An audit-log row with its actor's name.
+#[derive(Debug, Clone, Queryable)]
+pub struct Activity {
+    pub created_at: NaiveDateTime,
+    pub actor_id: Option<UserId>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: Option<i64>,
+}
+
+/// The newest `limit` rows of the audit log.
+pub fn recent_activity(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Activity>> {
+    audit_log::table
+        .left_join(users::table)
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .select((
+            audit_log::created_at,
+            audit_log::actor_user_id,
+            users::name.nullable(),
+            audit_log::action,
+            audit_log::subject_type,
+            audit_log::subject_id,
+        ))
+        .load(conn)
 }
 
 #[derive(Debug, Clone, Queryable)]

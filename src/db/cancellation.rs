@@ -4,10 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, events, tickets};
+use super::schema::{bookings, events, refunds, tickets, users};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId};
+use crate::domain::payment::RefundStatus;
 
 /// The event's status, its row locked `FOR UPDATE` on PostgreSQL: the cancel waits for holds
 /// in flight (they hold `FOR KEY SHARE`, see `holds::event_for_hold`).
@@ -47,6 +48,14 @@ pub fn mark_cancelled(
     .map(|n| n == 1)
 }
 
+pub fn status_of(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<EventStatus>> {
+    events::table
+        .filter(events::id.eq(event))
+        .select(events::status)
+        .first(conn)
+        .optional()
+}
+
 pub fn cancellation_reason(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<String>> {
     events::table
         .filter(events::id.eq(event))
@@ -68,6 +77,112 @@ pub fn bookings_in(
         .limit(limit)
         .select(bookings::id)
         .load(conn)
+}
+
+/// The event's paid bookings the cancel job should refund now, oldest first, at most `limit`:
+/// every paid booking except those whose refund the gateway kept refusing (`failed`; an admin
+/// retries those).
+pub fn bookings_to_refund(
+    conn: &mut DbConnection,
+    event: EventId,
+    limit: i64,
+) -> QueryResult<Vec<BookingId>> {
+    let given_up = refunds::table
+        .filter(refunds::status.eq(RefundStatus::Failed))
+        .select(refunds::booking_id);
+    bookings::table
+        .filter(bookings::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .filter(bookings::id.ne_all(given_up))
+        .order(bookings::id)
+        .limit(limit)
+        .select(bookings::id)
+        .load(conn)
+}
+
+/// A refund of a cancelled event's booking that the gateway kept refusing.
+#[derive(Debug, Clone, Queryable)]
+pub struct FailedRefund {
+    pub refund_id: i64,
+    pub reference: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The event's paid bookings whose refund is `failed`, oldest first.
+pub fn failed_refunds(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<FailedRefund>> {
+    refunds::table
+        .inner_join(bookings::table.inner_join(users::table))
+        .filter(bookings::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .filter(refunds::status.eq(RefundStatus::Failed))
+        .order(refunds::id)
+        .select((
+            refunds::id,
+            bookings::reference,
+            users::name,
+            users::email,
+            refunds::amount_cents,
+            refunds::currency,
+            refunds::attempts,
+            refunds::last_error,
+            refunds::updated_at,
+        ))
+        .load(conn)
+}
+
+/// `failed` → `pending` with its attempts counted afresh (guarded; only a refund of a paid
+/// booking of this event). `true` when it moved.
+pub fn reopen_failed_refund(
+    conn: &mut DbConnection,
+    event: EventId,
+    refund: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let of_event = bookings::table
+        .filter(bookings::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .select(bookings::id);
+    diesel::update(
+        refunds::table
+            .filter(refunds::id.eq(refund))
+            .filter(refunds::status.eq(RefundStatus::Failed))
+            .filter(refunds::booking_id.eq_any(of_event)),
+    )
+    .set((
+        refunds::status.eq(RefundStatus::Pending),
+        refunds::attempts.eq(0),
+        refunds::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// A pending refund that has been refused `attempts` times or more becomes `failed`
+/// (guarded). `true` when it moved.
+pub fn give_up_refund(
+    conn: &mut DbConnection,
+    refund: i64,
+    attempts: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        refunds::table
+            .filter(refunds::id.eq(refund))
+            .filter(refunds::status.eq(RefundStatus::Pending))
+            .filter(refunds::attempts.ge(attempts)),
+    )
+    .set((
+        refunds::status.eq(RefundStatus::Failed),
+        refunds::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 pub fn count_in(

@@ -144,6 +144,10 @@ pub struct Db {
     /// builds: only the test suite enables the `test-hooks` feature.
     #[cfg(feature = "test-hooks")]
     unlocked_for_tests: Arc<std::sync::atomic::AtomicBool>,
+    /// Test-only: the simulated gateway on this database refuses refunds, as a provider does
+    /// during an outage (see `gateway::Gateway::refund`).
+    #[cfg(feature = "test-hooks")]
+    refunds_down_for_tests: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,6 +199,8 @@ impl Db {
             sqlite_writer: Arc::new(Mutex::new(())),
             #[cfg(feature = "test-hooks")]
             unlocked_for_tests: Arc::default(),
+            #[cfg(feature = "test-hooks")]
+            refunds_down_for_tests: Arc::default(),
         })
     }
 
@@ -215,6 +221,26 @@ impl Db {
         #[cfg(feature = "test-hooks")]
         {
             self.unlocked_for_tests
+                .load(std::sync::atomic::Ordering::SeqCst)
+        }
+        #[cfg(not(feature = "test-hooks"))]
+        {
+            false
+        }
+    }
+
+    /// Test-only: makes the simulated gateway refuse refunds (an outage) or take them again.
+    #[cfg(feature = "test-hooks")]
+    pub fn set_refunds_down_for_tests(&self, down: bool) {
+        self.refunds_down_for_tests
+            .store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the simulated gateway is refusing refunds (always `false` outside the tests).
+    pub fn refunds_down_for_tests(&self) -> bool {
+        #[cfg(feature = "test-hooks")]
+        {
+            self.refunds_down_for_tests
                 .load(std::sync::atomic::Ordering::SeqCst)
         }
         #[cfg(not(feature = "test-hooks"))]

@@ -13,6 +13,7 @@ pub mod money;
 pub mod payment;
 pub mod qr;
 pub mod redirect;
+pub mod sales_chart;
 pub mod seatmap;
 pub mod user;
 pub mod user_input;

@@ -156,6 +156,8 @@ pub enum GatewayError {
     NotRefundable,
     #[error("that is more than is left to refund")]
     RefundTooLarge,
+    #[error("refunds are unavailable right now; try again later")]
+    Unavailable,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -367,6 +369,9 @@ impl Gateway {
     ) -> Result<Refund, GatewayError> {
         if amount_cents <= 0 {
             return Err(GatewayError::BadAmount);
+        }
+        if self.db.refunds_down_for_tests() {
+            return Err(GatewayError::Unavailable);
         }
         let now = self.clock.now();
         self.db.write(|c| -> Result<Refund, GatewayError> {

@@ -37,6 +37,9 @@ use crate::services::payments::{queue_booking_email, send_refund};
 pub const JOB: &str = "events.cancel";
 /// Bookings refunded per turn of the job (it queues itself again until none are left).
 const BATCH: i64 = 25;
+/// Refusals of one booking's refund before the job leaves it for an admin to retry (the
+/// job itself is retried with backoff in between, so a short outage costs no admin work).
+pub const REFUND_ATTEMPTS: i32 = 3;
 
 /// Where a cancellation stands (API.md: `POST /api/v1/admin/events/{id}/cancel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,9 @@ pub struct Progress {
     pub to_refund: i64,
     /// Bookings refunded.
     pub refunded: i64,
+    /// Paid bookings whose refund the gateway kept refusing: they wait for an admin's retry
+    /// (and are counted in `to_refund`).
+    pub failed: i64,
 }
 
 impl Progress {
@@ -54,6 +60,19 @@ impl Progress {
             "cancelling"
         } else {
             "cancelled"
+        }
+    }
+
+    /// Bookings to refund in all: refunded so far plus those left.
+    pub fn total(&self) -> i64 {
+        self.refunded + self.to_refund
+    }
+
+    /// Refunded share, 0-100 (100 when there was nothing to refund).
+    pub fn percent(&self) -> i64 {
+        match self.total() {
+            0 => 100,
+            total => self.refunded * 100 / total,
         }
     }
 }
@@ -131,11 +150,126 @@ pub fn cancel(
     Ok(progress)
 }
 
-/// Paid bookings left to refund, and bookings refunded.
+/// Paid bookings left to refund, bookings refunded, and refunds waiting for a retry.
 pub fn progress(c: &mut DbConnection, event: EventId) -> QueryResult<Progress> {
     Ok(Progress {
         to_refund: queries::count_in(c, event, BookingStatus::Paid)?,
         refunded: queries::count_in(c, event, BookingStatus::Refunded)?,
+        failed: queries::failed_refunds(c, event)?.len() as i64,
+    })
+}
+
+/// What cancelling would do now, for the confirmation page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub status: EventStatus,
+    /// Paid bookings to refund, and the money that goes back (their totals).
+    pub paid_bookings: i64,
+    pub refund_cents: i64,
+    /// Baskets released at once, and the seats or places they hold now.
+    pub pending_bookings: i64,
+    pub held_places: i64,
+    pub tickets: i64,
+}
+
+/// `None` for an unknown event.
+pub fn preview(
+    c: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Option<(Preview, Progress)>, DbError> {
+    let Some(status) = queries::status_of(c, event)? else {
+        return Ok(None);
+    };
+    let Some(stats) = crate::services::stats::event_stats(c, event, now)? else {
+        return Ok(None);
+    };
+    let by_status = crate::db::stats::bookings_by_status(c, event)?;
+    let count = |wanted: BookingStatus| {
+        by_status
+            .iter()
+            .find(|(s, _, _)| *s == wanted)
+            .map_or((0, 0), |(_, n, total)| (*n, total.unwrap_or(0)))
+    };
+    let (paid_bookings, refund_cents) = count(BookingStatus::Paid);
+    let preview = Preview {
+        status,
+        paid_bookings,
+        refund_cents,
+        pending_bookings: count(BookingStatus::Pending).0,
+        held_places: stats.held,
+        tickets: stats.sales.tickets_sold,
+    };
+    Ok(Some((preview, progress(c, event)?)))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    /// Not a failed refund of a paid booking of this event (already retried, say).
+    #[error("that refund is not waiting for a retry")]
+    NotFailed,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Sends refused refunds of a cancelled event back to the job: `refund` alone, or every failed
+/// one (`None`). Each gets [`REFUND_ATTEMPTS`] more tries. Answers how many were reopened.
+pub fn retry_refunds(
+    db: &Db,
+    event: EventId,
+    refund: Option<i64>,
+    admin: UserId,
+    now: NaiveDateTime,
+) -> Result<usize, RetryError> {
+    db.write(|c| -> Result<usize, RetryError> {
+        let ids: Vec<i64> = match refund {
+            Some(id) => vec![id],
+            None => queries::failed_refunds(c, event)
+                .map_err(DbError::Query)?
+                .iter()
+                .map(|f| f.refund_id)
+                .collect(),
+        };
+        let mut reopened = Vec::new();
+        for id in ids {
+            if queries::reopen_failed_refund(c, event, id, now).map_err(DbError::Query)? {
+                reopened.push(id);
+            }
+        }
+        if reopened.is_empty() {
+            return if refund.is_some() {
+                Err(RetryError::NotFailed)
+            } else {
+                Ok(0)
+            };
+        }
+        let first = reopened[0];
+        crate::db::jobs::enqueue(
+            c,
+            JOB,
+            &serde_json::json!({ "event_id": event }).to_string(),
+            Some(&format!(
+                "{JOB}:{event}:retry:{first}:{}",
+                now.and_utc().timestamp_micros()
+            )),
+            crate::services::payments::REFUND_MAX_ATTEMPTS,
+            now,
+            now,
+        )
+        .map_err(DbError::Query)?;
+        record(
+            c,
+            &NewAuditEntry {
+                actor_user_id: Some(admin),
+                action: "event.refunds_retried",
+                subject_type: "event",
+                subject_id: Some(event.0),
+                detail: &serde_json::json!({ "refunds": reopened }).to_string(),
+                created_at: now,
+            },
+        )
+        .map_err(DbError::Query)?;
+        Ok(reopened.len())
     })
 }
 
@@ -163,12 +297,23 @@ impl crate::jobs::JobHandler for CancelJob {
         let (reason, batch) = db
             .read(|c| -> Result<(String, Vec<BookingId>), DbError> {
                 let reason = queries::cancellation_reason(c, event_id)?;
-                let batch = queries::bookings_in(c, event_id, BookingStatus::Paid, BATCH)?;
+                let batch = queries::bookings_to_refund(c, event_id, BATCH)?;
                 Ok((reason.unwrap_or_default(), batch))
             })
             .map_err(|e| e.to_string())?;
+        // A refusal doesn't hold up the other buyers: the batch goes on, and the job fails at
+        // the end so that it runs again later (with backoff) for the refusals; a refund
+        // refused REFUND_ATTEMPTS times is left `failed` for an admin to retry.
+        let mut refused = Vec::new();
         for booking in &batch {
-            refund_booking(db, &self.gateway, *booking, &reason, clock.now())?;
+            match refund_booking(db, &self.gateway, *booking, &reason, clock.now()) {
+                Ok(()) => {}
+                Err(Refusal::Gateway(e)) => refused.push(e),
+                Err(Refusal::Other(e)) => return Err(e),
+            }
+        }
+        if !refused.is_empty() {
+            return Err(refused.join("; "));
         }
         if batch.len() as i64 == BATCH {
             // More to do: a fresh job (its own attempts) picks up where this one stopped.
@@ -203,7 +348,7 @@ fn refund_booking(
     booking: BookingId,
     reason: &str,
     now: NaiveDateTime,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let why = format!("The event was cancelled. {reason}");
     let refund = db
         .write(|c| -> Result<Option<i64>, DbError> {
@@ -212,9 +357,16 @@ fn refund_booking(
                 None => Ok(None),
             }
         })
-        .map_err(|e| e.to_string())?;
-    if let Some(refund) = refund {
-        send_refund(db, gateway, refund, now)?;
+        .map_err(|e| Refusal::Other(e.to_string()))?;
+    if let Some(refund) = refund
+        && let Err(e) = send_refund(db, gateway, refund, now)
+    {
+        // send_refund counted the attempt; after the last one the refund waits for an admin.
+        db.write(|c| {
+            queries::give_up_refund(c, refund, REFUND_ATTEMPTS, now).map_err(DbError::Query)
+        })
+        .map_err(|e| Refusal::Other(e.to_string()))?;
+        return Err(Refusal::Gateway(e));
     }
     db.write(|c| -> Result<(), DbError> {
         if queries::mark_refunded(c, booking, now)? {
@@ -229,5 +381,13 @@ fn refund_booking(
         }
         Ok(())
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| Refusal::Other(e.to_string()))
+}
+
+/// Why one booking's refund did not finish.
+enum Refusal {
+    /// The gateway refused it (counted on the refund row).
+    Gateway(String),
+    /// Anything else (the database): the job stops and is retried.
+    Other(String),
 }

@@ -8,7 +8,7 @@ use diesel::{Connection, PgConnection};
 
 use crate::helpers::{database_url_named, postgres_url};
 
-fn boxoffice(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn boxoffice(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
     cmd.args(args)
         .env_clear()
@@ -431,5 +431,46 @@ async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
         csrf.as_str(),
     ] {
         assert!(!logged.contains(secret), "the log holds a secret: {secret}");
+    }
+}
+
+/// A loopback address with a port nobody is listening on.
+pub(crate) fn free_bind() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// The real binary serving `db` on `bind`, its emails written to `mail`, with or without its
+/// background worker; killed if the test fails before it stops it.
+pub(crate) fn serve(db: &FreshDb, bind: &str, mail: &std::path::Path, worker: bool) -> Server {
+    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("BOXOFFICE_BIND", bind)
+        .env("BOXOFFICE_BCRYPT_COST", "4")
+        .env("BOXOFFICE_SECRET_KEY", "k".repeat(64))
+        .env("BOXOFFICE_MAIL_DIR", mail)
+        .env("BOXOFFICE_WORKER", if worker { "true" } else { "false" })
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Server)
+        .unwrap()
+}
+
+/// Waits until `bind` accepts connections (two minutes at most).
+pub(crate) fn wait_up(bind: &str, what: &str) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(bind).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{what} came up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

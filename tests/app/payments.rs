@@ -14,7 +14,7 @@ use crate::holds::{Buyer, buyer, call, hold, seat_statuses, seated_event, standi
 use boxoffice::gateway::signature;
 
 /// A buyer holding two seats of an on-sale event: (event, seats, booking reference).
-async fn basket(app: &TestApp, who: &Buyer) -> (i64, Vec<i64>, String) {
+pub(crate) async fn basket(app: &TestApp, who: &Buyer) -> (i64, Vec<i64>, String) {
     let (event, free, _) = seated_event(app, 4).await;
     let seats = vec![free[0], free[1]];
     let (status, booking) = hold(app, who, event, json!({ "seat_ids": seats })).await;
@@ -26,7 +26,13 @@ async fn basket(app: &TestApp, who: &Buyer) -> (i64, Vec<i64>, String) {
     )
 }
 
-async fn pay(app: &TestApp, who: &Buyer, reference: &str, key: &str, method: &str) -> (u16, Value) {
+pub(crate) async fn pay(
+    app: &TestApp,
+    who: &Buyer,
+    reference: &str,
+    key: &str,
+    method: &str,
+) -> (u16, Value) {
     let res = app
         .client
         .post(app.url(&format!("/api/v1/bookings/{reference}/payments")))
@@ -53,7 +59,7 @@ async fn complete(app: &TestApp, external_id: &str, body: Value) -> (u16, Value)
 }
 
 /// An admin's API token (the admin is created here).
-async fn admin_token(app: &TestApp) -> String {
+pub(crate) async fn admin_token(app: &TestApp) -> String {
     app.create_admin("boss@example.com", "a long enough password");
     let login: Value = app
         .client
@@ -69,7 +75,7 @@ async fn admin_token(app: &TestApp) -> String {
 }
 
 /// Pays an open payment at the gateway with the card that succeeds.
-async fn card_ok(app: &TestApp, external_id: &str) {
+pub(crate) async fn card_ok(app: &TestApp, external_id: &str) {
     let (status, done) =
         complete(app, external_id, json!({"card_number": "4242424242424242"})).await;
     assert_eq!(
@@ -759,49 +765,16 @@ async fn the_pay_step_and_the_return_page_show_processing_then_the_tickets() {
 /// with exactly one confirmation email.
 #[actix_web::test]
 async fn a_crash_between_the_gateway_and_the_webhook_still_ends_paid_with_one_email() {
-    use crate::cli::{Server, fresh_db};
-    use std::process::{Command, Stdio};
+    use crate::cli::{free_bind, fresh_db, serve, wait_up};
     use std::time::{Duration, Instant};
 
     let db = fresh_db("sigkill");
     let mail = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bind = format!("127.0.0.1:{port}");
+    let bind = free_bind();
     let base = format!("http://{bind}");
-    let start = |worker: bool| {
-        Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &db.url)
-            .env("BOXOFFICE_BIND", &bind)
-            .env("BOXOFFICE_BCRYPT_COST", "4")
-            .env("BOXOFFICE_SECRET_KEY", "k".repeat(64))
-            .env("BOXOFFICE_MAIL_DIR", mail.path())
-            .env("BOXOFFICE_WORKER", if worker { "true" } else { "false" })
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map(Server)
-            .unwrap()
-    };
     let client = reqwest::Client::new();
-    let wait_up = |what: &str| {
-        let started = Instant::now();
-        while std::net::TcpStream::connect(&bind).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "{what} came up"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-
-    let mut first = start(false);
-    wait_up("the first server");
+    let mut first = serve(&db, &bind, mail.path(), false);
+    wait_up(&bind, "the first server");
     let post = |path: &str, body: Value, token: Option<&str>| {
         let mut req = client.post(format!("{base}{path}")).json(&body);
         if let Some(token) = token {
@@ -905,8 +878,8 @@ async fn a_crash_between_the_gateway_and_the_webhook_still_ends_paid_with_one_em
     first.0.kill().unwrap();
     first.0.wait().unwrap();
 
-    let _second = start(true);
-    wait_up("the restarted server");
+    let _second = serve(&db, &bind, mail.path(), true);
+    wait_up(&bind, "the restarted server");
     // A new client: the old one's kept-alive connections died with the first server.
     let client = reqwest::Client::new();
     let status_of = || async {

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
+use crate::db::DbError;
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
@@ -60,18 +61,37 @@ async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
 }
 
 /// `GET /api/v1/admin/events/{id}/stats` (API.md): inventory, tickets sold, revenue from paid
-/// bookings only, money refunded, and bookings by status.
+/// bookings only, money refunded, and bookings by status; beyond API.md, sales by tier
+/// (`tiers`) and tickets used at the door (`checked_in`).
 #[get("/events/{id}/stats")]
 async fn event_stats(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
-    let stats = blocking(&state, move |conn, clock| {
-        Ok(stats::event_stats(conn, event, clock.now())?)
+    let (stats, tiers, checked_in) = blocking(&state, move |conn, clock| {
+        let Some(figures) = stats::event_stats(conn, event, clock.now())? else {
+            return Ok(None);
+        };
+        let tiers = stats::tier_sales(conn, event)?;
+        let checked_in =
+            crate::db::stats::tickets_checked_in(conn, event).map_err(DbError::Query)?;
+        Ok(Some((figures, tiers, checked_in)))
     })
     .await?
     .ok_or(AppError::NotFound)?;
+    let tiers: Vec<serde_json::Value> = tiers
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "id": t.id,
+                "name": t.name,
+                "price_cents": t.price_cents,
+                "tickets_sold": t.tickets,
+                "revenue_cents": t.revenue_cents,
+            })
+        })
+        .collect();
     let bookings: serde_json::Map<String, serde_json::Value> = stats
         .sales
         .bookings
@@ -88,6 +108,8 @@ async fn event_stats(
         "revenue_cents": stats.sales.revenue_cents,
         "refunded_cents": stats.sales.refunded_cents,
         "bookings": bookings,
+        "tiers": tiers,
+        "checked_in": checked_in,
     })))
 }
 
@@ -98,7 +120,8 @@ struct CancelBody {
 }
 
 /// `POST /api/v1/admin/events/{id}/cancel` (API.md): 202 at once; refunds run in the
-/// background; calling it again is harmless and answers the progress.
+/// background; calling it again is harmless and answers the progress. Beyond API.md,
+/// `failed` counts refunds the gateway kept refusing (they wait for an admin's retry).
 #[post("/events/{id}/cancel")]
 async fn cancel_event(
     state: web::Data<AppState>,
@@ -133,6 +156,7 @@ async fn cancel_event(
         "status": progress.status(),
         "bookings_to_refund": progress.to_refund,
         "refunded": progress.refunded,
+        "failed": progress.failed,
     })))
 }
 

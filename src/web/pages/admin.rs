@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::html;
 use crate::db::DbError;
-use crate::db::admin::Overview;
 use crate::db::users::UserListRow;
 use crate::domain::ids::EventId;
 use crate::domain::ids::UserId;
@@ -28,7 +27,7 @@ use crate::web::session;
 struct DashboardPage {
     layout: Layout,
     admin: Account,
-    overview: Overview,
+    d: dashboard::Dashboard,
 }
 
 #[get("")]
@@ -37,7 +36,7 @@ async fn index(
     ctx: PageContext,
     admin: Admin,
 ) -> Result<HttpResponse, AppError> {
-    let overview = blocking(&state, |conn, clock| {
+    let d = blocking(&state, |conn, clock| {
         Ok(dashboard::overview(conn, clock.now())?)
     })
     .await?;
@@ -45,7 +44,7 @@ async fn index(
         DashboardPage {
             layout: ctx.layout,
             admin: admin.0,
-            overview,
+            d,
         }
         .render(),
     )
@@ -413,6 +412,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resend_email)
             .service(retry_job)
             .service(checkin_page)
-            .service(checkin_submit),
+            .service(checkin_submit)
+            .configure(super::admin_event::routes),
     );
 }

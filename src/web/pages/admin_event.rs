@@ -1,0 +1,300 @@
+//! One event for the box office: its statistics page (`/admin/events/{id}`, live while open)
+//! and cancelling it (`/admin/events/{id}/cancel`: what will happen, then the refunds'
+//! progress live, and refunds the gateway refused with a retry). Behind the admin guard.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html, html_with_status};
+use crate::db::DbError;
+use crate::db::cancellation::FailedRefund;
+use crate::db::stats::EventHeader;
+use crate::domain::event::EventStatus;
+use crate::domain::ids::EventId;
+use crate::domain::local_time::{LocalStart, zone};
+use crate::domain::money::Money;
+use crate::services::cancellation::{self, CancelError, Preview, Progress, RetryError};
+use crate::services::stats::{self, EventReport};
+use crate::startup::AppState;
+use crate::web::admin_guard::Admin;
+use crate::web::auth::{Layout, PageContext};
+use crate::web::blocking;
+use crate::web::error::AppError;
+use crate::web::hx::HxRequest;
+use crate::web::session;
+
+/// The statistics fragment, alone (htmx polls it) or inside the page.
+#[derive(Template)]
+#[template(path = "admin/event/_stats.html")]
+struct StatsFragment<'a> {
+    r: &'a EventReport,
+}
+
+#[derive(Template)]
+#[template(path = "admin/event/show.html")]
+struct StatsPage<'a> {
+    layout: Layout,
+    r: &'a EventReport,
+}
+
+async fn load_report(state: &AppState, event: EventId) -> Result<EventReport, AppError> {
+    blocking(state, move |conn, clock| {
+        Ok(stats::report(conn, event, clock.now())?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The statistics page; an htmx request (the page's own polling) gets the figures alone.
+#[get("/events/{id:\\d+}")]
+async fn show(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _admin: Admin,
+    path: web::Path<i64>,
+    hx: HxRequest,
+) -> Result<HttpResponse, AppError> {
+    let report = load_report(&state, EventId(path.into_inner())).await?;
+    if hx.0 {
+        return html(StatsFragment { r: &report }.render());
+    }
+    html(
+        StatsPage {
+            layout: ctx.layout,
+            r: &report,
+        }
+        .render(),
+    )
+}
+
+/// The refunds' progress and the refused ones (polled while refunds are left).
+#[derive(Template)]
+#[template(path = "admin/event/_progress.html")]
+struct ProgressFragment<'a> {
+    event: EventId,
+    progress: Progress,
+    failed: &'a [FailedRefund],
+    currency: &'a str,
+    csrf: &'a str,
+}
+
+impl ProgressFragment<'_> {
+    fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
+        Money::new(*cents.borrow(), self.currency).to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/event/cancel.html")]
+struct CancelPage<'a> {
+    layout: Layout,
+    event: &'a EventHeader,
+    start: LocalStart,
+    preview: &'a Preview,
+    progress: ProgressFragment<'a>,
+    reason: &'a str,
+    error: Option<&'a str>,
+}
+
+impl CancelPage<'_> {
+    fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
+        Money::new(*cents.borrow(), &self.event.currency).to_string()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.event.status == EventStatus::Cancelled
+    }
+}
+
+struct CancelView {
+    event: EventHeader,
+    preview: Preview,
+    progress: Progress,
+    failed: Vec<FailedRefund>,
+}
+
+async fn cancel_view(state: &AppState, event: EventId) -> Result<CancelView, AppError> {
+    blocking(state, move |conn, clock| {
+        let Some(header) = crate::db::stats::event_header(conn, event).map_err(DbError::Query)?
+        else {
+            return Ok(None);
+        };
+        let Some((preview, progress)) = cancellation::preview(conn, event, clock.now())? else {
+            return Ok(None);
+        };
+        let failed =
+            crate::db::cancellation::failed_refunds(conn, event).map_err(DbError::Query)?;
+        Ok(Some(CancelView {
+            event: header,
+            preview,
+            progress,
+            failed,
+        }))
+    })
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+fn render_cancel(
+    ctx: PageContext,
+    view: &CancelView,
+    status: StatusCode,
+    reason: &str,
+    error: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let csrf = ctx.layout.csrf.clone();
+    html_with_status(
+        status,
+        CancelPage {
+            layout: ctx.layout,
+            start: LocalStart::new(view.event.starts_at, zone(&view.event.timezone)),
+            event: &view.event,
+            preview: &view.preview,
+            progress: ProgressFragment {
+                event: view.event.id,
+                progress: view.progress,
+                failed: &view.failed,
+                currency: &view.event.currency,
+                csrf: &csrf,
+            },
+            reason,
+            error,
+        }
+        .render(),
+    )
+}
+
+/// Before: what cancelling will do, and the form. After: the refunds' progress.
+#[get("/events/{id:\\d+}/cancel")]
+async fn cancel_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _admin: Admin,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let view = cancel_view(&state, EventId(path.into_inner())).await?;
+    render_cancel(ctx, &view, StatusCode::OK, "", None)
+}
+
+/// The progress fragment alone (htmx polls it every second while refunds are left).
+#[get("/events/{id:\\d+}/cancel/progress")]
+async fn cancel_progress(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _admin: Admin,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let view = cancel_view(&state, EventId(path.into_inner())).await?;
+    html(
+        ProgressFragment {
+            event: view.event.id,
+            progress: view.progress,
+            failed: &view.failed,
+            currency: &view.event.currency,
+            csrf: &ctx.layout.csrf,
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+struct CancelForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Cancels at once (holds refused from now on, baskets released); refunds follow in the
+/// background. A second submission changes nothing.
+#[post("/events/{id:\\d+}/cancel")]
+async fn cancel(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<CancelForm>,
+) -> Result<HttpResponse, AppError> {
+    let event = EventId(path.into_inner());
+    let reason = form.into_inner().reason;
+    let (db, live, now, by) = (
+        state.db.clone(),
+        state.live.clone(),
+        state.clock.now(),
+        admin.0.id,
+    );
+    let given = reason.clone();
+    let outcome =
+        web::block(move || cancellation::cancel(&db, &live, event, &given, by, now)).await?;
+    match outcome {
+        Ok(progress) => {
+            session::set_flash(
+                &ctx.session,
+                if progress.to_refund > 0 {
+                    "The event is cancelled. Refunds are under way; this page follows them."
+                } else {
+                    "The event is cancelled."
+                },
+            );
+            Ok(HttpResponse::SeeOther()
+                .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
+                .finish())
+        }
+        Err(CancelError::NoReason) => {
+            let view = cancel_view(&state, event).await?;
+            render_cancel(
+                ctx,
+                &view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &reason,
+                Some("Say why the event is cancelled (up to 500 characters); the buyers are told."),
+            )
+        }
+        Err(CancelError::NotFound) => Err(AppError::NotFound),
+        Err(CancelError::Db(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct RetryForm {
+    /// One refund; without it, every refused one.
+    refund_id: Option<i64>,
+}
+
+/// Sends refused refunds back to the background job.
+#[post("/events/{id:\\d+}/refunds/retry")]
+async fn retry_refunds(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<RetryForm>,
+) -> Result<HttpResponse, AppError> {
+    let event = EventId(path.into_inner());
+    let refund = form.into_inner().refund_id;
+    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let outcome =
+        web::block(move || cancellation::retry_refunds(&db, event, refund, by, now)).await?;
+    let message = match outcome {
+        Ok(0) => "No refund is waiting for a retry.".to_owned(),
+        Ok(1) => "The refund is being tried again.".to_owned(),
+        Ok(n) => format!("{n} refunds are being tried again."),
+        Err(RetryError::NotFailed) => {
+            "That refund is not waiting for a retry (it may be under way already).".to_owned()
+        }
+        Err(RetryError::Db(e)) => return Err(e.into()),
+    };
+    session::set_flash(&ctx.session, &message);
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
+        .finish())
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(show)
+        .service(cancel_page)
+        .service(cancel_progress)
+        .service(cancel)
+        .service(retry_refunds);
+}
