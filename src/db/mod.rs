@@ -20,6 +20,7 @@ pub mod stats;
 pub mod tokens;
 pub mod user_tokens;
 pub mod users;
+pub mod venue_admin;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

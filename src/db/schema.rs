@@ -67,6 +67,7 @@ diesel::table! {
         map_y -> Integer,
         map_width -> Integer,
         map_height -> Integer,
+        layout -> Nullable<Text>,
     }
 }
 

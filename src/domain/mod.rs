@@ -18,6 +18,7 @@ pub mod seatmap;
 pub mod user;
 pub mod user_input;
 pub mod venue;
+pub mod venue_layout;
 
 pub(crate) use text_enum::text_enum;
 

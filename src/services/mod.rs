@@ -17,3 +17,4 @@ pub mod seatmap;
 pub mod setup;
 pub mod stats;
 pub mod user_admin;
+pub mod venue_admin;

@@ -5,6 +5,7 @@ mod account;
 mod accounts;
 mod admin;
 mod admin_event;
+mod admin_venues;
 mod api;
 mod catalogue;
 mod cli;

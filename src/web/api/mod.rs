@@ -2,6 +2,7 @@
 
 pub mod accounts;
 mod admin;
+mod admin_venues;
 mod bookings;
 mod events;
 mod payments;

@@ -413,6 +413,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(retry_job)
             .service(checkin_page)
             .service(checkin_submit)
-            .configure(super::admin_event::routes),
+            .configure(super::admin_event::routes)
+            .configure(super::admin_venues::routes),
     );
 }

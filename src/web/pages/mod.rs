@@ -4,6 +4,7 @@ mod account;
 mod accounts;
 mod admin;
 mod admin_event;
+mod admin_venues;
 mod bookings;
 mod events;
 mod home;
