@@ -3,6 +3,7 @@
 mod account;
 mod accounts;
 mod admin;
+mod admin_bookings;
 mod bookings;
 mod events;
 mod home;
