@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod booking_admin;
 pub mod bookings;
 pub mod cancellation;
 pub mod catalogue;

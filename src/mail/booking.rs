@@ -102,6 +102,12 @@ booking_pair!(
     "email/event_cancelled.txt"
 );
 booking_pair!(
+    BookingRefundedHtml,
+    BookingRefundedText,
+    "email/booking_refunded.html",
+    "email/booking_refunded.txt"
+);
+booking_pair!(
     RefundedHtml,
     RefundedText,
     "email/late_payment_refunded.html",
@@ -137,6 +143,11 @@ pub(super) fn render(
         EmailKind::LatePaymentRefunded => (
             format!("Your payment for {} has been refunded", b.reference),
             RefundedHtml::pair,
+            false,
+        ),
+        EmailKind::BookingRefunded => (
+            format!("Your booking {} has been refunded", b.reference),
+            BookingRefundedHtml::pair,
             false,
         ),
         EmailKind::EventCancelled => (

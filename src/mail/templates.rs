@@ -20,10 +20,11 @@ pub enum EmailKind {
     HoldExpired,
     LatePaymentRefunded,
     EventCancelled,
+    BookingRefunded,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 9] = [
+    pub const ALL: [EmailKind; 10] = [
         EmailKind::Welcome,
         EmailKind::VerifyEmail,
         EmailKind::PasswordReset,
@@ -33,6 +34,7 @@ impl EmailKind {
         EmailKind::HoldExpired,
         EmailKind::LatePaymentRefunded,
         EmailKind::EventCancelled,
+        EmailKind::BookingRefunded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl EmailKind {
             EmailKind::HoldExpired => "hold_expired",
             EmailKind::LatePaymentRefunded => "late_payment_refunded",
             EmailKind::EventCancelled => "event_cancelled",
+            EmailKind::BookingRefunded => "booking_refunded",
         }
     }
 
@@ -64,7 +67,8 @@ impl EmailKind {
             | EmailKind::PaymentFailed
             | EmailKind::HoldExpired
             | EmailKind::LatePaymentRefunded
-            | EmailKind::EventCancelled => true,
+            | EmailKind::EventCancelled
+            | EmailKind::BookingRefunded => true,
         }
     }
 }
@@ -260,7 +264,8 @@ pub fn render(kind: &str, payload: &str, base_url: &Url) -> Result<Rendered, Str
         | EmailKind::PaymentFailed
         | EmailKind::HoldExpired
         | EmailKind::LatePaymentRefunded
-        | EmailKind::EventCancelled => {
+        | EmailKind::EventCancelled
+        | EmailKind::BookingRefunded => {
             return Err(format!("{} is not an account email", kind.as_str()));
         }
     };

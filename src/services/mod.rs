@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod booking_admin;
 pub mod bookings;
 pub mod cancellation;
 pub mod catalogue;

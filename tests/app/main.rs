@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod admin_event;
 mod admin_venues;
+mod admin_bookings;
 mod api;
 mod catalogue;
 mod cli;

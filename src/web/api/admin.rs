@@ -167,6 +167,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(venues)
             .service(event_stats)
             .service(cancel_event)
-            .configure(super::admin_venues::routes),
+            .configure(super::admin_venues::routes)
+            .configure(super::admin_bookings::routes),
     );
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 mod admin;
 mod admin_venues;
+mod admin_bookings;
 mod bookings;
 mod events;
 mod payments;

@@ -414,6 +414,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(checkin_page)
             .service(checkin_submit)
             .configure(super::admin_event::routes)
-            .configure(super::admin_venues::routes),
+            .configure(super::admin_venues::routes)
+            .configure(super::admin_bookings::routes),
     );
 }

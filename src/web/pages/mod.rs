@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod admin_event;
 mod admin_venues;
+mod admin_bookings;
 mod bookings;
 mod events;
 mod home;

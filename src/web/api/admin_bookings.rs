@@ -1,0 +1,238 @@
+//! `/api/v1/admin/bookings…` (API.md, "Admin"): the admin's search, one booking with its
+//! history, a manual refund and resending its emails. Behind the admin guard (registered in
+//! `admin::routes`). A booking is the document `GET /api/v1/bookings/{reference}` answers,
+//! plus its buyer.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use super::bookings::BookingJson;
+use crate::domain::ids::UserId;
+use crate::domain::local_time::rfc3339_utc;
+use crate::services::booking_admin::{
+    self, BookingAdminError, Detail, Listed, Refunded, Search, SearchInput,
+};
+use crate::startup::AppState;
+use crate::web::admin_guard::Admin;
+use crate::web::blocking;
+use crate::web::error::AppError;
+
+impl From<BookingAdminError> for AppError {
+    fn from(e: BookingAdminError) -> Self {
+        match e {
+            BookingAdminError::NotFound => AppError::NotFound,
+            BookingAdminError::Invalid(errors) => AppError::Validation(errors),
+            BookingAdminError::NotPaid(_) => {
+                AppError::Conflict("Only a paid booking can be refunded.")
+            }
+            BookingAdminError::NothingToResend => {
+                AppError::Conflict("This booking has no email to send again.")
+            }
+            BookingAdminError::Db(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct UserJson<'a> {
+    id: UserId,
+    name: &'a str,
+    email: &'a str,
+}
+
+#[derive(Serialize)]
+struct AdminBookingJson<'a> {
+    #[serde(flatten)]
+    booking: BookingJson<'a>,
+    user: UserJson<'a>,
+    created_at: String,
+}
+
+impl<'a> From<&'a Listed> for AdminBookingJson<'a> {
+    fn from(l: &'a Listed) -> Self {
+        AdminBookingJson {
+            booking: BookingJson::from(&l.view),
+            user: UserJson {
+                id: l.buyer.id,
+                name: &l.buyer.name,
+                email: &l.buyer.email,
+            },
+            created_at: rfc3339_utc(l.view.booking.created_at),
+        }
+    }
+}
+
+/// `GET /api/v1/admin/bookings?event_id=&status=&q=&page=&per_page=`.
+#[derive(Deserialize)]
+struct ListQuery {
+    event_id: Option<i64>,
+    status: Option<String>,
+    q: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+#[get("/bookings")]
+async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let search = Search::parse(SearchInput {
+        event_id: q.event_id,
+        status: q.status,
+        q: q.q,
+        page: q.page,
+        per_page: q.per_page,
+    })?;
+    let page = blocking(&state, move |conn, _| {
+        Ok(booking_admin::search(conn, &search)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": page.items.iter().map(AdminBookingJson::from).collect::<Vec<_>>(),
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+    })))
+}
+
+fn detail_json(d: &Detail) -> serde_json::Value {
+    let listed = Listed {
+        view: d.view.clone(),
+        buyer: d.row.buyer.clone(),
+    };
+    let mut doc = serde_json::to_value(AdminBookingJson::from(&listed)).unwrap_or_default();
+    let extra = serde_json::json!({
+        "paid_at": d.moments.paid_at.map(rfc3339_utc),
+        "cancelled_at": d.moments.cancelled_at.map(rfc3339_utc),
+        "refunded_at": d.moments.refunded_at.map(rfc3339_utc),
+        "event": {
+            "id": d.row.booking.event_id,
+            "title": d.row.booking.event_title,
+            "starts_at": rfc3339_utc(d.row.booking.starts_at),
+            "status": d.moments.event_status,
+        },
+        "all_tickets": d.tickets.iter().map(|t| serde_json::json!({
+            "code": t.code,
+            "status": t.status,
+            "place": crate::domain::seatmap::place_label(&t.section, t.row.as_deref(), t.number),
+            "checked_in_at": t.checked_in_at.map(rfc3339_utc),
+        })).collect::<Vec<_>>(),
+        "payments": d.payments.iter().map(|p| serde_json::json!({
+            "external_id": p.external_id,
+            "method": p.method,
+            "status": p.status,
+            "amount_cents": p.amount_cents,
+            "currency": p.currency,
+            "failure_reason": p.failure_reason,
+            "created_at": rfc3339_utc(p.created_at),
+            "succeeded_at": p.succeeded_at.map(rfc3339_utc),
+        })).collect::<Vec<_>>(),
+        "refunds": d.refunds.iter().map(|r| serde_json::json!({
+            "id": r.id,
+            "status": r.status,
+            "amount_cents": r.amount_cents,
+            "currency": r.currency,
+            "reason": r.reason,
+            "attempts": r.attempts,
+            "last_error": r.last_error,
+            "created_at": rfc3339_utc(r.created_at),
+            "succeeded_at": r.succeeded_at.map(rfc3339_utc),
+        })).collect::<Vec<_>>(),
+        "emails": d.emails.iter().map(|e| serde_json::json!({
+            "id": e.id,
+            "kind": e.kind,
+            "status": e.status,
+            "attempts": e.attempts,
+            "last_error": e.last_error,
+            "created_at": rfc3339_utc(e.created_at),
+            "sent_at": e.sent_at.map(rfc3339_utc),
+        })).collect::<Vec<_>>(),
+        "timeline": d.timeline.iter().map(|t| serde_json::json!({
+            "at": rfc3339_utc(t.at),
+            "kind": t.kind,
+            "text": t.text,
+        })).collect::<Vec<_>>(),
+    });
+    if let (Some(doc), serde_json::Value::Object(extra)) = (doc.as_object_mut(), extra) {
+        doc.extend(extra);
+    }
+    doc
+}
+
+async fn detail_of(state: &AppState, reference: String) -> Result<Detail, AppError> {
+    blocking(state, move |conn, _| {
+        Ok(booking_admin::detail(conn, &reference)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// `GET /api/v1/admin/bookings/{reference}`: the booking, its buyer, event, tickets (void
+/// ones too), payments, refunds, emails and its timeline.
+#[get("/bookings/{reference}")]
+async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let detail = detail_of(&state, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(detail_json(&detail)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundBody {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/v1/admin/bookings/{reference}/refund {"reason"}`: 202 with the booking when it
+/// was refunded now (the gateway is asked in the background), 200 when it was already
+/// refunded (nothing changes), 409 for any other status, 422 without a reason.
+#[post("/bookings/{reference}/refund")]
+async fn refund(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    body: web::Json<RefundBody>,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let (db, live, now, by) = (
+        state.db.clone(),
+        state.live.clone(),
+        state.clock.now(),
+        admin.0.id,
+    );
+    let reason = body.into_inner().reason;
+    let r = reference.clone();
+    let outcome =
+        web::block(move || booking_admin::refund(&db, &live, &r, &reason, by, now)).await??;
+    let detail = detail_of(&state, reference).await?;
+    let status = match outcome {
+        Refunded::Now => actix_web::http::StatusCode::ACCEPTED,
+        Refunded::Already => actix_web::http::StatusCode::OK,
+    };
+    Ok(HttpResponse::build(status).json(detail_json(&detail)))
+}
+
+/// `POST /api/v1/admin/bookings/{reference}/resend`: 202 `{"queued": "<email kind>"}`.
+#[post("/bookings/{reference}/resend")]
+async fn resend(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let kind =
+        web::block(move || db.write(|c| booking_admin::resend(c, &reference, by, now))).await??;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "queued": kind })))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(show)
+        .service(refund)
+        .service(resend);
+}
