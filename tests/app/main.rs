@@ -4,6 +4,7 @@
 mod account;
 mod accounts;
 mod admin;
+mod admin_events;
 mod api;
 mod catalogue;
 mod cli;

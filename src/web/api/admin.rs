@@ -142,6 +142,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(admin_guard::api))
             .service(venues)
             .service(event_stats)
-            .service(cancel_event),
+            .service(cancel_event)
+            .configure(super::admin_events::routes),
     );
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 mod admin;
+mod admin_events;
 mod bookings;
 mod events;
 mod payments;

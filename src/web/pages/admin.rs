@@ -413,6 +413,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resend_email)
             .service(retry_job)
             .service(checkin_page)
-            .service(checkin_submit),
+            .service(checkin_submit)
+            .configure(super::admin_events::routes),
     );
 }

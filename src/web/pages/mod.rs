@@ -3,6 +3,7 @@
 mod account;
 mod accounts;
 mod admin;
+mod admin_events;
 mod bookings;
 mod events;
 mod home;
