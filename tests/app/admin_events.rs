@@ -450,10 +450,7 @@ async fn an_event_created_through_the_form_uses_the_venue_local_time() {
     assert_eq!(res.status(), 303);
     let (_, edit) = app.get_html(&location).await;
     assert_eq!(texts(&edit, "#event-status"), vec!["published"]);
-    assert_eq!(
-        texts(&edit, "#flash"),
-        vec!["The event's status was changed."]
-    );
+    assert_eq!(texts(&edit, "#flash"), vec!["The event is published."]);
     let (status, _) = app.get_json(&format!("/api/v1/events/{id}")).await;
     assert_eq!(status, 200);
     let (_, list) = app.get_html("/admin/events?status=published&q=gala").await;
@@ -1180,4 +1177,54 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
     )
     .await;
     assert_eq!(list["items"].as_array().unwrap().len() as i64, events_now);
+}
+
+#[actix_web::test]
+async fn concurrent_edits_from_one_version_let_exactly_one_through() {
+    let app = spawn_app().await;
+    let token = admin(&app).await;
+    let l = layout(&app, &token).await;
+    let (_, created) = api(
+        &app,
+        Some(&token),
+        reqwest::Method::POST,
+        "/api/v1/admin/events",
+        Some(new_event(&l)),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/admin/events/{id}");
+    let edits = (0..6).map(|n| {
+        api(
+            &app,
+            Some(&token),
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"version": 1, "title": format!("Writer {n}")})),
+        )
+    });
+    let answers = futures_util::future::join_all(edits).await;
+    let won: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(s, _)| *s == 200 || *s == 409),
+        "{answers:?}"
+    );
+    let (title, version): (String, i32) = app.with_conn(|c| {
+        events::table
+            .filter(events::id.eq(id))
+            .select((events::title, events::version))
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(version, 2);
+    assert_eq!(title, won[0]["title"].as_str().unwrap());
+    assert_eq!(
+        audit_actions(&app, id),
+        vec!["event.created", "event.updated"]
+    );
 }

@@ -354,6 +354,11 @@ async fn action(
     };
     let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
     let version = version.unwrap_or(0);
+    let done = if action == "publish" {
+        "The event is published."
+    } else {
+        "The event is closed: it is now completed."
+    };
     let outcome = web::block(move || {
         db.write(|c| match action.as_str() {
             "publish" => service::transition(c, actor, id, version, EventStatus::Published, now)
@@ -369,7 +374,7 @@ async fn action(
             "A draft copy was made; you are editing the copy.".to_owned(),
             format!("/admin/events/{copy}/edit"),
         ),
-        Ok(None) => ("The event's status was changed.".to_owned(), back),
+        Ok(None) => (done.to_owned(), back),
         Err(EventAdminError::Conflict(_)) => (
             "Someone else changed this event meanwhile; nothing was done. Check it and try again."
                 .to_owned(),
