@@ -8,6 +8,7 @@ pub mod bookings;
 pub mod cancellation;
 pub mod catalogue;
 pub mod checkin;
+pub mod event_admin;
 pub mod holds;
 pub mod introspect;
 pub mod jobs;

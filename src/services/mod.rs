@@ -10,6 +10,7 @@ pub mod checkin;
 pub mod dashboard;
 pub mod demo;
 pub mod email;
+pub mod event_admin;
 pub mod holds;
 pub mod payments;
 pub mod queues;

@@ -4,9 +4,10 @@
 mod account;
 mod accounts;
 mod admin;
-mod admin_event;
-mod admin_venues;
 mod admin_bookings;
+mod admin_event;
+mod admin_events;
+mod admin_venues;
 mod api;
 mod catalogue;
 mod cli;

@@ -168,6 +168,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(event_stats)
             .service(cancel_event)
             .configure(super::admin_venues::routes)
-            .configure(super::admin_bookings::routes),
+            .configure(super::admin_bookings::routes)
+            .configure(super::admin_events::routes),
     );
 }

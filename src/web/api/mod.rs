@@ -2,8 +2,9 @@
 
 pub mod accounts;
 mod admin;
-mod admin_venues;
 mod admin_bookings;
+mod admin_events;
+mod admin_venues;
 mod bookings;
 mod events;
 mod payments;

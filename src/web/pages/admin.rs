@@ -415,6 +415,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(checkin_submit)
             .configure(super::admin_event::routes)
             .configure(super::admin_venues::routes)
-            .configure(super::admin_bookings::routes),
+            .configure(super::admin_bookings::routes)
+            .configure(super::admin_events::routes),
     );
 }

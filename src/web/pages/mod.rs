@@ -3,9 +3,10 @@
 mod account;
 mod accounts;
 mod admin;
-mod admin_event;
-mod admin_venues;
 mod admin_bookings;
+mod admin_event;
+mod admin_events;
+mod admin_venues;
 mod bookings;
 mod events;
 mod home;
