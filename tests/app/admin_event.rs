@@ -551,13 +551,14 @@ async fn a_non_admin_gets_403_on_the_event_pages_and_actions() {
 /// gateway too) and every buyer gets one cancellation email.
 #[actix_web::test]
 async fn a_cancellation_killed_half_way_finishes_after_a_restart_without_double_refunds() {
-    use crate::cli::{boxoffice, free_bind, fresh_db, serve, wait_up};
+    use crate::cli::{boxoffice, free_bind, fresh_db, seed_demo, serve, wait_up};
     use std::time::{Duration, Instant};
 
     let db = fresh_db("cancelkill");
     let mail = tempfile::tempdir().unwrap();
     let bind = free_bind();
     let base = format!("http://{bind}");
+    seed_demo(&db);
     let mut first = serve(&db, &bind, mail.path(), true);
     wait_up(&bind, "the first server");
     let out = boxoffice(

@@ -474,3 +474,13 @@ pub(crate) fn wait_up(bind: &str, what: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Migrates `db` and seeds the demo through the command line, so a server started on it
+/// afterwards comes up at once, however long seeding takes on a busy machine.
+pub(crate) fn seed_demo(db: &FreshDb) {
+    let env = [("DATABASE_URL", db.url.as_str())];
+    for args in [&["migrate"][..], &["seed-demo"][..]] {
+        let out = boxoffice(args, &env);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+}

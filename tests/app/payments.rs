@@ -765,7 +765,7 @@ async fn the_pay_step_and_the_return_page_show_processing_then_the_tickets() {
 /// with exactly one confirmation email.
 #[actix_web::test]
 async fn a_crash_between_the_gateway_and_the_webhook_still_ends_paid_with_one_email() {
-    use crate::cli::{free_bind, fresh_db, serve, wait_up};
+    use crate::cli::{free_bind, fresh_db, seed_demo, serve, wait_up};
     use std::time::{Duration, Instant};
 
     let db = fresh_db("sigkill");
@@ -773,6 +773,7 @@ async fn a_crash_between_the_gateway_and_the_webhook_still_ends_paid_with_one_em
     let bind = free_bind();
     let base = format!("http://{bind}");
     let client = reqwest::Client::new();
+    seed_demo(&db);
     let mut first = serve(&db, &bind, mail.path(), false);
     wait_up(&bind, "the first server");
     let post = |path: &str, body: Value, token: Option<&str>| {
