@@ -48,14 +48,6 @@ pub fn mark_cancelled(
     .map(|n| n == 1)
 }
 
-pub fn status_of(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<EventStatus>> {
-    events::table
-        .filter(events::id.eq(event))
-        .select(events::status)
-        .first(conn)
-        .optional()
-}
-
 pub fn cancellation_reason(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<String>> {
     events::table
         .filter(events::id.eq(event))
@@ -112,6 +104,17 @@ pub struct FailedRefund {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub updated_at: NaiveDateTime,
+}
+
+/// How many of the event's paid bookings have a `failed` refund.
+pub fn count_failed_refunds(conn: &mut DbConnection, event: EventId) -> QueryResult<i64> {
+    refunds::table
+        .inner_join(bookings::table)
+        .filter(bookings::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Paid))
+        .filter(refunds::status.eq(RefundStatus::Failed))
+        .count()
+        .get_result(conn)
 }
 
 /// The event's paid bookings whose refund is `failed`, oldest first.

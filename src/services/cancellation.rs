@@ -63,6 +63,17 @@ impl Progress {
         }
     }
 
+    /// From the event's bookings by status (`stats::EventSales::bookings`) and the refunds
+    /// waiting for a retry.
+    pub fn of(bookings: &std::collections::BTreeMap<BookingStatus, i64>, failed: i64) -> Self {
+        let count = |status| bookings.get(&status).copied().unwrap_or(0);
+        Progress {
+            to_refund: count(BookingStatus::Paid),
+            refunded: count(BookingStatus::Refunded),
+            failed,
+        }
+    }
+
     /// Bookings to refund in all: refunded so far plus those left.
     pub fn total(&self) -> i64 {
         self.refunded + self.to_refund
@@ -155,14 +166,13 @@ pub fn progress(c: &mut DbConnection, event: EventId) -> QueryResult<Progress> {
     Ok(Progress {
         to_refund: queries::count_in(c, event, BookingStatus::Paid)?,
         refunded: queries::count_in(c, event, BookingStatus::Refunded)?,
-        failed: queries::failed_refunds(c, event)?.len() as i64,
+        failed: queries::count_failed_refunds(c, event)?,
     })
 }
 
 /// What cancelling would do now, for the confirmation page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
-    pub status: EventStatus,
     /// Paid bookings to refund, and the money that goes back (their totals).
     pub paid_bookings: i64,
     pub refund_cents: i64,
@@ -178,29 +188,22 @@ pub fn preview(
     event: EventId,
     now: NaiveDateTime,
 ) -> Result<Option<(Preview, Progress)>, DbError> {
-    let Some(status) = queries::status_of(c, event)? else {
-        return Ok(None);
-    };
     let Some(stats) = crate::services::stats::event_stats(c, event, now)? else {
         return Ok(None);
     };
-    let by_status = crate::db::stats::bookings_by_status(c, event)?;
-    let count = |wanted: BookingStatus| {
-        by_status
-            .iter()
-            .find(|(s, _, _)| *s == wanted)
-            .map_or((0, 0), |(_, n, total)| (*n, total.unwrap_or(0)))
-    };
-    let (paid_bookings, refund_cents) = count(BookingStatus::Paid);
+    let count = |status| stats.sales.bookings.get(&status).copied().unwrap_or(0);
     let preview = Preview {
-        status,
-        paid_bookings,
-        refund_cents,
-        pending_bookings: count(BookingStatus::Pending).0,
+        paid_bookings: count(BookingStatus::Paid),
+        refund_cents: stats.sales.revenue_cents,
+        pending_bookings: count(BookingStatus::Pending),
         held_places: stats.held,
         tickets: stats.sales.tickets_sold,
     };
-    Ok(Some((preview, progress(c, event)?)))
+    let progress = Progress::of(
+        &stats.sales.bookings,
+        queries::count_failed_refunds(c, event)?,
+    );
+    Ok(Some((preview, progress)))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -327,9 +327,10 @@ pub fn report(
         return Ok(None);
     };
     let cancellation = if header.status == EventStatus::Cancelled {
+        let failed = crate::db::cancellation::failed_refunds(conn, event)?;
         Some((
-            crate::services::cancellation::progress(conn, event)?,
-            crate::db::cancellation::failed_refunds(conn, event)?,
+            Progress::of(&stats.sales.bookings, failed.len() as i64),
+            failed,
         ))
     } else {
         None
