@@ -7,17 +7,12 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
+use crate::admin_events::admin;
 use crate::helpers::{TestApp, attrs, spawn_app, texts};
 use crate::holds::{Buyer, buyer, hold, seated_event};
 use crate::payments::{card_ok, pay};
 
 const PASSWORD: &str = "a long enough password";
-
-/// Signs the app's own cookie client in as a new admin.
-async fn admin_browser(app: &TestApp) {
-    app.create_admin("boss@example.com", PASSWORD);
-    assert_eq!(app.login("boss@example.com", PASSWORD).await.status(), 303);
-}
 
 /// Holds `seats` for `who` and pays for them with the card that succeeds; the webhook is
 /// delivered by the worker. Answers the booking's reference.
@@ -79,13 +74,12 @@ async fn the_statistics_page_adds_up_against_the_database_and_refreshes_itself()
     let bob = buyer(&app, 1).await;
     let (status, _) = hold(&app, &bob, event, json!({ "seat_ids": [free[4]] })).await;
     assert_eq!(status, 201);
-    admin_browser(&app).await;
+    let token = admin(&app).await;
 
     let (status, doc) = app.get_html(&format!("/admin/events/{event}")).await;
     assert_eq!(status, 200);
     let stat = |name: &str| numbers(&doc, &format!("[data-stat={name}]"))[0];
     // The same figures as the API, which its own test checks against the database.
-    let token = admin_token_for_browser_admin(&app).await;
     let api: Value = app
         .client
         .get(app.url(&format!("/api/v1/admin/events/{event}/stats")))
@@ -201,21 +195,6 @@ async fn the_statistics_page_adds_up_against_the_database_and_refreshes_itself()
     assert_eq!(numbers(&fragment, "[data-stat=held]"), vec![0]);
 }
 
-/// The browser admin's API token (the browser signed in already; the API wants a token).
-async fn admin_token_for_browser_admin(app: &TestApp) -> String {
-    let login: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": "boss@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
-}
-
 #[actix_web::test]
 async fn the_dashboard_shows_todays_sales_holds_upcoming_events_queues_and_activity() {
     let app = spawn_app().await;
@@ -225,7 +204,7 @@ async fn the_dashboard_shows_todays_sales_holds_upcoming_events_queues_and_activ
     let bob = buyer(&app, 1).await;
     let (status, _) = hold(&app, &bob, event, json!({ "seat_ids": &free[2..5] })).await;
     assert_eq!(status, 201);
-    admin_browser(&app).await;
+    let token = admin(&app).await;
 
     let (status, doc) = app.get_html("/admin").await;
     assert_eq!(status, 200);
@@ -288,7 +267,6 @@ async fn the_dashboard_shows_todays_sales_holds_upcoming_events_queues_and_activ
     );
 
     // Recent activity comes from the audit log: a cancellation shows up at the top.
-    let token = admin_token_for_browser_admin(&app).await;
     let res = app
         .client
         .post(app.url(&format!("/api/v1/admin/events/{event}/cancel")))
@@ -321,7 +299,7 @@ async fn cancelling_from_the_page_previews_then_refunds_and_refused_refunds_can_
     paid_booking(&app, &bob, event, &free[2..3]).await;
     let (status, _) = hold(&app, &cy, event, json!({ "seat_ids": &free[4..6] })).await;
     assert_eq!(status, 201);
-    admin_browser(&app).await;
+    admin(&app).await;
     let (paid, refund_total) = paid_of(&app, event);
     assert!(paid >= 2);
 

@@ -15,7 +15,7 @@ const PASSWORD: &str = "a long enough password";
 const START: &str = "2027-04-10T18:30:00Z";
 
 /// An admin's API token; the admin's browser (`app.client`) is signed in too.
-async fn admin(app: &TestApp) -> String {
+pub(crate) async fn admin(app: &TestApp) -> String {
     app.create_admin("boss@example.com", PASSWORD);
     assert_eq!(app.login("boss@example.com", PASSWORD).await.status(), 303);
     let login: Value = app
