@@ -65,12 +65,14 @@ impl FromRequest for PageContext {
                 .app_data::<Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::internal("application state missing"))?;
-            let here = req
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned();
             let htmx = crate::web::hx::is_htmx(&req);
+            let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            // An htmx request's own path may be a POST-only endpoint: come back to its page.
+            let here = if htmx {
+                crate::web::hx::came_from(req.headers(), true, path)
+            } else {
+                path.to_owned()
+            };
             let user = signed_in(&state, &session).await?;
             let csrf = session::csrf_token(&session);
             let flash = if htmx {

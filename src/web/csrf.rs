@@ -1,7 +1,8 @@
 //! CSRF protection for every state-changing request to the pages: the request must come from
 //! this site (`Sec-Fetch-Site`, `Origin`) and present the session's token, as the `csrf_token`
 //! form field or the `X-CSRF-Token` header (htmx sends it from `hx-headers` on `<body>`).
-//! Otherwise: 403 and the handler never runs. The JSON API authenticates with bearer tokens,
+//! Otherwise: 403 and the handler never runs; a request with no session at all (its cookie
+//! expired or was cleared) is sent to the login page instead, and still never runs. The JSON API authenticates with bearer tokens,
 //! not cookies, so it needs no CSRF token.
 
 use actix_session::SessionExt;
@@ -45,7 +46,21 @@ pub async fn protect(
         presented = form_token(&body);
         req.set_payload(Payload::from(body));
     }
-    match (expected, presented) {
+    let Some(expected) = expected else {
+        // No session at all (the cookie expired, was cleared or cannot be read): nobody is
+        // signed in, so there is nothing to forge. Send the person to log in, and back to
+        // the page they were on, instead of a bare 403 (which htmx would swap into a part
+        // of the page). Nothing runs.
+        let htmx = crate::web::hx::is_htmx(req.request());
+        let next = crate::web::hx::came_from(req.headers(), htmx, "/");
+        tracing::info!(
+            path = req.path(),
+            "request without a session sent to log in"
+        );
+        let login = AppError::LoginRequired { next, htmx }.error_response();
+        return Ok(req.into_response(login).map_into_right_body());
+    };
+    match (Some(expected), presented) {
         (Some(expected), Some(presented))
             if constant_time_eq(expected.as_bytes(), presented.as_bytes()) =>
         {

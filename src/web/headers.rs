@@ -29,3 +29,25 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         headers
     }
 }
+
+/// Pages drawn for a signed-in person (their name in the header, their bookings, an admin's
+/// tables) are never kept by the browser (`Cache-Control: no-store`): after logging out, the
+/// back button asks the server again instead of showing them from the back/forward cache.
+pub async fn no_store_when_signed_in(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+    let mut res = next.call(req).await?;
+    let signed_in = res
+        .request()
+        .extensions()
+        .get::<crate::web::auth::PageContext>()
+        .is_some_and(|ctx| ctx.layout.user.is_some());
+    if signed_in && !res.headers().contains_key(CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}

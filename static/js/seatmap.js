@@ -3,7 +3,8 @@
 //
 // - Keyboard: one seat is in the tab order at a time (a roving tabindex); the arrow keys move
 //   to the nearest seat in that direction, Enter or Space hold or give back the focused seat,
-//   and focus stays on a seat when htmx redraws it.
+//   and focus stays on a seat when htmx redraws it. A seat redrawn a moment ago answers a key
+//   or a click at once, before htmx would have wired it up.
 // - The basket's countdown ticks every second; at zero the basket asks the server for its new
 //   state (htmx `expired` trigger), which also redraws its seats as free.
 // - After the live stream reconnects, the map refreshes itself (it may have missed changes).
@@ -65,10 +66,31 @@
     } else if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       if (seat.hasAttribute("hx-post")) {
+        ready(seat);
         seat.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
       }
     }
   });
+
+  // A seat htmx has just swapped in is only wired up once the swap settles; a click or a key
+  // in between would do nothing. Wire it up first (htmx.process does nothing to a seat it
+  // already knows), then pass the click on.
+  function wired(seat) {
+    var data = seat["htmx-internal-data"];
+    return !!(data && data.initHash);
+  }
+  function ready(seat) {
+    if (window.htmx && !wired(seat)) window.htmx.process(seat);
+  }
+  document.addEventListener("click", function (e) {
+    var seat = e.target;
+    if (!seat.classList || !seat.classList.contains("seat") || !seat.hasAttribute("hx-post")) return;
+    if (!window.htmx || wired(seat)) return;
+    e.stopPropagation();
+    e.preventDefault();
+    ready(seat);
+    seat.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+  }, true);
 
   document.addEventListener("focusin", function (e) {
     var t = e.target;

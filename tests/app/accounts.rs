@@ -33,6 +33,22 @@ async fn a_visitor_registers_is_signed_in_and_can_log_out_and_in_again() {
 
     let (_, home) = app.get_html("/").await;
     assert_eq!(texts(&home, "#signed-in-as"), vec!["Ada Lovelace"]);
+    // Pages drawn for a signed-in person are not kept by the browser (the back button after
+    // logging out asks again); the same pages for a visitor may be.
+    for path in ["/", "/account", "/account/bookings"] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    assert!(
+        app.new_browser()
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .get("cache-control")
+            .is_none()
+    );
     let stored: (String, String) = app.with_conn(|c| {
         users::table
             .filter(users::name.eq("Ada Lovelace"))
@@ -315,6 +331,65 @@ async fn forms_without_a_valid_token_or_from_another_site_are_refused() {
             .unwrap()
     });
     assert_eq!(eve, 0);
+}
+
+#[actix_web::test]
+async fn a_request_whose_session_is_gone_is_sent_to_log_in_and_changes_nothing() {
+    let app = spawn_app().await;
+    // A browser whose cookie expired or was cleared while a page was open: it still sends
+    // the page's token, but no session comes with it.
+    let gone = app.new_browser();
+    let stale = app.csrf_token("/register").await;
+    let form = [
+        ("csrf_token", stale.as_str()),
+        ("name", "Eve"),
+        ("email", "eve@example.com"),
+        ("password", PASSWORD),
+    ];
+    // htmx: HX-Redirect to the login page, back to the page the action was sent from; a 200
+    // with no body, so htmx navigates instead of swapping anything.
+    let res = gone
+        .post(app.url("/register"))
+        .header("HX-Request", "true")
+        .header("HX-Current-URL", app.url("/events/7/seats?section=3"))
+        .header("X-CSRF-Token", &stale)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["HX-Redirect"],
+        "/login?next=%2Fevents%2F7%2Fseats%3Fsection%3D3"
+    );
+    assert!(res.text().await.unwrap().is_empty());
+    // A plain form: 303 to the login page, back to the page it came from.
+    let res = gone
+        .post(app.url("/register"))
+        .header("Referer", app.url("/register"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["Location"], "/login?next=%2Fregister");
+    let eve: i64 = app.with_conn(|c| {
+        users::table
+            .filter(users::email.eq("eve@example.com"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(eve, 0, "nothing ran");
+    // From another site it is still refused outright.
+    let res = gone
+        .post(app.url("/register"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }
 
 #[actix_web::test]
