@@ -3,24 +3,16 @@
 // the login page instead of swapping the login page into a fragment.
 'use strict';
 
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { startApp } = require('../lib/app');
-const { launch, person } = require('../lib/browser');
+const { journey } = require('../lib/suite');
+const { person } = require('../lib/browser');
 const { newBuyer, register, login, logout, findEvent } = require('../lib/flows');
 
-let app;
-let browser;
-before(async () => {
-  app = await startApp();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const ctx = journey();
 
 test('register, log out, log in; back after logging out shows no private page', async () => {
+  const { app, browser } = ctx;
   const buyer = newBuyer('acct');
   const who = await person(browser, app, { name: 'buyer' });
   const { page } = who;
@@ -56,6 +48,7 @@ test('register, log out, log in; back after logging out shows no private page', 
 });
 
 test('an htmx action after the session ended goes to the login page', async () => {
+  const { app, browser } = ctx;
   const buyer = newBuyer('expired');
   const seated = await findEvent(app, 'Two Rooms, One Kettle');
   const tab = await person(browser, app, { name: 'first device' });

@@ -2,23 +2,15 @@
 // goes back), an event's page.
 'use strict';
 
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { startApp } = require('../lib/app');
-const { launch, person } = require('../lib/browser');
+const { journey } = require('../lib/suite');
+const { person } = require('../lib/browser');
 
-let app;
-let browser;
-before(async () => {
-  app = await startApp();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const ctx = journey();
 
 test('search filters as you type, keeps the URL, and the back button works', async () => {
+  const { app, browser } = ctx;
   const visitor = await person(browser, app);
   const { page } = visitor;
   await page.goto('/');

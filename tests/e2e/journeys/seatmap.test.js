@@ -2,27 +2,19 @@
 // seat, another viewer seeing every change within a second, best available, standing tickets.
 'use strict';
 
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { startApp } = require('../lib/app');
-const { launch, person, axe } = require('../lib/browser');
+const { journey } = require('../lib/suite');
+const { person, axe } = require('../lib/browser');
 const { newBuyer, register, findEvent, seatIs } = require('../lib/flows');
 
-let app;
-let browser;
-before(async () => {
-  app = await startApp();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const ctx = journey();
 
 const seat = (page, id) => page.locator(`#seat-svg [data-seat-id="${id}"]`);
 const label = (page, id) => seat(page, id).getAttribute('aria-label');
 
 test('mouse and keyboard choose seats; another viewer sees them held and freed within a second', async () => {
+  const { app, browser } = ctx;
   const event = await findEvent(app, 'Two Rooms, One Kettle');
   const buyer = await person(browser, app, { name: 'buyer' });
   const watcher = await person(browser, app, { name: 'watcher' });
@@ -96,6 +88,18 @@ test('mouse and keyboard choose seats; another viewer sees them held and freed w
   assert.equal(await lines.count(), 1);
 
   await axe(buyer.page, 'the seat map with a basket');
+
+  // Still by keyboard: on from the map to "Review and pay", and Enter opens the booking.
+  await seat(buyer.page, second).focus();
+  let onCheckout = false;
+  for (let i = 0; i < 40 && !onCheckout; i += 1) {
+    await buyer.page.keyboard.press('Tab');
+    onCheckout = await buyer.page.evaluate(() => document.activeElement?.id === 'checkout');
+  }
+  assert.ok(onCheckout, 'Tab goes from the map to "Review and pay"');
+  await buyer.page.keyboard.press('Enter');
+  await buyer.page.waitForURL(/\/bookings\/[A-Z0-9]+$/);
+  assert.equal(await buyer.page.locator('#booking-lines li').count(), 1);
   buyer.clean();
   watcher.clean();
   await buyer.close();
@@ -104,6 +108,7 @@ test('mouse and keyboard choose seats; another viewer sees them held and freed w
 });
 
 test('best available holds seats side by side', async () => {
+  const { app, browser } = ctx;
   const event = await findEvent(app, 'Two Rooms, One Kettle');
   const buyer = await person(browser, app, { name: 'buyer' });
   await register(buyer.page, newBuyer('best'));
@@ -122,6 +127,7 @@ test('best available holds seats side by side', async () => {
 });
 
 test('standing tickets by quantity', async () => {
+  const { app, browser } = ctx;
   const event = await findEvent(app, 'Late Laughs Berlin: English Stand-Up Night');
   const buyer = await person(browser, app, { name: 'buyer' });
   await register(buyer.page, newBuyer('standing'));

@@ -41,39 +41,56 @@ function psql(sql) {
 }
 
 function run(args, env) {
-  execFileSync(BIN, args, { env: { ...process.env, ...env, RUST_LOG: 'warn' }, stdio: 'inherit' });
+  execFileSync(BIN, args, { env: { ...process.env, ...env, RUST_LOG: 'warn' }, stdio: ['ignore', 2, 2] });
 }
 
-// Migrate and seed the demo once per process; every journey starts from a copy of that.
-function template() {
-  if (seeded) return seeded;
+// Migrates and seeds a database with the demo and the journeys' admin: every journey starts
+// from a copy of it. `tests/e2e/run` makes it once for the whole run and names it in
+// E2E_TEMPLATE; a journey file run on its own makes its own (and removes it at exit).
+function createTemplate() {
   if (!fs.existsSync(BIN)) {
     throw new Error(`${BIN} is missing: build it first (cargo build), or run tests/e2e/run`);
   }
+  const admin = ['admin', 'create', '--email', ADMIN.email, '--password', ADMIN.password];
   if (process.env.E2E_DATABASE_URL) {
     const name = `boxoffice_e2e_tpl_${process.pid}`;
     psql(`DROP DATABASE IF EXISTS ${name}`);
     psql(`CREATE DATABASE ${name}`);
-    const env = { DATABASE_URL: pgUrl(name) };
+    const env = { DATABASE_URL: pgUrl(name), BOXOFFICE_BCRYPT_COST: '4' };
     run(['migrate'], env);
     run(['seed-demo'], env);
-    run(['admin', 'create', '--email', ADMIN.email, '--password', ADMIN.password], env);
+    run(admin, env);
+    return name;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'boxoffice-e2e-tpl-'));
+  const file = path.join(dir, 'boxoffice.db');
+  const env = { DATABASE_URL: `sqlite://${file}`, BOXOFFICE_BCRYPT_COST: '4' };
+  run(['migrate'], env);
+  run(['seed-demo'], env);
+  run(admin, env);
+  return file;
+}
+
+function dropTemplate(value) {
+  if (process.env.E2E_DATABASE_URL) {
+    psql(`DROP DATABASE IF EXISTS ${value} WITH (FORCE)`);
+  } else {
+    fs.rmSync(path.dirname(value), { recursive: true, force: true });
+  }
+}
+
+function template() {
+  if (seeded) return seeded;
+  let value = process.env.E2E_TEMPLATE;
+  if (!value) {
+    value = createTemplate();
     process.on('exit', () => {
       try {
-        psql(`DROP DATABASE IF EXISTS ${name}`);
+        dropTemplate(value);
       } catch {}
     });
-    seeded = { pg: name };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'boxoffice-e2e-tpl-'));
-    const file = path.join(dir, 'boxoffice.db');
-    const env = { DATABASE_URL: `sqlite://${file}`, BOXOFFICE_BCRYPT_COST: '4' };
-    run(['migrate'], env);
-    run(['seed-demo'], env);
-    run(['admin', 'create', '--email', ADMIN.email, '--password', ADMIN.password], env);
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    seeded = { sqlite: file };
   }
+  seeded = process.env.E2E_DATABASE_URL ? { pg: value } : { sqlite: value };
   return seeded;
 }
 
@@ -160,4 +177,4 @@ function serverLog(dir) {
   }
 }
 
-module.exports = { startApp, ROOT };
+module.exports = { startApp, createTemplate, dropTemplate, ROOT };

@@ -1,7 +1,7 @@
 // Debian's Chromium through playwright-core, with the flags of a closed network, and the
 // checks every journey runs on every page: no console errors, no CSP violations, no failed
 // requests; axe-core with zero serious or critical violations; no horizontal scrolling on a
-// phone; screenshots kept under target/e2e/screenshots.
+// phone; screenshots kept under target/e2e/screenshots/{sqlite,postgres}.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -11,7 +11,9 @@ const { chromium } = require('playwright-core');
 const { ROOT } = require('./app');
 
 const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.E2E_SCREENSHOTS || path.join(ROOT, 'target', 'e2e', 'screenshots');
+const BACKEND = process.env.E2E_DATABASE_URL ? 'postgres' : 'sqlite';
+const SHOTS =
+  process.env.E2E_SCREENSHOTS || path.join(ROOT, 'target', 'e2e', 'screenshots', BACKEND);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const PHONE = { width: 375, height: 812 };

@@ -73,7 +73,36 @@ async function adminGet(app, token, path) {
   return res.json();
 }
 
+// Holds `n` free seats of an event by clicking them on its map, then goes to the booking page;
+// returns the booking's reference.
+async function holdAndReview(page, eventId, n) {
+  await page.goto(`/events/${eventId}/seats`);
+  for (let i = 0; i < n; i += 1) {
+    const free = page.locator('#seat-svg .seat[data-status="available"]').first();
+    const id = await free.getAttribute('data-seat-id');
+    await free.click();
+    await seatIs(page, id, 'mine');
+  }
+  await page.locator('#checkout').click();
+  await page.waitForURL(/\/bookings\/[A-Z0-9-]+$/);
+  return page.locator('#booking').getAttribute('data-reference');
+}
+
+// Pays the booking on screen with a card at the simulated gateway; waits for the outcome.
+async function payWithCard(page, reference, card = '4242 4242 4242 4242') {
+  await page.goto(`/bookings/${reference}`);
+  await page.locator('#pay-button').click();
+  await page.waitForURL(/\/gateway\/checkout\//);
+  await page.getByLabel('Card number').fill(card);
+  await page.locator('#gw-pay').click();
+  await page.waitForURL(new RegExp(`/bookings/${reference}/payment`));
+  await page.waitForSelector('#payment-state:not([data-state="processing"])', { timeout: 20_000 });
+  return page.locator('#payment-state').getAttribute('data-state');
+}
+
 module.exports = {
+  holdAndReview,
+  payWithCard,
   newBuyer,
   register,
   login,
