@@ -4,7 +4,7 @@
 //! [`LiveHub::publish`], so the scale-out work can add PostgreSQL `LISTEN/NOTIFY` in one place.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::broadcast;
@@ -24,17 +24,27 @@ pub struct Change {
 }
 
 /// A change as viewers receive it. The first viewer to need the changed seats' new state reads
-/// it and keeps it here for the others, so a change costs one read however many watch.
+/// it and keeps it here for the others, so a change costs one read however many watch; with
+/// it, the [`LiveHub::version`] read just before.
 #[derive(Debug)]
 pub struct Published {
     pub change: Change,
-    pub snapshot: OnceLock<Option<Arc<crate::services::seatmap::Snapshot>>>,
+    pub snapshot: OnceLock<Option<(u64, Arc<crate::services::seatmap::Snapshot>)>>,
 }
 
+/// Versions: every published change moves [`LiveHub::version`] on by one. Whatever draws seats
+/// reads the version *before* it reads the database and marks what it draws with it
+/// (`data-v`); the page ignores a redrawn seat, section or basket older than the one it shows.
+/// Answers and live updates travel by different connections and may arrive out of order (a
+/// release's answer after the next hold's); without versions a late one would paint a seat
+/// back to an older state. Every change is followed by a live update at least as new, so the
+/// page always ends on the newest state. The counter is per process, like the fan-out: the
+/// scale-out work moves both to PostgreSQL (a sequence next to `LISTEN/NOTIFY`).
 #[derive(Default)]
 pub struct LiveHub {
     channels: Mutex<HashMap<EventId, broadcast::Sender<Arc<Published>>>>,
     closed: AtomicBool,
+    version: AtomicU64,
 }
 
 impl LiveHub {
@@ -47,6 +57,7 @@ impl LiveHub {
         if change.seats.is_empty() && !change.standing {
             return;
         }
+        self.version.fetch_add(1, Ordering::SeqCst);
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         let published = Arc::new(Published {
             change: change.clone(),
@@ -75,6 +86,11 @@ impl LiveHub {
         for (_, change) in by_event {
             self.publish(change);
         }
+    }
+
+    /// How many changes were published so far (see [`LiveHub`] on versions).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
     }
 
     /// Listens to an event's changes. After [`LiveHub::close`], the receiver is closed at once.
@@ -117,6 +133,27 @@ mod tests {
         });
         assert_eq!(one.try_recv().unwrap().change.seats, vec![SeatId(7)]);
         assert!(two.try_recv().is_err());
+    }
+
+    #[test]
+    fn every_change_moves_the_version_on_watched_or_not() {
+        let hub = LiveHub::new();
+        assert_eq!(hub.version(), 0);
+        let change = |event, seats: Vec<SeatId>, standing| Change {
+            event: EventId(event),
+            seats,
+            standing,
+        };
+        hub.publish(change(1, vec![SeatId(7)], false)); // nobody watches event 1
+        let _watcher = hub.subscribe(EventId(2));
+        hub.publish(change(2, Vec::new(), true));
+        hub.publish(change(2, Vec::new(), false)); // nothing changed
+        assert_eq!(hub.version(), 2);
+        hub.publish_all([
+            change(3, vec![SeatId(1)], false),
+            change(4, vec![SeatId(2)], false),
+        ]);
+        assert_eq!(hub.version(), 4);
     }
 
     #[test]

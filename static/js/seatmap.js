@@ -8,6 +8,7 @@
 // - The basket's countdown ticks every second; at zero the basket asks the server for its new
 //   state (htmx `expired` trigger), which also redraws its seats as free.
 // - After the live stream reconnects, the map refreshes itself (it may have missed changes).
+// - A redrawn seat older than the one shown (data-v) is not swapped in: see LiveHub in live.rs.
 (function () {
   "use strict";
 
@@ -138,6 +139,18 @@
     tick();
     timer = setInterval(tick, 1000);
   }
+
+  // Answers and live updates may arrive out of order: a seat, section or basket drawn from an
+  // older state than the one shown (data-v, the server's change counter) is not swapped in.
+  document.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var current = e.detail.target;
+    var fragment = e.detail.fragment;
+    var incoming = fragment && (fragment.firstElementChild || fragment);
+    if (!current || !incoming || !incoming.getAttribute) return;
+    var was = current.getAttribute("data-v");
+    var now = incoming.getAttribute("data-v");
+    if (was !== null && now !== null && Number(now) < Number(was)) e.detail.shouldSwap = false;
+  });
 
   var opens = 0;
   document.addEventListener("htmx:sseOpen", function () {

@@ -251,6 +251,15 @@ async fn a_click_holds_a_seat_at_once_and_a_second_click_gives_it_back() {
         .find(|s| s["status"] == "available")
         .unwrap();
     let seat = free["id"].as_i64().unwrap().to_string();
+    // Every drawn seat carries the live version it was drawn at (data-v), so the page can
+    // refuse an answer that arrives after a newer one.
+    let version = |doc: &Html| -> u64 {
+        let found = attrs(doc, &format!("#s{seat}"), "data-v");
+        assert_eq!(found.len(), 1, "one seat #s{seat} with a version");
+        found[0].parse().unwrap()
+    };
+    let (_, before) = page(&ada, &app, &map).await;
+    let drawn_at = version(&before);
 
     let (status, _, answer) = htmx_post(
         &ada,
@@ -261,6 +270,15 @@ async fn a_click_holds_a_seat_at_once_and_a_second_click_gives_it_back() {
     )
     .await;
     assert_eq!(status, 200);
+    let held_at = version(&answer);
+    assert!(
+        held_at > drawn_at,
+        "the hold's answer is newer ({held_at} > {drawn_at})"
+    );
+    assert_eq!(
+        attrs(&answer, "#basket", "data-v"),
+        vec![held_at.to_string()]
+    );
     // The seat comes back as the buyer's, swapped out of band, with the basket and a message.
     let swapped = select(&answer, &format!("#s{seat}"));
     assert_eq!(swapped.len(), 1);
@@ -305,6 +323,10 @@ async fn a_click_holds_a_seat_at_once_and_a_second_click_gives_it_back() {
     assert_eq!(
         attrs(&answer, &format!("#s{seat}"), "data-status"),
         vec!["available"]
+    );
+    assert!(
+        version(&answer) > held_at,
+        "the release's answer is newer still"
     );
     assert_eq!(texts(&answer, "#basket-empty").len(), 1);
     assert_eq!(seat_row(&app, event, seat.parse().unwrap()).0, "available");

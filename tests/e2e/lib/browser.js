@@ -68,8 +68,10 @@ async function person(browser, app, { viewport = DESKTOP, name = 'person' } = {}
     page.on('pageerror', (err) => problems.push(`script error on ${page.url()}: ${err.message}`));
     page.on('requestfailed', (req) => {
       const failure = req.failure()?.errorText || '';
-      // A live stream or a poll cut short by leaving the page is not a failure.
-      if (failure.includes('ERR_ABORTED')) return;
+      // ERR_ABORTED is the browser itself cancelling (the page was left: its live stream, a
+      // poll, a favicon still loading), not a request that failed; a server's error is an HTTP
+      // status, judged below, and a broken connection is another net:: error.
+      if (failure === 'net::ERR_ABORTED') return;
       problems.push(`request failed: ${req.method()} ${req.url()} ${failure}`);
     });
     page.on('response', (res) => {
@@ -84,6 +86,35 @@ async function person(browser, app, { viewport = DESKTOP, name = 'person' } = {}
     });
   };
   context.on('page', watch);
+  // E2E_DEBUG=1: a trace of what each person's browser sends, receives and swaps (how the
+  // out-of-order answers behind data-v were found).
+  if (process.env.E2E_DEBUG) {
+    const seatStates = (html) =>
+      [...String(html).matchAll(/id="s(\d+)"[^>]*data-status="(\w+)"[^>]*data-v="(\d+)"/g)]
+        .map((m) => `${m[1]}:${m[2]}@${m[3]}`)
+        .join(' ');
+    context.on('request', (r) => {
+      if (!r.url().includes('/static/')) console.log(`${name} > ${r.method()} ${r.url()} ${r.postData() || ''}`);
+    });
+    context.on('response', async (r) => {
+      if (r.request().method() === 'GET') return;
+      const body = await r.text().catch(() => '');
+      console.log(`${name} < ${r.status()} ${r.url()} ${seatStates(body)}`);
+    });
+    context.on('console', (m) => console.log(`${name} console.${m.type()}: ${m.text()}`));
+    await context.addInitScript(() => {
+      for (const ev of ['htmx:sseOpen', 'htmx:sseError', 'htmx:sseClose']) {
+        document.addEventListener(ev, () => console.log(ev));
+      }
+      document.addEventListener('htmx:oobBeforeSwap', (e) => {
+        const t = e.detail.target;
+        const f = e.detail.fragment?.firstElementChild;
+        if (!t?.id || !f?.getAttribute) return;
+        const state = (el) => `${el.getAttribute('data-status') ?? ''}@${el.getAttribute('data-v') ?? ''}`;
+        console.log(`swap #${t.id}: ${state(t)} -> ${state(f)}`);
+      });
+    });
+  }
   const page = await context.newPage();
   return {
     name,

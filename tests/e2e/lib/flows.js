@@ -51,9 +51,16 @@ async function seatStates(app, eventId) {
 
 // Waits until a seat on the page shows `status` (after a click, or a live update).
 async function seatIs(page, seatId, status, timeout = 5_000) {
-  await page.waitForSelector(`#seat-svg [data-seat-id="${seatId}"][data-status="${status}"]`, {
-    timeout,
-  });
+  try {
+    await page.waitForSelector(`#seat-svg [data-seat-id="${seatId}"][data-status="${status}"]`, {
+      timeout,
+    });
+  } catch (e) {
+    const now = await page
+      .locator(`[data-seat-id="${seatId}"]`)
+      .evaluateAll((els) => els.map((el) => `${el.closest('#seat-svg') ? 'map' : 'elsewhere'}: ${el.outerHTML.slice(0, 400)}`));
+    throw new Error(`seat ${seatId} is not ${status} after ${timeout} ms; on the page: ${now.join(' | ')}`, { cause: e });
+  }
 }
 
 // The admin's bearer token, for reading what the journey did (never for doing it).

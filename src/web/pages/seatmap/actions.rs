@@ -311,6 +311,7 @@ async fn basket_panel(
             basket: Some(Basket::Empty),
             message: None,
             csrf_token,
+            v: state.live.version(),
         };
         return crate::web::pages::html(update.render());
     };

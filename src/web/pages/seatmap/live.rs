@@ -151,7 +151,7 @@ impl Stream {
 
     /// The swaps this viewer needs for one change, if any.
     async fn render(&mut self, published: Arc<Published>) -> Result<Option<String>, AppError> {
-        let snapshot = shared_snapshot(&self.state, published.clone()).await?;
+        let (version, snapshot) = shared_snapshot(&self.state, published.clone()).await?;
         let change = &published.change;
         let (scope, list) = (self.page.scope, self.page.list);
         let viewer = self.viewer;
@@ -205,6 +205,7 @@ impl Stream {
             basket,
             message: None,
             csrf_token: self.csrf.clone(),
+            v: version,
         };
         Ok(Some(update.render().map_err(AppError::internal)?))
     }
@@ -215,18 +216,20 @@ impl Stream {
 async fn shared_snapshot(
     state: &AppState,
     published: Arc<Published>,
-) -> Result<Arc<Snapshot>, AppError> {
+) -> Result<(u64, Arc<Snapshot>), AppError> {
     let db = state.db.clone();
     let clock = state.clock.clone();
+    let hub = state.live.clone();
     let snapshot = web::block(move || {
         published
             .snapshot
             .get_or_init(|| {
                 let change = &published.change;
+                let version = hub.version();
                 db.read(|c| seatmap::snapshot(c, change.event, &change.seats, clock.now()))
                     .map_err(|e| tracing::warn!(error = %e, "reading a live change failed"))
                     .ok()
-                    .map(Arc::new)
+                    .map(|s| (version, Arc::new(s)))
             })
             .clone()
     })

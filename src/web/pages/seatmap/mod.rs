@@ -146,6 +146,8 @@ struct SeatPage {
     max_per_order: i32,
     /// Shown only when the visitor can act (signed in, on sale).
     signed_in: bool,
+    /// The live version read before the map (`crate::live::LiveHub` on versions).
+    v: u64,
 }
 
 #[get("/events/{id}/seats")]
@@ -160,6 +162,7 @@ async fn show(
     let section = query.section().map(str::to_owned);
     let list = query.list();
     let layouts = state.layouts.clone();
+    let v = state.live.version();
     let map = crate::web::blocking(&state, move |conn, clock| {
         Ok(seatmap::load(
             conn,
@@ -187,6 +190,7 @@ async fn show(
             hold_minutes,
             max_per_order,
             signed_in,
+            v,
         }
         .render(),
     )

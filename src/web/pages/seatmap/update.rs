@@ -29,6 +29,8 @@ pub struct Update {
     pub message: Option<Message>,
     /// For the basket's forms (browsers without JavaScript).
     pub csrf_token: String,
+    /// The live version read before the database (`crate::live::LiveHub` on versions).
+    pub v: u64,
 }
 
 /// A message for the page's message area.
@@ -114,6 +116,7 @@ pub async fn render_update(
 ) -> Result<Update, AppError> {
     let (event, scope, list) = (page.event_id, page.scope, page.list);
     let seats = seats.to_vec();
+    let v = state.live.version();
     crate::web::blocking(state, move |conn, clock| {
         let now = clock.now();
         let scope = match scope {
@@ -152,6 +155,7 @@ pub async fn render_update(
             basket,
             message: None,
             csrf_token: String::new(),
+            v,
         })
     })
     .await
