@@ -454,11 +454,22 @@ fn release_items(
     booking: BookingId,
     now: NaiveDateTime,
 ) -> QueryResult<Released> {
-    let seats: Vec<(EventId, SeatId)> = event_seats::table
-        .filter(event_seats::booking_id.eq(Some(booking)))
-        .filter(event_seats::status.eq(SeatStatus::Held))
-        .select((event_seats::event_id, event_seats::seat_id))
-        .load(conn)?;
+    // Lock the seats first, in id order, as a hold does, before any counter row: a release
+    // and a hold then take their locks in the same order and cannot wait on each other in a
+    // cycle (seat, then the section's counter that the seat trigger updates).
+    macro_rules! query {
+        () => {
+            event_seats::table
+                .filter(event_seats::booking_id.eq(Some(booking)))
+                .filter(event_seats::status.eq(SeatStatus::Held))
+                .order(event_seats::id)
+                .select((event_seats::event_id, event_seats::seat_id))
+        };
+    }
+    let seats: Vec<(EventId, SeatId)> = match conn {
+        DbConnection::Postgres(c) => query!().for_update().load(c)?,
+        DbConnection::Sqlite(c) => query!().load(c)?,
+    };
     diesel::update(
         event_seats::table
             .filter(event_seats::booking_id.eq(Some(booking)))

@@ -121,6 +121,24 @@ pub fn hold(
     }
 }
 
+/// Runs a basket's write again when PostgreSQL broke a lock cycle or a lock wait timed out
+/// (a cancel meeting a hold that is taking over the same run-out basket's seats), at most three
+/// times in all; anything else is answered at once.
+fn retry_lock_conflicts<T>(
+    mut f: impl FnMut() -> Result<T, BookingError>,
+) -> Result<T, BookingError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match f() {
+            Err(BookingError::Db(DbError::Query(e))) if is_retryable(&e) && attempts < 3 => {
+                std::thread::sleep(Duration::from_millis(5 * attempts));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn is_retryable(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
@@ -529,7 +547,17 @@ fn take_out(
     user: UserId,
     event: EventId,
     now: NaiveDateTime,
-    release: impl FnOnce(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
+    release: impl Fn(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
+) -> Result<bool, BookingError> {
+    retry_lock_conflicts(|| take_out_once(db, user, event, now, &release))
+}
+
+fn take_out_once(
+    db: &Db,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+    release: &impl Fn(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
 ) -> Result<bool, BookingError> {
     db.write(|c| -> Result<bool, BookingError> {
         let Some(basket) = queries::pending_booking(c, user, event)? else {
@@ -555,15 +583,17 @@ pub fn cancel(
     reference: &str,
     now: NaiveDateTime,
 ) -> Result<BookingId, BookingError> {
-    let (id, released) = db.write(|c| -> Result<(BookingId, Released), BookingError> {
-        let head = queries::find_by_reference(c, reference)?
-            .filter(|b| b.user_id == user)
-            .ok_or(BookingError::NotFound)?;
-        if head.status != BookingStatus::Pending {
-            return Err(BookingError::NotPending(head.status));
-        }
-        let released = queries::end_pending(c, &[head.id], BookingStatus::Cancelled, now)?;
-        Ok((head.id, released))
+    let (id, released) = retry_lock_conflicts(|| {
+        db.write(|c| -> Result<(BookingId, Released), BookingError> {
+            let head = queries::find_by_reference(c, reference)?
+                .filter(|b| b.user_id == user)
+                .ok_or(BookingError::NotFound)?;
+            if head.status != BookingStatus::Pending {
+                return Err(BookingError::NotPending(head.status));
+            }
+            let released = queries::end_pending(c, &[head.id], BookingStatus::Cancelled, now)?;
+            Ok((head.id, released))
+        })
     })?;
     live.publish_all(changes_of(released));
     Ok(id)
