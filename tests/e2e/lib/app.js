@@ -115,6 +115,8 @@ async function startApp(env = {}) {
   const mailDir = path.join(dir, 'mail');
   const log = fs.openSync(path.join(dir, 'server.log'), 'a');
   const child = spawn(BIN, ['serve'], {
+    // From the repository, as `cargo run` serves: static/ is found there whoever built BIN.
+    cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
