@@ -135,13 +135,19 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.api(Some(token), method, path, body.as_ref()).await
+}
+
+/// `POST /api/v1/admin/bookings/{reference}/refund` with `body`.
+async fn refund_by_api(app: &TestApp, token: &str, reference: &str, body: Value) -> (u16, Value) {
+    api(
+        app,
+        token,
+        reqwest::Method::POST,
+        &format!("/api/v1/admin/bookings/{reference}/refund"),
+        Some(body),
+    )
+    .await
 }
 
 fn references(list: &Value) -> BTreeSet<String> {
@@ -603,14 +609,7 @@ async fn a_manual_refund_submitted_twice_at_once_refunds_once_voids_tickets_and_
     assert_eq!(audits, 1);
 
     // Again through the API: harmless, answers the booking as it is.
-    let (status, body) = api(
-        &app,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/admin/bookings/{reference}/refund"),
-        Some(json!({"reason": "again"})),
-    )
-    .await;
+    let (status, body) = refund_by_api(&app, &token, &reference, json!({"reason": "again"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "refunded");
     assert_eq!(body["refunds"].as_array().unwrap().len(), 1);
@@ -631,14 +630,8 @@ async fn the_api_refund_answers_202_with_the_booking_and_sends_the_buyer_an_emai
     let (event, _) = two_events(&app, 2).await;
     let (_, reference) = paid(&app, &ada, event).await;
     let token = admin(&app).await;
-    let (status, body) = api(
-        &app,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/admin/bookings/{reference}/refund"),
-        Some(json!({"reason": "Double booked"})),
-    )
-    .await;
+    let (status, body) =
+        refund_by_api(&app, &token, &reference, json!({"reason": "Double booked"})).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["status"], "refunded");
     assert_eq!(body["refunds"][0]["status"], "pending");
@@ -663,14 +656,8 @@ async fn refunding_a_booking_that_is_not_paid_is_refused_and_changes_nothing() {
     let (event, _) = two_events(&app, 2).await;
     let (seats, reference) = held(&app, &ada, event).await;
     let token = admin(&app).await;
-    let (status, body) = api(
-        &app,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/admin/bookings/{reference}/refund"),
-        Some(json!({"reason": "Why not"})),
-    )
-    .await;
+    let (status, body) =
+        refund_by_api(&app, &token, &reference, json!({"reason": "Why not"})).await;
     assert_eq!(status, 409, "{body}");
     let page = format!("/admin/bookings/{reference}");
     let (_, doc) = app.get_html(&page).await;
@@ -743,14 +730,7 @@ async fn a_refund_without_a_reason_is_shown_again_with_422_and_changes_nothing()
             ["hidden"]
         );
     }
-    let (status, body) = api(
-        &app,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/admin/bookings/{reference}/refund"),
-        Some(json!({})),
-    )
-    .await;
+    let (status, body) = refund_by_api(&app, &token, &reference, json!({})).await;
     assert_eq!(status, 422);
     assert!(body["errors"]["reason"].is_string(), "{body}");
     assert_eq!(booking_status(&app, &reference), "paid");

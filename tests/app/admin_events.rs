@@ -38,16 +38,7 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.api(token, method, path, body.as_ref()).await
 }
 
 /// A venue with a seated and a standing section: (venue id, smallest seated section, its seat
@@ -92,6 +83,20 @@ async fn layout(app: &TestApp, token: &str) -> Layout {
         }
     }
     panic!("no venue with seated and standing sections");
+}
+
+/// Creates [`new_event`] as a draft through the API; its id.
+async fn create_draft(app: &TestApp, token: &str, l: &Layout) -> i64 {
+    let (status, created) = api(
+        app,
+        Some(token),
+        reqwest::Method::POST,
+        "/api/v1/admin/events",
+        Some(new_event(l)),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_i64().unwrap()
 }
 
 fn new_event(l: &Layout) -> Value {
@@ -582,15 +587,7 @@ async fn forbidden_transitions_and_edits_are_refused() {
     let app = spawn_app().await;
     let token = admin(&app).await;
     let l = layout(&app, &token).await;
-    let (_, created) = api(
-        &app,
-        Some(&token),
-        reqwest::Method::POST,
-        "/api/v1/admin/events",
-        Some(new_event(&l)),
-    )
-    .await;
-    let id = created["id"].as_i64().unwrap();
+    let id = create_draft(&app, &token, &l).await;
     let path = format!("/api/v1/admin/events/{id}");
     let patch = |body: Value| {
         api(
@@ -632,15 +629,7 @@ async fn forbidden_transitions_and_edits_are_refused() {
     assert!(body["detail"].as_str().unwrap().contains("can't be edited"));
 
     // A cancelled event can't be edited either.
-    let (_, other) = api(
-        &app,
-        Some(&token),
-        reqwest::Method::POST,
-        "/api/v1/admin/events",
-        Some(new_event(&l)),
-    )
-    .await;
-    let other_id = other["id"].as_i64().unwrap();
+    let other_id = create_draft(&app, &token, &l).await;
     let (status, _) = api(
         &app,
         Some(&token),
@@ -1027,15 +1016,7 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
     let app = spawn_app().await;
     let token = admin(&app).await;
     let l = layout(&app, &token).await;
-    let (_, created) = api(
-        &app,
-        Some(&token),
-        reqwest::Method::POST,
-        "/api/v1/admin/events",
-        Some(new_event(&l)),
-    )
-    .await;
-    let id = created["id"].as_i64().unwrap();
+    let id = create_draft(&app, &token, &l).await;
 
     // A signed-in buyer, in a browser of their own and with a token.
     let user = app.new_browser();
@@ -1184,15 +1165,7 @@ async fn concurrent_edits_from_one_version_let_exactly_one_through() {
     let app = spawn_app().await;
     let token = admin(&app).await;
     let l = layout(&app, &token).await;
-    let (_, created) = api(
-        &app,
-        Some(&token),
-        reqwest::Method::POST,
-        "/api/v1/admin/events",
-        Some(new_event(&l)),
-    )
-    .await;
-    let id = created["id"].as_i64().unwrap();
+    let id = create_draft(&app, &token, &l).await;
     let path = format!("/api/v1/admin/events/{id}");
     let edits = (0..6).map(|n| {
         api(

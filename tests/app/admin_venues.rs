@@ -37,13 +37,7 @@ async fn send(
     path: &str,
     body: Option<&Value>,
 ) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.api(Some(token), method, path, body).await
 }
 
 fn hall() -> Value {
