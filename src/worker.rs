@@ -72,6 +72,7 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
             Duration::from_secs(3_600),
             |db, clock| crate::services::recovery::purge_expired_tokens(db, clock.now()),
         ),
+        crate::services::reconcile::task(),
     ]
 }
 

@@ -280,6 +280,8 @@ pub fn add_to_total(
     diesel::update(bookings::table.filter(bookings::id.eq(booking)))
         .set((
             bookings::total_cents.eq(bookings::total_cents + cents),
+            // A changed basket: payments opened for the old one no longer sell (issue 16).
+            bookings::basket_version.eq(bookings::basket_version + 1),
             bookings::updated_at.eq(now),
         ))
         .execute(conn)
@@ -301,6 +303,7 @@ pub fn refresh_total(
     diesel::update(bookings::table.filter(bookings::id.eq(booking)))
         .set((
             bookings::total_cents.eq(total),
+            bookings::basket_version.eq(bookings::basket_version + 1),
             bookings::updated_at.eq(now),
         ))
         .execute(conn)?;

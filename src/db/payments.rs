@@ -30,6 +30,9 @@ pub struct Payment {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub succeeded_at: Option<NaiveDateTime>,
+    /// The booking's `basket_version` when the payment was opened: it only ever pays for that
+    /// basket (issue 16).
+    pub basket_version: i32,
 }
 
 pub fn by_key(
@@ -106,6 +109,7 @@ pub struct NewPayment<'a> {
     pub method: &'a str,
     pub amount_cents: i64,
     pub currency: &'a str,
+    pub basket_version: i32,
 }
 
 pub fn insert(conn: &mut DbConnection, p: &NewPayment, now: NaiveDateTime) -> QueryResult<Payment> {
@@ -117,6 +121,7 @@ pub fn insert(conn: &mut DbConnection, p: &NewPayment, now: NaiveDateTime) -> Qu
             payments::method.eq(p.method),
             payments::amount_cents.eq(p.amount_cents),
             payments::currency.eq(p.currency),
+            payments::basket_version.eq(p.basket_version),
             payments::created_at.eq(now),
             payments::updated_at.eq(now),
         ))
@@ -174,6 +179,26 @@ pub struct BookingForPayment {
     pub total_cents: i64,
     pub currency: String,
     pub expires_at: NaiveDateTime,
+    /// Bumped by every change of the pending basket.
+    pub basket_version: i32,
+    /// The hold's own end once a payment extended it by the grace (`expires_at` is then the
+    /// end of the grace).
+    pub payable_until: Option<NaiveDateTime>,
+}
+
+impl BookingForPayment {
+    /// Whether `payment` was opened for the basket as it is now, at its total: the only
+    /// payment that may sell it.
+    pub fn is_paid_for_by(&self, payment: &Payment) -> bool {
+        payment.basket_version == self.basket_version
+            && payment.amount_cents == self.total_cents
+            && payment.currency == self.currency
+    }
+
+    /// Until when a new payment may start: the hold's own end, without the grace.
+    pub fn hold_ends_at(&self) -> NaiveDateTime {
+        self.payable_until.unwrap_or(self.expires_at)
+    }
 }
 
 /// The booking; with `lock`, its row stays locked until the transaction ends (PostgreSQL).
@@ -193,6 +218,8 @@ pub fn booking(
                 bookings::total_cents,
                 bookings::currency,
                 bookings::expires_at,
+                bookings::basket_version,
+                bookings::payable_until,
             ))
         };
     }
@@ -359,16 +386,21 @@ pub fn reactivate_items(conn: &mut DbConnection, booking: BookingId) -> QueryRes
     .execute(conn)
 }
 
-/// `pending` or `expired` → `paid` (guarded); `true` when it moved.
+/// `pending` or `expired` → `paid` (guarded); `true` when it moved. Guarded on the payment
+/// too: only the basket version it was opened for, at exactly its amount, is sold by it.
 pub fn mark_paid(
     conn: &mut DbConnection,
     booking: BookingId,
+    payment: &Payment,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
         bookings::table
             .filter(bookings::id.eq(booking))
-            .filter(bookings::status.eq_any([BookingStatus::Pending, BookingStatus::Expired])),
+            .filter(bookings::status.eq_any([BookingStatus::Pending, BookingStatus::Expired]))
+            .filter(bookings::basket_version.eq(payment.basket_version))
+            .filter(bookings::total_cents.eq(payment.amount_cents))
+            .filter(bookings::currency.eq(&payment.currency)),
     )
     .set((
         bookings::status.eq(BookingStatus::Paid),
@@ -535,4 +567,130 @@ pub fn buyer(conn: &mut DbConnection, user: UserId) -> QueryResult<(String, Stri
         .filter(users::id.eq(user))
         .select((users::name, users::email))
         .first(conn)
+}
+
+/// The booking's open payments made for another basket than the current one (or another
+/// amount): they can no longer sell anything, so a new payment cancels them.
+pub fn stale_open_of(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    version: i32,
+    total_cents: i64,
+) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::booking_id.eq(booking))
+        .filter(payments::status.eq(PaymentStatus::Pending))
+        .filter(
+            payments::basket_version
+                .ne(version)
+                .or(payments::amount_cents.ne(total_cents)),
+        )
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+/// The booking's basket version (what a pay form is rendered for).
+pub fn basket_version(conn: &mut DbConnection, booking: BookingId) -> QueryResult<i32> {
+    bookings::table
+        .filter(bookings::id.eq(booking))
+        .select(bookings::basket_version)
+        .first(conn)
+}
+
+/// Money without tickets: succeeded payments whose booking is not paid (cancelled, expired,
+/// still pending) and that have no refund. Oldest first, at most `limit`.
+pub fn unrefunded_without_tickets(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .inner_join(bookings::table)
+        .filter(payments::status.eq(PaymentStatus::Succeeded))
+        .filter(bookings::status.ne(BookingStatus::Paid))
+        .filter(bookings::status.ne(BookingStatus::Refunded))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            refunds::table.filter(refunds::payment_id.eq(payments::id)),
+        )))
+        .order(payments::id)
+        .select(Payment::as_select())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Payments still pending that were opened before `before`, oldest first (the gateway may
+/// have taken them while their webhook is late or lost).
+pub fn pending_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::status.eq(PaymentStatus::Pending))
+        .filter(payments::created_at.le(before))
+        .order(payments::id)
+        .select(Payment::as_select())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Whether the payment has a refund (one per payment: a unique index).
+pub fn has_refund(conn: &mut DbConnection, payment: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refunds::table.filter(refunds::payment_id.eq(payment)),
+    ))
+    .get_result(conn)
+}
+
+/// A payment opened: the booking's hold (and its held seats') runs on to `to`, once, so that a
+/// payment the provider accepted before the hold's end still finds its seats when a lagging
+/// webhook arrives. `payable_until` keeps the hold's own end (`from`). The seats are locked
+/// first, in id order, then the booking, as a hold and a release take them. `true` when it
+/// extended the hold now.
+pub fn extend_hold(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    macro_rules! query {
+        () => {
+            event_seats::table
+                .filter(event_seats::booking_id.eq(Some(booking)))
+                .filter(event_seats::status.eq(SeatStatus::Held))
+                .order(event_seats::id)
+                .select(event_seats::id)
+        };
+    }
+    let seats: Vec<i64> = match conn {
+        DbConnection::Postgres(c) => query!().for_update().load(c)?,
+        DbConnection::Sqlite(c) => query!().load(c)?,
+    };
+    let changed = diesel::update(
+        bookings::table
+            .filter(bookings::id.eq(booking))
+            .filter(bookings::status.eq(BookingStatus::Pending))
+            .filter(bookings::payable_until.is_null())
+            .filter(bookings::expires_at.eq(from)),
+    )
+    .set((
+        bookings::payable_until.eq(Some(from)),
+        bookings::expires_at.eq(to),
+        bookings::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed == 1 && !seats.is_empty() {
+        diesel::update(
+            event_seats::table
+                .filter(event_seats::id.eq_any(&seats))
+                .filter(event_seats::booking_id.eq(Some(booking)))
+                .filter(event_seats::status.eq(SeatStatus::Held)),
+        )
+        .set((
+            event_seats::held_until.eq(Some(to)),
+            event_seats::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(changed == 1)
 }

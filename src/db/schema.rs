@@ -137,6 +137,8 @@ diesel::table! {
         refunded_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        basket_version -> Integer,
+        payable_until -> Nullable<Timestamp>,
     }
 }
 
@@ -195,6 +197,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         succeeded_at -> Nullable<Timestamp>,
+        basket_version -> Integer,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod basket;
 pub mod booking_admin;
 pub mod bookings;
 pub mod cancellation;
@@ -14,6 +15,7 @@ pub mod event_admin;
 pub mod holds;
 pub mod payments;
 pub mod queues;
+pub mod reconcile;
 pub mod recovery;
 pub mod seatmap;
 pub mod setup;

@@ -37,6 +37,9 @@ use crate::live::LiveHub;
 use crate::mail::templates::EmailKind;
 use crate::services::holds::changes_of;
 
+/// Why a payment for an older basket is given back.
+const BASKET_CHANGED: &str = "The seats in this booking changed after this payment was started, so it paid for a different basket and is being refunded in full. Pay again for the booking as it is now.";
+
 /// The job that gives a payment back through the gateway.
 pub const REFUND_JOB: &str = "payments.refund";
 /// Refunds are money: tried for about two days before an admin has to look.
@@ -54,6 +57,10 @@ pub enum PaymentError {
     AlreadyPaid,
     #[error("this idempotency key was used for a different payment")]
     KeyReused,
+    /// The key answered a payment opened for an older basket (seats were added or released
+    /// since): that payment can no longer sell anything (issue 16).
+    #[error("the basket changed since this payment was started")]
+    BasketChanged,
     #[error("{0}")]
     Invalid(&'static str),
     #[error(transparent)]
@@ -130,14 +137,16 @@ pub fn start(
         created,
     };
     if let Some(payment) = existing {
-        return if payment.method == method.as_str() {
-            Ok(answer(payment, false))
-        } else {
+        return if payment.method != method.as_str() {
             Err(PaymentError::KeyReused)
+        } else if !booking.is_paid_for_by(&payment) {
+            Err(PaymentError::BasketChanged)
+        } else {
+            Ok(answer(payment, false))
         };
     }
     match booking.status {
-        BookingStatus::Pending if booking.expires_at <= now => {
+        BookingStatus::Pending if booking.hold_ends_at() <= now => {
             return Err(PaymentError::HoldExpired);
         }
         BookingStatus::Pending => {}
@@ -167,7 +176,7 @@ pub fn start(
         ),
     })?;
     let inserted = db.write(|c| {
-        queries::insert(
+        let payment = queries::insert(
             c,
             &NewPayment {
                 booking: booking.id,
@@ -176,22 +185,50 @@ pub fn start(
                 method: method.as_str(),
                 amount_cents: intent.amount_cents,
                 currency: &intent.currency,
+                basket_version: booking.basket_version,
             },
             now,
-        )
-        .map_err(DbError::Query)
+        )?;
+        // A payment accepted before the hold ends must not be lost to webhook lag: the
+        // hold runs on for the grace (once), and the sweeper leaves it alone till then.
+        if booking.payable_until.is_none() {
+            queries::extend_hold(
+                c,
+                booking.id,
+                booking.expires_at,
+                booking.expires_at + crate::services::basket::PAYMENT_GRACE,
+                now,
+            )?;
+        }
+        Ok::<_, DbError>(payment)
     });
     match inserted {
-        Ok(payment) => Ok(answer(payment, true)),
+        Ok(payment) => {
+            // Intents opened for an older basket can no longer sell: close them at the
+            // gateway so the buyer cannot pay the old price there.
+            if let Err(e) = crate::services::basket::cancel_stale_intents(
+                db,
+                gateway,
+                booking.id,
+                booking.basket_version,
+                booking.total_cents,
+                now,
+            ) {
+                tracing::warn!(booking = %booking.id, error = %e, "could not cancel the basket's stale payments");
+            }
+            Ok(answer(payment, true))
+        }
         // A concurrent request with the same key won the insert: answer its payment.
         Err(DbError::Query(e)) if is_unique_violation(&e) => {
             let payment = db
                 .read(|c| queries::by_key(c, booking.id, key).map_err(DbError::Query))?
                 .ok_or(PaymentError::NotFound)?;
-            if payment.method == method.as_str() {
-                Ok(answer(payment, false))
-            } else {
+            if payment.method != method.as_str() {
                 Err(PaymentError::KeyReused)
+            } else if !booking.is_paid_for_by(&payment) {
+                Err(PaymentError::BasketChanged)
+            } else {
+                Ok(answer(payment, false))
             }
         }
         Err(e) => Err(e.into()),
@@ -385,7 +422,7 @@ fn apply(
 }
 
 /// The gateway took the money. See the module's notes for every case.
-fn succeeded(
+pub(crate) fn succeeded(
     c: &mut DbConnection,
     payment: &Payment,
     now: NaiveDateTime,
@@ -417,6 +454,25 @@ fn succeeded(
         )?;
         return Ok((Outcome::Refunding, Released::default()));
     }
+    // What is sold must equal what was paid (issue 16): a payment opened for an older basket,
+    // or for another amount, sells nothing and is given back; the basket stays as it is,
+    // payable at its own total.
+    if matches!(
+        booking.status,
+        BookingStatus::Pending | BookingStatus::Expired
+    ) && !booking.is_paid_for_by(payment)
+    {
+        queries::transition(
+            c,
+            payment.id,
+            PaymentStatus::Pending,
+            PaymentStatus::Refunded,
+            Some(BASKET_CHANGED),
+            now,
+        )?;
+        start_refund(c, payment, &booking, BASKET_CHANGED, now)?;
+        return Ok((Outcome::Refunding, Released::default()));
+    }
     queries::transition(
         c,
         payment.id,
@@ -426,7 +482,7 @@ fn succeeded(
         now,
     )?;
     let claimed = match booking.status {
-        BookingStatus::Pending | BookingStatus::Expired => claim(c, &booking, now)?,
+        BookingStatus::Pending | BookingStatus::Expired => claim(c, &booking, payment, now)?,
         _ => None,
     };
     match claimed {
@@ -481,6 +537,7 @@ impl From<diesel::result::Error> for ClaimError {
 fn claim(
     c: &mut DbConnection,
     booking: &BookingForPayment,
+    payment: &Payment,
     now: NaiveDateTime,
 ) -> Result<Option<Released>, DbError> {
     let result = write_transaction(c, |c| -> Result<Released, ClaimError> {
@@ -530,7 +587,7 @@ fn claim(
             released.standing_events.push(booking.event_id);
         }
         queries::reactivate_items(c, booking.id)?;
-        if !queries::mark_paid(c, booking.id, now)? {
+        if !queries::mark_paid(c, booking.id, payment, now)? {
             return Err(ClaimError::Taken);
         }
         let mut tickets = Vec::new();
@@ -562,7 +619,7 @@ fn claim(
 
 /// Creates the payment's refund (once), queues the job that asks the gateway for it, and
 /// queues the email that tells the buyer why.
-fn start_refund(
+pub(crate) fn start_refund(
     c: &mut DbConnection,
     payment: &Payment,
     booking: &BookingForPayment,

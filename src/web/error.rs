@@ -213,6 +213,14 @@ impl From<crate::services::payments::PaymentError> for AppError {
                 "The hold on these seats has run out; choose seats again to book them.",
             ),
             AlreadyPaid => AppError::Conflict("This booking is already paid."),
+            BasketChanged => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("code".to_owned(), serde_json::json!("basket_changed"));
+                AppError::ConflictWith {
+                    detail: "The booking's seats changed since this payment was started; start a new payment (with a new Idempotency-Key) for the booking as it is now.".to_owned(),
+                    extra,
+                }
+            }
             KeyReused => field(
                 "idempotency_key",
                 "This Idempotency-Key was already used for a different payment request.",

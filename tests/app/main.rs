@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod holds;
 mod jobs;
+mod payment_integrity;
 mod payments;
 mod recovery;
 mod seatmap;

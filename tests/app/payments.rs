@@ -571,7 +571,9 @@ async fn a_payment_after_the_hold_ran_out_re_claims_the_seats_when_they_are_stil
     let ada = buyer(&app, 1).await;
     let (event, seats, reference) = basket(&app, &ada).await;
     let (_, payment) = pay(&app, &ada, &reference, "k", "card").await;
-    app.clock.advance(TimeDelta::seconds(901));
+    // The hold and the grace a payment opened for it have run out (issue 16).
+    app.clock
+        .advance(TimeDelta::seconds(901) + boxoffice::services::basket::PAYMENT_GRACE);
     app.run_worker(); // the sweeper ends the hold
     assert_eq!(booking(&app, &ada, &reference).await["status"], "expired");
     assert_eq!(outbox_count(&app, "hold_expired"), 1);
@@ -597,7 +599,9 @@ async fn a_payment_after_the_seats_were_resold_is_refunded_and_the_buyer_told() 
     let (event, seats, reference) = basket(&app, &ada).await;
     let (_, payment) = pay(&app, &ada, &reference, "k", "card").await;
     let external_id = payment["external_id"].as_str().unwrap().to_owned();
-    app.clock.advance(TimeDelta::seconds(901));
+    // The hold and the grace a payment opened for it have run out (issue 16).
+    app.clock
+        .advance(TimeDelta::seconds(901) + boxoffice::services::basket::PAYMENT_GRACE);
     // Bob takes one of the seats once Ada's hold has run out.
     let (status, _) = hold(&app, &bob, event, json!({"seat_ids": [seats[1]]})).await;
     assert_eq!(status, 201);
@@ -1097,7 +1101,9 @@ async fn sales_figures_count_paid_bookings_only() {
     let (_, pc) = pay(&app, &cy, c["reference"].as_str().unwrap(), "c", "card").await;
     card_ok(&app, pa["external_id"].as_str().unwrap()).await;
     app.run_worker();
-    app.clock.advance(TimeDelta::seconds(901));
+    // Past the hold and the grace Cy's open payment gave it (issue 16).
+    app.clock
+        .advance(TimeDelta::seconds(901) + boxoffice::services::basket::PAYMENT_GRACE);
     hold(
         &app,
         &bob,

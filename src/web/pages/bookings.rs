@@ -170,6 +170,9 @@ async fn pay(
         }
         Err(PaymentError::AlreadyPaid) => "This booking is already paid.",
         Err(PaymentError::NotPayable(_)) => "This booking can no longer be paid.",
+        Err(PaymentError::BasketChanged) => {
+            "Your seats changed since that payment was started; check the total and pay again."
+        }
         Err(PaymentError::KeyReused | PaymentError::Invalid(_)) => {
             "That payment form was out of date; please choose again."
         }

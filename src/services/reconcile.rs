@@ -1,0 +1,203 @@
+//! The payment reconciliation (issue 16): a periodic task that finds money without tickets and
+//! mends it, whatever left it so (a full disk, a crash, a lost webhook).
+//!
+//! - **Succeeded payments on a booking that is not paid** (cancelled, expired, still pending)
+//!   and with no refund are refunded: the refund row is created under the booking's lock, and
+//!   `refunds (payment_id)` is unique, so two instances (or two runs) refund it once.
+//! - **Payments still pending long after they were opened** are asked about at the gateway:
+//!   one the provider took is applied as its webhook would have been (sold, or refunded); one
+//!   it failed or cancelled is marked failed; one still open that can no longer sell anything
+//!   (its booking cancelled or paid, or its basket changed) is cancelled there.
+//!
+//! Everything is a guarded update, so the task is idempotent and safe on every instance.
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::db::payments::{self as queries, Payment};
+use crate::db::{Db, DbError};
+use crate::domain::booking::BookingStatus;
+use crate::domain::payment::PaymentStatus;
+use crate::gateway::{Gateway, GatewayError, IntentStatus};
+use crate::live::LiveHub;
+use crate::services::holds::changes_of;
+
+/// How often the reconciliation runs.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+/// A payment still pending this long after it was opened is asked about at the gateway (its
+/// webhook is normally seconds away).
+pub const PENDING_AFTER: TimeDelta = TimeDelta::minutes(2);
+/// How many payments of each kind one run looks at.
+const BATCH: i64 = 200;
+
+const NO_TICKETS: &str = "The payment was taken but the booking was not paid (it had been cancelled or had expired), so the payment is being refunded in full.";
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Refunds started for money without tickets.
+    pub refunded: usize,
+    /// Pending payments the gateway had taken, applied now.
+    pub applied: usize,
+    /// Pending payments the gateway had failed or that were cancelled now.
+    pub failed: usize,
+}
+
+impl Reconciled {
+    pub fn total(&self) -> usize {
+        self.refunded + self.applied + self.failed
+    }
+}
+
+/// One reconciliation run.
+pub fn run(
+    db: &Db,
+    gateway: &Gateway,
+    live: &LiveHub,
+    now: NaiveDateTime,
+) -> Result<Reconciled, DbError> {
+    let mut done = Reconciled::default();
+    let stale = db
+        .read(|c| queries::pending_before(c, now - PENDING_AFTER, BATCH).map_err(DbError::Query))?;
+    for payment in stale {
+        match settle_pending(db, gateway, live, &payment, now) {
+            Ok(Settled::Applied) => done.applied += 1,
+            Ok(Settled::Failed) => done.failed += 1,
+            Ok(Settled::Open) => {}
+            Err(GatewayError::Db(e)) => return Err(e),
+            Err(e) => {
+                tracing::warn!(payment = payment.id, error = %e, "reconciliation could not ask the gateway about a payment");
+            }
+        }
+    }
+    // After the pending ones: a payment applied just now may have become money without
+    // tickets (its booking was cancelled), and is refunded in the same run.
+    let unrefunded =
+        db.read(|c| queries::unrefunded_without_tickets(c, BATCH).map_err(DbError::Query))?;
+    for payment in unrefunded {
+        if refund_without_tickets(db, &payment, now)? {
+            done.refunded += 1;
+        }
+    }
+    if done.total() > 0 {
+        tracing::info!(
+            refunded = done.refunded,
+            applied = done.applied,
+            failed = done.failed,
+            "payment reconciliation mended payments"
+        );
+    }
+    Ok(done)
+}
+
+/// Starts the refund of a succeeded payment whose booking is not paid, unless it has one.
+/// `true` when it started one now.
+fn refund_without_tickets(db: &Db, payment: &Payment, now: NaiveDateTime) -> Result<bool, DbError> {
+    db.write(|c| -> Result<bool, DbError> {
+        // The booking's lock first (as a webhook of this booking takes it), then look again.
+        let Some(booking) = queries::booking(c, payment.booking_id, true)? else {
+            return Ok(false);
+        };
+        let Some(payment) = queries::by_id(c, payment.id)? else {
+            return Ok(false);
+        };
+        if payment.status != PaymentStatus::Succeeded
+            || matches!(
+                booking.status,
+                BookingStatus::Paid | BookingStatus::Refunded
+            )
+            || queries::has_refund(c, payment.id)?
+        {
+            return Ok(false);
+        }
+        crate::services::payments::start_refund(c, &payment, &booking, NO_TICKETS, now)?;
+        Ok(true)
+    })
+}
+
+enum Settled {
+    Applied,
+    Failed,
+    Open,
+}
+
+/// Asks the gateway about a payment still pending here, and does what its webhook would have.
+fn settle_pending(
+    db: &Db,
+    gateway: &Gateway,
+    live: &LiveHub,
+    payment: &Payment,
+    now: NaiveDateTime,
+) -> Result<Settled, GatewayError> {
+    let Some(mut intent) = gateway.intent(&payment.external_id)? else {
+        return Ok(Settled::Open);
+    };
+    if intent.status == IntentStatus::RequiresPayment {
+        let booking = db.read(|c| -> Result<_, GatewayError> {
+            Ok(queries::booking(c, payment.booking_id, false)?)
+        })?;
+        // Still able to sell: its basket as it was opened for, pending, or expired (a late
+        // payment re-claims the seats if they are still free).
+        let payable = booking.is_some_and(|b| {
+            matches!(b.status, BookingStatus::Pending | BookingStatus::Expired)
+                && b.is_paid_for_by(payment)
+        });
+        if payable {
+            return Ok(Settled::Open);
+        }
+        // Nothing can be sold by it any more: close it (it may have been paid meanwhile).
+        intent = gateway.cancel(&payment.external_id)?;
+    }
+    match intent.status {
+        IntentStatus::RequiresPayment => Ok(Settled::Open),
+        IntentStatus::Succeeded => {
+            let applied = db.write(|c| crate::services::payments::succeeded(c, payment, now));
+            let (outcome, released) = match applied {
+                Ok(done) => done,
+                Err(crate::services::payments::WebhookError::Db(e)) => {
+                    return Err(GatewayError::Db(e));
+                }
+                Err(e) => {
+                    tracing::warn!(payment = payment.id, error = %e, "reconciliation could not apply a taken payment");
+                    return Ok(Settled::Open);
+                }
+            };
+            live.publish_all(changes_of(released));
+            Ok(match outcome {
+                crate::services::payments::Outcome::Nothing => Settled::Open,
+                _ => Settled::Applied,
+            })
+        }
+        IntentStatus::Failed | IntentStatus::Cancelled => {
+            let reason = intent
+                .failure_reason
+                .unwrap_or_else(|| "The payment was not completed.".to_owned());
+            let moved = db.write(|c| -> Result<bool, GatewayError> {
+                Ok(queries::transition(
+                    c,
+                    payment.id,
+                    PaymentStatus::Pending,
+                    PaymentStatus::Failed,
+                    Some(&reason),
+                    now,
+                )?)
+            })?;
+            Ok(if moved {
+                Settled::Failed
+            } else {
+                Settled::Open
+            })
+        }
+    }
+}
+
+/// The periodic task `reconcile_payments` (registered in `worker::standard_tasks`). It pushes
+/// no live seat-map changes (the seats it sells or frees show on the viewers' next load): it
+/// mends rare faults, and needs nothing from the worker but the database and the clock.
+pub fn task() -> crate::worker::PeriodicTask {
+    crate::worker::PeriodicTask::new("reconcile_payments", RECONCILE_EVERY, |db, clock| {
+        let gateway = Gateway::new(db.clone(), clock.clone());
+        run(db, &gateway, &LiveHub::new(), clock.now()).map(|done| done.total())
+    })
+}
