@@ -371,6 +371,13 @@ diesel::joinable!(event_seats -> bookings (booking_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
 diesel::joinable!(booking_items -> price_tiers (tier_id));
 
+diesel::table! {
+    health_heartbeat (id) {
+        id -> Integer,
+        beat_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
@@ -394,4 +401,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     gateway_intents,
     gateway_refunds,
     gateway_events,
+    health_heartbeat,
 );

@@ -20,6 +20,7 @@ mod holds;
 mod jobs;
 mod payments;
 mod recovery;
+mod resilience;
 mod seatmap;
 mod smtp;
 mod stampede;
