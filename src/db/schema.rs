@@ -373,7 +373,7 @@ diesel::joinable!(booking_items -> price_tiers (tier_id));
 
 diesel::table! {
     health_heartbeat (id) {
-        id -> Integer,
+        id -> BigInt,
         beat_at -> Timestamp,
     }
 }
