@@ -280,6 +280,12 @@ impl Worker {
             Ok(false)
         }));
         let lanes = arbiters.len();
+        tracing::info!(
+            payments = self.lanes.payments,
+            jobs = self.lanes.jobs,
+            email = self.lanes.email,
+            "background worker started"
+        );
         WorkerHandle {
             stop,
             arbiters,
@@ -381,7 +387,9 @@ impl WorkerHandle {
                 let _ = arbiter.join();
             }
         }
-        if !all {
+        if all {
+            tracing::info!("background worker stopped");
+        } else {
             tracing::warn!("the worker did not stop in time; leaving it to its lease");
         }
         all
