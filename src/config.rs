@@ -107,6 +107,17 @@ pub struct Settings {
     /// Run the background worker (jobs, email, periodic tasks) in this process. Turn it off for
     /// web-only instances; tests drive the worker themselves.
     pub worker: bool,
+    /// Threads of the worker's payments lane (webhooks, refunds): `BOXOFFICE_PAYMENT_WORKERS`.
+    pub payment_workers: u32,
+    /// Threads of the lane for the other jobs: `BOXOFFICE_JOB_WORKERS`.
+    pub job_workers: u32,
+    /// Threads of the email lane: `BOXOFFICE_EMAIL_WORKERS`.
+    pub email_workers: u32,
+    /// The longest one SMTP conversation may take, all commands together:
+    /// `BOXOFFICE_SMTP_TIMEOUT_SECONDS`.
+    pub smtp_timeout_seconds: u32,
+    /// How long a request waits for a pooled database connection: `BOXOFFICE_DB_CHECKOUT_MS`.
+    pub db_checkout_ms: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -125,6 +136,11 @@ impl std::fmt::Debug for Settings {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("log_format", &self.log_format)
             .field("worker", &self.worker)
+            .field("payment_workers", &self.payment_workers)
+            .field("job_workers", &self.job_workers)
+            .field("email_workers", &self.email_workers)
+            .field("smtp_timeout_seconds", &self.smtp_timeout_seconds)
+            .field("db_checkout_ms", &self.db_checkout_ms)
             .finish_non_exhaustive()
     }
 }
@@ -261,6 +277,37 @@ impl Settings {
             10,
             1..=200,
         )?;
+        let payment_workers = parse_number(
+            get("BOXOFFICE_PAYMENT_WORKERS"),
+            "BOXOFFICE_PAYMENT_WORKERS",
+            2,
+            1..=64,
+        )?;
+        let job_workers = parse_number(
+            get("BOXOFFICE_JOB_WORKERS"),
+            "BOXOFFICE_JOB_WORKERS",
+            1,
+            1..=64,
+        )?;
+        let email_workers = parse_number(
+            get("BOXOFFICE_EMAIL_WORKERS"),
+            "BOXOFFICE_EMAIL_WORKERS",
+            2,
+            1..=64,
+        )?;
+        let smtp_timeout_seconds = parse_number(
+            get("BOXOFFICE_SMTP_TIMEOUT_SECONDS"),
+            "BOXOFFICE_SMTP_TIMEOUT_SECONDS",
+            30,
+            // Under the email lease (two minutes), so no other sender takes a message over.
+            1..=100,
+        )?;
+        let db_checkout_ms = parse_number(
+            get("BOXOFFICE_DB_CHECKOUT_MS"),
+            "BOXOFFICE_DB_CHECKOUT_MS",
+            5_000,
+            50..=60_000,
+        )?;
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -292,6 +339,11 @@ impl Settings {
             data_dir,
             pool_size,
             worker,
+            payment_workers,
+            job_workers,
+            email_workers,
+            smtp_timeout_seconds,
+            db_checkout_ms,
         })
     }
 }

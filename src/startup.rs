@@ -71,7 +71,10 @@ impl Application {
     /// Connects, migrates, seeds and binds. Port 0 picks a free port (tests).
     pub fn build(settings: Settings, clock: Clock) -> Result<Application, StartError> {
         let db = Db::connect(&settings.database_url, settings.pool_size)
-            .map_err(|e| StartError::Setup(e.into()))?;
+            .map_err(|e| StartError::Setup(e.into()))?
+            .with_checkout(std::time::Duration::from_millis(u64::from(
+                settings.db_checkout_ms,
+            )));
         let report = setup::prepare(&db, &settings, &clock)?;
         let secret =
             crate::secret::load_or_create(settings.secret_key.as_deref(), &settings.data_dir)?;
@@ -189,6 +192,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 web::request_id::request_id_header,
             ))
             .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(actix_web::middleware::from_fn(web::request_shape::shape))
             .app_data(data.clone())
             .configure(|cfg| web::routes(cfg, &state))
     })

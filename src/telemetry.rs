@@ -55,10 +55,34 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         )
     }
 
+    /// The status, and an error's `Display` only: its `Debug` may hold a URL with its query (a
+    /// login redirect's `next`). tracing-actix-web's own error event, which logs that `Debug`,
+    /// is off (its default features are). Handlers log real failures themselves.
     fn on_request_end<B: actix_web::body::MessageBody>(
         span: tracing::Span,
         outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
     ) {
-        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let (status, error) = match outcome {
+            Ok(response) => (
+                response.status(),
+                response.response().error().map(ToString::to_string),
+            ),
+            Err(error) => (
+                error.as_response_error().status_code(),
+                Some(error.to_string()),
+            ),
+        };
+        span.record("http.status_code", i32::from(status.as_u16()));
+        span.record(
+            "otel.status_code",
+            if status.is_server_error() {
+                "ERROR"
+            } else {
+                "OK"
+            },
+        );
+        if let Some(message) = error {
+            span.record("exception.message", tracing::field::display(message));
+        }
     }
 }

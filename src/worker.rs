@@ -1,7 +1,9 @@
-//! The background worker (ARCHITECTURE §4): one actix [`Arbiter`] started with the server runs
-//! the job runner, the email sender and periodic tasks (the booking capability adds its hold
-//! sweeper here). The Arbiter has a thread of its own, so the blocking diesel and SMTP work it
-//! does never stalls a request. On shutdown it finishes what it has in hand and stops; a killed
+//! The background worker (ARCHITECTURE §4), in lanes that never wait for each other: payments
+//! (the gateway's webhooks and refunds), other jobs, email, and periodic tasks (the hold sweeper
+//! among them, on its own schedule). Each lane runs on actix [`Arbiter`]s of its own (as many as
+//! configured, `BOXOFFICE_PAYMENT_WORKERS`, `BOXOFFICE_JOB_WORKERS`, `BOXOFFICE_EMAIL_WORKERS`),
+//! so a stuck SMTP server never delays a payment, and the blocking diesel and SMTP work never
+//! stalls a request. On shutdown every lane finishes what it has in hand and stops; a killed
 //! process loses nothing, because leases expire and the work is claimed again.
 
 use std::collections::HashMap;
@@ -13,6 +15,7 @@ use actix_rt::Arbiter;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::db::jobs::KindFilter;
 use crate::db::{Db, DbError};
 use crate::gateway::Gateway;
 use crate::jobs::{JobHandler, Runner, Turn};
@@ -76,6 +79,30 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
     ]
 }
 
+/// The job kinds the payments lane runs (and the other-jobs lane leaves to it): money first.
+pub const PAYMENT_JOB_KINDS: &[&str] = &[
+    crate::gateway::delivery::JOB_KIND,
+    crate::services::payments::REFUND_JOB,
+];
+
+/// How many threads each lane runs (the periodic lane always has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaneSizes {
+    pub payments: usize,
+    pub jobs: usize,
+    pub email: usize,
+}
+
+impl Default for LaneSizes {
+    fn default() -> Self {
+        LaneSizes {
+            payments: 2,
+            jobs: 1,
+            email: 2,
+        }
+    }
+}
+
 /// Job handlers by kind: the gateway's webhook deliveries, the app's refunds and event
 /// cancellations.
 pub fn standard_handlers(
@@ -104,13 +131,14 @@ pub fn standard_handlers(
     handlers
 }
 
-/// Everything the worker does, runnable step by step (tests) or on its Arbiter.
+/// Everything the worker does, runnable step by step (tests) or in its lanes.
 pub struct Worker {
     db: Db,
     clock: Clock,
     runner: Runner,
     sender: Sender,
     tasks: Vec<(PeriodicTask, Option<Instant>)>,
+    lanes: LaneSizes,
 }
 
 /// What [`Worker::run_until_idle`] did.
@@ -133,9 +161,20 @@ impl Worker {
             runner: Runner::new(db.clone(), clock.clone(), handlers),
             sender: Sender::new(db.clone(), clock.clone(), mailer, base_url),
             tasks: tasks.into_iter().map(|t| (t, None)).collect(),
+            lanes: LaneSizes::default(),
             db,
             clock,
         }
+    }
+
+    /// The same worker with `lanes` threads per lane (each at least one).
+    pub fn with_lanes(mut self, lanes: LaneSizes) -> Self {
+        self.lanes = LaneSizes {
+            payments: lanes.payments.max(1),
+            jobs: lanes.jobs.max(1),
+            email: lanes.email.max(1),
+        };
+        self
     }
 
     /// The worker `serve` starts: the standard handlers and tasks, mail as configured.
@@ -156,11 +195,17 @@ impl Worker {
             settings.base_url.clone(),
             standard_handlers(&gateway, settings, server_secret),
             standard_tasks(live),
-        ))
+        )
+        .with_lanes(LaneSizes {
+            payments: settings.payment_workers as usize,
+            jobs: settings.job_workers as usize,
+            email: settings.email_workers as usize,
+        }))
     }
 
     /// Runs due jobs and emails until there are none, one at a time, checking `stop` between
-    /// each. Then any periodic task that is due. Blocking.
+    /// each. Then any periodic task that is due. Blocking. (The lanes [`Worker::start`] runs do
+    /// the same work side by side; this is the one-thread version tests step through.)
     pub fn pass(&mut self, stop: &AtomicBool) -> Result<Pass, DbError> {
         let mut pass = Pass::default();
         loop {
@@ -186,21 +231,7 @@ impl Worker {
                 break;
             }
         }
-        let now = Instant::now();
-        for (task, last) in &mut self.tasks {
-            if stop.load(Ordering::SeqCst) {
-                break;
-            }
-            if last.is_some_and(|at| now.duration_since(at) < task.every) {
-                continue;
-            }
-            *last = Some(now);
-            match (task.run)(&self.db, &self.clock) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(task = task.name, affected = n, "periodic task ran"),
-                Err(e) => tracing::warn!(task = task.name, error = %e, "periodic task failed"),
-            }
-        }
+        run_due_tasks(&mut self.tasks, &self.db, &self.clock, stop);
         Ok(pass)
     }
 
@@ -213,59 +244,155 @@ impl Worker {
         self.pass(&AtomicBool::new(false))
     }
 
-    /// Starts the worker loop on an Arbiter of its own.
-    pub fn start(mut self) -> WorkerHandle {
+    /// Starts the lanes, each on Arbiters of its own: payments, other jobs, email, periodic.
+    pub fn start(self) -> WorkerHandle {
         let stop = Arc::new(AtomicBool::new(false));
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        let arbiter = Arbiter::new();
-        let flag = stop.clone();
-        arbiter.spawn(async move {
-            tracing::info!("background worker started");
-            while !flag.load(Ordering::SeqCst) {
-                let rest = match self.pass(&flag) {
-                    Ok(pass) if !pass.jobs.is_empty() || !pass.emails.is_empty() => Duration::ZERO,
-                    Ok(_) => POLL,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the worker cannot reach the database; pausing");
-                        ERROR_PAUSE
-                    }
-                };
-                let until = Instant::now() + rest;
-                while !flag.load(Ordering::SeqCst) && Instant::now() < until {
-                    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-            tracing::info!("background worker stopped");
-            let _ = done_tx.send(());
-        });
+        let mut arbiters = Vec::new();
+        let payments: Vec<String> = PAYMENT_JOB_KINDS.iter().map(|k| (*k).to_owned()).collect();
+        for n in 0..self.lanes.payments {
+            let runner = self
+                .runner
+                .clone()
+                .with_filter(KindFilter::Only(payments.clone()));
+            arbiters.push(spawn_lane("payments", n, &stop, &done_tx, move || {
+                Ok(runner.run_one()? != Turn::Idle)
+            }));
+        }
+        for n in 0..self.lanes.jobs {
+            let runner = self
+                .runner
+                .clone()
+                .with_filter(KindFilter::Except(payments.clone()));
+            arbiters.push(spawn_lane("jobs", n, &stop, &done_tx, move || {
+                Ok(runner.run_one()? != Turn::Idle)
+            }));
+        }
+        for n in 0..self.lanes.email {
+            let sender = self.sender.clone();
+            arbiters.push(spawn_lane("email", n, &stop, &done_tx, move || {
+                Ok(sender.send_one()? != SendTurn::Idle)
+            }));
+        }
+        let mut tasks = self.tasks;
+        let (db, clock, flag) = (self.db, self.clock, stop.clone());
+        arbiters.push(spawn_lane("periodic", 0, &stop, &done_tx, move || {
+            run_due_tasks(&mut tasks, &db, &clock, &flag);
+            Ok(false)
+        }));
+        let lanes = arbiters.len();
+        tracing::info!(
+            payments = self.lanes.payments,
+            jobs = self.lanes.jobs,
+            email = self.lanes.email,
+            "background worker started"
+        );
         WorkerHandle {
             stop,
-            arbiter,
+            arbiters,
+            lanes,
             done: done_rx,
         }
     }
 }
 
+/// Runs every periodic task that is due (or has never run), checking `stop` between them.
+fn run_due_tasks(
+    tasks: &mut [(PeriodicTask, Option<Instant>)],
+    db: &Db,
+    clock: &Clock,
+    stop: &AtomicBool,
+) {
+    for (task, last) in tasks {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < task.every) {
+            continue;
+        }
+        *last = Some(now);
+        match (task.run)(db, clock) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(task = task.name, affected = n, "periodic task ran"),
+            Err(e) => tracing::warn!(task = task.name, error = %e, "periodic task failed"),
+        }
+    }
+}
+
+/// How often the periodic lane looks at its timetable.
+const TICK: Duration = Duration::from_millis(100);
+
+/// One lane thread: `turn` does one piece of work (`Ok(true)`) or finds none (`Ok(false)`);
+/// it is called again at once after work, after [`POLL`] when idle (the periodic lane every
+/// [`TICK`]), and after [`ERROR_PAUSE`] when the database failed it.
+fn spawn_lane(
+    lane: &'static str,
+    n: usize,
+    stop: &Arc<AtomicBool>,
+    done: &std::sync::mpsc::Sender<()>,
+    mut turn: impl FnMut() -> Result<bool, DbError> + Send + 'static,
+) -> Arbiter {
+    let arbiter = Arbiter::new();
+    let (flag, done) = (stop.clone(), done.clone());
+    let idle = if lane == "periodic" { TICK } else { POLL };
+    arbiter.spawn(async move {
+        tracing::info!(lane, n, "worker lane started");
+        while !flag.load(Ordering::SeqCst) {
+            let rest = match turn() {
+                Ok(true) => Duration::ZERO,
+                Ok(false) => idle,
+                Err(e) => {
+                    tracing::warn!(lane, error = %e, "a worker lane cannot reach the database; pausing");
+                    ERROR_PAUSE
+                }
+            };
+            let until = Instant::now() + rest;
+            while !flag.load(Ordering::SeqCst) && Instant::now() < until {
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        tracing::info!(lane, n, "worker lane stopped");
+        let _ = done.send(());
+    });
+    arbiter
+}
+
 /// Stops the worker started by [`Worker::start`].
 pub struct WorkerHandle {
     stop: Arc<AtomicBool>,
-    arbiter: Arbiter,
+    arbiters: Vec<Arbiter>,
+    lanes: usize,
     done: std::sync::mpsc::Receiver<()>,
 }
 
 impl WorkerHandle {
-    /// Asks the worker to stop after the job or email in hand, and waits up to `wait` for it.
-    /// `true` when it stopped in time. If it did not (a task still running), it is left to
+    /// Asks every lane to stop after the job or email in hand, and waits up to `wait` for them.
+    /// `true` when all stopped in time. A lane that did not (a task still running) is left to
     /// finish or be killed with the process; its lease lets another run pick the work up.
     pub fn shutdown(self, wait: Duration) -> bool {
         self.stop.store(true, Ordering::SeqCst);
-        let stopped = self.done.recv_timeout(wait).is_ok();
-        self.arbiter.stop();
-        if stopped {
-            let _ = self.arbiter.join();
+        let deadline = Instant::now() + wait;
+        let mut stopped = 0;
+        while stopped < self.lanes {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if self.done.recv_timeout(left).is_err() {
+                break;
+            }
+            stopped += 1;
+        }
+        let all = stopped == self.lanes;
+        for arbiter in self.arbiters {
+            arbiter.stop();
+            if all {
+                let _ = arbiter.join();
+            }
+        }
+        if all {
+            tracing::info!("background worker stopped");
         } else {
             tracing::warn!("the worker did not stop in time; leaving it to its lease");
         }
-        stopped
+        all
     }
 }

@@ -61,6 +61,37 @@ pub fn enqueue(
     Ok(inserted == 1)
 }
 
+/// Which kinds of job a worker lane claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindFilter {
+    Any,
+    /// Only these kinds (the payments lane).
+    Only(Vec<String>),
+    /// Every kind but these (the other-jobs lane, which also dead-letters unknown kinds).
+    Except(Vec<String>),
+}
+
+impl KindFilter {
+    /// The SQL condition, kinds as quoted literals (they are the code's own constants; quotes
+    /// are doubled all the same).
+    fn condition(&self) -> String {
+        let list = |kinds: &[String]| {
+            kinds
+                .iter()
+                .map(|k| format!("'{}'", k.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            KindFilter::Any => String::new(),
+            KindFilter::Only(kinds) if kinds.is_empty() => " AND 1 = 0".to_owned(),
+            KindFilter::Except(kinds) if kinds.is_empty() => String::new(),
+            KindFilter::Only(kinds) => format!(" AND kind IN ({})", list(kinds)),
+            KindFilter::Except(kinds) => format!(" AND kind NOT IN ({})", list(kinds)),
+        }
+    }
+}
+
 /// Claims the next due job (queued, or running under a lease that ran out) for `lease_until`,
 /// counting the attempt. Jobs out of attempts are not claimed (see [`bury_abandoned`]).
 pub fn claim(
@@ -68,15 +99,29 @@ pub fn claim(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Option<ClaimedJob>> {
-    const PICK: &str = "SELECT id FROM jobs WHERE run_after <= {now} AND attempts < max_attempts \
-        AND (status = 'queued' OR (status = 'running' AND lease_until < {now})) \
-        ORDER BY run_after, id LIMIT 1";
+    claim_in(conn, now, lease_until, &KindFilter::Any)
+}
+
+/// [`claim`], of the kinds `kinds` lets through only (one worker lane's share).
+pub fn claim_in(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    kinds: &KindFilter,
+) -> QueryResult<Option<ClaimedJob>> {
+    let pick = format!(
+        "SELECT id FROM jobs WHERE run_after <= {{now}} AND attempts < max_attempts \
+        AND (status = 'queued' OR (status = 'running' AND lease_until < {{now}})){} \
+        ORDER BY run_after, id LIMIT 1",
+        kinds.condition()
+    );
+    let pick = pick.as_str();
     match conn {
         DbConnection::Postgres(c) => diesel::sql_query(format!(
             "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, \
              updated_at = $1 WHERE id = ({} FOR UPDATE SKIP LOCKED) \
              RETURNING id, kind, payload, attempts, max_attempts",
-            PICK.replace("{now}", "$1")
+            pick.replace("{now}", "$1")
         ))
         .bind::<Timestamp, _>(now)
         .bind::<Timestamp, _>(lease_until)
@@ -86,7 +131,7 @@ pub fn claim(
             "UPDATE jobs SET status = 'running', lease_until = ?2, attempts = attempts + 1, \
              updated_at = ?1 WHERE id = ({}) \
              RETURNING id, kind, payload, attempts, max_attempts",
-            PICK.replace("{now}", "?1")
+            pick.replace("{now}", "?1")
         ))
         .bind::<Timestamp, _>(now)
         .bind::<Timestamp, _>(lease_until)

@@ -9,6 +9,7 @@ pub mod cancellation;
 pub mod catalogue;
 pub mod checkin;
 pub mod event_admin;
+pub mod health;
 pub mod holds;
 pub mod introspect;
 pub mod jobs;
@@ -134,6 +135,16 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+    /// The database is known to be down (the circuit breaker of [`health`] is open).
+    #[error("the database is unavailable")]
+    Down,
+}
+
+impl DbError {
+    /// Every connection is in use (as opposed to: none can be made).
+    pub fn is_pool_busy(&self) -> bool {
+        matches!(self, DbError::Pool(e) if e.to_string() == "timed out waiting for connection")
+    }
 }
 
 /// The pool plus what every caller needs to use it correctly.
@@ -143,6 +154,10 @@ pub struct Db {
     backend: Backend,
     /// SQLite has one writer: writes go one at a time through the process.
     sqlite_writer: Arc<Mutex<()>>,
+    /// The circuit breaker and recent write outcomes.
+    health: Arc<health::Health>,
+    /// How long a caller waits for a pooled connection (`BOXOFFICE_DB_CHECKOUT_MS`).
+    checkout: Duration,
     /// Test-only: holds skip their locks and guards (see `services::holds`). Not in release
     /// builds: only the test suite enables the `test-hooks` feature.
     #[cfg(feature = "test-hooks")]
@@ -172,8 +187,25 @@ impl Db {
         if let DatabaseUrl::Sqlite(path) = url
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).map_err(|source| ConnectError::Folder {
+            crate::mail::private_dir(dir).map_err(|source| ConnectError::Folder {
                 path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        // The database holds password hashes and buyers' details: owner only (0600). SQLite
+        // gives its -wal and -shm files the same mode.
+        if let DatabaseUrl::Sqlite(path) = url
+            && !path.exists()
+        {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            options.open(path).map_err(|source| ConnectError::Folder {
+                path: path.display().to_string(),
                 source,
             })?;
         }
@@ -200,6 +232,8 @@ impl Db {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            health: Arc::default(),
+            checkout: Duration::from_secs(5),
             #[cfg(feature = "test-hooks")]
             unlocked_for_tests: Arc::default(),
             #[cfg(feature = "test-hooks")]
@@ -209,6 +243,17 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same pool, with callers waiting at most `checkout` for a connection.
+    pub fn with_checkout(mut self, checkout: Duration) -> Self {
+        self.checkout = checkout;
+        self
+    }
+
+    /// The circuit breaker and recent write outcomes (`/readyz`).
+    pub fn health(&self) -> &health::Health {
+        &self.health
     }
 
     /// Test-only: turns the hold locking off for this database's app, so a test can prove it
@@ -252,8 +297,25 @@ impl Db {
         }
     }
 
+    /// A pooled connection. Fails at once while the database is known to be down (see
+    /// [`health`]); otherwise waits up to the checkout time.
     pub fn conn(&self) -> Result<PooledConnection, DbError> {
-        Ok(self.pool.get()?)
+        if !self.health.allow() {
+            return Err(DbError::Down);
+        }
+        match self.pool.get_timeout(self.checkout) {
+            Ok(conn) => {
+                self.health.connected();
+                Ok(conn)
+            }
+            Err(e) => {
+                let e = DbError::Pool(e);
+                if !e.is_pool_busy() {
+                    self.health.connect_failed();
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Runs `f` on a pooled connection, outside any transaction (single reads).

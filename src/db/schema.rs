@@ -374,6 +374,13 @@ diesel::joinable!(event_seats -> bookings (booking_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
 diesel::joinable!(booking_items -> price_tiers (tier_id));
 
+diesel::table! {
+    health_heartbeat (id) {
+        id -> BigInt,
+        beat_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
@@ -397,4 +404,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     gateway_intents,
     gateway_refunds,
     gateway_events,
+    health_heartbeat,
 );

@@ -75,6 +75,7 @@ pub struct Runner {
     db: Db,
     clock: Clock,
     handlers: Arc<HashMap<String, Arc<dyn JobHandler>>>,
+    kinds: queries::KindFilter,
 }
 
 impl Runner {
@@ -83,7 +84,14 @@ impl Runner {
             db,
             clock,
             handlers: Arc::new(handlers),
+            kinds: queries::KindFilter::Any,
         }
+    }
+
+    /// The same runner, claiming only the jobs `kinds` lets through (a worker lane).
+    pub fn with_filter(mut self, kinds: queries::KindFilter) -> Self {
+        self.kinds = kinds;
+        self
     }
 
     /// Claims and runs one due job, if there is one. Blocking: call it from a worker thread.
@@ -91,7 +99,7 @@ impl Runner {
         let now = self.clock.now();
         let claimed = self.db.write(|c| {
             queries::bury_abandoned(c, now)?;
-            Ok::<_, DbError>(queries::claim(c, now, now + LEASE)?)
+            Ok::<_, DbError>(queries::claim_in(c, now, now + LEASE, &self.kinds)?)
         })?;
         let Some(job) = claimed else {
             return Ok(Turn::Idle);

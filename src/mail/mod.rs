@@ -8,6 +8,7 @@ pub mod templates;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use lettre::message::header::ContentType;
@@ -20,9 +21,9 @@ use url::Url;
 
 use crate::config::{Settings, SmtpUrl};
 
-/// How long one SMTP command may take before the attempt counts as a temporary failure, so a
-/// hung server never holds the worker for long.
-pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long one whole SMTP conversation (connect, greeting, every command, the message and its
+/// answer) may take by default before the attempt is abandoned; `BOXOFFICE_SMTP_TIMEOUT_SECONDS`.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A message ready to go.
 #[derive(Debug, Clone)]
@@ -60,6 +61,14 @@ pub enum SendError {
     /// Never going to work for this message: the server said 5xx for it, or it cannot be built.
     #[error("{0}")]
     Permanent(String),
+    /// The conversation ran out of time: the message may have gone (the server may have taken
+    /// it and not answered yet). Retried later with the same Message-ID: at least once.
+    #[error("{0}")]
+    Uncertain(String),
+    /// This machine could not store the message (a full disk): retried until there is room,
+    /// never given up on.
+    #[error("{0}")]
+    Storage(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +80,7 @@ pub enum MailConfigError {
 }
 
 enum Transport_ {
-    Smtp(Box<SmtpTransport>),
+    Smtp(Arc<SmtpTransport>),
     Files(PathBuf),
 }
 
@@ -81,6 +90,8 @@ pub struct Mailer {
     from: Mailbox,
     /// The domain part of Message-IDs.
     domain: String,
+    /// The longest one SMTP conversation may take.
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -103,14 +114,16 @@ impl Mailer {
                 .parse::<Mailbox>()
                 .map_err(|e| MailConfigError::From(e.to_string()))?,
         };
+        let deadline = Duration::from_secs(u64::from(settings.smtp_timeout_seconds.max(1)));
         let transport = match &settings.smtp_url {
-            Some(url) => Transport_::Smtp(Box::new(smtp_transport(url, &domain)?)),
+            Some(url) => Transport_::Smtp(Arc::new(smtp_transport(url, &domain, deadline)?)),
             None => Transport_::Files(settings.mail_dir.clone()),
         };
         Ok(Mailer {
             transport,
             from,
             domain,
+            deadline,
         })
     }
 
@@ -152,11 +165,39 @@ impl Mailer {
     pub fn send(&self, email: &OutgoingEmail, date: SystemTime) -> Result<(), SendError> {
         let message = self.build(email, date)?;
         match &self.transport {
-            Transport_::Smtp(smtp) => smtp.send(&message).map(|_| ()).map_err(classify),
+            Transport_::Smtp(smtp) => self.send_smtp(smtp, message),
             Transport_::Files(dir) => write_eml(dir, &email.file_stem, &message.formatted())
-                .map_err(|e| {
-                    SendError::Temporary(format!("cannot write to {}: {e}", dir.display()))
-                }),
+                .map_err(|e| SendError::Storage(format!("cannot write to {}: {e}", dir.display()))),
+        }
+    }
+}
+
+impl Mailer {
+    /// One SMTP conversation, bounded as a whole by the deadline: lettre's own timeouts bound
+    /// each command, not their sum, so a server that answers slowly could otherwise hold the
+    /// lane for many times the timeout. The conversation runs on a thread of its own; past the
+    /// deadline it is abandoned (its per-command timeouts end it soon after) and the attempt is
+    /// [`SendError::Uncertain`]: the server may have taken the message without answering.
+    fn send_smtp(&self, smtp: &Arc<SmtpTransport>, message: Message) -> Result<(), SendError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let smtp = smtp.clone();
+        let spawned = std::thread::Builder::new()
+            .name("smtp".to_owned())
+            .spawn(move || {
+                let _ = tx.send(smtp.send(&message));
+            });
+        if let Err(e) = spawned {
+            return Err(SendError::Temporary(format!(
+                "cannot start the SMTP client: {e}"
+            )));
+        }
+        match rx.recv_timeout(self.deadline) {
+            Ok(result) => result.map(|_| ()).map_err(classify),
+            Err(_) => Err(SendError::Uncertain(format!(
+                "the SMTP conversation did not finish within {} s; the message may have been \
+                 delivered",
+                self.deadline.as_secs()
+            ))),
         }
     }
 }
@@ -220,7 +261,11 @@ fn mail_domain(base_url: &Url) -> String {
 
 /// `smtp://` uses STARTTLS and insists on it; `smtps://` is TLS from the first byte. Add
 /// `?tls=opportunistic` (STARTTLS when offered) or `?tls=none` for a local relay without TLS.
-fn smtp_transport(url: &SmtpUrl, hello: &str) -> Result<SmtpTransport, MailConfigError> {
+fn smtp_transport(
+    url: &SmtpUrl,
+    hello: &str,
+    deadline: Duration,
+) -> Result<SmtpTransport, MailConfigError> {
     let url = &url.0;
     let bad = |why: &str| MailConfigError::Smtp(why.to_owned());
     let host = url.host_str().ok_or_else(|| bad("the URL has no host"))?;
@@ -253,7 +298,7 @@ fn smtp_transport(url: &SmtpUrl, hello: &str) -> Result<SmtpTransport, MailConfi
     let mut builder = SmtpTransport::builder_dangerous(host.clone())
         .port(url.port().unwrap_or(default_port))
         .tls(tls)
-        .timeout(Some(SMTP_TIMEOUT))
+        .timeout(Some(deadline))
         .hello_name(ClientId::Domain(hello.to_owned()));
     if !url.username().is_empty() {
         let user = decode(url.username())?;
@@ -306,16 +351,48 @@ fn one_line(s: &str) -> String {
 }
 
 /// Writes the message next to its final name, then renames it, so a reader never sees half a
-/// file and a crash never leaves one.
+/// file and a crash never leaves one. Folders are made 0700 and files 0600 (emails hold reset
+/// links and buyers' details); a failed write removes its temporary file, so retries on a full
+/// disk never fill it further.
 fn write_eml(dir: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    private_dir(dir)?;
     let final_path = dir.join(format!("{stem}.eml"));
     let temp_path = dir.join(format!(".{stem}.eml.tmp"));
-    let mut file = std::fs::File::create(&temp_path)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temp_path, &final_path)
+    let written = (|| {
+        let mut file = private_file(&temp_path)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp_path, &final_path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp_path);
+    }
+    written
+}
+
+/// Creates `dir` (and its parents) readable by the owner only.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates (or truncates) a file readable by the owner only.
+pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 #[cfg(test)]

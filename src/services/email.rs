@@ -17,6 +17,13 @@ use crate::mail::{Mailer, OutgoingEmail, SendError};
 
 /// How long a sender owns an email it claimed. Longer than the SMTP timeouts of one attempt.
 pub const LEASE: TimeDelta = TimeDelta::seconds(120);
+/// When an attempt may have delivered the message (the conversation timed out after the
+/// message went), the next try waits this long, so a slow server has time to settle and a
+/// reader gets at most an occasional duplicate (with the same Message-ID).
+pub const UNCERTAIN_RETRY: TimeDelta = TimeDelta::minutes(10);
+/// How soon an email this machine could not store (a full disk) is tried again; such tries
+/// never use up the email's attempts.
+pub const STORAGE_RETRY: TimeDelta = TimeDelta::seconds(30);
 /// Attempts before a temporarily failing email is given up (about a day of backoff: 10 s,
 /// 20 s… then hourly).
 pub const MAX_ATTEMPTS: i32 = 30;
@@ -159,13 +166,20 @@ impl Sender {
                     SendError::Temporary(_) if attempt < MAX_ATTEMPTS => {
                         Some(now + backoff(attempt))
                     }
+                    SendError::Storage(_) => Some(now + STORAGE_RETRY),
+                    SendError::Uncertain(_) if attempt < MAX_ATTEMPTS => {
+                        Some(now + backoff(attempt).max(UNCERTAIN_RETRY))
+                    }
                     _ => None,
                 };
                 let reason = match &error {
-                    SendError::Temporary(e) if retry_at.is_none() => {
+                    SendError::Temporary(e) | SendError::Uncertain(e) if retry_at.is_none() => {
                         format!("gave up after {attempt} attempts: {e}")
                     }
-                    SendError::Temporary(e) | SendError::Permanent(e) => e.clone(),
+                    SendError::Temporary(e)
+                    | SendError::Permanent(e)
+                    | SendError::Uncertain(e)
+                    | SendError::Storage(e) => e.clone(),
                 };
                 let kept = self.db.write(|c| {
                     Ok::<_, DbError>(outbox::mark_failed(c, id, attempt, &reason, retry_at)?)

@@ -101,7 +101,7 @@ impl AppError {
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Pool(_) => AppError::Unavailable,
+            DbError::Pool(_) | DbError::Down => AppError::Unavailable,
             DbError::Query(e) => AppError::internal(e),
         }
     }

@@ -12,6 +12,7 @@ pub mod hx;
 pub mod pages;
 pub mod rate_limit;
 pub mod request_id;
+pub mod request_shape;
 pub mod session;
 
 use actix_web::middleware::ErrorHandlers;

@@ -21,6 +21,7 @@ mod jobs;
 mod payment_integrity;
 mod payments;
 mod recovery;
+mod resilience;
 mod seatmap;
 mod smtp;
 mod stampede;

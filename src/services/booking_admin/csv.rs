@@ -2,15 +2,16 @@
 //! are all the attendee list needs, so no `csv` dependency for ~30 lines.
 
 /// One cell: a cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return) gets a leading `'`; a cell with a comma, a quote or a line
-/// break is quoted, its quotes doubled.
+/// `@`, a tab or a carriage return) gets a leading `'`; a cell with a comma, a semicolon (the
+/// separator of spreadsheets in many locales), a quote or a line break is quoted, its quotes
+/// doubled.
 pub fn cell(raw: &str) -> String {
     let neutral = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{raw}")
     } else {
         raw.to_owned()
     };
-    if neutral.contains([',', '"', '\n', '\r']) {
+    if neutral.contains([',', ';', '"', '\n', '\r']) {
         format!("\"{}\"", neutral.replace('"', "\"\""))
     } else {
         neutral
@@ -43,6 +44,12 @@ mod tests {
         assert_eq!(cell("Lovelace, Ada"), "\"Lovelace, Ada\"");
         assert_eq!(cell("the \"Countess\""), "\"the \"\"Countess\"\"\"");
         assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn semicolons_are_quoted_for_semicolon_locales() {
+        assert_eq!(cell("Lovelace; Ada"), "\"Lovelace; Ada\"");
+        assert_eq!(cell("=1;=cmd()"), "\"'=1;=cmd()\"");
     }
 
     #[test]
