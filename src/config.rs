@@ -107,6 +107,18 @@ pub struct Settings {
     /// Run the background worker (jobs, email, periodic tasks) in this process. Turn it off for
     /// web-only instances; tests drive the worker themselves.
     pub worker: bool,
+    /// Live seat-map streams (`/events/{id}/live`) open at once from one client address
+    /// (`BOXOFFICE_LIVE_STREAMS_PER_CLIENT`, default 20); more are refused with 429.
+    pub live_streams_per_client: u32,
+    /// Live streams open at once in all (`BOXOFFICE_LIVE_STREAMS_TOTAL`; default 4000, or half
+    /// the process's open-file limit if that is lower); more are refused with 503.
+    pub live_streams_total: u32,
+    /// Seats and places an account whose email is not verified may hold at once, over all
+    /// events (`BOXOFFICE_UNVERIFIED_HOLD_LIMIT`, default 4).
+    pub unverified_hold_limit: u32,
+    /// How long an account must wait before holding again seats it just released or cancelled
+    /// (`BOXOFFICE_REHOLD_COOLDOWN_SECONDS`, default 300; 0 turns it off).
+    pub rehold_cooldown_seconds: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -261,6 +273,30 @@ impl Settings {
             10,
             1..=200,
         )?;
+        let live_streams_per_client = parse_number(
+            get("BOXOFFICE_LIVE_STREAMS_PER_CLIENT"),
+            "BOXOFFICE_LIVE_STREAMS_PER_CLIENT",
+            20,
+            1..=100_000,
+        )?;
+        let live_streams_total = parse_number(
+            get("BOXOFFICE_LIVE_STREAMS_TOTAL"),
+            "BOXOFFICE_LIVE_STREAMS_TOTAL",
+            default_live_streams_total(),
+            1..=1_000_000,
+        )?;
+        let unverified_hold_limit = parse_number(
+            get("BOXOFFICE_UNVERIFIED_HOLD_LIMIT"),
+            "BOXOFFICE_UNVERIFIED_HOLD_LIMIT",
+            4,
+            0..=1_000,
+        )?;
+        let rehold_cooldown_seconds = parse_number(
+            get("BOXOFFICE_REHOLD_COOLDOWN_SECONDS"),
+            "BOXOFFICE_REHOLD_COOLDOWN_SECONDS",
+            300,
+            0..=86_400,
+        )?;
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -292,7 +328,29 @@ impl Settings {
             data_dir,
             pool_size,
             worker,
+            live_streams_per_client,
+            live_streams_total,
+            unverified_hold_limit,
+            rehold_cooldown_seconds,
         })
+    }
+}
+
+/// 4000 live streams, or half the process's open-file limit (`/proc/self/limits`) if that is
+/// lower: the other half is for the database pool, SMTP, files and ordinary requests.
+fn default_live_streams_total() -> u32 {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .and_then(|n| n.parse::<u64>().ok());
+    match soft {
+        Some(n) => u32::try_from((n / 2).clamp(16, 4_000)).unwrap_or(4_000),
+        None => 4_000,
     }
 }
 

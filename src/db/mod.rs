@@ -12,6 +12,7 @@ pub mod event_admin;
 pub mod holds;
 pub mod introspect;
 pub mod jobs;
+pub mod lock_order;
 pub mod models;
 pub mod outbox;
 pub mod payments;
