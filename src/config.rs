@@ -113,12 +113,6 @@ pub struct Settings {
     /// Live streams open at once in all (`BOXOFFICE_LIVE_STREAMS_TOTAL`; default 4000, or half
     /// the process's open-file limit if that is lower); more are refused with 503.
     pub live_streams_total: u32,
-    /// Seats and places an account whose email is not verified may hold at once, over all
-    /// events (`BOXOFFICE_UNVERIFIED_HOLD_LIMIT`, default 4).
-    pub unverified_hold_limit: u32,
-    /// How long an account must wait before holding again seats it just released or cancelled
-    /// (`BOXOFFICE_REHOLD_COOLDOWN_SECONDS`, default 300; 0 turns it off).
-    pub rehold_cooldown_seconds: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -285,18 +279,6 @@ impl Settings {
             default_live_streams_total(),
             1..=1_000_000,
         )?;
-        let unverified_hold_limit = parse_number(
-            get("BOXOFFICE_UNVERIFIED_HOLD_LIMIT"),
-            "BOXOFFICE_UNVERIFIED_HOLD_LIMIT",
-            4,
-            0..=1_000,
-        )?;
-        let rehold_cooldown_seconds = parse_number(
-            get("BOXOFFICE_REHOLD_COOLDOWN_SECONDS"),
-            "BOXOFFICE_REHOLD_COOLDOWN_SECONDS",
-            300,
-            0..=86_400,
-        )?;
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -330,8 +312,6 @@ impl Settings {
             worker,
             live_streams_per_client,
             live_streams_total,
-            unverified_hold_limit,
-            rehold_cooldown_seconds,
         })
     }
 }
