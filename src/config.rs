@@ -118,6 +118,12 @@ pub struct Settings {
     pub smtp_timeout_seconds: u32,
     /// How long a request waits for a pooled database connection: `BOXOFFICE_DB_CHECKOUT_MS`.
     pub db_checkout_ms: u32,
+    /// Live seat-map streams (`/events/{id}/live`) open at once from one client address
+    /// (`BOXOFFICE_LIVE_STREAMS_PER_CLIENT`, default 20); more are refused with 429.
+    pub live_streams_per_client: u32,
+    /// Live streams open at once in all (`BOXOFFICE_LIVE_STREAMS_TOTAL`; default 4000, or half
+    /// the process's open-file limit if that is lower); more are refused with 503.
+    pub live_streams_total: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -308,6 +314,18 @@ impl Settings {
             5_000,
             50..=60_000,
         )?;
+        let live_streams_per_client = parse_number(
+            get("BOXOFFICE_LIVE_STREAMS_PER_CLIENT"),
+            "BOXOFFICE_LIVE_STREAMS_PER_CLIENT",
+            20,
+            1..=100_000,
+        )?;
+        let live_streams_total = parse_number(
+            get("BOXOFFICE_LIVE_STREAMS_TOTAL"),
+            "BOXOFFICE_LIVE_STREAMS_TOTAL",
+            default_live_streams_total(),
+            1..=1_000_000,
+        )?;
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -344,7 +362,27 @@ impl Settings {
             email_workers,
             smtp_timeout_seconds,
             db_checkout_ms,
+            live_streams_per_client,
+            live_streams_total,
         })
+    }
+}
+
+/// 4000 live streams, or half the process's open-file limit (`/proc/self/limits`) if that is
+/// lower: the other half is for the database pool, SMTP, files and ordinary requests.
+fn default_live_streams_total() -> u32 {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .and_then(|n| n.parse::<u64>().ok());
+    match soft {
+        Some(n) => u32::try_from((n / 2).clamp(16, 4_000)).unwrap_or(4_000),
+        None => 4_000,
     }
 }
 

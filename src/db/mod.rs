@@ -13,6 +13,7 @@ pub mod health;
 pub mod holds;
 pub mod introspect;
 pub mod jobs;
+pub mod lock_order;
 pub mod models;
 pub mod outbox;
 pub mod payments;

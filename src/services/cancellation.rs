@@ -119,6 +119,8 @@ pub fn cancel(
     }
     let (progress, released) = db.write(|c| -> Result<(Progress, Released), CancelError> {
         let status = queries::lock_event(c, event)?.ok_or(CancelError::NotFound)?;
+        // Then every section row of the event, in id order (db::lock_order).
+        crate::db::lock_order::lock_event_sections(c, event)?;
         let mut released = Released::default();
         if status.can_become(EventStatus::Cancelled) {
             queries::mark_cancelled(c, event, reason, now)?;

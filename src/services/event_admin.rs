@@ -744,6 +744,8 @@ pub fn update(
     let wanted: Vec<(SectionId, TierId)> =
         v.sections.iter().map(|(s, i)| (*s, tier_ids[*i])).collect();
 
+    // Inventory changes take the event's section rows first (db::lock_order).
+    crate::db::lock_order::lock_event_sections(conn, id)?;
     if venue_changes {
         if !queries::clear_inventory(conn, id)? {
             return Err(invalid(

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::db::holds::{self as queries, Basket, NewBooking, NewItem, Released, SeatLock};
+use crate::db::lock_order::{self, SectionLocks};
 use crate::db::{Db, DbConnection, DbError, is_unique_violation};
 use crate::domain::booking::{BookingStatus, Candidate, best_available};
 use crate::domain::catalogue::FieldErrors;
@@ -44,6 +45,11 @@ pub enum HoldError {
     NotEnough { available: i64 },
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Internal: the hold found run-out baskets in sections it had not locked first; it runs
+    /// again with those locked too (db::lock_order). Never answered: `hold` retries it.
+    #[doc(hidden)]
+    #[error("the hold must lock more sections first")]
+    Relock(SectionLocks),
 }
 
 impl From<diesel::result::Error> for HoldError {
@@ -95,6 +101,10 @@ pub fn hold(
     // Best-available looks first without locks, then holds exactly what it chose like any
     // other request; if someone took one of those seats meanwhile, it looks again.
     let mut attempts = 0;
+    // Sections found to need a lock on an earlier attempt; after two such attempts, all of the
+    // event's (a superset of anything the hold can touch).
+    let mut relock = SectionLocks::new();
+    let mut relocks = 0;
     loop {
         attempts += 1;
         let concrete = match request {
@@ -103,7 +113,8 @@ pub fn hold(
             }
             other => other.clone(),
         };
-        match hold_once(db, user, event, &concrete, hold_for, now) {
+        let lock_all = relocks >= 2;
+        match hold_once(db, user, event, &concrete, hold_for, now, &relock, lock_all) {
             Ok((held, released)) => {
                 publish(live, event, &concrete, released);
                 return Ok(held);
@@ -115,6 +126,11 @@ pub fn hold(
             // PostgreSQL broke a rare lock cycle (expired holds being taken over): try again.
             Err(HoldError::Db(DbError::Query(e))) if is_retryable(&e) && attempts < 3 => {
                 std::thread::sleep(Duration::from_millis(5 * attempts));
+            }
+            Err(HoldError::Relock(more)) => {
+                relock.extend(more);
+                relocks += 1;
+                attempts -= 1;
             }
             Err(e) => return Err(e),
         }
@@ -229,7 +245,60 @@ pub fn sale_state(ev: &queries::HoldEvent, now: NaiveDateTime) -> SaleState {
     )
 }
 
+/// The section rows a hold locks first (db::lock_order): those of the seats or standing area
+/// it asks for, of the buyer's own basket if it ran out, and of run-out baskets holding the
+/// requested seats or places (it will end them on the way). PostgreSQL only (empty on SQLite).
+fn sections_to_lock(
+    c: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    request: &HoldRequest,
+    now: NaiveDateTime,
+) -> Result<SectionLocks, HoldError> {
+    if c.backend() != crate::db::Backend::Postgres {
+        return Ok(SectionLocks::new());
+    }
+    let mut stale = Vec::new();
+    let mut sections = match request {
+        HoldRequest::Seats(ids) => {
+            stale = lock_order::stale_holders_of_seats(c, event, ids, now)?;
+            lock_order::sections_of_seats(c, event, ids)?
+        }
+        HoldRequest::Standing { section, .. } => {
+            let sections = lock_order::section_of(c, event, *section)?;
+            for &s in &sections {
+                stale.extend(queries::expired_holders_of_section(c, s, now)?);
+            }
+            sections
+        }
+        HoldRequest::BestAvailable { .. } => SectionLocks::new(),
+    };
+    if let Some(b) = queries::pending_booking(c, user, event)?
+        && b.expires_at <= now
+    {
+        stale.push(b.id);
+    }
+    sections.extend(lock_order::sections_of_bookings(c, &stale)?);
+    Ok(sections)
+}
+
+/// Refuses to end run-out baskets in sections this hold did not lock first: it runs again
+/// with them locked ([`HoldError::Relock`]).
+fn check_locked(
+    c: &mut DbConnection,
+    locked: &SectionLocks,
+    stale: &[BookingId],
+) -> Result<(), HoldError> {
+    let needed = lock_order::sections_of_bookings(c, stale)?;
+    if needed.is_subset(locked) {
+        Ok(())
+    } else {
+        Err(HoldError::Relock(needed))
+    }
+}
+
 /// One attempt, in one write transaction.
+#[allow(clippy::too_many_arguments)]
 fn hold_once(
     db: &Db,
     user: UserId,
@@ -237,6 +306,8 @@ fn hold_once(
     request: &HoldRequest,
     hold_for: TimeDelta,
     now: NaiveDateTime,
+    relock: &SectionLocks,
+    lock_all: bool,
 ) -> Result<(Held, Released), HoldError> {
     // The unlocked test mode reads the seats before the transaction: a real race window.
     let peeked = match request {
@@ -254,12 +325,21 @@ fn hold_once(
             SaleState::Draft => return Err(HoldError::EventNotFound),
             other => return Err(HoldError::NotOnSale(other)),
         }
+        // The section rows first, in id order, before any seat or booking (db::lock_order).
+        let mut locked = if lock_all {
+            lock_order::sections_of_events(c, &[event])?
+        } else {
+            sections_to_lock(c, user, event, request, now)?
+        };
+        locked.extend(relock.iter().copied());
+        lock_order::lock_sections(c, &locked)?;
         let mut released = Released::default();
         // A basket whose hold ran out is over: expire it (and free its seats) first.
         let mut basket = queries::pending_booking(c, user, event)?;
         if let Some(b) = &basket
             && b.expires_at <= now
         {
+            check_locked(c, &locked, &[b.id])?;
             released.extend(expire(c, &[b.id], now)?);
             basket = None;
         }
@@ -306,6 +386,7 @@ fn hold_once(
                     .collect();
                 if !stale.is_empty() {
                     let stale: Vec<BookingId> = stale.into_iter().collect();
+                    check_locked(c, &locked, &stale)?;
                     released.extend(expire(c, &stale, now)?);
                 }
                 SeatItems::Seats(seats)
@@ -396,6 +477,7 @@ fn hold_once(
             } => {
                 let stale = queries::expired_holders_of_section(c, event_section, now)?;
                 if !stale.is_empty() {
+                    check_locked(c, &locked, &stale)?;
                     released.extend(expire(c, &stale, now)?);
                 }
                 queries::insert_items(
@@ -563,6 +645,7 @@ fn take_out_once(
         let Some(basket) = queries::pending_booking(c, user, event)? else {
             return Ok(false);
         };
+        lock_order::lock_for_bookings(c, &[basket.id])?;
         if !release(c, basket.id)? {
             return Ok(false);
         }
@@ -591,6 +674,7 @@ pub fn cancel(
             if head.status != BookingStatus::Pending {
                 return Err(BookingError::NotPending(head.status));
             }
+            lock_order::lock_for_bookings(c, &[head.id])?;
             let released = queries::end_pending(c, &[head.id], BookingStatus::Cancelled, now)?;
             Ok((head.id, released))
         })
@@ -624,6 +708,7 @@ pub fn sweep_expired(
 ) -> Result<usize, DbError> {
     let (count, released) = db.write(|c| -> Result<(usize, Released), DbError> {
         let due = queries::expired_pending(c, now, batch)?;
+        lock_order::lock_for_bookings(c, &due)?;
         let released = expire(c, &due, now)?;
         Ok((due.len(), released))
     })?;

@@ -427,6 +427,8 @@ pub(crate) fn succeeded(
     payment: &Payment,
     now: NaiveDateTime,
 ) -> Result<(Outcome, Released), WebhookError> {
+    // The event's section rows before the booking (db::lock_order): a claim moves seats.
+    crate::db::lock_order::lock_events_of_bookings(c, &[payment.booking_id])?;
     let booking = queries::booking(c, payment.booking_id, true)?
         .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
     // Read again under the booking's lock: another webhook of this booking may have just

@@ -185,6 +185,7 @@ impl From<crate::services::holds::HoldError> for AppError {
                 }
             }
             Db(e) => e.into(),
+            Relock(_) => AppError::internal("a hold ran out of lock retries"),
         }
     }
 }

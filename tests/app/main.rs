@@ -16,6 +16,7 @@ mod demo;
 mod email;
 mod health;
 mod helpers;
+mod hold_limits;
 mod holds;
 mod jobs;
 mod payment_integrity;

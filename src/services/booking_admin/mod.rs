@@ -278,6 +278,8 @@ pub fn refund(
     let (outcome, given) = db.write(|c| -> Result<_, BookingAdminError> {
         let head = crate::db::holds::find_by_reference(c, &reference)?
             .ok_or(BookingAdminError::NotFound)?;
+        // The event's section rows first (db::lock_order), then the booking.
+        crate::db::lock_order::lock_event_sections(c, head.event_id)?;
         // Locked until the end of the transaction: a second refund waits here, then sees it
         // refunded.
         let booking =

@@ -89,6 +89,7 @@ fn hold_refusal(e: HoldError, what: &str) -> Result<(StatusCode, Message, Vec<Se
             Vec::new(),
         ),
         HoldError::Db(e) => return Err(e.into()),
+        e @ HoldError::Relock(_) => return Err(e.into()),
     })
 }
 

@@ -9,7 +9,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header::{CACHE_CONTROL, ContentEncoding};
+use actix_web::http::header::{CACHE_CONTROL, ContentEncoding, RETRY_AFTER};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
@@ -17,7 +17,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::{MapPage, PageQuery, Update, page_of, parse_event};
 use crate::domain::ids::{BookingId, SeatId, UserId};
-use crate::live::Published;
+use crate::live::{Published, SlotRefused, StreamSlot};
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
 use crate::startup::AppState;
 use crate::web::auth::PageContext;
@@ -37,6 +37,17 @@ async fn live(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
+    // A place among the open streams first (issue 16): refused clearly when this client or the
+    // server has as many open as it takes; freed when the stream ends.
+    let settings = &state.settings;
+    let slot = match state.live.slots.acquire(
+        &crate::web::rate_limit::client_ip(&req),
+        settings.live_streams_per_client as usize,
+        settings.live_streams_total as usize,
+    ) {
+        Ok(slot) => slot,
+        Err(refused) => return Ok(refuse(refused)),
+    };
     let mut page = page_of(event, query.section(), query.view.as_deref());
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
     // Subscribe before reading the basket, so no change falls between the two.
@@ -76,6 +87,7 @@ async fn live(
         has_basket: mine.live().is_some(),
         sent: 0,
         pending,
+        _slot: slot,
     };
     let body = futures_util::stream::unfold(stream, |mut s| async move {
         let next = s.next().await?;
@@ -88,6 +100,38 @@ async fn live(
         .insert_header(ContentEncoding::Identity)
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(body))
+}
+
+/// How long a refused client should wait before trying again.
+const REFUSED_RETRY_AFTER_SECONDS: u32 = 30;
+
+/// A refused stream: 429 when this client has its share open, 503 when the server is full;
+/// a problem document and `Retry-After`. The browser's `EventSource` stops on either and the
+/// page keeps working without live updates.
+fn refuse(refused: SlotRefused) -> HttpResponse {
+    let (status, title, detail) = match refused {
+        SlotRefused::Client => (
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            "Too many live seat maps are open from your address; close some and try again.",
+        ),
+        SlotRefused::Full => (
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "Too many live seat maps are open; try again shortly.",
+        ),
+    };
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .insert_header((RETRY_AFTER, REFUSED_RETRY_AFTER_SECONDS.to_string()))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(body.to_string())
 }
 
 /// One server-sent event; `data` may span lines.
@@ -115,6 +159,8 @@ struct Stream {
     has_basket: bool,
     sent: u64,
     pending: VecDeque<Bytes>,
+    /// This stream's place among the open ones, freed when the stream is dropped.
+    _slot: StreamSlot,
 }
 
 impl Stream {
