@@ -37,6 +37,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        sent_to -> Nullable<Text>,
     }
 }
 
@@ -371,6 +372,31 @@ diesel::joinable!(event_seats -> bookings (booking_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
 diesel::joinable!(booking_items -> price_tiers (tier_id));
 
+diesel::table! {
+    user_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        id_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_links (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(login_links -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
@@ -394,4 +420,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     gateway_intents,
     gateway_refunds,
     gateway_events,
+    user_sessions,
+    login_links,
 );

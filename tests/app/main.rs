@@ -21,6 +21,7 @@ mod jobs;
 mod payments;
 mod recovery;
 mod seatmap;
+mod security;
 mod smtp;
 mod stampede;
 mod worker;
