@@ -20,6 +20,7 @@ pub mod payments;
 pub mod schema;
 pub mod seatmap;
 pub mod seed;
+pub mod sessions;
 pub mod stats;
 pub mod tokens;
 pub mod user_tokens;

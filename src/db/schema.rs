@@ -37,6 +37,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        sent_to -> Nullable<Text>,
     }
 }
 
@@ -381,6 +382,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        id_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_links (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(login_links -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
@@ -405,4 +431,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     gateway_refunds,
     gateway_events,
     health_heartbeat,
+    user_sessions,
+    login_links,
 );

@@ -34,11 +34,24 @@ pub fn reset_admin(
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
+    end_all_sessions(conn, id, now)?;
     if let Some(name) = name {
         diesel::update(users::table.filter(users::id.eq(id)))
             .set(users::name.eq(name))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Ends every server-side session and API token of the user, in the caller's transaction: what
+/// "log out everywhere", a password change and disabling the account all mean.
+pub fn end_all_sessions(
+    conn: &mut DbConnection,
+    id: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    super::sessions::revoke_all_for(conn, id, now)?;
+    super::tokens::revoke_all_for(conn, id, now)?;
     Ok(())
 }
 
@@ -107,8 +120,8 @@ pub fn set_email(
         .map(|_| ())
 }
 
-/// Sets the password and moves the session epoch on (ending every session); returns the new
-/// epoch.
+/// Sets the password and moves the session epoch on (ending every session and API token);
+/// returns the new epoch.
 pub fn set_password(
     conn: &mut DbConnection,
     id: UserId,
@@ -123,9 +136,10 @@ pub fn set_password(
         ))
         .returning(users::session_epoch)
         .get_result(conn)
+        .and_then(|epoch| end_all_sessions(conn, id, now).map(|()| epoch))
 }
 
-/// Ends every session of the user; returns the new epoch.
+/// Ends every session and API token of the user; returns the new epoch.
 pub fn bump_session_epoch(
     conn: &mut DbConnection,
     id: UserId,
@@ -138,6 +152,7 @@ pub fn bump_session_epoch(
         ))
         .returning(users::session_epoch)
         .get_result(conn)
+        .and_then(|epoch| end_all_sessions(conn, id, now).map(|()| epoch))
 }
 
 /// A row of the admin's user list.
@@ -193,13 +208,15 @@ pub fn set_disabled(
 ) -> QueryResult<bool> {
     let target = users::table.filter(users::id.eq(id));
     let changed = if disabled {
-        diesel::update(target.filter(users::disabled_at.is_null()))
+        let n = diesel::update(target.filter(users::disabled_at.is_null()))
             .set((
                 users::disabled_at.eq(Some(now)),
                 users::session_epoch.eq(users::session_epoch + 1),
                 users::updated_at.eq(now),
             ))
-            .execute(conn)?
+            .execute(conn)?;
+        end_all_sessions(conn, id, now)?;
+        n
     } else {
         diesel::update(target.filter(users::disabled_at.is_not_null()))
             .set((

@@ -202,6 +202,43 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<(Account, bool
     }))
 }
 
+/// The account behind a signed-in session: the session's row must be live (not logged out,
+/// within its idle and absolute timeouts), the account enabled and its epoch unchanged.
+/// `touch` records the session's use.
+pub fn find_session(
+    db: &Db,
+    user: UserId,
+    session_hash: &str,
+    epoch: i64,
+    now: NaiveDateTime,
+    touch: bool,
+) -> Result<Option<Account>, AccountError> {
+    use crate::web::session::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
+    let found = db.read(|c| -> Result<_, AccountError> {
+        if !crate::db::sessions::is_live(
+            c,
+            user,
+            session_hash,
+            now,
+            IDLE_TIMEOUT,
+            ABSOLUTE_TIMEOUT,
+        )? {
+            return Ok(None);
+        }
+        find(c, user)
+    })?;
+    let account = match found {
+        Some((account, true)) if account.session_epoch == epoch => account,
+        _ => return Ok(None),
+    };
+    if touch {
+        db.write(|c| -> Result<(), AccountError> {
+            Ok(crate::db::sessions::touch(c, session_hash, now)?)
+        })?;
+    }
+    Ok(Some(account))
+}
+
 /// How long an API token lives.
 pub const TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
 

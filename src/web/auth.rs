@@ -98,19 +98,25 @@ async fn signed_in(state: &AppState, session: &Session) -> Result<Option<Account
     };
     let now = state.clock.now_utc();
     if claims.expired(now) {
-        session::sign_out(session);
+        session::forget(session);
         return Ok(None);
     }
     let db = state.db.clone();
-    let found =
-        actix_web::web::block(move || db.read(|c| accounts::find(c, claims.user))).await??;
+    let touch = session::touch_due(&claims, now);
+    let (user, hash, epoch) = (claims.user, claims.session_hash.clone(), claims.epoch);
+    let found = actix_web::web::block(move || {
+        accounts::find_session(&db, user, &hash, epoch, now.naive_utc(), touch)
+    })
+    .await??;
     match found {
-        Some((account, true)) if account.session_epoch == claims.epoch => {
-            session::touch(session, &claims, now);
+        Some(account) => {
+            if touch {
+                session::touch(session, now);
+            }
             Ok(Some(account))
         }
-        _ => {
-            session::sign_out(session);
+        None => {
+            session::forget(session);
             Ok(None)
         }
     }

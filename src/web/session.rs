@@ -1,6 +1,7 @@
-//! Sessions: an encrypted cookie (actix-session) holding the user id, the user's session epoch,
-//! when the session began and was last used, and the CSRF token. Every request checks them
-//! against the database, so bumping the epoch ends every session of that user at once.
+//! Sessions: an encrypted cookie (actix-session) holding the user id, a random session id, the
+//! user's session epoch, when the session began and was last used, and the CSRF token. Every
+//! request checks them against the database: the session id must name a live `user_sessions`
+//! row (logging out revokes it, so a copied cookie stops working), and the epoch must match.
 
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
@@ -10,6 +11,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 
 use crate::domain::ids::UserId;
+use crate::startup::AppState;
+use crate::web::error::AppError;
 
 pub const COOKIE_NAME: &str = "boxoffice_session";
 
@@ -21,6 +24,7 @@ pub const ABSOLUTE_TIMEOUT: TimeDelta = TimeDelta::days(14);
 const SEEN_GRANULARITY: TimeDelta = TimeDelta::minutes(5);
 
 const USER: &str = "uid";
+const SESSION_ID: &str = "sid";
 const EPOCH: &str = "epoch";
 const ISSUED: &str = "iat";
 const SEEN: &str = "seen";
@@ -43,9 +47,11 @@ pub fn middleware(secret: &[u8], secure: bool) -> SessionMiddleware<CookieSessio
 }
 
 /// Who the session says is signed in (still to be checked against the database).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     pub user: UserId,
+    /// SHA-256 of the session's random id: the key of its `user_sessions` row.
+    pub session_hash: String,
     pub epoch: i64,
     pub issued_at: i64,
     pub seen_at: i64,
@@ -62,35 +68,85 @@ impl Claims {
 
 pub fn claims(session: &Session) -> Option<Claims> {
     let get = |key| session.get::<i64>(key).ok().flatten();
+    let sid = session.get::<String>(SESSION_ID).ok().flatten()?;
     Some(Claims {
         user: UserId(get(USER)?),
+        session_hash: crate::services::accounts::token_hash(&sid),
         epoch: get(EPOCH)?,
         issued_at: get(ISSUED)?,
         seen_at: get(SEEN)?,
     })
 }
 
-/// Starts a signed-in session: a new session (no fixation), a new CSRF token.
-pub fn sign_in(session: &Session, user: UserId, epoch: i64, now: DateTime<Utc>) {
+/// Starts a signed-in session: a new session (no fixation), a new CSRF token, and a new
+/// server-side session row whose id the cookie carries.
+pub async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    user: UserId,
+    epoch: i64,
+) -> Result<(), AppError> {
+    let now = state.clock.now_utc();
+    let sid = new_token();
+    let (db, hash) = (
+        state.db.clone(),
+        crate::services::accounts::token_hash(&sid),
+    );
+    actix_web::web::block(move || {
+        db.write(|c| {
+            Ok::<_, crate::db::DbError>(crate::db::sessions::insert(
+                c,
+                user,
+                &hash,
+                now.naive_utc(),
+            )?)
+        })
+    })
+    .await??;
     session.renew();
     session.clear();
+    let _ = session.insert(SESSION_ID, sid);
     let _ = session.insert(USER, user.0);
     let _ = session.insert(EPOCH, epoch);
     let _ = session.insert(ISSUED, now.timestamp());
     let _ = session.insert(SEEN, now.timestamp());
     let _ = session.insert(CSRF, new_token());
+    Ok(())
 }
 
-/// Ends the session: the cookie is removed.
-pub fn sign_out(session: &Session) {
+/// Ends the session: its server-side row is revoked (a copy of the cookie no longer works) and
+/// the cookie is removed.
+pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    if let Some(claims) = claims(session) {
+        let (db, now) = (state.db.clone(), state.clock.now());
+        actix_web::web::block(move || {
+            db.write(|c| {
+                Ok::<_, crate::db::DbError>(crate::db::sessions::revoke(
+                    c,
+                    &claims.session_hash,
+                    now,
+                )?)
+            })
+        })
+        .await??;
+    }
+    session.purge();
+    Ok(())
+}
+
+/// Forgets a session that no longer holds (its row is already revoked or timed out).
+pub fn forget(session: &Session) {
     session.purge();
 }
 
-/// Records use of the session, at most every few minutes.
-pub fn touch(session: &Session, claims: &Claims, now: DateTime<Utc>) {
-    if now.timestamp() - claims.seen_at >= SEEN_GRANULARITY.num_seconds() {
-        let _ = session.insert(SEEN, now.timestamp());
-    }
+/// Whether the session's use is due to be recorded (at most every few minutes).
+pub fn touch_due(claims: &Claims, now: DateTime<Utc>) -> bool {
+    now.timestamp() - claims.seen_at >= SEEN_GRANULARITY.num_seconds()
+}
+
+/// Records use of the session in the cookie (the caller records it in the database).
+pub fn touch(session: &Session, now: DateTime<Utc>) {
+    let _ = session.insert(SEEN, now.timestamp());
 }
 
 /// A one-line notice for the next page shown ("Your password was changed.").
@@ -138,6 +194,7 @@ mod tests {
         let start = Utc::now();
         let claims = Claims {
             user: UserId(1),
+            session_hash: String::new(),
             epoch: 0,
             issued_at: start.timestamp(),
             seen_at: start.timestamp(),
@@ -146,7 +203,7 @@ mod tests {
         assert!(claims.expired(start + TimeDelta::hours(13)));
         let active = Claims {
             seen_at: (start + TimeDelta::days(15)).timestamp(),
-            ..claims
+            ..claims.clone()
         };
         assert!(active.expired(start + TimeDelta::days(15)));
     }

@@ -24,6 +24,7 @@ mod payments;
 mod recovery;
 mod resilience;
 mod seatmap;
+mod security;
 mod smtp;
 mod stampede;
 mod worker;

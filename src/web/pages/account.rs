@@ -165,7 +165,7 @@ async fn change_password(
     match outcome {
         Ok(epoch) => {
             // Every other session ended with the old epoch; this one carries on.
-            session::sign_in(&ctx.session, id, epoch, state.clock.now_utc());
+            session::sign_in(&state, &ctx.session, id, epoch).await?;
             session::set_flash(
                 &ctx.session,
                 "Your password was changed. Other devices have been logged out.",
@@ -189,7 +189,7 @@ async fn logout_everywhere(
     let account = ctx.require_user()?;
     let (db, now) = (state.db.clone(), state.clock.now());
     web::block(move || accounts::log_out_everywhere(&db, account.id, now)).await??;
-    session::sign_out(&ctx.session);
+    session::forget(&ctx.session);
     Ok(see_other("/login"))
 }
 

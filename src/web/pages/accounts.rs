@@ -125,12 +125,7 @@ async fn register(
     match created {
         Ok(account) => {
             tracing::info!(user.id = %account.id, "account registered");
-            session::sign_in(
-                &ctx.session,
-                account.id,
-                account.session_epoch,
-                state.clock.now_utc(),
-            );
+            session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
             Ok(see_other(kept.value("next")))
         }
         Err(AccountError::EmailTaken) => {
@@ -193,12 +188,7 @@ async fn login(
     match outcome {
         Ok(account) => {
             tracing::info!(user.id = %account.id, "signed in");
-            session::sign_in(
-                &ctx.session,
-                account.id,
-                account.session_epoch,
-                state.clock.now_utc(),
-            );
+            session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
             Ok(see_other(kept.value("next")))
         }
         Err(AccountError::WrongCredentials) => {
@@ -215,9 +205,9 @@ async fn login(
 }
 
 #[post("/logout")]
-async fn logout(ctx: PageContext) -> HttpResponse {
-    session::sign_out(&ctx.session);
-    see_other("/")
+async fn logout(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, AppError> {
+    session::sign_out(&state, &ctx.session).await?;
+    Ok(see_other("/"))
 }
 
 fn too_many(wait: RetryAfter) -> String {

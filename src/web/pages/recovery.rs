@@ -213,7 +213,7 @@ async fn reset(
     match outcome {
         Ok((user, epoch)) => {
             tracing::info!(user.id = %user, "password reset");
-            session::sign_in(&ctx.session, user, epoch, state.clock.now_utc());
+            session::sign_in(&state, &ctx.session, user, epoch).await?;
             session::set_flash(
                 &ctx.session,
                 "Your new password is set and you are logged in. Every other session was logged out.",
