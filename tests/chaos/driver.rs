@@ -432,7 +432,8 @@ fn load(flags: &Flags) {
             let (http, base, seats, acks) =
                 (http.clone(), base.clone(), seats.clone(), acks.clone());
             tasks.spawn(async move {
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((i as u64 + 1) * 0xD1B5_4A32_D192_ED03));
+                let mut rng =
+                    Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
                 let mut f = Figures::default();
                 let mut n = 0usize;
                 while Instant::now() < until {
