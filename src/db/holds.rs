@@ -90,6 +90,29 @@ pub fn pending_booking(
         .optional()
 }
 
+/// The buyer's basket, locked (`FOR UPDATE` on PostgreSQL) until the transaction ends: taken
+/// after the section rows (db::lock_order), so nothing ends the basket while a hold adds to it
+/// or takes from it, and a basket ended meanwhile is not returned.
+pub fn lock_pending_booking(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+) -> QueryResult<Option<Basket>> {
+    macro_rules! query {
+        () => {
+            bookings::table
+                .filter(bookings::user_id.eq(user))
+                .filter(bookings::event_id.eq(event))
+                .filter(bookings::status.eq(BookingStatus::Pending))
+                .select((bookings::id, bookings::reference, bookings::expires_at))
+        };
+    }
+    match conn {
+        DbConnection::Postgres(c) => query!().for_update().first(c).optional(),
+        DbConnection::Sqlite(c) => query!().first(c).optional(),
+    }
+}
+
 pub struct NewBooking<'a> {
     pub reference: &'a str,
     pub user: UserId,

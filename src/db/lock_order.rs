@@ -170,10 +170,28 @@ pub fn sections_of_bookings(
     Ok(found)
 }
 
-/// Locks the section rows of these bookings. Taken before the bookings are ended.
+/// Locks the section rows of these bookings, then the booking rows themselves. Taken before
+/// the bookings are ended. A hold adding to a basket locks its row too, so once the rows are
+/// held the bookings' sections cannot change; any a hold added between the first look and
+/// the locks are locked then (rare, and after the others, so PostgreSQL may have to break a
+/// cycle there, which the callers retry).
 pub fn lock_for_bookings(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<()> {
+    if !is_postgres(conn) || ids.is_empty() {
+        return Ok(());
+    }
     let sections = sections_of_bookings(conn, ids)?;
-    lock_sections(conn, &sections)
+    lock_sections(conn, &sections)?;
+    if let DbConnection::Postgres(c) = conn {
+        bookings::table
+            .filter(bookings::id.eq_any(ids))
+            .order(bookings::id)
+            .select(bookings::id)
+            .for_update()
+            .load::<BookingId>(c)?;
+    }
+    let now_held = sections_of_bookings(conn, ids)?;
+    let more: SectionLocks = now_held.difference(&sections).copied().collect();
+    lock_sections(conn, &more)
 }
 
 /// Locks every section row of the events of these bookings (a payment, a refund).

@@ -273,9 +273,9 @@ fn sections_to_lock(
         }
         HoldRequest::BestAvailable { .. } => SectionLocks::new(),
     };
-    if let Some(b) = queries::pending_booking(c, user, event)?
-        && b.expires_at <= now
-    {
+    // The buyer's own basket: ended here if it ran out, added to if not. Either way its
+    // sections are locked, so a sweep or another buyer's hold ending it waits for this one.
+    if let Some(b) = queries::pending_booking(c, user, event)? {
         stale.push(b.id);
     }
     sections.extend(lock_order::sections_of_bookings(c, &stale)?);
@@ -334,12 +334,16 @@ fn hold_once(
         locked.extend(relock.iter().copied());
         lock_order::lock_sections(c, &locked)?;
         let mut released = Released::default();
+        // The basket row next: locked, so nothing ends it while this hold adds to it (an
+        // end meanwhile would leave the new lines live in an ended booking).
+        let mut basket = queries::lock_pending_booking(c, user, event)?;
+        if let Some(b) = &basket {
+            check_locked(c, &locked, &[b.id])?;
+        }
         // A basket whose hold ran out is over: expire it (and free its seats) first.
-        let mut basket = queries::pending_booking(c, user, event)?;
         if let Some(b) = &basket
             && b.expires_at <= now
         {
-            check_locked(c, &locked, &[b.id])?;
             released.extend(expire(c, &[b.id], now)?);
             basket = None;
         }
@@ -646,6 +650,10 @@ fn take_out_once(
             return Ok(false);
         };
         lock_order::lock_for_bookings(c, &[basket.id])?;
+        // Locked now: still pending, or ended meanwhile (nothing left to take out).
+        let Some(basket) = queries::lock_pending_booking(c, user, event)? else {
+            return Ok(false);
+        };
         if !release(c, basket.id)? {
             return Ok(false);
         }

@@ -201,6 +201,31 @@ async fn the_database_refuses_impossible_states_on_its_own() {
     for sql in &checks {
         assert!(refused(&app, sql), "accepted on {}: {sql}", backend_name());
     }
+    // A live line (holding a seat or places) in a booking that has ended. The same line in a
+    // pending one is accepted, so it is the booking's end that refuses it.
+    let line = |status: &str| {
+        let reference = format!("ENDED-{status}");
+        app.with_conn(|c| {
+            diesel::sql_query(format!(
+                "INSERT INTO bookings (reference, user_id, event_id, status, total_cents, currency, expires_at, cancelled_at, created_at, updated_at) \
+                 SELECT '{reference}', user_id, event_id, '{status}', 0, currency, expires_at, created_at, created_at, updated_at FROM bookings WHERE id = {booking}"
+            ))
+            .execute(c)
+            .unwrap()
+        });
+        format!(
+            "INSERT INTO booking_items (booking_id, event_id, event_section_id, tier_id, quantity, unit_price_cents, active) \
+             SELECT (SELECT id FROM bookings WHERE reference = '{reference}'), event_id, \
+             (SELECT MIN(id) FROM event_sections WHERE event_id = {event}), tier_id, 1, 100, TRUE \
+             FROM booking_items WHERE booking_id = {booking} LIMIT 1"
+        )
+    };
+    for ended in ["expired", "cancelled"] {
+        let sql = line(ended);
+        assert!(refused(&app, &sql), "accepted on {}: {sql}", backend_name());
+    }
+    let sql = line("pending");
+    assert!(!refused(&app, &sql), "refused on {}: {sql}", backend_name());
     // And the row is as it was.
     let status: String = app.with_conn(|c| {
         use boxoffice::db::schema::event_seats::dsl::*;

@@ -1,0 +1,1 @@
+DROP TRIGGER booking_items_need_a_live_booking;
