@@ -101,8 +101,12 @@ impl AppError {
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Pool(_) | DbError::Down => AppError::Unavailable,
+            e if e.is_outage() => {
+                tracing::warn!(error = %e, "the database cannot serve this request now");
+                AppError::Unavailable
+            }
             DbError::Query(e) => AppError::internal(e),
+            DbError::Pool(_) | DbError::Down => AppError::Unavailable,
         }
     }
 }
@@ -342,6 +346,11 @@ impl ResponseError for AppError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        if matches!(self, AppError::Unavailable) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
         if matches!(self, AppError::Unauthorized(_)) {
             response.headers_mut().insert(

@@ -334,7 +334,7 @@ async fn a_connection_that_died_leaves_the_pool_after_its_first_failure() {
             c.batch_execute("SELECT * FROM no_such_table")
                 .map_err(DbError::Query)
         });
-        assert!(failed.is_err());
+        assert!(!failed.expect_err("no such table").is_outage());
         assert_eq!(pid(&db), "sqlite");
         return;
     }
@@ -344,7 +344,9 @@ async fn a_connection_that_died_leaves_the_pool_after_its_first_failure() {
         .batch_execute(&format!("SELECT pg_terminate_backend({first})"))
         .unwrap();
     let failed = db.read(|c| c.batch_execute("SELECT 1").map_err(DbError::Query));
-    assert!(failed.is_err(), "the dead connection fails once");
+    let lost = failed.expect_err("the dead connection fails once");
+    // …as an outage (answered 503, try again), not as the app's own error (500).
+    assert!(lost.is_outage(), "{lost:?}");
     let second = pid(&db);
     assert_ne!(second, first, "then the pool opens a new one");
     // A failed statement on a healthy connection keeps it.
@@ -352,6 +354,6 @@ async fn a_connection_that_died_leaves_the_pool_after_its_first_failure() {
         c.batch_execute("SELECT * FROM no_such_table")
             .map_err(DbError::Query)
     });
-    assert!(failed.is_err());
+    assert!(!failed.expect_err("no such table").is_outage());
     assert_eq!(pid(&db), second);
 }
