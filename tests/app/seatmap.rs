@@ -19,6 +19,8 @@ async fn buyer(app: &TestApp, n: usize) -> reqwest::Client {
     let email = format!("seatmap{n}@example.com");
     let r = Registration::parse(&format!("Buyer {n}"), &email, PASSWORD).unwrap();
     accounts::register(&app.db, &r, 4, app.clock.now()).unwrap();
+    // Verified: these buyers hold more than an unverified account may.
+    app.verify(&email);
     let browser = app.new_browser();
     let res = app
         .submit(
