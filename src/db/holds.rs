@@ -941,3 +941,28 @@ pub fn tickets_for_event(
         .load(conn)?;
     Ok(items.iter().map(|q| i64::from(*q)).sum())
 }
+
+/// The seats of the event `user` gave back after `since` (best-available leaves them out).
+pub fn seats_given_back_by(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<SeatId>> {
+    use super::schema::hold_releases as hr;
+    let rows: Vec<Option<i64>> = hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_seat_id.is_not_null())
+        .select(hr::event_seat_id)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.into_iter().flatten().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    event_seats::table
+        .filter(event_seats::id.eq_any(ids))
+        .select(event_seats::seat_id)
+        .load(conn)
+}

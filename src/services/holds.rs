@@ -182,7 +182,7 @@ pub fn hold_with(
         attempts += 1;
         let concrete = match request {
             HoldRequest::BestAvailable { quantity, tier } => {
-                HoldRequest::Seats(choose_best(db, event, *quantity, *tier, now)?)
+                HoldRequest::Seats(choose_best(db, user, event, *quantity, *tier, policy, now)?)
             }
             other => other.clone(),
         };
@@ -266,14 +266,28 @@ fn validate(request: &HoldRequest) -> Result<(), HoldError> {
     }
 }
 
+/// The best free seats together for `user`: seats they gave back within the re-hold cooldown
+/// are not theirs to choose (the hold would refuse them).
 fn choose_best(
     db: &Db,
+    user: UserId,
     event: EventId,
     quantity: i32,
     tier: Option<TierId>,
+    policy: &HoldPolicy,
     now: NaiveDateTime,
 ) -> Result<Vec<SeatId>, HoldError> {
-    let places = db.read(|c| queries::seat_places(c, event, tier).map_err(HoldError::from))?;
+    let (places, cooling) = db.read(|c| {
+        let places = queries::seat_places(c, event, tier)?;
+        let cooling: BTreeSet<SeatId> = if policy.rehold_cooldown > TimeDelta::zero() {
+            queries::seats_given_back_by(c, user, event, now - policy.rehold_cooldown)?
+                .into_iter()
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        Ok::<_, HoldError>((places, cooling))
+    })?;
     let candidates: Vec<Candidate> = places
         .iter()
         .map(|p| Candidate {
@@ -290,7 +304,8 @@ fn choose_best(
                 booking_id: None,
                 held_until: p.held_until,
             }
-            .is_free(now),
+            .is_free(now)
+                && !cooling.contains(&p.seat_id),
         })
         .collect();
     let wanted = usize::try_from(quantity).unwrap_or(0);

@@ -558,6 +558,35 @@ async fn the_same_account_cannot_hold_again_what_it_just_gave_back() {
     let (status, body) = hold(&app, &carol, standing_event, places(1)).await;
     assert_eq!(status, 409, "not as many again: {body}");
 
+    // Best available leaves out what the buyer just gave back, rather than refusing.
+    let dave = buyer(&app, 4).await;
+    let best = json!({"best_available": {"quantity": 2}});
+    let (status, first) = hold(&app, &dave, event, best.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let seats_of = |booking: &Value| -> std::collections::BTreeSet<i64> {
+        booking["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["seat_id"].as_i64())
+            .collect()
+    };
+    let reference = first["reference"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &dave,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert!(status < 300);
+    let (status, second) = hold(&app, &dave, event, best).await;
+    assert_eq!(status, 201, "{second}");
+    assert!(
+        seats_of(&first).is_disjoint(&seats_of(&second)),
+        "{first} {second}"
+    );
+
     // The sweeper forgets releases once they can hold nobody back.
     let count = |app: &TestApp| -> i64 {
         app.with_conn(|c| {
