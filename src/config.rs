@@ -92,6 +92,13 @@ pub struct Settings {
     /// Hold requests one account may make per minute (a burst of as many, then one every
     /// 60/n seconds); 0 turns the limit off (load tests).
     pub holds_per_minute: u32,
+    /// Tickets an account whose email address is not verified may hold at once, across all
+    /// events (`BOXOFFICE_UNVERIFIED_HOLD_LIMIT`, default 4); 0 turns the limit off.
+    pub unverified_hold_limit: u32,
+    /// How long an account must wait before holding seats (or a standing section's places) it
+    /// gave back or let run out (`BOXOFFICE_REHOLD_COOLDOWN_SECONDS`, default 120); 0 turns it
+    /// off. Other buyers may take them at once.
+    pub rehold_cooldown_seconds: u32,
     /// Where the simulated payment gateway posts its webhooks: this app's own endpoint by
     /// default (`BOXOFFICE_GATEWAY_WEBHOOK_URL`, plain http: the gateway is on this machine).
     pub gateway_webhook_url: Url,
@@ -137,6 +144,8 @@ impl std::fmt::Debug for Settings {
             .field("mail_dir", &self.mail_dir)
             .field("hold_seconds", &self.hold_seconds)
             .field("holds_per_minute", &self.holds_per_minute)
+            .field("unverified_hold_limit", &self.unverified_hold_limit)
+            .field("rehold_cooldown_seconds", &self.rehold_cooldown_seconds)
             .field("gateway_webhook_url", &self.gateway_webhook_url.as_str())
             .field("demo_data", &self.demo_data)
             .field("bcrypt_cost", &self.bcrypt_cost)
@@ -232,6 +241,18 @@ impl Settings {
             "BOXOFFICE_HOLDS_PER_MINUTE",
             60,
             0..=100_000,
+        )?;
+        let unverified_hold_limit = parse_number(
+            get("BOXOFFICE_UNVERIFIED_HOLD_LIMIT"),
+            "BOXOFFICE_UNVERIFIED_HOLD_LIMIT",
+            4,
+            0..=10_000,
+        )?;
+        let rehold_cooldown_seconds = parse_number(
+            get("BOXOFFICE_REHOLD_COOLDOWN_SECONDS"),
+            "BOXOFFICE_REHOLD_COOLDOWN_SECONDS",
+            120,
+            0..=86_400,
         )?;
         let gateway_webhook_url = match get("BOXOFFICE_GATEWAY_WEBHOOK_URL") {
             Some(raw) => Url::parse(raw)
@@ -348,6 +369,8 @@ impl Settings {
             mail_from,
             hold_seconds,
             holds_per_minute,
+            unverified_hold_limit,
+            rehold_cooldown_seconds,
             gateway_webhook_url,
             admin_email,
             admin_password,
@@ -443,6 +466,8 @@ mod tests {
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(s.hold_seconds, 900);
         assert_eq!(s.holds_per_minute, 60);
+        assert_eq!(s.unverified_hold_limit, 4);
+        assert_eq!(s.rehold_cooldown_seconds, 120);
         assert_eq!(s.bcrypt_cost, 12);
         assert!(s.demo_data);
         assert_eq!(s.data_dir, PathBuf::from("data"));

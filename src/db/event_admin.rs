@@ -42,6 +42,7 @@ pub struct AdminEventRow {
     pub max_tickets_per_order: i32,
     pub published_at: Option<NaiveDateTime>,
     pub version: i32,
+    pub max_tickets_per_account: Option<i32>,
 }
 
 /// The venue fields the editor shows.
@@ -234,6 +235,8 @@ pub struct EventChanges<'a> {
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,
+    /// `None` clears the cap (`treat_none_as_null`).
+    pub max_tickets_per_account: Option<i32>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -34,6 +34,8 @@ pub struct HoldEvent {
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,
     pub currency: String,
+    /// The box office's cap on one account's tickets for the event (held and bought).
+    pub max_tickets_per_account: Option<i32>,
 }
 
 /// The event as a hold reads it. A macro, not a function: the query's type differs with the
@@ -48,6 +50,7 @@ macro_rules! hold_event {
             events::sales_end_at,
             events::max_tickets_per_order,
             events::currency,
+            events::max_tickets_per_account,
         ))
     };
 }
@@ -74,6 +77,9 @@ pub struct Basket {
     pub id: BookingId,
     pub reference: String,
     pub expires_at: NaiveDateTime,
+    /// Set once a payment started: the hold's own end; past it, the basket lives on only for
+    /// the payment's grace and takes no new holds.
+    pub payable_until: Option<NaiveDateTime>,
 }
 
 pub fn pending_booking(
@@ -85,7 +91,12 @@ pub fn pending_booking(
         .filter(bookings::user_id.eq(user))
         .filter(bookings::event_id.eq(event))
         .filter(bookings::status.eq(BookingStatus::Pending))
-        .select((bookings::id, bookings::reference, bookings::expires_at))
+        .select((
+            bookings::id,
+            bookings::reference,
+            bookings::expires_at,
+            bookings::payable_until,
+        ))
         .first(conn)
         .optional()
 }
@@ -104,7 +115,12 @@ pub fn lock_pending_booking(
                 .filter(bookings::user_id.eq(user))
                 .filter(bookings::event_id.eq(event))
                 .filter(bookings::status.eq(BookingStatus::Pending))
-                .select((bookings::id, bookings::reference, bookings::expires_at))
+                .select((
+                    bookings::id,
+                    bookings::reference,
+                    bookings::expires_at,
+                    bookings::payable_until,
+                ))
         };
     }
     match conn {
@@ -489,13 +505,27 @@ fn release_items(
                 .filter(event_seats::booking_id.eq(Some(booking)))
                 .filter(event_seats::status.eq(SeatStatus::Held))
                 .order(event_seats::id)
-                .select((event_seats::event_id, event_seats::seat_id))
+                .select((event_seats::id, event_seats::event_id, event_seats::seat_id))
         };
     }
-    let seats: Vec<(EventId, SeatId)> = match conn {
+    let rows: Vec<(i64, EventId, SeatId)> = match conn {
         DbConnection::Postgres(c) => query!().for_update().load(c)?,
         DbConnection::Sqlite(c) => query!().load(c)?,
     };
+    // A hold that ran out was given back when it ran out (the sweeper may come later).
+    let (owner, status, expires_at): (UserId, BookingStatus, NaiveDateTime) = bookings::table
+        .filter(bookings::id.eq(booking))
+        .select((bookings::user_id, bookings::status, bookings::expires_at))
+        .first(conn)?;
+    let given_back_at = match status {
+        BookingStatus::Expired => expires_at.min(now),
+        _ => now,
+    };
+    let mut given_back: Vec<GivenBack> = rows
+        .iter()
+        .map(|&(event_seat, event, _)| GivenBack::Seat { event, event_seat })
+        .collect();
+    let seats: Vec<(EventId, SeatId)> = rows.iter().map(|&(_, e, s)| (e, s)).collect();
     diesel::update(
         event_seats::table
             .filter(event_seats::booking_id.eq(Some(booking)))
@@ -528,8 +558,14 @@ fn release_items(
                 ))
                 .execute(conn)?;
             standing_events.push(event);
+            given_back.push(GivenBack::Places {
+                event,
+                event_section: section,
+                quantity,
+            });
         }
     }
+    record_releases(conn, owner, &given_back, given_back_at)?;
     diesel::update(
         booking_items::table
             .filter(booking_items::booking_id.eq(booking))
@@ -564,6 +600,10 @@ pub fn release_seat(
     let Some(event_seat) = row else {
         return Ok(false);
     };
+    let owner: UserId = bookings::table
+        .filter(bookings::id.eq(booking))
+        .select(bookings::user_id)
+        .first(conn)?;
     diesel::delete(
         booking_items::table
             .filter(booking_items::booking_id.eq(booking))
@@ -584,6 +624,9 @@ pub fn release_seat(
         event_seats::updated_at.eq(now),
     ))
     .execute(conn)?;
+    if changed == 1 {
+        record_releases(conn, owner, &[GivenBack::Seat { event, event_seat }], now)?;
+    }
     Ok(changed == 1)
 }
 
@@ -620,6 +663,20 @@ pub fn release_places(
         return Ok(false);
     }
     diesel::delete(booking_items::table.filter(booking_items::id.eq(item))).execute(conn)?;
+    let (owner, event): (UserId, EventId) = bookings::table
+        .filter(bookings::id.eq(booking))
+        .select((bookings::user_id, bookings::event_id))
+        .first(conn)?;
+    record_releases(
+        conn,
+        owner,
+        &[GivenBack::Places {
+            event,
+            event_section: section,
+            quantity,
+        }],
+        now,
+    )?;
     Ok(true)
 }
 
@@ -705,4 +762,207 @@ pub fn places_left(conn: &mut DbConnection, event_section_id: i64) -> QueryResul
         ))
         .first(conn)?;
     Ok(i64::from((capacity - held - sold - blocked).max(0)))
+}
+
+/// Something an account gave back (cancelled, released or let run out): the same account may
+/// not hold it again until the re-hold cooldown has passed (issue 16, denial of inventory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GivenBack {
+    Seat {
+        event: EventId,
+        event_seat: i64,
+    },
+    Places {
+        event: EventId,
+        event_section: i64,
+        quantity: i32,
+    },
+}
+
+/// Notes what `user` gave back, in the caller's transaction (one statement).
+pub fn record_releases(
+    conn: &mut DbConnection,
+    user: UserId,
+    given_back: &[GivenBack],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::hold_releases as hr;
+    if given_back.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = given_back
+        .iter()
+        .map(|g| {
+            let (event, seat, section, quantity) = match *g {
+                GivenBack::Seat { event, event_seat } => (event, Some(event_seat), None, 1),
+                GivenBack::Places {
+                    event,
+                    event_section,
+                    quantity,
+                } => (event, None, Some(event_section), quantity),
+            };
+            (
+                hr::user_id.eq(user),
+                hr::event_id.eq(event),
+                hr::event_seat_id.eq(seat),
+                hr::event_section_id.eq(section),
+                hr::quantity.eq(quantity),
+                hr::released_at.eq(now),
+            )
+        })
+        .collect();
+    match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(hr::table).values(&rows).execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(hr::table).values(&rows).execute(c)?,
+    };
+    Ok(())
+}
+
+/// The latest time `user` gave back any of these `event_seats` rows after `since`.
+pub fn seats_given_back_since(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    event_seats: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    use super::schema::hold_releases as hr;
+    use diesel::dsl::max;
+    hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_seat_id.eq_any(event_seats.iter().map(|s| Some(*s))))
+        .select(max(hr::released_at))
+        .first(conn)
+}
+
+/// What `user` gave back of a standing section after `since`: `(the smallest quantity, the
+/// latest time)`, if anything.
+pub fn places_given_back_since(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    event_section: i64,
+    since: NaiveDateTime,
+) -> QueryResult<Option<(i32, NaiveDateTime)>> {
+    use super::schema::hold_releases as hr;
+    use diesel::dsl::{max, min};
+    let (smallest, latest): (Option<i32>, Option<NaiveDateTime>) = hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_section_id.eq(Some(event_section)))
+        .select((min(hr::quantity), max(hr::released_at)))
+        .first(conn)?;
+    Ok(smallest.zip(latest))
+}
+
+/// Standing places `user` holds now in a section of the event (their live basket lines there).
+pub fn places_held_in_section(
+    conn: &mut DbConnection,
+    booking: BookingId,
+    event_section: i64,
+) -> QueryResult<i64> {
+    let items: Vec<i32> = booking_items::table
+        .filter(booking_items::booking_id.eq(booking))
+        .filter(booking_items::active.eq(true))
+        .filter(booking_items::event_section_id.eq(Some(event_section)))
+        .select(booking_items::quantity)
+        .load(conn)?;
+    Ok(items.iter().map(|q| i64::from(*q)).sum())
+}
+
+/// Forgets what was given back at or before `before` (the sweeper).
+pub fn purge_releases(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    use super::schema::hold_releases as hr;
+    diesel::delete(hr::table.filter(hr::released_at.le(before))).execute(conn)
+}
+
+/// The account as a hold sees it: whether its email address is verified. On PostgreSQL the row
+/// is locked `FOR NO KEY UPDATE` until the hold commits, so two holds of one account never
+/// count its tickets at the same time (db::lock_order: after the event row, before the
+/// sections). That lock does not conflict with the `KEY SHARE` locks foreign-key checks take
+/// (a cancel or the sweeper queueing an email for the account while holding sections), so it
+/// adds no wait to those paths. `None`: no such account.
+pub fn lock_account(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<bool>> {
+    use super::schema::users;
+    macro_rules! query {
+        () => {
+            users::table
+                .filter(users::id.eq(user))
+                .select(users::email_verified_at)
+        };
+    }
+    let row: Option<Option<NaiveDateTime>> = match conn {
+        DbConnection::Postgres(c) => query!().for_no_key_update().first(c).optional()?,
+        DbConnection::Sqlite(c) => query!().first(c).optional()?,
+    };
+    Ok(row.map(|verified_at| verified_at.is_some()))
+}
+
+/// Tickets (seats and places) `user` holds now in pending bookings whose hold has not run out,
+/// across all events.
+pub fn tickets_held_by(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let items: Vec<i32> = booking_items::table
+        .inner_join(bookings::table)
+        .filter(bookings::user_id.eq(user))
+        .filter(bookings::status.eq(BookingStatus::Pending))
+        .filter(bookings::expires_at.gt(now))
+        .filter(booking_items::active.eq(true))
+        .select(booking_items::quantity)
+        .load(conn)?;
+    Ok(items.iter().map(|q| i64::from(*q)).sum())
+}
+
+/// Tickets `user` has for the event: held (pending, not run out) and bought (paid; refunded
+/// and cancelled bookings do not count).
+pub fn tickets_for_event(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let items: Vec<i32> = booking_items::table
+        .inner_join(bookings::table)
+        .filter(bookings::user_id.eq(user))
+        .filter(bookings::event_id.eq(event))
+        .filter(
+            bookings::status.eq(BookingStatus::Paid).or(bookings::status
+                .eq(BookingStatus::Pending)
+                .and(bookings::expires_at.gt(now))),
+        )
+        .filter(booking_items::active.eq(true))
+        .select(booking_items::quantity)
+        .load(conn)?;
+    Ok(items.iter().map(|q| i64::from(*q)).sum())
+}
+
+/// The seats of the event `user` gave back after `since` (best-available leaves them out).
+pub fn seats_given_back_by(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<SeatId>> {
+    use super::schema::hold_releases as hr;
+    let rows: Vec<Option<i64>> = hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_seat_id.is_not_null())
+        .select(hr::event_seat_id)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.into_iter().flatten().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    event_seats::table
+        .filter(event_seats::id.eq_any(ids))
+        .select(event_seats::seat_id)
+        .load(conn)
 }

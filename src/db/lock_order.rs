@@ -15,6 +15,15 @@
 //! share a section cannot interleave at all. The event row (`FOR KEY SHARE` by a hold,
 //! `FOR UPDATE` by an event cancel) comes before the sections.
 //!
+//! A hold then locks the buyer's `users` row (`FOR NO KEY UPDATE`, db::holds::lock_account),
+//! still before any section: two holds of one account (on any events) take turns, so what it
+//! may hold (issue 16: the unverified-account cap, the per-event cap per account) is counted
+//! by one at a time. Nothing takes that lock after a section lock: cancels, releases, the
+//! sweeper, payments and refunds never lock a user row, and the `KEY SHARE` locks their
+//! foreign-key checks take (an email queued for the account) do not conflict with it.
+//! (`hold_releases`, written by those paths, has no foreign keys for the same reason.)
+//! So the order is: event row, user row, section rows (ascending id), then seats and bookings.
+//!
 //! Which rows: a hold locks the sections of the seats it asks for, of the standing area, and of
 //! every run-out basket it will end on the way (its own, and those whose seats it takes over);
 //! a cancel or the sweeper locks the sections of the bookings it ends; payments, refunds and

@@ -153,6 +153,7 @@ pub struct NewEvent<'a> {
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,
+    pub max_tickets_per_account: Option<i32>,
     pub published_at: Option<NaiveDateTime>,
     pub cancelled_at: Option<NaiveDateTime>,
     pub cancellation_reason: Option<&'a str>,

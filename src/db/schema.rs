@@ -110,6 +110,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        max_tickets_per_account -> Nullable<Integer>,
     }
 }
 
@@ -404,6 +405,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hold_releases (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        event_id -> BigInt,
+        event_seat_id -> Nullable<BigInt>,
+        event_section_id -> Nullable<BigInt>,
+        quantity -> Integer,
+        released_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(login_links -> users (user_id));
 
@@ -433,4 +446,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     health_heartbeat,
     user_sessions,
     login_links,
+    hold_releases,
 );

@@ -29,6 +29,8 @@ pub type Errors = BTreeMap<&'static str, String>;
 
 pub const TITLE_MAX: usize = 200;
 pub const MAX_TICKETS: i64 = 50;
+/// The highest per-account cap a box office may set on an event.
+pub const MAX_TICKETS_PER_ACCOUNT: i64 = 1_000;
 pub const LIST_LIMIT: i64 = 500;
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +101,8 @@ pub struct EventInput {
     pub sales_start_at: Option<When>,
     pub sales_end_at: Option<When>,
     pub max_tickets_per_order: Option<i64>,
+    /// The most tickets one account may have for the event (held and bought); `None`: no cap.
+    pub max_tickets_per_account: Option<i64>,
     pub tiers: Vec<TierInput>,
     /// Section id → index into `tiers`. Sections not named are not on sale.
     pub section_tiers: BTreeMap<i64, i64>,
@@ -120,6 +124,7 @@ struct Valid {
     sales_start_at: Option<NaiveDateTime>,
     sales_end_at: Option<NaiveDateTime>,
     max_tickets_per_order: i32,
+    max_tickets_per_account: Option<i32>,
     tiers: Vec<TierInput>,
     /// Section → tier index.
     sections: Vec<(SectionId, usize)>,
@@ -160,6 +165,7 @@ impl AdminEvent {
             sales_start_at: self.row.sales_start_at.map(When::Utc),
             sales_end_at: self.row.sales_end_at.map(When::Utc),
             max_tickets_per_order: Some(i64::from(self.row.max_tickets_per_order)),
+            max_tickets_per_account: self.row.max_tickets_per_account.map(i64::from),
             tiers: self
                 .tiers
                 .iter()
@@ -385,6 +391,15 @@ fn validate(
             format!("Allow 1 to {MAX_TICKETS} tickets per order."),
         );
     }
+    let per_account = input.max_tickets_per_account;
+    if per_account.is_some_and(|n| !(1..=MAX_TICKETS_PER_ACCOUNT).contains(&n)) {
+        errors.insert(
+            "max_tickets_per_account",
+            format!(
+                "Allow 1 to {MAX_TICKETS_PER_ACCOUNT} tickets per account, or leave it empty for no limit."
+            ),
+        );
+    }
     check_tiers(&input.tiers, &mut errors);
     let mut sections = Vec::new();
     if let Some(venue) = &venue {
@@ -429,6 +444,7 @@ fn validate(
             sales_start_at,
             sales_end_at,
             max_tickets_per_order: i32::try_from(max).unwrap_or(10),
+            max_tickets_per_account: per_account.and_then(|n| i32::try_from(n).ok()),
             tiers: input
                 .tiers
                 .iter()
@@ -583,6 +599,7 @@ fn insert(
             sales_start_at: v.sales_start_at,
             sales_end_at: v.sales_end_at,
             max_tickets_per_order: v.max_tickets_per_order,
+            max_tickets_per_account: v.max_tickets_per_account,
             published_at: None,
             cancelled_at: None,
             cancellation_reason: None,
@@ -706,6 +723,7 @@ pub fn update(
             sales_start_at: v.sales_start_at,
             sales_end_at: v.sales_end_at,
             max_tickets_per_order: v.max_tickets_per_order,
+            max_tickets_per_account: v.max_tickets_per_account,
             updated_at: now,
         },
     )?;
@@ -910,6 +928,7 @@ pub fn duplicate(
             sales_start_at: r.sales_start_at,
             sales_end_at: r.sales_end_at,
             max_tickets_per_order: r.max_tickets_per_order,
+            max_tickets_per_account: r.max_tickets_per_account,
             published_at: None,
             cancelled_at: None,
             cancellation_reason: None,

@@ -43,6 +43,21 @@ pub enum HoldError {
     /// Not that many places or adjacent seats are free.
     #[error("only {available} left")]
     NotEnough { available: i64 },
+    /// The account's email address is not verified, and it holds as many tickets as such an
+    /// account may (across all events) or would with these.
+    #[error("unverified accounts may hold at most {max} tickets")]
+    Unverified { max: u32, already: i64 },
+    /// The box office caps one account's tickets for this event (held and bought).
+    #[error("at most {max} tickets per account for this event")]
+    AccountLimit { max: i32, already: i64 },
+    /// The account gave these seats (or this standing area's places) back moments ago; it may
+    /// hold them again in `retry_after` seconds (anyone else may at once).
+    #[error("given back moments ago; again in {retry_after} s")]
+    CoolingDown { retry_after: i64 },
+    /// The basket's hold ran out and it lives on only while a payment is confirmed: it takes
+    /// no new holds.
+    #[error("the time to pay has ended; a payment is being confirmed")]
+    PaymentPending,
     #[error(transparent)]
     Db(#[from] DbError),
     /// Internal: the hold found run-out baskets in sections it had not locked first; it runs
@@ -86,8 +101,43 @@ fn new_reference() -> String {
         .collect()
 }
 
+/// How long holds last and what one account may hold (issue 16, denial of inventory). The
+/// event's own caps (per order, per account) always apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldPolicy {
+    pub hold_for: TimeDelta,
+    /// Tickets an account with an unverified email address may hold at once, across events.
+    pub unverified_limit: Option<u32>,
+    /// How long an account waits before holding again what it gave back (zero: not at all).
+    pub rehold_cooldown: TimeDelta,
+}
+
+impl HoldPolicy {
+    /// No per-account limits beyond the event's own (tools, load tests).
+    pub fn unlimited(hold_for: TimeDelta) -> Self {
+        HoldPolicy {
+            hold_for,
+            unverified_limit: None,
+            rehold_cooldown: TimeDelta::zero(),
+        }
+    }
+
+    /// As the settings say (`BOXOFFICE_HOLD_SECONDS`, `BOXOFFICE_UNVERIFIED_HOLD_LIMIT`,
+    /// `BOXOFFICE_REHOLD_COOLDOWN_SECONDS`).
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        HoldPolicy {
+            hold_for: TimeDelta::seconds(i64::from(settings.hold_seconds)),
+            unverified_limit: Some(settings.unverified_hold_limit).filter(|n| *n > 0),
+            rehold_cooldown: TimeDelta::seconds(i64::from(settings.rehold_cooldown_seconds)),
+        }
+    }
+}
+
+/// What the sweeper keeps of given-back seats: longer than any cooldown the settings allow.
+pub const RELEASES_KEPT: TimeDelta = TimeDelta::days(1);
+
 /// Holds seats or places for `user`, all or nothing, adding them to their basket for the event
-/// (opened now if they have none). Publishes the change to the event's viewers.
+/// (opened now if they have none), under the event's own caps only ([`HoldPolicy::unlimited`]).
 pub fn hold(
     db: &Db,
     live: &LiveHub,
@@ -95,6 +145,29 @@ pub fn hold(
     event: EventId,
     request: &HoldRequest,
     hold_for: TimeDelta,
+    now: NaiveDateTime,
+) -> Result<Held, HoldError> {
+    hold_with(
+        db,
+        live,
+        user,
+        event,
+        request,
+        &HoldPolicy::unlimited(hold_for),
+        now,
+    )
+}
+
+/// Holds seats or places for `user`, all or nothing, adding them to their basket for the event
+/// (opened now if they have none), within `policy`'s per-account limits. Publishes the change
+/// to the event's viewers.
+pub fn hold_with(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    request: &HoldRequest,
+    policy: &HoldPolicy,
     now: NaiveDateTime,
 ) -> Result<Held, HoldError> {
     validate(request)?;
@@ -109,12 +182,12 @@ pub fn hold(
         attempts += 1;
         let concrete = match request {
             HoldRequest::BestAvailable { quantity, tier } => {
-                HoldRequest::Seats(choose_best(db, event, *quantity, *tier, now)?)
+                HoldRequest::Seats(choose_best(db, user, event, *quantity, *tier, policy, now)?)
             }
             other => other.clone(),
         };
         let lock_all = relocks >= 2;
-        match hold_once(db, user, event, &concrete, hold_for, now, &relock, lock_all) {
+        match hold_once(db, user, event, &concrete, policy, now, &relock, lock_all) {
             Ok((held, released)) => {
                 publish(live, event, &concrete, released);
                 return Ok(held);
@@ -193,14 +266,28 @@ fn validate(request: &HoldRequest) -> Result<(), HoldError> {
     }
 }
 
+/// The best free seats together for `user`: seats they gave back within the re-hold cooldown
+/// are not theirs to choose (the hold would refuse them).
 fn choose_best(
     db: &Db,
+    user: UserId,
     event: EventId,
     quantity: i32,
     tier: Option<TierId>,
+    policy: &HoldPolicy,
     now: NaiveDateTime,
 ) -> Result<Vec<SeatId>, HoldError> {
-    let places = db.read(|c| queries::seat_places(c, event, tier).map_err(HoldError::from))?;
+    let (places, cooling) = db.read(|c| {
+        let places = queries::seat_places(c, event, tier)?;
+        let cooling: BTreeSet<SeatId> = if policy.rehold_cooldown > TimeDelta::zero() {
+            queries::seats_given_back_by(c, user, event, now - policy.rehold_cooldown)?
+                .into_iter()
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        Ok::<_, HoldError>((places, cooling))
+    })?;
     let candidates: Vec<Candidate> = places
         .iter()
         .map(|p| Candidate {
@@ -217,7 +304,8 @@ fn choose_best(
                 booking_id: None,
                 held_until: p.held_until,
             }
-            .is_free(now),
+            .is_free(now)
+                && !cooling.contains(&p.seat_id),
         })
         .collect();
     let wanted = usize::try_from(quantity).unwrap_or(0);
@@ -304,11 +392,12 @@ fn hold_once(
     user: UserId,
     event: EventId,
     request: &HoldRequest,
-    hold_for: TimeDelta,
+    policy: &HoldPolicy,
     now: NaiveDateTime,
     relock: &SectionLocks,
     lock_all: bool,
 ) -> Result<(Held, Released), HoldError> {
+    let hold_for = policy.hold_for;
     // The unlocked test mode reads the seats before the transaction: a real race window.
     let peeked = match request {
         HoldRequest::Seats(ids) if db.unlocked_for_tests() => {
@@ -325,6 +414,9 @@ fn hold_once(
             SaleState::Draft => return Err(HoldError::EventNotFound),
             other => return Err(HoldError::NotOnSale(other)),
         }
+        // The account's row next, before any section (db::lock_order): two holds of one
+        // account count its tickets one after the other.
+        let verified = queries::lock_account(c, user)?.ok_or(HoldError::EventNotFound)?;
         // The section rows first, in id order, before any seat or booking (db::lock_order).
         let mut locked = if lock_all {
             lock_order::sections_of_events(c, &[event])?
@@ -347,6 +439,12 @@ fn hold_once(
             released.extend(expire(c, &[b.id], now)?);
             basket = None;
         }
+        // A basket kept alive only by a payment's grace is being paid for: it takes no more.
+        if let Some(b) = &basket
+            && b.payable_until.is_some_and(|until| until <= now)
+        {
+            return Err(HoldError::PaymentPending);
+        }
         let already = match &basket {
             Some(b) => queries::quantity_held(c, b.id)?,
             None => 0,
@@ -362,6 +460,31 @@ fn hold_once(
                 already,
             });
         }
+        // What one account may have (issue 16), counted under the account's row lock.
+        if let Some(max) = ev.max_tickets_per_account {
+            let had = queries::tickets_for_event(c, user, event, now)?;
+            if had + wanted > i64::from(max) {
+                return Err(HoldError::AccountLimit { max, already: had });
+            }
+        }
+        if let Some(max) = policy.unverified_limit
+            && !verified
+        {
+            let holding = queries::tickets_held_by(c, user, now)?;
+            if holding + wanted > i64::from(max) {
+                return Err(HoldError::Unverified {
+                    max,
+                    already: holding,
+                });
+            }
+        }
+        let cooling_since =
+            (policy.rehold_cooldown > TimeDelta::zero()).then(|| now - policy.rehold_cooldown);
+        let cooling_down = |given_back: NaiveDateTime| HoldError::CoolingDown {
+            retry_after: (given_back + policy.rehold_cooldown - now)
+                .num_seconds()
+                .max(1),
+        };
         let items = match request {
             HoldRequest::Seats(ids) => {
                 let seats = match &peeked {
@@ -382,6 +505,14 @@ fn hold_once(
                 if !taken.is_empty() {
                     return Err(HoldError::Unavailable { seat_ids: taken });
                 }
+                // Seats this account gave back moments ago (the cancel-and-hold-again loop).
+                if let Some(since) = cooling_since {
+                    let rows: Vec<i64> = seats.iter().map(|s| s.id).collect();
+                    if let Some(at) = queries::seats_given_back_since(c, user, event, &rows, since)?
+                    {
+                        return Err(cooling_down(at));
+                    }
+                }
                 // Seats under a hold that ran out: end those bookings first, which frees them.
                 let stale: BTreeSet<BookingId> = seats
                     .iter()
@@ -400,6 +531,21 @@ fn hold_once(
                     .ok_or_else(|| {
                     invalid("section_id", "That is not a standing area of this event.")
                 })?;
+                // Places in a standing area this account gave back moments ago: it may hold
+                // fewer than the fewest it gave back there (with what it still holds there),
+                // never as many again, until the cooldown has passed.
+                if let Some(since) = cooling_since
+                    && let Some((fewest, at)) =
+                        queries::places_given_back_since(c, user, event, event_section, since)?
+                {
+                    let holding = match &basket {
+                        Some(b) => queries::places_held_in_section(c, b.id, event_section)?,
+                        None => 0,
+                    };
+                    if holding + i64::from(*quantity) >= i64::from(fewest) {
+                        return Err(cooling_down(at));
+                    }
+                }
                 SeatItems::Places {
                     event_section,
                     tier,
@@ -417,6 +563,7 @@ fn hold_once(
                 id,
                 reference,
                 expires_at,
+                ..
             }) => (id, reference, expires_at),
             None => {
                 let reference = new_reference();
@@ -720,6 +867,8 @@ pub fn sweep_expired(
         let released = expire(c, &due, now)?;
         Ok((due.len(), released))
     })?;
+    // What buyers gave back long ago no longer holds anyone back.
+    db.write(|c| queries::purge_releases(c, now - RELEASES_KEPT).map_err(DbError::Query))?;
     live.publish_all(changes_of(released));
     Ok(count)
 }

@@ -188,6 +188,45 @@ impl From<crate::services::holds::HoldError> for AppError {
                     extra,
                 }
             }
+            Unverified { max, already } => AppError::Validation(
+                [(
+                    "quantity",
+                    format!(
+                        "Until its email address is confirmed, an account may hold at most {max} tickets at once (across all events); it holds {already}. Follow the link in the verification email, or ask for a new one, then try again."
+                    ),
+                )]
+                .into_iter()
+                .collect(),
+            ),
+            AccountLimit { max, already } => AppError::Validation(
+                [(
+                    "quantity",
+                    format!(
+                        "This event allows at most {max} tickets per account; you already have {already}."
+                    ),
+                )]
+                .into_iter()
+                .collect(),
+            ),
+            CoolingDown { retry_after } => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("code".to_owned(), serde_json::json!("rehold_cooldown"));
+                extra.insert("retry_after".to_owned(), serde_json::json!(retry_after));
+                AppError::ConflictWith {
+                    detail: format!(
+                        "You gave these seats or places back moments ago; you can hold them again in {retry_after} seconds (other buyers may take them now)."
+                    ),
+                    extra,
+                }
+            }
+            PaymentPending => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("code".to_owned(), serde_json::json!("payment_pending"));
+                AppError::ConflictWith {
+                    detail: "Your time to pay has ended; a payment is being confirmed, so nothing more can be added to this booking.".to_owned(),
+                    extra,
+                }
+            }
             Db(e) => e.into(),
             Relock(_) => AppError::internal("a hold ran out of lock retries"),
         }
@@ -352,6 +391,14 @@ impl ResponseError for AppError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
+        // A conflict that passes with time (a re-hold cooldown) says when, as a header too.
+        if let AppError::ConflictWith { extra, .. } = self
+            && let Some(seconds) = extra.get("retry_after").and_then(|v| v.as_u64())
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if matches!(self, AppError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -390,7 +437,11 @@ pub fn render_page_error<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let is_html = content_type.is_some_and(|c| c.starts_with("text/html"));
-    if is_html {
+    // The live stream's refusals (429/503) stay problem documents: what reads them is the
+    // browser's EventSource or a script, never a person (issue 16).
+    let is_live_refusal = content_type.is_some_and(|c| c.starts_with(PROBLEM_JSON))
+        && res.request().path().ends_with("/live");
+    if is_html || is_live_refusal {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

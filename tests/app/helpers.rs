@@ -89,6 +89,12 @@ pub fn test_settings(database_url: DatabaseUrl, data_dir: PathBuf) -> Settings {
     vars.insert("BOXOFFICE_BIND".to_owned(), "127.0.0.1:0".to_owned());
     vars.insert("BOXOFFICE_BCRYPT_COST".to_owned(), "4".to_owned());
     vars.insert("BOXOFFICE_DB_POOL_SIZE".to_owned(), "4".to_owned());
+    // Tests cancel and hold the same seats again on purpose (stampedes, takeovers); the re-hold
+    // cooldown is off here and turned on by the tests about it (`hold_limits`).
+    vars.insert(
+        "BOXOFFICE_REHOLD_COOLDOWN_SECONDS".to_owned(),
+        "0".to_owned(),
+    );
     vars.insert(
         "BOXOFFICE_MAIL_DIR".to_owned(),
         data_dir.join("mail").display().to_string(),
@@ -453,6 +459,18 @@ pub fn attrs(doc: &scraper::Html, selector: &str, attr: &str) -> Vec<String> {
 }
 
 impl TestApp {
+    /// Marks the account's email address verified (as following the emailed link does): the
+    /// limit on what unverified accounts may hold no longer applies to it.
+    pub fn verify(&self, email: &str) {
+        let now = self.clock.now();
+        self.with_conn(|c| {
+            let user = boxoffice::db::users::find_for_login(c, email)
+                .expect("read the account")
+                .expect("an account with this email");
+            boxoffice::db::users::mark_verified(c, user.id, now).expect("verified");
+        });
+    }
+
     /// Creates an admin account with this email and password (as `boxoffice admin create`).
     pub fn create_admin(&self, email: &str, password: &str) {
         use boxoffice::services::admins::{AdminRequest, create_or_reset};

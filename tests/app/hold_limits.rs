@@ -263,13 +263,589 @@ async fn live_streams_are_capped_per_client_and_in_all() {
     let refused = open_live(&app, &a, event).await;
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(problem["status"], 429, "{problem}");
     let b1 = open_live(&app, &b, event).await;
     assert_eq!(b1.status(), 200, "another address has its own share");
     let full = open_live(&app, &b, event).await;
     assert_eq!(full.status(), 503, "the server is full");
     assert!(full.headers().contains_key("retry-after"));
+    assert_eq!(full.headers()["content-type"], "application/problem+json");
     // Other pages still answer.
     assert_eq!(app.get("/healthz").await.status(), 200);
     // (A stream that ends frees its place: `live::tests`, the slot is freed on drop.)
     drop((a1, a2, b1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What one account may hold (issue 16, denial of inventory).
+
+const PASSWORD: &str = "a long enough password";
+
+/// Two on-sale events with at least `n` available seats each (and a per-order maximum of at
+/// least 4), and those seats.
+async fn two_seated_events(app: &TestApp, n: usize) -> [(i64, Vec<i64>); 2] {
+    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
+    let mut found = Vec::new();
+    for event in list["items"].as_array().unwrap() {
+        let id = event["id"].as_i64().unwrap();
+        let (_, detail) = app.get_json(&format!("/api/v1/events/{id}")).await;
+        if detail["max_tickets_per_order"].as_i64().unwrap_or(0) < 4 {
+            continue;
+        }
+        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
+        let free: Vec<i64> = map["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "available")
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
+        if free.len() >= n {
+            found.push((id, free));
+        }
+        if found.len() == 2 {
+            let b = found.pop().unwrap();
+            let a = found.pop().unwrap();
+            return [a, b];
+        }
+    }
+    panic!("no two events with {n} free seats");
+}
+
+fn user_id(app: &TestApp, email: &str) -> UserId {
+    app.with_conn(|c| {
+        boxoffice::db::users::find_for_login(c, email)
+            .unwrap()
+            .unwrap()
+            .id
+    })
+}
+
+/// A browser signed in as the account with this email.
+async fn browser_of(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = app.new_browser();
+    let res = app
+        .submit(
+            &browser,
+            "/login",
+            "/login",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "signed in");
+    browser
+}
+
+/// An account whose email address is not verified holds at most the cap across every event,
+/// in the API and on the pages; once verified, it holds like anyone.
+#[actix_web::test]
+async fn an_unverified_account_holds_at_most_the_cap_across_events() {
+    use crate::holds::{buyer, hold, seat_statuses};
+    use serde_json::json;
+    let app = spawn_app().await;
+    assert_eq!(app.settings.unverified_hold_limit, 4);
+    let ada = buyer(&app, 1).await;
+    let [(a, a_seats), (b, b_seats)] = two_seated_events(&app, 4).await;
+    let (status, body) = hold(&app, &ada, a, json!({"seat_ids": &a_seats[..3]})).await;
+    assert_eq!(status, 201, "{body}");
+    // Two more on another event would make five.
+    let (status, body) = hold(&app, &ada, b, json!({"seat_ids": &b_seats[..2]})).await;
+    assert_eq!(status, 422, "{body}");
+    let detail = body["errors"]["quantity"].as_str().unwrap();
+    assert!(
+        detail.contains("email address")
+            && detail.contains("at most 4")
+            && detail.contains("holds 3"),
+        "{detail}"
+    );
+    let statuses = seat_statuses(&app, b).await;
+    assert_eq!(statuses[&b_seats[0]], "available", "nothing was held");
+    assert_eq!(statuses[&b_seats[1]], "available", "nothing was held");
+    let (status, body) = hold(&app, &ada, b, json!({"seat_ids": [b_seats[0]]})).await;
+    assert_eq!(status, 201, "the fourth is fine: {body}");
+
+    // The page says so too, and how to lift it.
+    let browser = browser_of(&app, "buyer1@example.com").await;
+    let map = format!("/events/{b}/seats");
+    let seat = b_seats[1].to_string();
+    let (status, _, answer) =
+        crate::seatmap::htmx_post(&browser, &app, &map, &map, &[("hold", &seat)]).await;
+    assert_eq!(status, 422);
+    let message = crate::helpers::texts(&answer, "#messages").join(" ");
+    assert!(
+        message.contains("confirm your email address") && message.contains("at most 4"),
+        "{message}"
+    );
+    assert!(message.contains("already hold 4"), "{message}");
+
+    // Verified: the cap is gone.
+    app.verify("buyer1@example.com");
+    let (status, body) = hold(&app, &ada, b, json!({"seat_ids": &b_seats[1..3]})).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// One unverified account holding single seats on two events from eight threads at once: the
+/// account's row lock makes the holds count one after another, so exactly the cap is held.
+#[actix_web::test]
+async fn concurrent_holds_of_one_unverified_account_never_pass_the_cap() {
+    use boxoffice::services::holds::HoldPolicy;
+    let app = spawn_app().await;
+    const ROUNDS: usize = 3;
+    const THREADS: usize = 8;
+    let [(a, a_seats), (b, b_seats)] = two_seated_events(&app, ROUNDS * THREADS / 2).await;
+    let policy = HoldPolicy::from_settings(&app.settings);
+    let cap = app.settings.unverified_hold_limit as usize;
+    for round in 0..ROUNDS {
+        let user = buyers(&app, &format!("racer{round}-"), 1)[0];
+        let barrier = Arc::new(std::sync::Barrier::new(THREADS));
+        let mut threads = Vec::new();
+        for t in 0..THREADS {
+            let (db, live, barrier) = (app.db.clone(), app.live.clone(), barrier.clone());
+            let k = round * THREADS / 2 + t / 2;
+            let (event, seat) = if t % 2 == 0 {
+                (a, a_seats[k])
+            } else {
+                (b, b_seats[k])
+            };
+            let now = app.clock.now();
+            threads.push(std::thread::spawn(move || {
+                barrier.wait();
+                holds::hold_with(
+                    &db,
+                    &live,
+                    user,
+                    EventId(event),
+                    &HoldRequest::Seats(vec![SeatId(seat)]),
+                    &policy,
+                    now,
+                )
+            }));
+        }
+        let (mut won, mut capped) = (0, 0);
+        for t in threads {
+            match t.join().unwrap() {
+                Ok(_) => won += 1,
+                Err(HoldError::Unverified { max, already }) => {
+                    assert_eq!((max as usize, already as usize), (cap, cap));
+                    capped += 1;
+                }
+                Err(e) => panic!("hold failed: {e:?}"),
+            }
+        }
+        let held: Vec<N> = app.with_conn(|c| {
+            diesel::sql_query(format!(
+                "SELECT CAST(COALESCE(SUM(i.quantity), 0) AS BIGINT) AS n FROM booking_items i \
+                 JOIN bookings b ON b.id = i.booking_id \
+                 WHERE b.user_id = {} AND b.status = 'pending' AND i.active",
+                user.0
+            ))
+            .load(c)
+            .unwrap()
+        });
+        assert_eq!(
+            held[0].n as usize, cap,
+            "round {round}: held exactly the cap"
+        );
+        assert_eq!((won, capped), (cap, THREADS - cap), "round {round}");
+    }
+}
+
+/// After cancelling, releasing a seat, or letting a hold run out, the same account waits out
+/// the cooldown before holding those seats (or as many places of that standing area) again;
+/// anyone else may take them at once. The sweeper forgets old releases.
+#[actix_web::test]
+async fn the_same_account_cannot_hold_again_what_it_just_gave_back() {
+    use crate::holds::{buyer, call, hold, standing_area};
+    use serde_json::{Value, json};
+    let app = crate::helpers::spawn_app_configured(true, |s| s.rehold_cooldown_seconds = 120).await;
+    let (ada, bob, carol) = (
+        buyer(&app, 1).await,
+        buyer(&app, 2).await,
+        buyer(&app, 3).await,
+    );
+    let (event, free, _) = crate::holds::seated_event(&app, 4).await;
+
+    // Cancel, then hold the same seat again: refused, with when.
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[0]]})).await;
+    assert_eq!(status, 201, "{body}");
+    let reference = body["reference"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &ada,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert!(status < 300, "cancelled: {status}");
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/events/{event}/holds")))
+        .bearer_auth(&ada.token)
+        .json(&json!({"seat_ids": [free[0]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.headers()["retry-after"], "120");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["retry_after"], 120, "{body}");
+    assert_eq!(body["code"], "rehold_cooldown", "{body}");
+    // Anyone else takes it at once.
+    let (status, body) = hold(&app, &bob, event, json!({"seat_ids": [free[0]]})).await;
+    assert_eq!(status, 201, "{body}");
+
+    // Releasing one seat of a basket: that seat waits, others do not.
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[1], free[2]]})).await;
+    assert_eq!(status, 201, "{body}");
+    let ada_id = user_id(&app, "buyer1@example.com");
+    let released = holds::release_seat(
+        &app.db,
+        &app.live,
+        ada_id,
+        EventId(event),
+        SeatId(free[1]),
+        app.clock.now(),
+    )
+    .unwrap();
+    assert!(released);
+    app.clock.advance(TimeDelta::seconds(30));
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[1]]})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["retry_after"], 90, "{body}");
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[3]]})).await;
+    assert_eq!(status, 201, "another seat is fine: {body}");
+    // The cooldown over, the seat can be held again.
+    app.clock.advance(TimeDelta::seconds(91));
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[1]]})).await;
+    assert_eq!(status, 201, "{body}");
+
+    // A hold that ran out counts as given back when it ran out.
+    app.clock.advance(TimeDelta::seconds(900 - 121 + 1));
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[2]]})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["retry_after"], 119, "{body}");
+
+    // Standing: after giving back three places, fewer may be held again, never as many.
+    let (standing_event, area) = standing_area(&app, 6).await;
+    let section = area["section_id"].as_i64().unwrap();
+    let places = |n: i64| json!({"standing": {"section_id": section, "quantity": n}});
+    let (status, body) = hold(&app, &carol, standing_event, places(3)).await;
+    assert_eq!(status, 201, "{body}");
+    let reference = body["reference"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &carol,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert!(status < 300);
+    let (status, body) = hold(&app, &carol, standing_event, places(3)).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = hold(&app, &carol, standing_event, places(2)).await;
+    assert_eq!(status, 201, "fewer than given back: {body}");
+    let (status, body) = hold(&app, &carol, standing_event, places(1)).await;
+    assert_eq!(status, 409, "not as many again: {body}");
+
+    // Best available leaves out what the buyer just gave back, rather than refusing.
+    let dave = buyer(&app, 4).await;
+    let best = json!({"best_available": {"quantity": 2}});
+    let (status, first) = hold(&app, &dave, event, best.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let seats_of = |booking: &Value| -> std::collections::BTreeSet<i64> {
+        booking["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["seat_id"].as_i64())
+            .collect()
+    };
+    let reference = first["reference"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &dave,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert!(status < 300);
+    let (status, second) = hold(&app, &dave, event, best).await;
+    assert_eq!(status, 201, "{second}");
+    assert!(
+        seats_of(&first).is_disjoint(&seats_of(&second)),
+        "{first} {second}"
+    );
+
+    // The sweeper forgets releases once they can hold nobody back.
+    let count = |app: &TestApp| -> i64 {
+        app.with_conn(|c| {
+            let rows: Vec<N> =
+                diesel::sql_query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM hold_releases")
+                    .load(c)
+                    .unwrap();
+            rows[0].n
+        })
+    };
+    assert!(count(&app) > 0);
+    app.clock.advance(TimeDelta::days(2));
+    app.run_worker();
+    holds::sweep_expired(&app.db, &app.live, app.clock.now(), 100).unwrap();
+    assert_eq!(count(&app), 0);
+}
+
+/// The cooldown applies on the pages too, with a message saying when.
+#[actix_web::test]
+async fn the_seat_map_says_when_a_given_back_seat_can_be_held_again() {
+    let app = crate::helpers::spawn_app_configured(true, |s| s.rehold_cooldown_seconds = 120).await;
+    let (event, free, _) = crate::holds::seated_event(&app, 1).await;
+    crate::holds::buyer(&app, 1).await;
+    let browser = browser_of(&app, "buyer1@example.com").await;
+    let map = format!("/events/{event}/seats");
+    let seat = free[0].to_string();
+    let (status, _, _) =
+        crate::seatmap::htmx_post(&browser, &app, &map, &map, &[("hold", &seat)]).await;
+    assert_eq!(status, 200);
+    let (status, _, _) =
+        crate::seatmap::htmx_post(&browser, &app, &map, &map, &[("release", &seat)]).await;
+    assert_eq!(status, 200);
+    let (status, _, answer) =
+        crate::seatmap::htmx_post(&browser, &app, &map, &map, &[("hold", &seat)]).await;
+    assert_eq!(status, 409);
+    let message = crate::helpers::texts(&answer, "#messages").join(" ");
+    assert!(
+        message.contains("gave these tickets back") && message.contains("2 minutes"),
+        "{message}"
+    );
+}
+
+/// A box office's cap per account for an event counts held and paid tickets; it is set and
+/// lifted through the admin API (null: no limit), and checked there.
+#[actix_web::test]
+async fn a_box_office_caps_what_one_account_may_have_for_an_event() {
+    use crate::holds::{buyer, call, hold};
+    use crate::payments::{card_ok, pay};
+    use serde_json::json;
+    let app = spawn_app().await;
+    let token = crate::admin_events::admin(&app).await;
+    let (event, free, _) = crate::holds::seated_event(&app, 6).await;
+    let path = format!("/api/v1/admin/events/{event}");
+    let (status, current) = app
+        .api(Some(&token), reqwest::Method::GET, &path, None)
+        .await;
+    assert_eq!(status, 200, "{current}");
+    assert!(current["max_tickets_per_account"].is_null(), "{current}");
+    let version = current["version"].clone();
+    let (status, body) = app
+        .api(
+            Some(&token),
+            reqwest::Method::PATCH,
+            &path,
+            Some(&json!({"version": version, "max_tickets_per_account": 0})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["errors"]["max_tickets_per_account"].is_string(),
+        "{body}"
+    );
+    let (status, body) = app
+        .api(
+            Some(&token),
+            reqwest::Method::PATCH,
+            &path,
+            Some(&json!({"version": version, "max_tickets_per_account": 3})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["max_tickets_per_account"], 3);
+    let version = body["version"].clone();
+
+    let ada = buyer(&app, 1).await;
+    let (status, held) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
+    assert_eq!(status, 201, "{held}");
+    let reference = held["reference"].as_str().unwrap().to_owned();
+    let (status, payment) = pay(&app, &ada, &reference, "cap-1", "card").await;
+    assert_eq!(status, 201, "{payment}");
+    card_ok(&app, payment["external_id"].as_str().unwrap()).await;
+    app.run_worker();
+    let (_, view) = call(
+        &app,
+        &ada,
+        reqwest::Method::GET,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert_eq!(view["status"], "paid", "{view}");
+    // Two bought: two more would make four.
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[2], free[3]]})).await;
+    assert_eq!(status, 422, "{body}");
+    let detail = body["errors"]["quantity"].as_str().unwrap();
+    assert!(
+        detail.contains("at most 3 tickets per account") && detail.contains("already have 2"),
+        "{detail}"
+    );
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[2]]})).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[3]]})).await;
+    assert_eq!(status, 422, "held and bought count together: {body}");
+    // Someone else has their own share.
+    let bob = buyer(&app, 2).await;
+    let (status, body) = hold(&app, &bob, event, json!({"seat_ids": [free[3], free[4]]})).await;
+    assert_eq!(status, 201, "{body}");
+    // null lifts the cap.
+    let (status, body) = app
+        .api(
+            Some(&token),
+            reqwest::Method::PATCH,
+            &path,
+            Some(&json!({"version": version, "max_tickets_per_account": null})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["max_tickets_per_account"].is_null(), "{body}");
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[5]]})).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// The event editor's form sets the cap; a bad one is shown beside the field and not saved.
+#[actix_web::test]
+async fn the_event_form_sets_the_per_account_cap_and_explains_a_bad_one() {
+    let app = spawn_app().await;
+    crate::admin_events::admin(&app).await;
+    let (event, _, _) = crate::holds::seated_event(&app, 1).await;
+    let edit = format!("/admin/events/{event}/edit");
+    let (status, doc) = app.get_html(&edit).await;
+    assert_eq!(status, 200);
+    let mut fields = form_fields(&doc, "form#event-form");
+    assert_eq!(
+        fields.get("max_tickets_per_account").map(String::as_str),
+        Some("")
+    );
+    let cap = || -> Option<i32> {
+        use boxoffice::db::schema::events;
+        app.with_conn(|c| {
+            events::table
+                .filter(events::id.eq(event))
+                .select(events::max_tickets_per_account)
+                .first(c)
+                .unwrap()
+        })
+    };
+    for bad in ["0", "many"] {
+        fields.insert("max_tickets_per_account".into(), bad.into());
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let res = app.post_form(&edit, &pairs).await;
+        assert_eq!(res.status(), 422, "{bad}");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        let error = crate::helpers::texts(&doc, "#max_tickets_per_account-error");
+        assert_eq!(error.len(), 1, "{bad}");
+        assert!(error[0].contains("no limit"), "{error:?}");
+        assert_eq!(
+            crate::helpers::attrs(&doc, "input#max_tickets_per_account", "value"),
+            vec![bad.to_owned()],
+            "what was typed is kept"
+        );
+        assert_eq!(cap(), None);
+    }
+    fields.insert("max_tickets_per_account".into(), "4".into());
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = app.post_form(&edit, &pairs).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(cap(), Some(4));
+}
+
+/// A form's fields as the browser would send them (inputs, chosen options, text areas).
+fn form_fields(doc: &scraper::Html, form: &str) -> BTreeMap<String, String> {
+    let form_sel = scraper::Selector::parse(form).unwrap();
+    let form = doc.select(&form_sel).next().expect("the form");
+    let mut fields = BTreeMap::new();
+    let inputs = scraper::Selector::parse("input[name]").unwrap();
+    for i in form.select(&inputs) {
+        let kind = i.value().attr("type").unwrap_or("text");
+        if matches!(kind, "submit" | "button")
+            || (matches!(kind, "checkbox" | "radio") && i.value().attr("checked").is_none())
+        {
+            continue;
+        }
+        fields.insert(
+            i.value().attr("name").unwrap().to_owned(),
+            i.value().attr("value").unwrap_or("").to_owned(),
+        );
+    }
+    let selects = scraper::Selector::parse("select[name]").unwrap();
+    let chosen = scraper::Selector::parse("option[selected]").unwrap();
+    for s in form.select(&selects) {
+        let value = s
+            .select(&chosen)
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or("")
+            .to_owned();
+        fields.insert(s.value().attr("name").unwrap().to_owned(), value);
+    }
+    let areas = scraper::Selector::parse("textarea[name]").unwrap();
+    for t in form.select(&areas) {
+        fields.insert(
+            t.value().attr("name").unwrap().to_owned(),
+            t.text().collect::<String>(),
+        );
+    }
+    fields
+}
+
+/// A basket whose own hold ran out and that lives on only while a payment is confirmed takes
+/// no new holds: the buyer is told, and the basket is unchanged.
+#[actix_web::test]
+async fn a_basket_in_its_payment_grace_takes_no_new_holds() {
+    use crate::holds::{buyer, call, hold, seat_statuses};
+    use crate::payments::pay;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let ada = buyer(&app, 1).await;
+    let (event, free, _) = crate::holds::seated_event(&app, 2).await;
+    let (status, held) = hold(&app, &ada, event, json!({"seat_ids": [free[0]]})).await;
+    assert_eq!(status, 201, "{held}");
+    let reference = held["reference"].as_str().unwrap().to_owned();
+    let (status, payment) = pay(&app, &ada, &reference, "grace-1", "card").await;
+    assert_eq!(status, 201, "{payment}");
+    // Past the hold's own end, within the payment's grace.
+    app.clock
+        .advance(TimeDelta::seconds(app.settings.hold_seconds as i64 + 30));
+    let (status, body) = hold(&app, &ada, event, json!({"seat_ids": [free[1]]})).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("time to pay has ended; a payment is being confirmed"),
+        "{body}"
+    );
+    let (_, view) = call(
+        &app,
+        &ada,
+        reqwest::Method::GET,
+        &format!("/api/v1/bookings/{reference}"),
+    )
+    .await;
+    assert_eq!(view["status"], "pending", "{view}");
+    assert_eq!(view["items"].as_array().unwrap().len(), 1, "{view}");
+    assert_eq!(view["total_cents"], held["total_cents"], "{view}");
+    assert_eq!(seat_statuses(&app, event).await[&free[1]], "available");
 }

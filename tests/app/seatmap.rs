@@ -19,6 +19,8 @@ async fn buyer(app: &TestApp, n: usize) -> reqwest::Client {
     let email = format!("seatmap{n}@example.com");
     let r = Registration::parse(&format!("Buyer {n}"), &email, PASSWORD).unwrap();
     accounts::register(&app.db, &r, 4, app.clock.now()).unwrap();
+    // Verified: these buyers hold more than an unverified account may.
+    app.verify(&email);
     let browser = app.new_browser();
     let res = app
         .submit(
@@ -45,7 +47,7 @@ async fn event_at(app: &TestApp, venue: &str, free: i64) -> i64 {
         .unwrap()
 }
 
-async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> (u16, Html) {
+pub(crate) async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> (u16, Html) {
     let res = browser.get(app.url(path)).send().await.unwrap();
     let status = res.status().as_u16();
     (status, Html::parse_document(&res.text().await.unwrap()))
@@ -59,7 +61,7 @@ fn htmx_token(doc: &Html) -> String {
 }
 
 /// A POST as htmx sends it from the map page `from`.
-async fn htmx_post(
+pub(crate) async fn htmx_post(
     browser: &reqwest::Client,
     app: &TestApp,
     from: &str,

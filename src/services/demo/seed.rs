@@ -194,6 +194,7 @@ fn insert_event(
             sales_start_at,
             sales_end_at: None,
             max_tickets_per_order: plan.max_tickets_per_order,
+            max_tickets_per_account: None,
             published_at: published.then_some(created),
             cancelled_at: cancelled.then_some(now),
             cancellation_reason: plan.cancellation_reason,

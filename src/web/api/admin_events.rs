@@ -3,14 +3,15 @@
 //! | method | path | body | answer |
 //! |---|---|---|---|
 //! | GET | `/events?status=&q=` | – | 200 `{"items":[admin event…]}`, every status, drafts too |
-//! | POST | `/events` | API.md's body, plus optional `summary`, `ends_at`, `sales_start_at`, `sales_end_at`, `max_tickets_per_order` | 201 admin event (`draft`; `"status":"published"` publishes at once); 422 `errors` |
+//! | POST | `/events` | API.md's body, plus optional `summary`, `ends_at`, `sales_start_at`, `sales_end_at`, `max_tickets_per_order`, `max_tickets_per_account` (`null`: no limit) | 201 admin event (`draft`; `"status":"published"` publishes at once); 422 `errors` |
 //! | GET | `/events/{id}` | – | 200 admin event; 404 |
 //! | PATCH | `/events/{id}` | any of those fields plus `"version"` (required); `tiers` items carry the `id` of existing tiers (none can be removed); `section_tiers` values index `tiers` (or the current tiers when `tiers` is not sent); `"status":"published"` publishes, `"completed"` closes | 200 admin event; 409 with `current_version` when the version is stale or the transition isn't allowed; 422 |
 //! | POST | `/events/{id}/duplicate` | – | 201 the new draft |
 //!
 //! An admin event: the public event fields of API.md (`id, title, description, category, status,
 //! starts_at, venue{id,name,city}, currency, min_price_cents, capacity, available`) plus `slug,
-//! summary, ends_at, sales_start_at, sales_end_at, max_tickets_per_order, version, sold,
+//! summary, ends_at, sales_start_at, sales_end_at, max_tickets_per_order,
+//! max_tickets_per_account (null: no limit), version, sold,
 //! tiers:[{id,name,price_cents}], section_tiers:{"<section_id>": tier_id}`.
 
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -93,6 +94,7 @@ pub(crate) fn document(e: &AdminEvent) -> Value {
         "sales_start_at": r.sales_start_at.map(rfc3339_utc),
         "sales_end_at": r.sales_end_at.map(rfc3339_utc),
         "max_tickets_per_order": r.max_tickets_per_order,
+        "max_tickets_per_account": r.max_tickets_per_account,
         "version": r.version,
     })
 }
@@ -109,6 +111,7 @@ fn apply(body: &Map<String, Value>, input: &mut EventInput) {
             "currency" => "currency",
             "venue_id" => "venue_id",
             "max_tickets_per_order" => "max_tickets_per_order",
+            "max_tickets_per_account" => "max_tickets_per_account",
             "tiers" => "tiers",
             "section_tiers" => "section_tiers",
             "status" | "version" => continue,
@@ -147,6 +150,18 @@ fn apply(body: &Map<String, Value>, input: &mut EventInput) {
                 None => {
                     errors.insert(field, "Give a whole number.".to_owned());
                 }
+            },
+            "max_tickets_per_account" => match value {
+                Value::Null => input.max_tickets_per_account = None,
+                _ => match value.as_i64() {
+                    Some(n) => input.max_tickets_per_account = Some(n),
+                    None => {
+                        errors.insert(
+                            field,
+                            "Give a whole number, or null for no limit.".to_owned(),
+                        );
+                    }
+                },
             },
             "tiers" => match tiers(value) {
                 Ok(t) => input.tiers = t,

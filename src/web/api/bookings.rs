@@ -211,7 +211,7 @@ async fn hold(
         state.limits.clone(),
         state.clock.now(),
     );
-    let hold_for = chrono::TimeDelta::seconds(i64::from(state.settings.hold_seconds));
+    let policy = holds::HoldPolicy::from_settings(&state.settings);
     let held = web::block(move || -> Result<holds::Held, AppError> {
         let account = db
             .read(|c| accounts::account_for_token(c, &token, now))?
@@ -219,8 +219,8 @@ async fn hold(
                 "The token is unknown, expired or revoked.",
             ))?;
         limits.hold(account.id.0)?;
-        Ok(holds::hold(
-            &db, &live, account.id, event, &request, hold_for, now,
+        Ok(holds::hold_with(
+            &db, &live, account.id, event, &request, &policy, now,
         )?)
     })
     .await??;

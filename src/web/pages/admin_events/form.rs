@@ -106,6 +106,12 @@ impl EventForm {
             ("sales_start_at", local(r.sales_start_at)),
             ("sales_end_at", local(r.sales_end_at)),
             ("max_tickets_per_order", r.max_tickets_per_order.to_string()),
+            (
+                "max_tickets_per_account",
+                r.max_tickets_per_account
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ),
             ("version", r.version.to_string()),
         ]
         .into_iter()
@@ -232,6 +238,20 @@ impl EventForm {
                 }
             },
         };
+        // Empty: no per-account cap.
+        let per_account = match self.value("max_tickets_per_account").trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.insert(
+                        "max_tickets_per_account",
+                        "Give a whole number, or leave it empty for no limit.".to_owned(),
+                    );
+                    None
+                }
+            },
+        };
         let mut tiers = Vec::new();
         let mut bad_prices = Vec::new();
         for t in &self.tiers {
@@ -279,6 +299,7 @@ impl EventForm {
             sales_start_at,
             sales_end_at,
             max_tickets_per_order: max,
+            max_tickets_per_account: per_account,
             tiers,
             section_tiers,
             errors,

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::TimeDelta;
 use serde::Deserialize;
 
 use super::update::{Changed, Message, Update, answer, render_update};
@@ -88,9 +87,48 @@ fn hold_refusal(e: HoldError, what: &str) -> Result<(StatusCode, Message, Vec<Se
             }),
             Vec::new(),
         ),
+        HoldError::Unverified { max, already } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            msg(format!(
+                "Until you confirm your email address you can hold at most {max} tickets at once, \
+                 and you already hold {already}. Confirm it with the link we emailed you \
+                 (your account page can send a new one), then try again."
+            )),
+            Vec::new(),
+        ),
+        HoldError::AccountLimit { max, already } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            msg(format!(
+                "This event allows at most {max} tickets per account, and you already have {already}."
+            )),
+            Vec::new(),
+        ),
+        HoldError::CoolingDown { retry_after } => (
+            StatusCode::CONFLICT,
+            msg(format!(
+                "You gave these tickets back moments ago, so you can hold them again in {} \
+                 (anyone else may take them now). Other seats or places are yours to choose.",
+                wait_words(retry_after)
+            )),
+            Vec::new(),
+        ),
+        HoldError::PaymentPending => (
+            StatusCode::CONFLICT,
+            msg("Your time to pay has ended; a payment is being confirmed, so nothing more can be added to this booking.".to_owned()),
+            Vec::new(),
+        ),
         HoldError::Db(e) => return Err(e.into()),
         e @ HoldError::Relock(_) => return Err(e.into()),
     })
+}
+
+/// "45 seconds", "2 minutes".
+fn wait_words(seconds: i64) -> String {
+    match seconds {
+        ..=1 => "a second".to_owned(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", (seconds + 59) / 60),
+    }
 }
 
 /// How a seat is named in messages ("Stalls, row F, seat 12"), read before acting.
@@ -114,8 +152,11 @@ async fn hold(
 ) -> Result<Result<Held, HoldError>, AppError> {
     state.limits.hold(viewer.0)?;
     let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
-    let hold_for = TimeDelta::seconds(i64::from(state.settings.hold_seconds));
-    Ok(web::block(move || holds::hold(&db, &live, viewer, event, &request, hold_for, now)).await?)
+    let policy = holds::HoldPolicy::from_settings(&state.settings);
+    Ok(
+        web::block(move || holds::hold_with(&db, &live, viewer, event, &request, &policy, now))
+            .await?,
+    )
 }
 
 /// A refused hold as the page shows it; `seats` are redrawn (those found taken, else these).
