@@ -670,6 +670,12 @@ async fn a_box_office_caps_what_one_account_may_have_for_an_event() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["max_tickets_per_account"], 3);
     let version = body["version"].clone();
+    // Buyers are told, in the API and on the event's page.
+    let (_, public) = app.get_json(&format!("/api/v1/events/{event}")).await;
+    assert_eq!(public["max_tickets_per_account"], 3, "{public}");
+    let (_, page) = app.get_html(&format!("/events/{event}")).await;
+    let said = page.root_element().text().collect::<String>();
+    assert!(said.contains("3 per account"), "the event page says so");
 
     let ada = buyer(&app, 1).await;
     let (status, held) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;
