@@ -383,8 +383,18 @@ async fn an_unverified_account_holds_at_most_the_cap_across_events() {
     );
     assert!(message.contains("already hold 4"), "{message}");
 
+    // The map tells them beforehand, until they confirm.
+    let (_, doc) = crate::seatmap::page(&browser, &app, &map).await;
+    let hint = crate::helpers::texts(&doc, "#unverified-limit");
+    assert!(
+        hint.len() == 1 && hint[0].contains("up to 4 tickets"),
+        "{hint:?}"
+    );
+
     // Verified: the cap is gone.
     app.verify("buyer1@example.com");
+    let (_, doc) = crate::seatmap::page(&browser, &app, &map).await;
+    assert!(crate::helpers::texts(&doc, "#unverified-limit").is_empty());
     let (status, body) = hold(&app, &ada, b, json!({"seat_ids": &b_seats[1..3]})).await;
     assert_eq!(status, 201, "{body}");
 }
