@@ -26,6 +26,7 @@ pub struct EventRow {
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,
+    pub max_tickets_per_account: Option<i32>,
     pub cancellation_reason: Option<String>,
     #[diesel(embed)]
     pub venue: VenueRef,

@@ -82,6 +82,8 @@ impl TierAvailability {
 pub struct EventDetail {
     pub event: EventSummary,
     pub max_tickets_per_order: i32,
+    /// The box office's cap on one account's tickets (held and bought); `None`: none.
+    pub max_tickets_per_account: Option<i32>,
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub sales_open: Option<LocalStart>,
@@ -203,6 +205,7 @@ pub fn event(
     let sales_start_at = row.sales_start_at;
     let sales_end_at = row.sales_end_at;
     let max_tickets_per_order = row.max_tickets_per_order;
+    let max_tickets_per_account = row.max_tickets_per_account;
     let cancellation_reason = row.cancellation_reason.clone();
     let tz = zone(&row.venue.timezone);
     let event = to_summary(row, min_price, totals, now);
@@ -212,6 +215,7 @@ pub fn event(
             .map(|t| LocalStart::new(t, tz)),
         event,
         max_tickets_per_order,
+        max_tickets_per_account,
         sales_start_at,
         sales_end_at,
         cancellation_reason,

@@ -383,8 +383,18 @@ async fn an_unverified_account_holds_at_most_the_cap_across_events() {
     );
     assert!(message.contains("already hold 4"), "{message}");
 
+    // The map tells them beforehand, until they confirm.
+    let (_, doc) = crate::seatmap::page(&browser, &app, &map).await;
+    let hint = crate::helpers::texts(&doc, "#unverified-limit");
+    assert!(
+        hint.len() == 1 && hint[0].contains("up to 4 tickets"),
+        "{hint:?}"
+    );
+
     // Verified: the cap is gone.
     app.verify("buyer1@example.com");
+    let (_, doc) = crate::seatmap::page(&browser, &app, &map).await;
+    assert!(crate::helpers::texts(&doc, "#unverified-limit").is_empty());
     let (status, body) = hold(&app, &ada, b, json!({"seat_ids": &b_seats[1..3]})).await;
     assert_eq!(status, 201, "{body}");
 }
@@ -670,6 +680,12 @@ async fn a_box_office_caps_what_one_account_may_have_for_an_event() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["max_tickets_per_account"], 3);
     let version = body["version"].clone();
+    // Buyers are told, in the API and on the event's page.
+    let (_, public) = app.get_json(&format!("/api/v1/events/{event}")).await;
+    assert_eq!(public["max_tickets_per_account"], 3, "{public}");
+    let (_, page) = app.get_html(&format!("/events/{event}")).await;
+    let said = page.root_element().text().collect::<String>();
+    assert!(said.contains("3 per account"), "the event page says so");
 
     let ada = buyer(&app, 1).await;
     let (status, held) = hold(&app, &ada, event, json!({"seat_ids": [free[0], free[1]]})).await;

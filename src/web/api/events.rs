@@ -112,6 +112,8 @@ struct EventDetailJson<'a> {
     #[serde(flatten)]
     event: EventJson<'a>,
     max_tickets_per_order: i32,
+    /// At most this many tickets per account, held and bought together (`null`: no cap).
+    max_tickets_per_account: Option<i32>,
     sales_start_at: Option<String>,
     sales_end_at: Option<String>,
     cancellation_reason: Option<&'a str>,
@@ -137,6 +139,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(EventDetailJson {
         event: EventJson::from(&detail.event),
         max_tickets_per_order: detail.max_tickets_per_order,
+        max_tickets_per_account: detail.max_tickets_per_account,
         sales_start_at: detail.sales_start_at.map(rfc3339_utc),
         sales_end_at: detail.sales_end_at.map(rfc3339_utc),
         cancellation_reason: detail.cancellation_reason.as_deref(),

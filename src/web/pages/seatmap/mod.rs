@@ -144,6 +144,11 @@ struct SeatPage {
     page: MapPage,
     hold_minutes: i64,
     max_per_order: i32,
+    /// The event's cap per account (held and bought), if the box office set one.
+    max_per_account: Option<i32>,
+    /// For a signed-in visitor whose email address is not confirmed: how many they may hold at
+    /// once (issue 16).
+    unverified_limit: Option<u32>,
     /// Shown only when the visitor can act (signed in, on sale).
     signed_in: bool,
     /// The live version read before the map (`crate::live::LiveHub` on versions).
@@ -182,6 +187,14 @@ async fn show(
     let max_per_order = map.detail.max_tickets_per_order;
     let hold_minutes = i64::from(state.settings.hold_seconds) / 60;
     let signed_in = viewer.is_some();
+    let max_per_account = map.detail.max_tickets_per_account;
+    let unverified_limit = ctx
+        .layout
+        .user
+        .as_ref()
+        .filter(|u| !u.email_verified)
+        .and(Some(state.settings.unverified_hold_limit))
+        .filter(|n| *n > 0);
     super::html(
         SeatPage {
             layout: ctx.layout,
@@ -189,6 +202,8 @@ async fn show(
             page,
             hold_minutes,
             max_per_order,
+            max_per_account,
+            unverified_limit,
             signed_in,
             v,
         }
