@@ -31,6 +31,7 @@ fn payload(name: &str, token: Option<String>) -> serde_json::Value {
     serde_json::to_value(AccountEmail {
         name: name.to_owned(),
         token,
+        detail: None,
     })
     .unwrap_or_default()
 }

@@ -5,6 +5,7 @@ pub mod admin_guard;
 pub mod api;
 pub mod auth;
 pub mod csrf;
+pub mod device;
 pub mod error;
 pub mod headers;
 pub mod health;
