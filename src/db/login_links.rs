@@ -59,6 +59,17 @@ pub fn consume(
     .optional()
 }
 
+/// Uses up every live link of the user (after an email change).
+pub fn use_up_all(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        login_links::table
+            .filter(login_links::user_id.eq(user))
+            .filter(login_links::used_at.is_null()),
+    )
+    .set(login_links::used_at.eq(Some(now)))
+    .execute(conn)
+}
+
 /// Deletes links that expired before `before`.
 pub fn purge_expired(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(login_links::table.filter(login_links::expires_at.lt(before))).execute(conn)

@@ -369,6 +369,15 @@ pub fn change_email(
                 AccountError::from(e)
             }
         })?;
+        // Links sent to the old address die, and it is told of the change.
+        crate::services::recovery::address_changed(
+            c,
+            id,
+            &row.name,
+            &row.email,
+            email.as_str(),
+            now,
+        )?;
         // The new address is unverified until its link is followed.
         crate::services::recovery::queue_verification(
             c,

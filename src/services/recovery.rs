@@ -71,6 +71,7 @@ pub fn queue_verification(
         user,
         VERIFY_PURPOSE,
         &token_hash(&token),
+        email,
         now,
         now + VERIFY_TTL,
     )?;
@@ -86,6 +87,39 @@ pub fn queue_verification(
             recipient: email,
             user_id: Some(user),
             payload: payload(name, Some(token)),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// After an email change: links sent to the old address die (resets, confirmations, sign-in
+/// links), and the old address is told, with the new one masked.
+pub fn address_changed(
+    conn: &mut DbConnection,
+    user: UserId,
+    name: &str,
+    old_email: &str,
+    new_email: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    user_tokens::use_up_all(conn, user, RESET_PURPOSE, now)?;
+    user_tokens::use_up_all(conn, user, VERIFY_PURPOSE, now)?;
+    crate::db::login_links::use_up_all(conn, user, now)?;
+    let mut payload = payload(name, None);
+    payload["detail"] = serde_json::Value::String(mask_address(new_email));
+    email::queue(
+        conn,
+        &Email {
+            kind: EmailKind::EmailChanged,
+            dedupe_key: format!(
+                "email_changed:{}:{}",
+                user.0,
+                now.and_utc().timestamp_micros()
+            ),
+            recipient: old_email,
+            user_id: Some(user),
+            payload,
         },
         now,
     )?;
@@ -115,6 +149,30 @@ pub fn queue_password_changed(
     Ok(())
 }
 
+/// Whether a link sent to `sent_to` still speaks for the account: its address has not changed
+/// since. (Links from before addresses were recorded count as current.)
+fn sent_to_current_address(
+    conn: &mut DbConnection,
+    user: UserId,
+    sent_to: Option<&str>,
+) -> Result<bool, DbError> {
+    let Some(sent_to) = sent_to else {
+        return Ok(true);
+    };
+    Ok(users::find_by_id(conn, user)?.is_some_and(|row| row.email.eq_ignore_ascii_case(sent_to)))
+}
+
+/// `ada@example.com` → `a***@example.com`: enough for its owner to recognise, not to read.
+pub fn mask_address(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
 /// What following a verification link did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
@@ -129,18 +187,25 @@ pub enum Verification {
     Invalid,
 }
 
-/// Uses a verification token: the account's current address counts as verified.
+/// Uses a verification token: the account's current address counts as verified, if the link
+/// was sent to it (a link for an address the account no longer has verifies nothing).
 pub fn verify_email(db: &Db, token: &str, now: NaiveDateTime) -> Result<Verification, DbError> {
     let hash = token_hash(token.trim());
     db.write(|c| {
-        if let Some(user) = user_tokens::consume(c, VERIFY_PURPOSE, &hash, now)? {
+        if let Some((user, sent_to)) = user_tokens::consume(c, VERIFY_PURPOSE, &hash, now)? {
+            if !sent_to_current_address(c, user, sent_to.as_deref())? {
+                return Ok(Verification::Invalid);
+            }
             users::mark_verified(c, user, now)?;
             audit_entry(c, user, "user.email_verified", now)?;
             return Ok(Verification::Verified { user });
         }
-        let Some(user) = user_tokens::find_any(c, VERIFY_PURPOSE, &hash)? else {
+        let Some((user, sent_to)) = user_tokens::find_any(c, VERIFY_PURPOSE, &hash)? else {
             return Ok(Verification::Invalid);
         };
+        if !sent_to_current_address(c, user, sent_to.as_deref())? {
+            return Ok(Verification::Invalid);
+        }
         let verified = users::find_by_id(c, user)?.is_some_and(|u| u.email_verified_at.is_some());
         Ok(if verified {
             Verification::AlreadyVerified { user }
@@ -184,6 +249,7 @@ pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbE
             row.id,
             RESET_PURPOSE,
             &token_hash(&token),
+            &row.email,
             now,
             now + RESET_TTL,
         )?;
@@ -205,7 +271,12 @@ pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbE
 /// Whether a reset link is still good (to show the form or explain).
 pub fn reset_token_is_live(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, DbError> {
     let hash = token_hash(token.trim());
-    db.read(|c| Ok(user_tokens::find_live(c, RESET_PURPOSE, &hash, now)?.is_some()))
+    db.read(
+        |c| match user_tokens::find_live(c, RESET_PURPOSE, &hash, now)? {
+            Some((user, sent_to)) => sent_to_current_address(c, user, sent_to.as_deref()),
+            None => Ok(false),
+        },
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -249,8 +320,11 @@ pub fn reset_password(
     let password_hash =
         bcrypt::non_truncating_hash(password.expose(), bcrypt_cost).map_err(AccountError::from)?;
     db.write(|c| {
-        let user =
+        let (user, sent_to) =
             user_tokens::consume(c, RESET_PURPOSE, &hash, now)?.ok_or(ResetError::DeadLink)?;
+        if !sent_to_current_address(c, user, sent_to.as_deref())? {
+            return Err(ResetError::DeadLink);
+        }
         let row = users::find_by_id(c, user)?.ok_or(ResetError::DeadLink)?;
         if row.disabled_at.is_some() {
             return Err(ResetError::DeadLink);
@@ -265,7 +339,11 @@ pub fn reset_password(
     })
 }
 
-/// The periodic clean-up: tokens that expired a week ago go.
+/// The periodic clean-up: tokens and sign-in links that expired a week ago go.
 pub fn purge_expired_tokens(db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
-    db.write(|c| Ok(user_tokens::purge_expired(c, now - KEEP_EXPIRED)?))
+    db.write(|c| {
+        let tokens = user_tokens::purge_expired(c, now - KEEP_EXPIRED)?;
+        let links = crate::db::login_links::purge_expired(c, now - KEEP_EXPIRED)?;
+        Ok(tokens + links)
+    })
 }
