@@ -75,6 +75,11 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
             Duration::from_secs(3_600),
             |db, clock| crate::services::recovery::purge_expired_tokens(db, clock.now()),
         ),
+        PeriodicTask::new(
+            "purge_ended_sessions",
+            Duration::from_secs(3_600),
+            |db, clock| crate::services::accounts::purge_ended_sessions(db, clock.now()),
+        ),
         crate::services::reconcile::task(),
     ]
 }

@@ -239,6 +239,19 @@ pub fn find_session(
     Ok(Some(account))
 }
 
+/// The periodic clean-up: sessions that ended (logged out or timed out) are deleted.
+pub fn purge_ended_sessions(db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
+    use crate::web::session::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
+    db.write(|c| {
+        Ok(crate::db::sessions::purge_ended(
+            c,
+            now,
+            IDLE_TIMEOUT,
+            ABSOLUTE_TIMEOUT,
+        )?)
+    })
+}
+
 /// How long an API token lives.
 pub const TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
