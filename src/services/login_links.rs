@@ -21,6 +21,41 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The job that does the work of "email me a sign-in link".
+pub const LINK_JOB: &str = "accounts.login_link";
+
+/// What the request path does: queue a job with the address, the same for every address (so
+/// the answer takes as long whether or not it has an account); the worker sends the link.
+pub fn enqueue_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    db.write(|c| {
+        crate::jobs::enqueue(
+            c,
+            LINK_JOB,
+            &serde_json::json!({ "email": email }),
+            None,
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// Runs [`LINK_JOB`]s.
+pub struct LinkJob;
+
+impl crate::jobs::JobHandler for LinkJob {
+    fn run(
+        &self,
+        db: &Db,
+        clock: &crate::clock::Clock,
+        payload: &serde_json::Value,
+    ) -> Result<(), String> {
+        let email = payload["email"]
+            .as_str()
+            .ok_or("the job has no email address")?;
+        request_link(db, email, clock.now()).map_err(|e| e.to_string())
+    }
+}
+
 /// Queues a sign-in link if `email` belongs to an enabled account; otherwise does nothing.
 pub fn request_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
     let Ok(email) = EmailAddress::parse(email) else {

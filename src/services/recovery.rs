@@ -230,6 +230,43 @@ pub fn resend_verification(db: &Db, user: UserId, now: NaiveDateTime) -> Result<
     })
 }
 
+/// The job that does the work of "send me a reset link".
+pub const RESET_JOB: &str = "accounts.password_reset";
+
+/// What the request path does for "send me a reset link": it only queues a job with the
+/// address, the same for every address, so its answer takes as long whether or not the address
+/// has an account. The worker then looks the address up and sends the link
+/// ([`request_reset`]).
+pub fn enqueue_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    db.write(|c| {
+        crate::jobs::enqueue(
+            c,
+            RESET_JOB,
+            &serde_json::json!({ "email": email }),
+            None,
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// Runs [`RESET_JOB`]s.
+pub struct ResetJob;
+
+impl crate::jobs::JobHandler for ResetJob {
+    fn run(
+        &self,
+        db: &Db,
+        clock: &crate::clock::Clock,
+        payload: &serde_json::Value,
+    ) -> Result<(), String> {
+        let email = payload["email"]
+            .as_str()
+            .ok_or("the job has no email address")?;
+        request_reset(db, email, clock.now()).map_err(|e| e.to_string())
+    }
+}
+
 /// Queues a reset link if `email` belongs to an enabled account. The caller answers the same
 /// either way, so nobody learns whether an address has an account.
 pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {

@@ -54,8 +54,10 @@ async fn app_with_accounts() -> TestApp {
     app
 }
 
-/// The newest email of `kind` to `to`: its token.
+/// The newest email of `kind` to `to`: its token. (Links are sent by a background job: the
+/// worker runs first.)
 fn latest_token(app: &TestApp, to: &str, kind: &str) -> String {
+    app.run_worker();
     let payload: String = app.with_conn(|c| {
         email_outbox::table
             .filter(email_outbox::kind.eq(kind))
@@ -70,6 +72,7 @@ fn latest_token(app: &TestApp, to: &str, kind: &str) -> String {
 }
 
 fn emails_of_kind(app: &TestApp, kind: &str) -> i64 {
+    app.run_worker();
     app.with_conn(|c| {
         email_outbox::table
             .filter(email_outbox::kind.eq(kind))

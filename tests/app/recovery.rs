@@ -36,7 +36,10 @@ fn latest_email(app: &TestApp, to: &str, kind: &str) -> (String, String) {
     (raw, text)
 }
 
+/// The kinds of every email queued, once the worker has done the queued jobs (reset links are
+/// sent by a background job).
 fn outbox_kinds(app: &TestApp) -> Vec<String> {
+    app.run_worker();
     let mut kinds: Vec<String> = app
         .with_conn(|c| outbox::list(c, None, 1_000, 0).unwrap())
         .into_iter()
@@ -521,4 +524,41 @@ async fn after_an_email_change_links_sent_to_the_old_address_are_dead_and_it_is_
     let (_, text) = latest_email(&app, "nina@new.example", "verify_email");
     let (status, _) = app.get_html(&link_path(&text, "/account/verify")).await;
     assert_eq!(status, 200);
+}
+
+#[actix_web::test]
+async fn asking_for_a_reset_does_the_same_work_for_known_and_unknown_addresses() {
+    use boxoffice::db::schema::jobs;
+    use diesel::prelude::*;
+    let app = spawn_app_with(false).await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    app.run_worker();
+    let visitor = app.new_browser();
+    let emails = |app: &TestApp| -> usize {
+        app.with_conn(|c| outbox::list(c, None, 1_000, 0).unwrap())
+            .len()
+    };
+    let before = emails(&app);
+    for address in ["ada@example.com", "nobody@example.com"] {
+        assert_eq!(ask_for_reset(&app, &visitor, address).await.status(), 200);
+    }
+    // The request only queued a job, one per request, whichever the address; no token and
+    // no email yet.
+    let queued: Vec<(String, String)> = app.with_conn(|c| {
+        jobs::table
+            .filter(jobs::kind.eq("accounts.password_reset"))
+            .order(jobs::id.asc())
+            .select((jobs::kind, jobs::payload))
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(queued.len(), 2);
+    assert!(queued[0].1.contains("ada@example.com"));
+    assert!(queued[1].1.contains("nobody@example.com"));
+    assert_eq!(emails(&app), before);
+    // The worker sends the one link there is to send.
+    app.run_worker();
+    assert_eq!(emails(&app), before + 1);
+    let (_, text) = latest_email(&app, "ada@example.com", "password_reset");
+    assert!(text.contains("/password/reset?token="));
 }

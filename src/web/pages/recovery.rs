@@ -150,7 +150,7 @@ async fn forgot(
     }
     let (db, now) = (state.db.clone(), state.clock.now());
     let address = email.as_str().to_owned();
-    web::block(move || recovery::request_reset(&db, &address, now)).await??;
+    web::block(move || recovery::enqueue_reset(&db, &address, now)).await??;
     page.sent_to = Some(email.as_str().to_owned());
     html_with_status(StatusCode::OK, page.render())
 }
@@ -301,7 +301,7 @@ async fn login_link_request(
     }
     let (db, now) = (state.db.clone(), state.clock.now());
     let address = email.as_str().to_owned();
-    web::block(move || login_links::request_link(&db, &address, now)).await??;
+    web::block(move || login_links::enqueue_link(&db, &address, now)).await??;
     page.sent_to = Some(email.as_str().to_owned());
     html_with_status(StatusCode::OK, page.render())
 }
