@@ -59,15 +59,28 @@ pub const REFUSE_AFTER: u32 = 100;
 /// The failure bucket leaks one failure this often.
 const FAILURE_LEAK: Duration = Duration::from_secs(60);
 
-/// Recent failed logins per account from unknown devices: a leaky bucket (one failure leaks
-/// out every [`FAILURE_LEAK`]), counted only after the password was checked.
+/// Failed logins from one address on one account past which that address waits.
+const PER_ADDRESS_FAILURES: u32 = 10;
+/// …and one of its failures is forgotten this often.
+const PER_ADDRESS_LEAK: Duration = Duration::from_secs(90);
+
+/// Recent failed logins per key: a leaky bucket (one failure leaks out every `leak`), counted
+/// only after the password was checked, so the owner's successful sign-ins never count.
 struct FailureBuckets {
+    leak: Duration,
     buckets: Mutex<HashMap<String, (f64, Duration)>>,
 }
 
 impl FailureBuckets {
-    fn level_at(level: f64, since: Duration, now: Duration) -> f64 {
-        let leaked = now.saturating_sub(since).as_secs_f64() / FAILURE_LEAK.as_secs_f64();
+    fn new(leak: Duration) -> Self {
+        FailureBuckets {
+            leak,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn level_at(&self, level: f64, since: Duration, now: Duration) -> f64 {
+        let leaked = now.saturating_sub(since).as_secs_f64() / self.leak.as_secs_f64();
         (level - leaked).max(0.0)
     }
 
@@ -75,16 +88,23 @@ impl FailureBuckets {
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         buckets
             .get(key)
-            .map_or(0.0, |(level, since)| Self::level_at(*level, *since, now))
+            .map_or(0.0, |(level, since)| self.level_at(*level, *since, now))
+    }
+
+    /// How long until the bucket is below `limit` again (zero if it is).
+    fn wait_below(&self, key: &str, limit: u32, now: Duration) -> Option<RetryAfter> {
+        let over = self.level(key, now) - f64::from(limit) + 1.0;
+        (over > 0.0).then(|| RetryAfter((over * self.leak.as_secs_f64()).ceil().max(1.0) as u64))
     }
 
     fn add(&self, key: &str, now: Duration) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 50_000 {
-            buckets.retain(|_, (level, since)| Self::level_at(*level, *since, now) > 0.0);
+            buckets.retain(|_, (level, since)| self.level_at(*level, *since, now) > 0.0);
         }
-        let entry = buckets.entry(key.to_owned()).or_insert((0.0, now));
-        *entry = (Self::level_at(entry.0, entry.1, now) + 1.0, now);
+        let (level, since) = buckets.get(key).copied().unwrap_or((0.0, now));
+        let level = self.level_at(level, since, now) + 1.0;
+        buckets.insert(key.to_owned(), (level, now));
     }
 }
 
@@ -109,7 +129,7 @@ impl LoginRefused {
 pub struct RateLimits {
     clock: AppClock,
     login_per_ip: Limiter<String>,
-    login_per_ip_account: Limiter<String>,
+    login_failures_per_ip_account: FailureBuckets,
     login_per_device: Limiter<String>,
     login_failures: FailureBuckets,
     /// The longest pause before a login attempt on an account under attack.
@@ -136,14 +156,12 @@ impl RateLimits {
             clock: AppClock(clock.clone()),
             // 20 login attempts from one address, then one every 30 s.
             login_per_ip: limiter(20, Duration::from_secs(30), clock),
-            // 10 attempts on one account from one address, then one every 90 s (a guesser gets
+            // 10 failures on one account from one address, then one every 90 s (a guesser gets
             // ~40 an hour per address)…
-            login_per_ip_account: limiter(10, Duration::from_secs(90), clock),
-            // …and as many from one known device, wherever it is.
+            login_failures_per_ip_account: FailureBuckets::new(PER_ADDRESS_LEAK),
+            // …and 10 attempts from one known device, then one every 90 s, wherever it is.
             login_per_device: limiter(10, Duration::from_secs(90), clock),
-            login_failures: FailureBuckets {
-                buckets: Mutex::new(HashMap::new()),
-            },
+            login_failures: FailureBuckets::new(FAILURE_LEAK),
             login_slowdown: Duration::from_secs(2),
             // Emailed sign-in links: like password resets.
             login_link_per_ip: limiter(10, Duration::from_secs(60), clock),
@@ -193,23 +211,32 @@ impl RateLimits {
             return Ok(Duration::ZERO);
         }
         let account = account.trim().to_lowercase();
-        let level = self.login_failures.level(&account, self.clock.now());
-        if level >= f64::from(REFUSE_AFTER) {
-            let wait = (level - f64::from(REFUSE_AFTER) + 1.0) * FAILURE_LEAK.as_secs_f64();
-            return Err(LoginRefused::Locked(RetryAfter(wait.ceil() as u64)));
+        let now = self.clock.now();
+        if let Some(wait) = self.login_failures.wait_below(&account, REFUSE_AFTER, now) {
+            return Err(LoginRefused::Locked(wait));
+        }
+        if let Some(wait) = self.login_failures_per_ip_account.wait_below(
+            &format!("{ip}|{account}"),
+            PER_ADDRESS_FAILURES,
+            now,
+        ) {
+            return Err(LoginRefused::Throttled(wait));
         }
         self.check(&self.login_per_ip, ip)
             .map_err(LoginRefused::Throttled)?;
-        self.check(&self.login_per_ip_account, &format!("{ip}|{account}"))
-            .map_err(LoginRefused::Throttled)?;
+        let level = self.login_failures.level(&account, now);
         Ok(slowdown(level, self.login_slowdown))
     }
 
-    /// Records a wrong password (or unknown address) tried from an unknown device.
-    pub fn login_failed(&self, account: &str, device: Option<&str>) {
+    /// Records a wrong password (or unknown address) tried from an unknown device at `ip`.
+    /// (A known device's attempts are counted by its own limit.)
+    pub fn login_failed(&self, ip: &str, account: &str, device: Option<&str>) {
         if device.is_none() {
             let account = account.trim().to_lowercase();
-            self.login_failures.add(&account, self.clock.now());
+            let now = self.clock.now();
+            self.login_failures.add(&account, now);
+            self.login_failures_per_ip_account
+                .add(&format!("{ip}|{account}"), now);
         }
     }
 
@@ -283,8 +310,14 @@ mod tests {
     fn an_address_is_throttled_on_an_account_after_its_burst_and_recovers() {
         let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
         let limits = RateLimits::new(&clock, 60);
+        // Successful sign-ins do not count…
+        for _ in 0..5 {
+            assert!(limits.login("10.0.0.1", "ada@example.com", None).is_ok());
+        }
+        // …failures do.
         for _ in 0..10 {
             assert!(limits.login("10.0.0.1", "ada@example.com", None).is_ok());
+            limits.login_failed("10.0.0.1", "ada@example.com", None);
         }
         let Err(LoginRefused::Throttled(RetryAfter(wait))) =
             limits.login("10.0.0.1", "ADA@example.com", None)
@@ -306,7 +339,7 @@ mod tests {
         for i in 0..50 {
             let ip = format!("10.0.{}.{}", i / 10, i % 10);
             assert!(limits.login(&ip, "ada@example.com", None).is_ok());
-            limits.login_failed("ada@example.com", None);
+            limits.login_failed(&ip, "ada@example.com", None);
         }
         let pause = limits.login("192.168.1.1", "ada@example.com", None);
         assert_eq!(
@@ -315,8 +348,8 @@ mod tests {
             "slowed down, not refused"
         );
         // Past the lock threshold unknown devices are refused; a known device is not.
-        for _ in 50..REFUSE_AFTER {
-            limits.login_failed("ada@example.com", None);
+        for i in 50..REFUSE_AFTER {
+            limits.login_failed(&format!("10.1.0.{i}"), "ada@example.com", None);
         }
         assert!(matches!(
             limits.login("192.168.1.1", "ada@example.com", None),
@@ -327,7 +360,7 @@ mod tests {
             Ok(Duration::ZERO)
         );
         // Failures on a known device do not fill the bucket; the bucket leaks.
-        limits.login_failed("ada@example.com", Some("device"));
+        limits.login_failed("192.168.1.1", "ada@example.com", Some("device"));
         clock.advance(chrono::TimeDelta::minutes(2));
         assert!(limits.login("192.168.1.1", "ada@example.com", None).is_ok());
     }
@@ -354,6 +387,7 @@ mod tests {
             let account = format!("x{i}@example.com");
             assert!(limits.login("10.0.0.1", &account, None).is_ok());
         }
+        // The address is throttled, on every account.
         assert!(limits.login("10.0.0.1", "ada@example.com", None).is_err());
         for _ in 0..10 {
             assert!(

@@ -140,7 +140,7 @@ async fn login(
     })
     .await?;
     if let Err(accounts::AccountError::WrongCredentials) = &outcome {
-        state.limits.login_failed(&email, None);
+        state.limits.login_failed(&client_ip(&req), &email, None);
     }
     let (account, issued) = outcome?;
     tracing::info!(user.id = %account.id, "API token issued");

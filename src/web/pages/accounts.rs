@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::html_with_status;
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::redirect::safe_next;
-use crate::services::accounts::{self, AccountError, Registration};
+use crate::services::accounts::{self, AccountError, Registered, Registration};
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
@@ -44,6 +44,8 @@ impl FormState {
 struct RegisterPage {
     layout: Layout,
     form: FormState,
+    /// After registering: the address the confirmation went to ("check your inbox").
+    sent_to: Option<String>,
 }
 
 #[derive(Template)]
@@ -76,6 +78,7 @@ async fn register_page(
     let page = RegisterPage {
         layout: ctx.layout,
         form: with_next(q.next.as_deref()),
+        sent_to: None,
     };
     html_with_status(StatusCode::OK, page.render())
 }
@@ -107,6 +110,7 @@ async fn register(
         let page = RegisterPage {
             layout: ctx.layout,
             form: kept,
+            sent_to: None,
         };
         return throttled(wait, page.render());
     }
@@ -117,40 +121,34 @@ async fn register(
             let page = RegisterPage {
                 layout: ctx.layout,
                 form: kept,
+                sent_to: None,
             };
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
     let db = state.db.clone();
     let (cost, now) = (state.settings.bcrypt_cost, state.clock.now());
-    let created = web::block(move || accounts::register(&db, &registration, cost, now)).await?;
-    match created {
-        Ok(account) => {
+    let address = registration.email.as_str().to_owned();
+    let outcome =
+        web::block(move || accounts::register_or_notify(&db, &registration, cost, now)).await??;
+    // The same page whether the address was new or already had an account (whose owner was
+    // emailed instead): nobody learns from it which addresses have accounts. The new account
+    // signs in with its password.
+    match outcome {
+        Registered::Created(account) => {
             tracing::info!(user.id = %account.id, "account registered");
-            session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
-            let mut response = see_other(kept.value("next"));
-            device::remember(
-                &req,
-                &mut response,
-                &state.secret,
-                https(&state),
-                &account.email,
-            );
-            Ok(response)
         }
-        Err(AccountError::EmailTaken) => {
-            kept.errors.insert(
-                "email",
-                "That email address already has an account. Log in instead?".to_owned(),
-            );
-            let page = RegisterPage {
-                layout: ctx.layout,
-                form: kept,
-            };
-            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        Registered::AlreadyHadAccount => {
+            tracing::info!("registration with an address that has an account");
         }
-        Err(e) => Err(e.into()),
     }
+    kept.values.remove("name");
+    let page = RegisterPage {
+        layout: ctx.layout,
+        form: kept,
+        sent_to: Some(address),
+    };
+    html_with_status(StatusCode::OK, page.render())
 }
 
 #[get("/login")]
@@ -225,7 +223,9 @@ async fn login(
             Ok(response)
         }
         Err(AccountError::WrongCredentials) => {
-            state.limits.login_failed(&form.email, known.as_deref());
+            state
+                .limits
+                .login_failed(&client_ip(&req), &form.email, known.as_deref());
             kept.errors
                 .insert("form", "Wrong email or password.".to_owned());
             let page = LoginPage {
