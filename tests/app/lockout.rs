@@ -367,3 +367,65 @@ async fn sign_in_links_are_limited_per_address() {
         .await;
     assert_eq!(bad.status(), 422);
 }
+
+#[actix_web::test]
+async fn a_sign_in_link_used_by_many_browsers_at_once_signs_in_exactly_one() {
+    let app = app_with_accounts().await;
+    let asker = browser_from(6);
+    assert_eq!(
+        app.submit(
+            &asker,
+            "/login/link",
+            "/login/link",
+            &[("email", "ada@example.com")]
+        )
+        .await
+        .status(),
+        200
+    );
+    let link = format!(
+        "/login/link/{}",
+        latest_token(&app, "ada@example.com", "login_link")
+    );
+    // Twelve browsers open the page (each gets its form and token), then all press at once.
+    let mut ready = Vec::new();
+    for i in 0..12u8 {
+        let browser = browser_from(20 + i);
+        let page = browser
+            .get(app.url(&link))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = attrs(
+            &scraper::Html::parse_document(&page),
+            "input[name=csrf_token]",
+            "value",
+        )[0]
+        .clone();
+        ready.push((browser, token));
+    }
+    let presses = ready.iter().map(|(browser, token)| {
+        browser
+            .post(app.url(&link))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(presses)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 410).count(),
+        11,
+        "{statuses:?}"
+    );
+}
