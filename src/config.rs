@@ -131,6 +131,10 @@ pub struct Settings {
     /// Live streams open at once in all (`BOXOFFICE_LIVE_STREAMS_TOTAL`; default 4000, or half
     /// the process's open-file limit if that is lower); more are refused with 503.
     pub live_streams_total: u32,
+    /// The longest pause (ms) before a login attempt from an unknown browser on an account
+    /// that is getting many wrong passwords (`BOXOFFICE_LOGIN_SLOWDOWN_MS`, default 2000; 0
+    /// turns the pause off). See `web::rate_limit`.
+    pub login_slowdown_ms: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -347,6 +351,12 @@ impl Settings {
             default_live_streams_total(),
             1..=1_000_000,
         )?;
+        let login_slowdown_ms = parse_number(
+            get("BOXOFFICE_LOGIN_SLOWDOWN_MS"),
+            "BOXOFFICE_LOGIN_SLOWDOWN_MS",
+            2_000,
+            0..=10_000,
+        )?;
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -387,6 +397,7 @@ impl Settings {
             db_checkout_ms,
             live_streams_per_client,
             live_streams_total,
+            login_slowdown_ms,
         })
     }
 }

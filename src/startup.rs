@@ -98,10 +98,12 @@ impl Application {
         let live = Arc::new(crate::live::LiveHub::new());
         let worker =
             Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
-        let limits = Arc::new(crate::web::rate_limit::RateLimits::new(
-            &clock,
-            settings.holds_per_minute,
-        ));
+        let limits = Arc::new(
+            crate::web::rate_limit::RateLimits::new(&clock, settings.holds_per_minute)
+                .with_login_slowdown(std::time::Duration::from_millis(u64::from(
+                    settings.login_slowdown_ms,
+                ))),
+        );
         let gateway = crate::gateway::Gateway::new(db.clone(), clock.clone());
         let webhook_secret = Arc::new(crate::gateway::signature::webhook_secret(&secret));
         let state = AppState {

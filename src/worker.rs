@@ -75,6 +75,11 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
             Duration::from_secs(3_600),
             |db, clock| crate::services::recovery::purge_expired_tokens(db, clock.now()),
         ),
+        PeriodicTask::new(
+            "purge_ended_sessions",
+            Duration::from_secs(3_600),
+            |db, clock| crate::services::accounts::purge_ended_sessions(db, clock.now()),
+        ),
         crate::services::reconcile::task(),
     ]
 }
@@ -104,7 +109,7 @@ impl Default for LaneSizes {
 }
 
 /// Job handlers by kind: the gateway's webhook deliveries, the app's refunds and event
-/// cancellations.
+/// cancellations, and the account emails asked for anonymously (reset and sign-in links).
 pub fn standard_handlers(
     gateway: &Gateway,
     settings: &Settings,
@@ -127,6 +132,14 @@ pub fn standard_handlers(
         Arc::new(crate::services::cancellation::CancelJob::new(
             gateway.clone(),
         )),
+    );
+    handlers.insert(
+        crate::services::recovery::RESET_JOB.to_owned(),
+        Arc::new(crate::services::recovery::ResetJob),
+    );
+    handlers.insert(
+        crate::services::login_links::LINK_JOB.to_owned(),
+        Arc::new(crate::services::login_links::LinkJob),
     );
     handlers
 }

@@ -14,6 +14,7 @@ pub mod holds;
 pub mod introspect;
 pub mod jobs;
 pub mod lock_order;
+pub mod login_links;
 pub mod models;
 pub mod outbox;
 pub mod payments;

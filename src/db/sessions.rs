@@ -87,16 +87,19 @@ pub fn revoke_all_for(
     .execute(conn)
 }
 
-/// Sessions that ended (revoked or timed out) before `before` go.
+/// Sessions that ended by `before` go: revoked, unused for longer than `idle`, or older
+/// than `absolute`.
 pub fn purge_ended(
     conn: &mut DbConnection,
     before: NaiveDateTime,
+    idle: TimeDelta,
     absolute: TimeDelta,
 ) -> QueryResult<usize> {
     diesel::delete(
         user_sessions::table.filter(
             user_sessions::revoked_at
-                .lt(before)
+                .le(before)
+                .or(user_sessions::last_seen_at.lt(before - idle))
                 .or(user_sessions::created_at.lt(before - absolute)),
         ),
     )

@@ -13,6 +13,7 @@ pub fn insert(
     user: UserId,
     purpose: &str,
     token_hash: &str,
+    sent_to: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<i64> {
@@ -21,6 +22,7 @@ pub fn insert(
             user_tokens::user_id.eq(user),
             user_tokens::purpose.eq(purpose),
             user_tokens::token_hash.eq(token_hash),
+            user_tokens::sent_to.eq(Some(sent_to)),
             user_tokens::created_at.eq(now),
             user_tokens::expires_at.eq(expires_at),
         ))
@@ -28,44 +30,47 @@ pub fn insert(
         .get_result(conn)
 }
 
-/// The user of an unused, unexpired token (without using it).
+/// The user of an unused, unexpired token (without using it), and the address it was sent
+/// to (`None` for tokens issued before that was recorded).
 pub fn find_live(
     conn: &mut DbConnection,
     purpose: &str,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<UserId>> {
+) -> QueryResult<Option<(UserId, Option<String>)>> {
     user_tokens::table
         .filter(user_tokens::token_hash.eq(token_hash))
         .filter(user_tokens::purpose.eq(purpose))
         .filter(user_tokens::used_at.is_null())
         .filter(user_tokens::expires_at.gt(now))
-        .select(user_tokens::user_id)
+        .select((user_tokens::user_id, user_tokens::sent_to))
         .first(conn)
         .optional()
 }
 
-/// The user of any token with this hash and purpose, used or not (to explain a dead link).
+/// The user of any token with this hash and purpose, used or not (to explain a dead link),
+/// and the address it was sent to.
 pub fn find_any(
     conn: &mut DbConnection,
     purpose: &str,
     token_hash: &str,
-) -> QueryResult<Option<UserId>> {
+) -> QueryResult<Option<(UserId, Option<String>)>> {
     user_tokens::table
         .filter(user_tokens::token_hash.eq(token_hash))
         .filter(user_tokens::purpose.eq(purpose))
-        .select(user_tokens::user_id)
+        .select((user_tokens::user_id, user_tokens::sent_to))
         .first(conn)
         .optional()
 }
 
-/// Uses the token: `Some(user)` for exactly one caller while it is live, `None` otherwise.
+/// Uses the token: `Some((user, sent_to))` for exactly one caller while it is live, `None`
+/// otherwise.
 pub fn consume(
     conn: &mut DbConnection,
     purpose: &str,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<UserId>> {
+) -> QueryResult<Option<(UserId, Option<String>)>> {
     diesel::update(
         user_tokens::table
             .filter(user_tokens::token_hash.eq(token_hash))
@@ -74,7 +79,7 @@ pub fn consume(
             .filter(user_tokens::expires_at.gt(now)),
     )
     .set(user_tokens::used_at.eq(Some(now)))
-    .returning(user_tokens::user_id)
+    .returning((user_tokens::user_id, user_tokens::sent_to))
     .get_result(conn)
     .optional()
 }

@@ -77,7 +77,7 @@ impl NewPassword {
         if raw.len() > MAX_PASSWORD_BYTES {
             return Err("Use at most 72 bytes (bcrypt's limit).");
         }
-        if COMMON_PASSWORDS.contains(&raw.to_lowercase().as_str()) {
+        if is_common_password(raw) {
             return Err("That password is too common; choose another.");
         }
         Ok(NewPassword(raw.to_owned()))
@@ -94,35 +94,27 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
-/// Common passwords of 10 characters or more (shorter ones fail the length rule anyway).
-const COMMON_PASSWORDS: &[&str] = &[
-    "1234567890",
+/// The ~20,000 most common passwords, one a line, lower case: Django's
+/// `django/contrib/auth/common-passwords.txt.gz` (Django 5.2.19, from Royce Williams' list),
+/// decompressed. BSD-3-Clause, copyright the Django Software Foundation and individual
+/// contributors; the licence is in `common-passwords.LICENSE` beside the list.
+const COMMON_PASSWORD_LIST: &str = include_str!("common-passwords.txt");
+
+/// A few more, of this site's own (the list above has few long ones).
+const SITE_PASSWORDS: &[&str] = &[
     "12345678910",
     "123456789a",
     "1q2w3e4r5t",
     "1qaz2wsx3edc",
-    "0123456789",
-    "0987654321",
-    "1111111111",
-    "aaaaaaaaaa",
-    "abcdefghij",
     "abc1234567",
-    "administrator",
-    "basketball",
     "baseball123",
     "football123",
     "iloveyou123",
     "letmein123",
     "monkey1234",
     "password1!",
-    "password12",
-    "password123",
-    "password1234",
     "passw0rd123",
-    "q1w2e3r4t5",
-    "qwerty1234",
     "qwerty12345",
-    "qwertyuiop",
     "qwertyuiop123",
     "starwars123",
     "sunshine123",
@@ -130,11 +122,9 @@ const COMMON_PASSWORDS: &[&str] = &[
     "trustno1234",
     "welcome123",
     "welcome1234",
-    "zaq12wsxcde",
     "changeme123",
     "boxoffice123",
     "tickets1234",
-    "asdfghjkl1",
     "asdfghjkl;",
     "1q2w3e4r5t6y",
     "princess123",
@@ -145,6 +135,21 @@ const COMMON_PASSWORDS: &[&str] = &[
     "whatever123",
     "internet123",
 ];
+
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        COMMON_PASSWORD_LIST
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .chain(SITE_PASSWORDS.iter().copied())
+            .collect()
+    });
+
+/// Whether a password is a well-known one, ignoring case and surrounding spaces.
+pub fn is_common_password(raw: &str) -> bool {
+    COMMON_PASSWORDS.contains(raw.trim().to_lowercase().as_str())
+}
 
 #[cfg(test)]
 mod tests {
@@ -175,6 +180,27 @@ mod tests {
         assert!(NewPassword::parse("Password123").is_err());
         assert!(NewPassword::parse(&"x".repeat(73)).is_err());
         assert!(NewPassword::parse("correct horse battery").is_ok());
+    }
+
+    #[test]
+    fn the_common_password_list_is_the_real_one_and_ignores_case() {
+        assert!(
+            COMMON_PASSWORDS.len() > 19_000,
+            "{}",
+            COMMON_PASSWORDS.len()
+        );
+        // Long entries of Django's list that the old 48-entry list did not have.
+        for common in [
+            "1qaz2wsx3edc4rfv",
+            "Christopher",
+            "MANCHESTERUNITED",
+            "qazwsxedcrfv",
+        ] {
+            assert!(is_common_password(common), "{common}");
+            assert!(NewPassword::parse(common).is_err(), "{common}");
+        }
+        assert!(is_common_password(" PassWord123 "));
+        assert!(!is_common_password("a long enough password"));
     }
 
     #[test]

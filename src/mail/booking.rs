@@ -158,7 +158,10 @@ pub(super) fn render(
         EmailKind::Welcome
         | EmailKind::VerifyEmail
         | EmailKind::PasswordReset
-        | EmailKind::PasswordChanged => {
+        | EmailKind::PasswordChanged
+        | EmailKind::LoginLink
+        | EmailKind::EmailChanged
+        | EmailKind::RegistrationAttempt => {
             return Err(format!("{} is not a booking email", kind.as_str()));
         }
     };

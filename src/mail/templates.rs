@@ -21,10 +21,17 @@ pub enum EmailKind {
     LatePaymentRefunded,
     EventCancelled,
     BookingRefunded,
+    /// A one-time sign-in (unlock) link (`/login/link/{token}`).
+    LoginLink,
+    /// To the old address after an email change; the payload's `detail` is the new address,
+    /// masked.
+    EmailChanged,
+    /// To an account's owner when someone tried to register with their address.
+    RegistrationAttempt,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 10] = [
+    pub const ALL: [EmailKind; 13] = [
         EmailKind::Welcome,
         EmailKind::VerifyEmail,
         EmailKind::PasswordReset,
@@ -35,6 +42,9 @@ impl EmailKind {
         EmailKind::LatePaymentRefunded,
         EmailKind::EventCancelled,
         EmailKind::BookingRefunded,
+        EmailKind::LoginLink,
+        EmailKind::EmailChanged,
+        EmailKind::RegistrationAttempt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +59,9 @@ impl EmailKind {
             EmailKind::LatePaymentRefunded => "late_payment_refunded",
             EmailKind::EventCancelled => "event_cancelled",
             EmailKind::BookingRefunded => "booking_refunded",
+            EmailKind::LoginLink => "login_link",
+            EmailKind::EmailChanged => "email_changed",
+            EmailKind::RegistrationAttempt => "registration_attempt",
         }
     }
 
@@ -62,7 +75,10 @@ impl EmailKind {
             EmailKind::Welcome
             | EmailKind::VerifyEmail
             | EmailKind::PasswordReset
-            | EmailKind::PasswordChanged => false,
+            | EmailKind::PasswordChanged
+            | EmailKind::LoginLink
+            | EmailKind::EmailChanged
+            | EmailKind::RegistrationAttempt => false,
             EmailKind::BookingConfirmed
             | EmailKind::PaymentFailed
             | EmailKind::HoldExpired
@@ -79,6 +95,9 @@ pub struct AccountEmail {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// What else the email says (`email_changed`: the new address, masked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// The payload of the booking emails: a snapshot of the booking when the business event happened.
@@ -127,6 +146,7 @@ pub struct Rendered {
 /// How long the links stay valid, in words, for the emails.
 pub const VERIFY_VALID_FOR: &str = "48 hours";
 pub const RESET_VALID_FOR: &str = "1 hour";
+pub const LOGIN_LINK_VALID_FOR: &str = "15 minutes";
 
 macro_rules! email_pair {
     ($html:ident, $text:ident, $html_path:literal, $text_path:literal) => {
@@ -210,6 +230,26 @@ email_pair!(
     "email/password_changed.txt"
 );
 
+email_pair!(
+    LoginLinkHtml,
+    LoginLinkText,
+    "email/login_link.html",
+    "email/login_link.txt"
+);
+// `valid_for` carries the new address, masked.
+email_pair!(
+    EmailChangedHtml,
+    EmailChangedText,
+    "email/email_changed.html",
+    "email/email_changed.txt"
+);
+email_pair!(
+    RegistrationAttemptHtml,
+    RegistrationAttemptText,
+    "email/registration_attempt.html",
+    "email/registration_attempt.txt"
+);
+
 /// An absolute link to `path` (which may carry a query) on the public site.
 pub fn absolute(base_url: &Url, path: &str) -> String {
     base_url
@@ -260,6 +300,26 @@ pub fn render(kind: &str, payload: &str, base_url: &Url) -> Result<Rendered, Str
             let pair = ChangedHtml::pair(subject, name, &link, "", &home, &site);
             (subject, pair)
         }
+        EmailKind::LoginLink => {
+            let subject = "Your boxoffice sign-in link";
+            let link = absolute(base_url, &format!("login/link/{}", token()?));
+            let pair =
+                LoginLinkHtml::pair(subject, name, &link, LOGIN_LINK_VALID_FOR, &home, &site);
+            (subject, pair)
+        }
+        EmailKind::EmailChanged => {
+            let subject = "The email address of your boxoffice account was changed";
+            let link = absolute(base_url, "password/forgot");
+            let new_address = data.detail.as_deref().unwrap_or("another address");
+            let pair = EmailChangedHtml::pair(subject, name, &link, new_address, &home, &site);
+            (subject, pair)
+        }
+        EmailKind::RegistrationAttempt => {
+            let subject = "Someone tried to register with your email address";
+            let link = absolute(base_url, "password/forgot");
+            let pair = RegistrationAttemptHtml::pair(subject, name, &link, "", &home, &site);
+            (subject, pair)
+        }
         EmailKind::BookingConfirmed
         | EmailKind::PaymentFailed
         | EmailKind::HoldExpired
@@ -290,6 +350,7 @@ mod tests {
         serde_json::to_string(&AccountEmail {
             name: name.to_owned(),
             token: token.map(str::to_owned),
+            detail: None,
         })
         .unwrap()
     }

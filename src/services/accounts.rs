@@ -149,6 +149,61 @@ pub fn register(
     })
 }
 
+/// What registering through the form did. The page answers the same either way, so nobody
+/// learns whether an address has an account.
+#[derive(Debug)]
+pub enum Registered {
+    Created(Account),
+    /// The address already had an account: nothing was created, and its owner was told.
+    AlreadyHadAccount,
+}
+
+/// Registers, or, when the address already has an account, emails its owner that someone tried
+/// to register with it (at most once an hour). Both cost a password hash.
+pub fn register_or_notify(
+    db: &Db,
+    registration: &Registration,
+    bcrypt_cost: u32,
+    now: NaiveDateTime,
+) -> Result<Registered, AccountError> {
+    match register(db, registration, bcrypt_cost, now) {
+        Ok(account) => Ok(Registered::Created(account)),
+        Err(AccountError::EmailTaken) => {
+            db.write(|c| -> Result<(), AccountError> {
+                let Some(row) = users::find_for_login(c, registration.email.as_str())? else {
+                    return Ok(());
+                };
+                if row.disabled_at.is_some() {
+                    return Ok(());
+                }
+                crate::services::email::queue(
+                    c,
+                    &crate::services::email::Email {
+                        kind: EmailKind::RegistrationAttempt,
+                        dedupe_key: format!(
+                            "registration_attempt:{}:{}",
+                            row.id.0,
+                            now.format("%Y-%m-%dT%H")
+                        ),
+                        recipient: &row.email,
+                        user_id: Some(row.id),
+                        payload: serde_json::to_value(crate::mail::templates::AccountEmail {
+                            name: row.name.clone(),
+                            token: None,
+                            detail: None,
+                        })
+                        .unwrap_or_default(),
+                    },
+                    now,
+                )?;
+                audit_entry(c, row.id, "user.registration_attempted", now)
+            })?;
+            Ok(Registered::AlreadyHadAccount)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks an email and password. An unknown email costs the same as a wrong password (the
 /// password is checked against a dummy hash), and both answer [`AccountError::WrongCredentials`].
 /// Every attempt is audited, without the password.
@@ -237,6 +292,19 @@ pub fn find_session(
         })?;
     }
     Ok(Some(account))
+}
+
+/// The periodic clean-up: sessions that ended (logged out or timed out) are deleted.
+pub fn purge_ended_sessions(db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
+    use crate::web::session::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
+    db.write(|c| {
+        Ok(crate::db::sessions::purge_ended(
+            c,
+            now,
+            IDLE_TIMEOUT,
+            ABSOLUTE_TIMEOUT,
+        )?)
+    })
 }
 
 /// How long an API token lives.
@@ -369,6 +437,15 @@ pub fn change_email(
                 AccountError::from(e)
             }
         })?;
+        // Links sent to the old address die, and it is told of the change.
+        crate::services::recovery::address_changed(
+            c,
+            id,
+            &row.name,
+            &row.email,
+            email.as_str(),
+            now,
+        )?;
         // The new address is unverified until its link is followed.
         crate::services::recovery::queue_verification(
             c,

@@ -31,6 +31,7 @@ fn payload(name: &str, token: Option<String>) -> serde_json::Value {
     serde_json::to_value(AccountEmail {
         name: name.to_owned(),
         token,
+        detail: None,
     })
     .unwrap_or_default()
 }
@@ -70,6 +71,7 @@ pub fn queue_verification(
         user,
         VERIFY_PURPOSE,
         &token_hash(&token),
+        email,
         now,
         now + VERIFY_TTL,
     )?;
@@ -85,6 +87,39 @@ pub fn queue_verification(
             recipient: email,
             user_id: Some(user),
             payload: payload(name, Some(token)),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// After an email change: links sent to the old address die (resets, confirmations, sign-in
+/// links), and the old address is told, with the new one masked.
+pub fn address_changed(
+    conn: &mut DbConnection,
+    user: UserId,
+    name: &str,
+    old_email: &str,
+    new_email: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    user_tokens::use_up_all(conn, user, RESET_PURPOSE, now)?;
+    user_tokens::use_up_all(conn, user, VERIFY_PURPOSE, now)?;
+    crate::db::login_links::use_up_all(conn, user, now)?;
+    let mut payload = payload(name, None);
+    payload["detail"] = serde_json::Value::String(mask_address(new_email));
+    email::queue(
+        conn,
+        &Email {
+            kind: EmailKind::EmailChanged,
+            dedupe_key: format!(
+                "email_changed:{}:{}",
+                user.0,
+                now.and_utc().timestamp_micros()
+            ),
+            recipient: old_email,
+            user_id: Some(user),
+            payload,
         },
         now,
     )?;
@@ -114,6 +149,30 @@ pub fn queue_password_changed(
     Ok(())
 }
 
+/// Whether a link sent to `sent_to` still speaks for the account: its address has not changed
+/// since. (Links from before addresses were recorded count as current.)
+fn sent_to_current_address(
+    conn: &mut DbConnection,
+    user: UserId,
+    sent_to: Option<&str>,
+) -> Result<bool, DbError> {
+    let Some(sent_to) = sent_to else {
+        return Ok(true);
+    };
+    Ok(users::find_by_id(conn, user)?.is_some_and(|row| row.email.eq_ignore_ascii_case(sent_to)))
+}
+
+/// `ada@example.com` → `a***@example.com`: enough for its owner to recognise, not to read.
+pub fn mask_address(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
 /// What following a verification link did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
@@ -128,18 +187,25 @@ pub enum Verification {
     Invalid,
 }
 
-/// Uses a verification token: the account's current address counts as verified.
+/// Uses a verification token: the account's current address counts as verified, if the link
+/// was sent to it (a link for an address the account no longer has verifies nothing).
 pub fn verify_email(db: &Db, token: &str, now: NaiveDateTime) -> Result<Verification, DbError> {
     let hash = token_hash(token.trim());
     db.write(|c| {
-        if let Some(user) = user_tokens::consume(c, VERIFY_PURPOSE, &hash, now)? {
+        if let Some((user, sent_to)) = user_tokens::consume(c, VERIFY_PURPOSE, &hash, now)? {
+            if !sent_to_current_address(c, user, sent_to.as_deref())? {
+                return Ok(Verification::Invalid);
+            }
             users::mark_verified(c, user, now)?;
             audit_entry(c, user, "user.email_verified", now)?;
             return Ok(Verification::Verified { user });
         }
-        let Some(user) = user_tokens::find_any(c, VERIFY_PURPOSE, &hash)? else {
+        let Some((user, sent_to)) = user_tokens::find_any(c, VERIFY_PURPOSE, &hash)? else {
             return Ok(Verification::Invalid);
         };
+        if !sent_to_current_address(c, user, sent_to.as_deref())? {
+            return Ok(Verification::Invalid);
+        }
         let verified = users::find_by_id(c, user)?.is_some_and(|u| u.email_verified_at.is_some());
         Ok(if verified {
             Verification::AlreadyVerified { user }
@@ -164,6 +230,43 @@ pub fn resend_verification(db: &Db, user: UserId, now: NaiveDateTime) -> Result<
     })
 }
 
+/// The job that does the work of "send me a reset link".
+pub const RESET_JOB: &str = "accounts.password_reset";
+
+/// What the request path does for "send me a reset link": it only queues a job with the
+/// address, the same for every address, so its answer takes as long whether or not the address
+/// has an account. The worker then looks the address up and sends the link
+/// ([`request_reset`]).
+pub fn enqueue_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    db.write(|c| {
+        crate::jobs::enqueue(
+            c,
+            RESET_JOB,
+            &serde_json::json!({ "email": email }),
+            None,
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// Runs [`RESET_JOB`]s.
+pub struct ResetJob;
+
+impl crate::jobs::JobHandler for ResetJob {
+    fn run(
+        &self,
+        db: &Db,
+        clock: &crate::clock::Clock,
+        payload: &serde_json::Value,
+    ) -> Result<(), String> {
+        let email = payload["email"]
+            .as_str()
+            .ok_or("the job has no email address")?;
+        request_reset(db, email, clock.now()).map_err(|e| e.to_string())
+    }
+}
+
 /// Queues a reset link if `email` belongs to an enabled account. The caller answers the same
 /// either way, so nobody learns whether an address has an account.
 pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
@@ -183,6 +286,7 @@ pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbE
             row.id,
             RESET_PURPOSE,
             &token_hash(&token),
+            &row.email,
             now,
             now + RESET_TTL,
         )?;
@@ -204,7 +308,12 @@ pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbE
 /// Whether a reset link is still good (to show the form or explain).
 pub fn reset_token_is_live(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, DbError> {
     let hash = token_hash(token.trim());
-    db.read(|c| Ok(user_tokens::find_live(c, RESET_PURPOSE, &hash, now)?.is_some()))
+    db.read(
+        |c| match user_tokens::find_live(c, RESET_PURPOSE, &hash, now)? {
+            Some((user, sent_to)) => sent_to_current_address(c, user, sent_to.as_deref()),
+            None => Ok(false),
+        },
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,8 +357,11 @@ pub fn reset_password(
     let password_hash =
         bcrypt::non_truncating_hash(password.expose(), bcrypt_cost).map_err(AccountError::from)?;
     db.write(|c| {
-        let user =
+        let (user, sent_to) =
             user_tokens::consume(c, RESET_PURPOSE, &hash, now)?.ok_or(ResetError::DeadLink)?;
+        if !sent_to_current_address(c, user, sent_to.as_deref())? {
+            return Err(ResetError::DeadLink);
+        }
         let row = users::find_by_id(c, user)?.ok_or(ResetError::DeadLink)?;
         if row.disabled_at.is_some() {
             return Err(ResetError::DeadLink);
@@ -264,7 +376,11 @@ pub fn reset_password(
     })
 }
 
-/// The periodic clean-up: tokens that expired a week ago go.
+/// The periodic clean-up: tokens and sign-in links that expired a week ago go.
 pub fn purge_expired_tokens(db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
-    db.write(|c| Ok(user_tokens::purge_expired(c, now - KEEP_EXPIRED)?))
+    db.write(|c| {
+        let tokens = user_tokens::purge_expired(c, now - KEEP_EXPIRED)?;
+        let links = crate::db::login_links::purge_expired(c, now - KEEP_EXPIRED)?;
+        Ok(tokens + links)
+    })
 }

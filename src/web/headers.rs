@@ -51,3 +51,29 @@ pub async fn no_store_when_signed_in(
     }
     Ok(res)
 }
+
+/// Whether an API request may get a cacheable answer: only the public catalogue (reading
+/// `/api/v1/events…` without credentials). Everything else (the login token, `/me`, bookings,
+/// payments, admin) is private.
+fn api_answer_is_public(req: &actix_web::HttpRequest) -> bool {
+    use actix_web::http::{Method, header::AUTHORIZATION};
+    matches!(*req.method(), Method::GET | Method::HEAD)
+        && !req.headers().contains_key(AUTHORIZATION)
+        && req.path().starts_with("/api/v1/events")
+}
+
+/// `Cache-Control: no-store` on every private `/api/v1` answer, so no browser or proxy keeps a
+/// bearer token, a user's details or their bookings.
+pub async fn no_store_private_api(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+    let public = api_answer_is_public(req.request());
+    let mut res = next.call(req).await?;
+    if !public {
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}

@@ -5,6 +5,7 @@ pub mod admin_guard;
 pub mod api;
 pub mod auth;
 pub mod csrf;
+pub mod device;
 pub mod error;
 pub mod headers;
 pub mod health;
@@ -53,6 +54,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     .service(actix_files::Files::new("/static", static_dir()).prefer_utf8(true))
     .service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(
+                headers::no_store_private_api,
+            ))
             .configure(api::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(AppError::NotFound)

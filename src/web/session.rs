@@ -15,6 +15,18 @@ use crate::startup::AppState;
 use crate::web::error::AppError;
 
 pub const COOKIE_NAME: &str = "boxoffice_session";
+/// The name on https: with the `__Host-` prefix browsers accept the cookie only if it is
+/// Secure, for Path=/ and without a Domain, so a sibling subdomain cannot plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-boxoffice_session";
+
+/// The session cookie's name: `__Host-` prefixed when the site is on https.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// A session unused this long ends.
 pub const IDLE_TIMEOUT: TimeDelta = TimeDelta::hours(12);
@@ -33,7 +45,9 @@ const FLASH: &str = "flash";
 
 pub fn middleware(secret: &[u8], secure: bool) -> SessionMiddleware<CookieSessionStore> {
     SessionMiddleware::builder(CookieSessionStore::default(), Key::from(secret))
-        .cookie_name(COOKIE_NAME.to_owned())
+        .cookie_name(cookie_name(secure).to_owned())
+        .cookie_path("/".to_owned())
+        .cookie_domain(None)
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .cookie_secure(secure)

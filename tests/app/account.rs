@@ -255,18 +255,9 @@ fn cookie_of(res: &reqwest::Response) -> String {
 #[actix_web::test]
 async fn a_copied_cookie_dies_with_log_out_everywhere_and_with_a_password_change() {
     let app = spawn_app().await;
-    let token = app.csrf_token("/register").await;
-    let res = app
-        .post_form(
-            "/register",
-            &[
-                ("csrf_token", &token),
-                ("name", "Ada"),
-                ("email", "ada@example.com"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    // Registers, then logs in: the login's answer carries the session cookie.
+    let res = app.register("Ada", "ada@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 303);
     let copied = cookie_of(&res);
     let replay = |cookie: String| {
         let url = app.url("/account");
@@ -344,4 +335,73 @@ async fn a_csrf_token_from_before_logging_in_is_stale() {
             .unwrap()
     });
     assert_eq!(name, "Ada");
+}
+
+#[actix_web::test]
+async fn checks_of_the_current_password_are_limited_per_account() {
+    let app = signed_in_app().await;
+    // Five wrong guesses through either form…
+    for i in 0..5 {
+        let res = if i % 2 == 0 {
+            post_account(
+                &app,
+                "/account/password",
+                &[
+                    ("current_password", "a wrong guess"),
+                    ("new_password", "a brand new password"),
+                ],
+            )
+            .await
+        } else {
+            post_account(
+                &app,
+                "/account/email",
+                &[
+                    ("email", "ada@king.example"),
+                    ("email_password", "a wrong guess"),
+                ],
+            )
+            .await
+        };
+        assert_eq!(res.status(), 422, "guess {i}");
+    }
+    // …then even the right password waits, with the form shown again.
+    let res = post_account(
+        &app,
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new password"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+    let wait: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(texts(&doc, "#current_password-error")[0].starts_with("Too many attempts"));
+    let res = post_account(
+        &app,
+        "/account/email",
+        &[("email", "ada@king.example"), ("email_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(texts(&doc, "#email_password-error")[0].starts_with("Too many attempts"));
+    assert_eq!(attrs(&doc, "#email", "value"), vec!["ada@king.example"]);
+    // Nothing changed; after the wait the right password works.
+    app.clock.advance(chrono::TimeDelta::seconds(wait));
+    let res = post_account(
+        &app,
+        "/account/email",
+        &[("email", "ada@king.example"), ("email_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
 }

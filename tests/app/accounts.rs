@@ -139,9 +139,39 @@ async fn registration_explains_every_bad_field_and_keeps_the_input() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422);
-    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
-    assert!(texts(&doc, "#email-error")[0].contains("already has an account"));
+    // The same answer as for a new address: nothing says the address has an account, and the
+    // impostor is not signed in; its owner gets an email instead.
+    assert_eq!(res.status(), 200);
+    let taken = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(texts(&taken, "#email-error").is_empty());
+    assert!(texts(&taken, "#signed-in-as").is_empty());
+    let fresh = app
+        .submit(
+            &app.new_browser(),
+            "/register",
+            "/register",
+            &[
+                ("name", "Newcomer"),
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(fresh.status(), 200);
+    let fresh = scraper::Html::parse_document(&fresh.text().await.unwrap());
+    assert_eq!(
+        texts(&taken, "#register-sent")[0].replace("ada@example.com", "X"),
+        texts(&fresh, "#register-sent")[0].replace("new@example.com", "X")
+    );
+    let notices: Vec<String> = app.with_conn(|c| {
+        boxoffice::db::outbox::list(c, None, 100, 0)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == "registration_attempt")
+            .map(|r| r.recipient)
+            .collect()
+    });
+    assert_eq!(notices, vec!["ada@example.com".to_owned()]);
     let count: i64 = app.with_conn(|c| {
         users::table
             .filter(users::email.eq("ada@example.com"))

@@ -143,17 +143,28 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
     let app = spawn_app().await;
     // Ada, signed in in her own browser and holding an API token.
     let ada = app.new_browser();
-    app.submit(
-        &ada,
-        "/register",
-        "/register",
-        &[
-            ("name", "Ada"),
-            ("email", "ada@example.com"),
-            ("password", PASSWORD),
-        ],
-    )
-    .await;
+    let res = app
+        .submit(
+            &ada,
+            "/register",
+            "/register",
+            &[
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "check your inbox");
+    let res = app
+        .submit(
+            &ada,
+            "/login",
+            "/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
     assert_eq!(
         ada.get(app.url("/account")).send().await.unwrap().status(),
         200

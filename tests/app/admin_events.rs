@@ -1046,6 +1046,19 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
         .send()
         .await
         .unwrap();
+    // Registering answers "check your inbox"; the new account then logs in.
+    assert_eq!(res.status(), 200);
+    let res = user
+        .post(app.url("/login"))
+        .header("Origin", &app.address)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let pages = [
         "/admin/events".to_owned(),

@@ -372,6 +372,18 @@ async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
         .send()
         .await
         .unwrap();
+    // Registering answers "check your inbox"; the new account then logs in.
+    assert_eq!(res.status(), 200);
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let cookie = res
         .headers()

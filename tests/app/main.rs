@@ -19,6 +19,7 @@ mod helpers;
 mod hold_limits;
 mod holds;
 mod jobs;
+mod lockout;
 mod payment_integrity;
 mod payments;
 mod recovery;

@@ -36,7 +36,10 @@ fn latest_email(app: &TestApp, to: &str, kind: &str) -> (String, String) {
     (raw, text)
 }
 
+/// The kinds of every email queued, once the worker has done the queued jobs (reset links are
+/// sent by a background job).
 fn outbox_kinds(app: &TestApp) -> Vec<String> {
+    app.run_worker();
     let mut kinds: Vec<String> = app
         .with_conn(|c| outbox::list(c, None, 1_000, 0).unwrap())
         .into_iter()
@@ -462,4 +465,100 @@ async fn reset_requests_are_limited_per_address() {
             .status(),
         200
     );
+}
+
+#[actix_web::test]
+async fn after_an_email_change_links_sent_to_the_old_address_are_dead_and_it_is_told() {
+    let app = spawn_app_with(false).await;
+    app.register("Nina", "nina@example.com", PASSWORD).await;
+    // A reset asked for (say by whoever reads the old mailbox) before the change…
+    let stranger = app.new_browser();
+    assert_eq!(
+        ask_for_reset(&app, &stranger, "nina@example.com")
+            .await
+            .status(),
+        200
+    );
+    app.run_worker();
+    let (_, text) = latest_email(&app, "nina@example.com", "welcome");
+    let welcome_link = link_path(&text, "/account/verify");
+    let (_, text) = latest_email(&app, "nina@example.com", "password_reset");
+    let reset_link = link_path(&text, "/password/reset");
+
+    let res = app
+        .submit(
+            &app.client,
+            "/account",
+            "/account/email",
+            &[("email", "nina@new.example"), ("email_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    app.run_worker();
+
+    // The old address is told, with the new one masked.
+    let (raw, text) = latest_email(&app, "nina@example.com", "email_changed");
+    assert!(header(&raw, "Subject").unwrap().contains("address"));
+    assert!(text.contains("n***@new.example"), "{text}");
+    assert!(!raw.contains("nina@new.example"));
+
+    // The reset link sent to the old address no longer works…
+    assert_eq!(status_of(&stranger, app.url(&reset_link)).await, 410);
+    let token = reset_link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(
+            &stranger,
+            "/password/forgot",
+            "/password/reset",
+            &[("token", &token), ("password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 410);
+    // …and the welcome link for the old address does not confirm the new one.
+    let (status, _) = app.get_html(&welcome_link).await;
+    assert_eq!(status, 410);
+    let (_, doc) = app.get_html("/account").await;
+    assert!(texts(&doc, "#email-status")[0].contains("nina@new.example is not confirmed yet"));
+    // The password is unchanged; the new address's own link works.
+    assert_eq!(app.login("nina@new.example", PASSWORD).await.status(), 303);
+    let (_, text) = latest_email(&app, "nina@new.example", "verify_email");
+    let (status, _) = app.get_html(&link_path(&text, "/account/verify")).await;
+    assert_eq!(status, 200);
+}
+
+#[actix_web::test]
+async fn asking_for_a_reset_does_the_same_work_for_known_and_unknown_addresses() {
+    use boxoffice::db::schema::jobs;
+    use diesel::prelude::*;
+    let app = spawn_app_with(false).await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    app.run_worker();
+    let visitor = app.new_browser();
+    let emails = |app: &TestApp| -> usize {
+        app.with_conn(|c| outbox::list(c, None, 1_000, 0).unwrap())
+            .len()
+    };
+    let before = emails(&app);
+    for address in ["ada@example.com", "nobody@example.com"] {
+        assert_eq!(ask_for_reset(&app, &visitor, address).await.status(), 200);
+    }
+    // The request only queued a job, one per request, whichever the address; no token and
+    // no email yet.
+    let queued: Vec<(String, String)> = app.with_conn(|c| {
+        jobs::table
+            .filter(jobs::kind.eq("accounts.password_reset"))
+            .order(jobs::id.asc())
+            .select((jobs::kind, jobs::payload))
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(queued.len(), 2);
+    assert!(queued[0].1.contains("ada@example.com"));
+    assert!(queued[1].1.contains("nobody@example.com"));
+    assert_eq!(emails(&app), before);
+    // The worker sends the one link there is to send.
+    app.run_worker();
+    assert_eq!(emails(&app), before + 1);
+    let (_, text) = latest_email(&app, "ada@example.com", "password_reset");
+    assert!(text.contains("/password/reset?token="));
 }

@@ -121,16 +121,28 @@ async fn login(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    state.limits.login(&client_ip(&req), &body.email)?;
+    // API clients are not browsers: no known-device cookie, the address limits apply.
+    let pause = state
+        .limits
+        .login(&client_ip(&req), &body.email, None)
+        .map_err(|refused| AppError::from(refused.retry_after()))?;
+    if !pause.is_zero() {
+        actix_web::rt::time::sleep(pause).await;
+    }
     let db = state.db.clone();
     let dummy = state.dummy_hash.clone();
     let now = state.clock.now();
-    let (account, issued) = web::block(move || {
+    let email = body.email.clone();
+    let outcome = web::block(move || {
         let account = accounts::authenticate(&db, &body.email, &body.password, &dummy, now)?;
         let issued = accounts::issue_token(&db, &account, now)?;
         Ok::<_, accounts::AccountError>((account, issued))
     })
-    .await??;
+    .await?;
+    if let Err(accounts::AccountError::WrongCredentials) = &outcome {
+        state.limits.login_failed(&client_ip(&req), &email, None);
+    }
+    let (account, issued) = outcome?;
     tracing::info!(user.id = %account.id, "API token issued");
     Ok(HttpResponse::Ok().json(LoginJson {
         token: &issued.token,

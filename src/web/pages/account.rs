@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::accounts::{FormState, see_other};
+use super::accounts::{FormState, see_other, throttled};
 use super::html_with_status;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
@@ -15,6 +15,7 @@ use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::rate_limit::RetryAfter;
 use crate::web::session;
 
 #[derive(Template)]
@@ -43,6 +44,18 @@ impl ProfilePage {
     fn render_422(self) -> Result<HttpResponse, AppError> {
         html_with_status(StatusCode::UNPROCESSABLE_ENTITY, self.render())
     }
+}
+
+/// Checks of the current password are limited per account (a stolen session must not become
+/// a way to guess the password): the form again with 429 and `Retry-After` when over.
+fn password_checks_left(state: &AppState, account: &Account) -> Result<(), (RetryAfter, String)> {
+    state.limits.password_check(account.id.0).map_err(|wait| {
+        let message = format!(
+            "Too many attempts. Please wait {} seconds and try again.",
+            wait.0
+        );
+        (wait, message)
+    })
 }
 
 #[get("/account")]
@@ -99,6 +112,12 @@ async fn change_email(
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
     let form = form.into_inner();
+    if let Err((wait, message)) = password_checks_left(&state, &account) {
+        let mut page = ProfilePage::new(ctx.layout, &account);
+        page.email_form.set("email", &form.email);
+        page.email_form.errors.insert("email_password", message);
+        return throttled(wait, page.render());
+    }
     let (db, now) = (state.db.clone(), state.clock.now());
     let (email, password) = (form.email.clone(), form.email_password);
     let outcome =
@@ -145,6 +164,13 @@ async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
     let form = form.into_inner();
+    if let Err((wait, message)) = password_checks_left(&state, &account) {
+        let mut page = ProfilePage::new(ctx.layout, &account);
+        page.password_form
+            .errors
+            .insert("current_password", message);
+        return throttled(wait, page.render());
+    }
     let (db, now, cost) = (
         state.db.clone(),
         state.clock.now(),

@@ -11,12 +11,12 @@ use serde::Deserialize;
 use super::html_with_status;
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::redirect::safe_next;
-use crate::services::accounts::{self, AccountError, Registration};
+use crate::services::accounts::{self, AccountError, Registered, Registration};
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
-use crate::web::rate_limit::{RetryAfter, client_ip};
-use crate::web::session;
+use crate::web::rate_limit::{LoginRefused, RetryAfter, client_ip};
+use crate::web::{device, session};
 
 /// A form's submitted values (never the password) and its messages.
 #[derive(Debug, Default)]
@@ -44,6 +44,8 @@ impl FormState {
 struct RegisterPage {
     layout: Layout,
     form: FormState,
+    /// After registering: the address the confirmation went to ("check your inbox").
+    sent_to: Option<String>,
 }
 
 #[derive(Template)]
@@ -51,6 +53,8 @@ struct RegisterPage {
 struct LoginPage {
     layout: Layout,
     form: FormState,
+    /// The account is under attack: offer an emailed sign-in link.
+    offer_link: bool,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,7 @@ async fn register_page(
     let page = RegisterPage {
         layout: ctx.layout,
         form: with_next(q.next.as_deref()),
+        sent_to: None,
     };
     html_with_status(StatusCode::OK, page.render())
 }
@@ -105,6 +110,7 @@ async fn register(
         let page = RegisterPage {
             layout: ctx.layout,
             form: kept,
+            sent_to: None,
         };
         return throttled(wait, page.render());
     }
@@ -115,32 +121,34 @@ async fn register(
             let page = RegisterPage {
                 layout: ctx.layout,
                 form: kept,
+                sent_to: None,
             };
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
     let db = state.db.clone();
     let (cost, now) = (state.settings.bcrypt_cost, state.clock.now());
-    let created = web::block(move || accounts::register(&db, &registration, cost, now)).await?;
-    match created {
-        Ok(account) => {
+    let address = registration.email.as_str().to_owned();
+    let outcome =
+        web::block(move || accounts::register_or_notify(&db, &registration, cost, now)).await??;
+    // The same page whether the address was new or already had an account (whose owner was
+    // emailed instead): nobody learns from it which addresses have accounts. The new account
+    // signs in with its password.
+    match outcome {
+        Registered::Created(account) => {
             tracing::info!(user.id = %account.id, "account registered");
-            session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
-            Ok(see_other(kept.value("next")))
         }
-        Err(AccountError::EmailTaken) => {
-            kept.errors.insert(
-                "email",
-                "That email address already has an account. Log in instead?".to_owned(),
-            );
-            let page = RegisterPage {
-                layout: ctx.layout,
-                form: kept,
-            };
-            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        Registered::AlreadyHadAccount => {
+            tracing::info!("registration with an address that has an account");
         }
-        Err(e) => Err(e.into()),
     }
+    kept.values.remove("name");
+    let page = RegisterPage {
+        layout: ctx.layout,
+        form: kept,
+        sent_to: Some(address),
+    };
+    html_with_status(StatusCode::OK, page.render())
 }
 
 #[get("/login")]
@@ -148,6 +156,7 @@ async fn login_page(ctx: PageContext, q: web::Query<NextQuery>) -> Result<HttpRe
     let page = LoginPage {
         layout: ctx.layout,
         form: with_next(q.next.as_deref()),
+        offer_link: false,
     };
     html_with_status(StatusCode::OK, page.render())
 }
@@ -171,37 +180,68 @@ async fn login(
     let form = form.into_inner();
     let mut kept = with_next(form.next.as_deref());
     kept.values.insert("email", form.email.clone());
-    if let Err(wait) = state.limits.login(&client_ip(&req), &form.email) {
-        kept.errors.insert("form", too_many(wait));
-        let page = LoginPage {
-            layout: ctx.layout,
-            form: kept,
-        };
-        return throttled(wait, page.render());
+    let secure = https(&state);
+    let known = device::known(&req, &state.secret, secure, &form.email);
+    match state
+        .limits
+        .login(&client_ip(&req), &form.email, known.as_deref())
+    {
+        Ok(pause) if pause.is_zero() => {}
+        // An account under attack: a pause for unknown devices instead of a refusal.
+        Ok(pause) => actix_web::rt::time::sleep(pause).await,
+        Err(refused) => {
+            let offer_link = matches!(refused, LoginRefused::Locked(_));
+            let message = if offer_link {
+                "This account has had too many wrong passwords from elsewhere, so for now only \
+                 browsers it signed in from before are let in with a password. We can email you \
+                 a one-time sign-in link instead."
+                    .to_owned()
+            } else {
+                too_many(refused.retry_after())
+            };
+            kept.errors.insert("form", message);
+            let page = LoginPage {
+                layout: ctx.layout,
+                form: kept,
+                offer_link,
+            };
+            return throttled(refused.retry_after(), page.render());
+        }
     }
     let db = state.db.clone();
     let dummy = state.dummy_hash.clone();
     let now = state.clock.now();
-    let (email, password) = (form.email, form.password);
+    let (email, password) = (form.email.clone(), form.password);
     let outcome =
         web::block(move || accounts::authenticate(&db, &email, &password, &dummy, now)).await?;
     match outcome {
         Ok(account) => {
             tracing::info!(user.id = %account.id, "signed in");
             session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
-            Ok(see_other(kept.value("next")))
+            let mut response = see_other(kept.value("next"));
+            device::remember(&req, &mut response, &state.secret, secure, &account.email);
+            Ok(response)
         }
         Err(AccountError::WrongCredentials) => {
+            state
+                .limits
+                .login_failed(&client_ip(&req), &form.email, known.as_deref());
             kept.errors
                 .insert("form", "Wrong email or password.".to_owned());
             let page = LoginPage {
                 layout: ctx.layout,
                 form: kept,
+                offer_link: false,
             };
             html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether the site is served over https (secure cookies, `__Host-` names).
+pub(super) fn https(state: &AppState) -> bool {
+    state.settings.base_url.scheme() == "https"
 }
 
 #[post("/logout")]

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::accounts::{FormState, see_other, throttled};
 use super::html_with_status;
 use crate::domain::user_input::EmailAddress;
-use crate::mail::templates::RESET_VALID_FOR;
+use crate::mail::templates::{LOGIN_LINK_VALID_FOR, RESET_VALID_FOR};
+use crate::services::login_links;
 use crate::services::recovery::{self, ResetError, Verification};
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
@@ -108,7 +109,7 @@ async fn forgot_page(ctx: PageContext) -> Result<HttpResponse, AppError> {
 }
 
 #[derive(Deserialize)]
-struct ForgotForm {
+pub(super) struct ForgotForm {
     #[serde(default)]
     email: String,
 }
@@ -149,7 +150,7 @@ async fn forgot(
     }
     let (db, now) = (state.db.clone(), state.clock.now());
     let address = email.as_str().to_owned();
-    web::block(move || recovery::request_reset(&db, &address, now)).await??;
+    web::block(move || recovery::enqueue_reset(&db, &address, now)).await??;
     page.sent_to = Some(email.as_str().to_owned());
     html_with_status(StatusCode::OK, page.render())
 }
@@ -241,8 +242,140 @@ async fn reset(
     }
 }
 
+#[derive(Template)]
+#[template(path = "accounts/login_link.html")]
+struct LoginLinkPage {
+    layout: Layout,
+    form: FormState,
+    /// The address a link was sent to, if it has an account.
+    sent_to: Option<String>,
+    valid_for: &'static str,
+}
+
+#[get("/login/link")]
+async fn login_link_page(
+    ctx: PageContext,
+    q: web::Query<ForgotForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut page = LoginLinkPage {
+        layout: ctx.layout,
+        form: FormState::default(),
+        sent_to: None,
+        valid_for: LOGIN_LINK_VALID_FOR,
+    };
+    page.form.set("email", &q.email);
+    html_with_status(StatusCode::OK, page.render())
+}
+
+/// "Email me a sign-in link": answers the same whether or not the address has an account.
+#[post("/login/link")]
+async fn login_link_request(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut page = LoginLinkPage {
+        layout: ctx.layout,
+        form: FormState::default(),
+        sent_to: None,
+        valid_for: LOGIN_LINK_VALID_FOR,
+    };
+    page.form.set("email", &form.email);
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(message) => {
+            page.form.errors.insert("email", message.to_owned());
+            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
+        }
+    };
+    if let Err(wait) = state.limits.login_link(&client_ip(&req), email.as_str()) {
+        page.form.errors.insert(
+            "form",
+            format!(
+                "Too many requests. Please check your inbox, or wait {} seconds and try again.",
+                wait.0
+            ),
+        );
+        return throttled(wait, page.render());
+    }
+    let (db, now) = (state.db.clone(), state.clock.now());
+    let address = email.as_str().to_owned();
+    web::block(move || login_links::enqueue_link(&db, &address, now)).await??;
+    page.sent_to = Some(email.as_str().to_owned());
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login_link_use.html")]
+struct UseLoginLinkPage {
+    layout: Layout,
+    token: String,
+    live: bool,
+}
+
+/// The link from the email: a button to sign in (a GET changes nothing, so mail scanners that
+/// open links do not use it up).
+#[get("/login/link/{token}")]
+async fn login_link_confirm(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (db, now, check) = (state.db.clone(), state.clock.now(), token.clone());
+    let live = web::block(move || login_links::link_is_live(&db, &check, now)).await??;
+    let status = if live {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    let page = UseLoginLinkPage {
+        layout: ctx.layout,
+        token,
+        live,
+    };
+    html_with_status(status, page.render())
+}
+
+/// Uses the link: signs in and remembers this browser as a known device of the account.
+#[post("/login/link/{token}")]
+async fn login_link_use(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (db, now, used) = (state.db.clone(), state.clock.now(), token.clone());
+    let account = web::block(move || login_links::use_link(&db, &used, now)).await??;
+    let Some(account) = account else {
+        let page = UseLoginLinkPage {
+            layout: ctx.layout,
+            token,
+            live: false,
+        };
+        return html_with_status(StatusCode::GONE, page.render());
+    };
+    tracing::info!(user.id = %account.id, "signed in with an emailed link");
+    session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
+    let mut response = see_other("/");
+    crate::web::device::remember(
+        &req,
+        &mut response,
+        &state.secret,
+        super::accounts::https(&state),
+        &account.email,
+    );
+    Ok(response)
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(verify)
+    cfg.service(login_link_page)
+        .service(login_link_request)
+        .service(login_link_confirm)
+        .service(login_link_use)
+        .service(verify)
         .service(resend_verification)
         .service(forgot_page)
         .service(forgot)

@@ -16,6 +16,16 @@ async function register(page, buyer) {
   await page.getByLabel('Email').fill(buyer.email);
   await page.getByLabel('Password (at least 10 characters)').fill(buyer.password);
   await page.getByRole('button', { name: 'Create account' }).click();
+  // The same "check your inbox" answer whether or not the address is new (issue 16); the new
+  // account then logs in with its password.
+  await page.waitForSelector('#register-sent');
+  assert.match(await page.locator('#register-sent').textContent(), /Check your inbox/);
+  assert.equal(await page.locator('#signed-in-as').count(), 0);
+  await page.locator('#register-login').click();
+  await page.waitForSelector('#login-title');
+  await page.getByLabel('Email').fill(buyer.email);
+  await page.getByLabel('Password', { exact: true }).fill(buyer.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForSelector('#signed-in-as');
   assert.equal(await page.locator('#signed-in-as').textContent(), buyer.name);
 }
