@@ -141,13 +141,17 @@ async fn registration_explains_every_bad_field_and_keeps_the_input() {
         .unwrap();
     // The same answer as for a new address: nothing says the address has an account, and the
     // impostor is not signed in; its owner gets an email instead.
+    assert_eq!(res.status(), 303);
+    assert_eq!(crate::helpers::location(&res), "/register/sent");
+    let res = other.get(app.url("/register/sent")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let taken = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(texts(&taken, "#email-error").is_empty());
     assert!(texts(&taken, "#signed-in-as").is_empty());
+    let newcomer = app.new_browser();
     let fresh = app
         .submit(
-            &app.new_browser(),
+            &newcomer,
             "/register",
             "/register",
             &[
@@ -157,12 +161,29 @@ async fn registration_explains_every_bad_field_and_keeps_the_input() {
             ],
         )
         .await;
+    assert_eq!(fresh.status(), 303);
+    assert_eq!(crate::helpers::location(&fresh), "/register/sent");
+    let fresh = newcomer
+        .get(app.url("/register/sent"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fresh.status(), 200);
     let fresh = scraper::Html::parse_document(&fresh.text().await.unwrap());
     assert_eq!(
         texts(&taken, "#register-sent")[0].replace("ada@example.com", "X"),
         texts(&fresh, "#register-sent")[0].replace("new@example.com", "X")
     );
+    // The page knows the address from the registering browser's session only: another
+    // browser reaching it is sent to the form.
+    let res = app
+        .new_browser()
+        .get(app.url("/register/sent"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(crate::helpers::location(&res), "/register");
     let notices: Vec<String> = app.with_conn(|c| {
         boxoffice::db::outbox::list(c, None, 100, 0)
             .unwrap()

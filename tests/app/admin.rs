@@ -155,7 +155,8 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
             ],
         )
         .await;
-    assert_eq!(res.status(), 200, "check your inbox");
+    assert_eq!(res.status(), 303, "check your inbox");
+    assert_eq!(crate::helpers::location(&res), "/register/sent");
     let res = app
         .submit(
             &ada,

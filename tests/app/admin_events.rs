@@ -1047,7 +1047,8 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
         .await
         .unwrap();
     // Registering answers "check your inbox"; the new account then logs in.
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
+    assert_eq!(crate::helpers::location(&res), "/register/sent");
     let res = user
         .post(app.url("/login"))
         .header("Origin", &app.address)

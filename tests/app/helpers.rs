@@ -390,7 +390,9 @@ impl TestApp {
                 ],
             )
             .await;
-        if res.status() != 200 {
+        // Registering answers "check your inbox" (303 to /register/sent) whether or not the
+        // address had an account; the new account then logs in with its password.
+        if res.status() != 303 || location(&res) != "/register/sent" {
             return res;
         }
         self.login(email, password).await
@@ -507,4 +509,13 @@ pub fn grouped_lower(code: &str) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A response's `Location` header ("" when it has none).
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("Location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -132,7 +132,7 @@ async fn the_owners_known_browser_gets_in_while_its_address_is_throttled() {
         )
         .await
         .status(),
-        200
+        303
     );
     assert_eq!(
         login(&app, &bobs, "bob@example.com", PASSWORD)

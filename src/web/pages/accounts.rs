@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -94,10 +95,34 @@ struct RegisterForm {
     next: Option<String>,
 }
 
+/// Where the "check your inbox" page finds the address a registration just used (in the
+/// session's encrypted cookie, so it is in no URL and no log).
+const REGISTERED_AS: &str = "registered_as";
+
+/// After registering (303 from `POST /register`): "check your inbox", the same page for a new
+/// address and for one that already had an account. Reached without a registration, the form.
+#[get("/register/sent")]
+async fn register_sent(
+    ctx: PageContext,
+    session: Session,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Some(address) = session.get::<String>(REGISTERED_AS).ok().flatten() else {
+        return Ok(see_other("/register"));
+    };
+    let page = RegisterPage {
+        layout: ctx.layout,
+        form: with_next(q.next.as_deref()),
+        sent_to: Some(address),
+    };
+    html_with_status(StatusCode::OK, page.render())
+}
+
 #[post("/register")]
 async fn register(
     state: web::Data<AppState>,
     ctx: PageContext,
+    session: Session,
     req: HttpRequest,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -131,7 +156,7 @@ async fn register(
     let address = registration.email.as_str().to_owned();
     let outcome =
         web::block(move || accounts::register_or_notify(&db, &registration, cost, now)).await??;
-    // The same page whether the address was new or already had an account (whose owner was
+    // The same answer whether the address was new or already had an account (whose owner was
     // emailed instead): nobody learns from it which addresses have accounts. The new account
     // signs in with its password.
     match outcome {
@@ -142,13 +167,15 @@ async fn register(
             tracing::info!("registration with an address that has an account");
         }
     }
-    kept.values.remove("name");
-    let page = RegisterPage {
-        layout: ctx.layout,
-        form: kept,
-        sent_to: Some(address),
+    let _ = session.insert(REGISTERED_AS, &address);
+    let sent = match form.next.as_deref().and_then(safe_next) {
+        Some(next) => format!(
+            "/register/sent?{}",
+            serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+        ),
+        None => "/register/sent".to_owned(),
     };
-    html_with_status(StatusCode::OK, page.render())
+    Ok(see_other(&sent))
 }
 
 #[get("/login")]
@@ -280,6 +307,7 @@ pub fn see_other(next: &str) -> HttpResponse {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register_page)
+        .service(register_sent)
         .service(register)
         .service(login_page)
         .service(login)
