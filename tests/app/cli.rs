@@ -373,7 +373,8 @@ async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
         .await
         .unwrap();
     // Registering answers "check your inbox"; the new account then logs in.
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
+    assert_eq!(crate::helpers::location(&res), "/register/sent");
     let res = client
         .post(format!("{base}/login"))
         .form(&[

@@ -374,9 +374,10 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Registers through the form, which answers "check your inbox" (200) whether or not the
-    /// address is new, then logs in with the password as a new user does. Answers the login's
-    /// response (303 when signed in), or the registration's when it was not a 200.
+    /// Registers through the form, which answers "check your inbox" (303 to /register/sent)
+    /// whether or not the address is new, then logs in with the password as a new user does.
+    /// Answers the login's response (303 when signed in), or the registration's when it was
+    /// not that redirect.
     pub async fn register(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
         let token = self.csrf_token("/register").await;
         let res = self
