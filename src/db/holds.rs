@@ -565,7 +565,7 @@ fn release_items(
             });
         }
     }
-    record_releases(conn, owner, &given_back, given_back_at)?;
+    record_releases(conn, owner, booking, &given_back, given_back_at)?;
     diesel::update(
         booking_items::table
             .filter(booking_items::booking_id.eq(booking))
@@ -625,7 +625,13 @@ pub fn release_seat(
     ))
     .execute(conn)?;
     if changed == 1 {
-        record_releases(conn, owner, &[GivenBack::Seat { event, event_seat }], now)?;
+        record_releases(
+            conn,
+            owner,
+            booking,
+            &[GivenBack::Seat { event, event_seat }],
+            now,
+        )?;
     }
     Ok(changed == 1)
 }
@@ -670,6 +676,7 @@ pub fn release_places(
     record_releases(
         conn,
         owner,
+        booking,
         &[GivenBack::Places {
             event,
             event_section: section,
@@ -779,10 +786,12 @@ pub enum GivenBack {
     },
 }
 
-/// Notes what `user` gave back, in the caller's transaction (one statement).
+/// Notes what `user` gave back from their basket `booking`, in the caller's transaction (one
+/// statement).
 pub fn record_releases(
     conn: &mut DbConnection,
     user: UserId,
+    booking: BookingId,
     given_back: &[GivenBack],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -804,6 +813,7 @@ pub fn record_releases(
             (
                 hr::user_id.eq(user),
                 hr::event_id.eq(event),
+                hr::booking_id.eq(booking.0),
                 hr::event_seat_id.eq(seat),
                 hr::event_section_id.eq(section),
                 hr::quantity.eq(quantity),
@@ -818,11 +828,13 @@ pub fn record_releases(
     Ok(())
 }
 
-/// The latest time `user` gave back any of these `event_seats` rows after `since`.
+/// The latest time `user` gave back any of these `event_seats` rows after `since`, from a
+/// basket other than `basket` (the live one they would go back into, if any).
 pub fn seats_given_back_since(
     conn: &mut DbConnection,
     user: UserId,
     event: EventId,
+    basket: Option<BookingId>,
     event_seats: &[i64],
     since: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
@@ -831,18 +843,20 @@ pub fn seats_given_back_since(
     hr::table
         .filter(hr::user_id.eq(user))
         .filter(hr::event_id.eq(event))
+        .filter(hr::booking_id.ne(basket.map_or(0, |b| b.0)))
         .filter(hr::released_at.gt(since))
         .filter(hr::event_seat_id.eq_any(event_seats.iter().map(|s| Some(*s))))
         .select(max(hr::released_at))
         .first(conn)
 }
 
-/// What `user` gave back of a standing section after `since`: `(the smallest quantity, the
-/// latest time)`, if anything.
+/// What `user` gave back of a standing section after `since`, from a basket other than
+/// `basket`: `(the smallest quantity, the latest time)`, if anything.
 pub fn places_given_back_since(
     conn: &mut DbConnection,
     user: UserId,
     event: EventId,
+    basket: Option<BookingId>,
     event_section: i64,
     since: NaiveDateTime,
 ) -> QueryResult<Option<(i32, NaiveDateTime)>> {
@@ -851,6 +865,7 @@ pub fn places_given_back_since(
     let (smallest, latest): (Option<i32>, Option<NaiveDateTime>) = hr::table
         .filter(hr::user_id.eq(user))
         .filter(hr::event_id.eq(event))
+        .filter(hr::booking_id.ne(basket.map_or(0, |b| b.0)))
         .filter(hr::released_at.gt(since))
         .filter(hr::event_section_id.eq(Some(event_section)))
         .select((min(hr::quantity), max(hr::released_at)))

@@ -410,6 +410,7 @@ diesel::table! {
         id -> BigInt,
         user_id -> BigInt,
         event_id -> BigInt,
+        booking_id -> BigInt,
         event_seat_id -> Nullable<BigInt>,
         event_section_id -> Nullable<BigInt>,
         quantity -> Integer,

@@ -508,8 +508,14 @@ fn hold_once(
                 // Seats this account gave back moments ago (the cancel-and-hold-again loop).
                 if let Some(since) = cooling_since {
                     let rows: Vec<i64> = seats.iter().map(|s| s.id).collect();
-                    if let Some(at) = queries::seats_given_back_since(c, user, event, &rows, since)?
-                    {
+                    if let Some(at) = queries::seats_given_back_since(
+                        c,
+                        user,
+                        event,
+                        basket.as_ref().map(|b| b.id),
+                        &rows,
+                        since,
+                    )? {
                         return Err(cooling_down(at));
                     }
                 }
@@ -535,8 +541,14 @@ fn hold_once(
                 // fewer than the fewest it gave back there (with what it still holds there),
                 // never as many again, until the cooldown has passed.
                 if let Some(since) = cooling_since
-                    && let Some((fewest, at)) =
-                        queries::places_given_back_since(c, user, event, event_section, since)?
+                    && let Some((fewest, at)) = queries::places_given_back_since(
+                        c,
+                        user,
+                        event,
+                        basket.as_ref().map(|b| b.id),
+                        event_section,
+                        since,
+                    )?
                 {
                     let holding = match &basket {
                         Some(b) => queries::places_held_in_section(c, b.id, event_section)?,

@@ -7,11 +7,14 @@ ALTER TABLE events ADD COLUMN max_tickets_per_account INTEGER
 -- same account may not hold them again until the re-hold cooldown has passed (others may at
 -- once). A short-lived ledger, purged by the sweeper. No foreign keys on purpose: a key check
 -- takes a KEY SHARE lock on the users or events row, and these rows are written by cancels and
--- the sweeper while they hold section locks (db::lock_order).
+-- the sweeper while they hold section locks (db::lock_order). booking_id is the basket they
+-- left: putting a seat back into that same basket, while it lives, is no renewal (the basket's
+-- expiry does not move), so only a new basket waits out the cooldown.
 CREATE TABLE hold_releases (
     id BIGSERIAL PRIMARY KEY,
     user_id BIGINT NOT NULL,
     event_id BIGINT NOT NULL,
+    booking_id BIGINT NOT NULL,
     event_seat_id BIGINT,
     event_section_id BIGINT,
     quantity INTEGER NOT NULL DEFAULT 1,
