@@ -16,7 +16,7 @@ use crate::services::recovery::{self, ResetError, Verification};
 use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
-use crate::web::rate_limit::client_ip;
+use crate::web::rate_limit::{RetryAfter, client_ip};
 use crate::web::session;
 
 #[derive(Template)]
@@ -139,13 +139,7 @@ async fn forgot(
         .limits
         .password_reset(&client_ip(&req), email.as_str())
     {
-        page.form.errors.insert(
-            "form",
-            format!(
-                "Too many requests. Please check your inbox, or wait {} seconds and try again.",
-                wait.0
-            ),
-        );
+        page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
     let (db, now) = (state.db.clone(), state.clock.now());
@@ -290,13 +284,7 @@ async fn login_link_request(
         }
     };
     if let Err(wait) = state.limits.login_link(&client_ip(&req), email.as_str()) {
-        page.form.errors.insert(
-            "form",
-            format!(
-                "Too many requests. Please check your inbox, or wait {} seconds and try again.",
-                wait.0
-            ),
-        );
+        page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
     let (db, now) = (state.db.clone(), state.clock.now());
@@ -381,4 +369,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(forgot)
         .service(reset_page)
         .service(reset);
+}
+
+/// What an emailing form says when it is asked too often (a reset or a sign-in link).
+fn check_your_inbox(wait: RetryAfter) -> String {
+    format!(
+        "Too many requests. Please check your inbox, or wait {} seconds and try again.",
+        wait.0
+    )
 }
