@@ -20,27 +20,7 @@ use crate::worker::{Worker, WorkerHandle};
 /// most a few timeouts long).
 const WORKER_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub clock: Clock,
-    pub settings: Arc<Settings>,
-    /// Sessions, CSRF, signatures (see `secret.rs`).
-    pub secret: Arc<Vec<u8>>,
-    pub limits: Arc<crate::web::rate_limit::RateLimits>,
-    /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
-    /// costs as much as a wrong password.
-    pub dummy_hash: Arc<String>,
-    /// Live seat-map updates (see `live.rs`).
-    pub live: Arc<crate::live::LiveHub>,
-    /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
-    pub layouts: Arc<crate::services::seatmap::Layouts>,
-    /// The simulated payment gateway (see `gateway`).
-    pub gateway: crate::gateway::Gateway,
-    /// The secret webhooks are signed with (derived from `secret`).
-    pub webhook_secret: Arc<Vec<u8>>,
-}
+pub use crate::web::state::AppState;
 
 pub struct Application {
     port: u16,

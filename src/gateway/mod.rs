@@ -9,7 +9,7 @@
 //! - payment intents created with the merchant's idempotency key (the same key answers the same
 //!   intent; the same key with a different amount or method is refused);
 //! - a hosted checkout page and `POST /gateway/v1/payments/{external_id}/complete`
-//!   ([`pages`]); test cards `4242424242424242` (succeeds) and `4000000000000002` (declined);
+//!   (`web::gateway`); test cards `4242424242424242` (succeeds) and `4000000000000002` (declined);
 //!   bank transfers and e-wallets are approved or declined on their own pages;
 //! - refunds with their own idempotency keys, never more than was paid;
 //! - webhooks: every outcome is an event row, delivered by the worker ([`delivery`]) to the
@@ -18,7 +18,6 @@
 //!   twice and late, so that the merchant must be idempotent and order-blind.
 
 pub mod delivery;
-pub mod pages;
 pub mod signature;
 
 use chrono::NaiveDateTime;

@@ -11,10 +11,10 @@ use actix_web::{HttpMessage, ResponseError};
 
 use crate::domain::user::Role;
 use crate::services::accounts::Account;
-use crate::startup::AppState;
 use crate::web::api::accounts::{BearerToken, api_user};
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 /// The signed-in admin, for handlers behind the guard.
 #[derive(Debug, Clone)]

@@ -9,9 +9,9 @@ use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 
 use crate::services::accounts::{self, Account};
-use crate::startup::AppState;
 use crate::web::error::AppError;
 use crate::web::session;
+use crate::web::state::AppState;
 
 /// What every page needs to render its layout: the signed-in account, if any, and the CSRF
 /// token that its forms and htmx requests carry.
@@ -101,13 +101,11 @@ async fn signed_in(state: &AppState, session: &Session) -> Result<Option<Account
         session::forget(session);
         return Ok(None);
     }
-    let db = state.db.clone();
     let touch = session::touch_due(&claims, now);
     let (user, hash, epoch) = (claims.user, claims.session_hash.clone(), claims.epoch);
-    let found = actix_web::web::block(move || {
-        accounts::find_session(&db, user, &hash, epoch, now.naive_utc(), touch)
-    })
-    .await??;
+    let found = state
+        .run(move |db, now| accounts::find_session(db, user, &hash, epoch, now, touch))
+        .await??;
     match found {
         Some(account) => {
             if touch {

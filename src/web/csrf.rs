@@ -13,9 +13,9 @@ use actix_web::middleware::Next;
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::startup::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{constant_time_eq, expected_csrf_token};
+use crate::web::state::AppState;
 
 pub const FORM_FIELD: &str = "csrf_token";
 pub const HEADER: &str = "X-CSRF-Token";

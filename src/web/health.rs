@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, get, web};
 
 use crate::db::{DbError, health};
-use crate::startup::AppState;
+use crate::web::state::AppState;
 
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
@@ -29,10 +29,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.db.health().is_open() {
         return unavailable("database unavailable");
     }
-    let db = state.db.clone();
-    let now = state.clock.now();
-    let outcome =
-        web::block(move || db.write(|c| health::beat(c, now).map_err(DbError::Query))).await;
+    let outcome = state
+        .write(move |c, now| health::beat(c, now).map_err(DbError::Query))
+        .await;
     let health = state.db.health();
     match outcome {
         Ok(Ok(())) => {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod csrf;
 pub mod device;
 pub mod error;
+pub mod gateway;
 pub mod headers;
 pub mod health;
 pub mod hx;
@@ -15,29 +16,13 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod request_shape;
 pub mod session;
+pub mod state;
 
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
 use error::{AppError, render_page_error};
-
-/// Runs blocking database work off the async workers (diesel is synchronous).
-pub async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut crate::db::DbConnection, &crate::clock::Clock) -> Result<T, AppError>
-        + Send
-        + 'static,
-    T: Send + 'static,
-{
-    let db = state.db.clone();
-    let clock = state.clock.clone();
-    web::block(move || {
-        let mut conn = db.conn()?;
-        f(&mut conn, &clock)
-    })
-    .await?
-}
+use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     let secure_cookies = state.settings.base_url.scheme() == "https";
@@ -66,7 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     .service(
         web::scope("/gateway")
             .app_data(json_config())
-            .configure(crate::gateway::pages::routes),
+            .configure(gateway::routes),
     )
     .service(
         web::scope("")

@@ -11,8 +11,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 
 use crate::domain::ids::UserId;
-use crate::startup::AppState;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 pub const COOKIE_NAME: &str = "boxoffice_session";
 /// The name on https: with the `__Host-` prefix browsers accept the cookie only if it is

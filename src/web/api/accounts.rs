@@ -11,10 +11,9 @@ use crate::domain::ids::UserId;
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::user::Role;
 use crate::services::accounts::{self, Account, Registration};
-use crate::startup::AppState;
-use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::rate_limit::client_ip;
+use crate::web::state::AppState;
 
 #[derive(Serialize)]
 struct UserJson<'a> {
@@ -63,13 +62,12 @@ pub async fn api_user(state: &AppState, token: BearerToken) -> Result<(Account, 
         "Send Authorization: Bearer <token>.",
     ))?;
     let lookup = token.clone();
-    let account = blocking(state, move |conn, clock| {
-        Ok(accounts::account_for_token(conn, &lookup, clock.now())?)
-    })
-    .await?
-    .ok_or(AppError::Unauthorized(
-        "The token is unknown, expired or revoked.",
-    ))?;
+    let account = state
+        .read(move |conn, now| Ok(accounts::account_for_token(conn, &lookup, now)?))
+        .await?
+        .ok_or(AppError::Unauthorized(
+            "The token is unknown, expired or revoked.",
+        ))?;
     Ok((account, token))
 }
 
@@ -92,9 +90,10 @@ async fn register(
     state.limits.register(&client_ip(&req))?;
     let registration = Registration::parse(&body.name, &body.email, &body.password)
         .map_err(AppError::Validation)?;
-    let db = state.db.clone();
-    let (cost, now) = (state.settings.bcrypt_cost, state.clock.now());
-    let account = web::block(move || accounts::register(&db, &registration, cost, now)).await??;
+    let cost = state.settings.bcrypt_cost;
+    let account = state
+        .run(move |db, now| accounts::register(db, &registration, cost, now))
+        .await??;
     tracing::info!(user.id = %account.id, "account registered through the API");
     Ok(HttpResponse::Created().json(UserJson::from(&account)))
 }
@@ -129,16 +128,15 @@ async fn login(
     if !pause.is_zero() {
         actix_web::rt::time::sleep(pause).await;
     }
-    let db = state.db.clone();
     let dummy = state.dummy_hash.clone();
-    let now = state.clock.now();
     let email = body.email.clone();
-    let outcome = web::block(move || {
-        let account = accounts::authenticate(&db, &body.email, &body.password, &dummy, now)?;
-        let issued = accounts::issue_token(&db, &account, now)?;
-        Ok::<_, accounts::AccountError>((account, issued))
-    })
-    .await?;
+    let outcome = state
+        .run(move |db, now| {
+            let account = accounts::authenticate(db, &body.email, &body.password, &dummy, now)?;
+            let issued = accounts::issue_token(db, &account, now)?;
+            Ok::<_, accounts::AccountError>((account, issued))
+        })
+        .await?;
     if let Err(accounts::AccountError::WrongCredentials) = &outcome {
         state.limits.login_failed(&client_ip(&req), &email, None);
     }
@@ -154,9 +152,9 @@ async fn login(
 #[post("/logout")]
 async fn logout(state: Data<AppState>, token: BearerToken) -> Result<HttpResponse, AppError> {
     let (account, token) = api_user(&state, token).await?;
-    let db = state.db.clone();
-    let now = state.clock.now();
-    web::block(move || accounts::revoke_token(&db, &token, now)).await??;
+    state
+        .run(move |db, now| accounts::revoke_token(db, &token, now))
+        .await??;
     tracing::info!(user.id = %account.id, "API token revoked");
     Ok(HttpResponse::NoContent().finish())
 }

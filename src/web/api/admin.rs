@@ -7,10 +7,9 @@ use crate::db::DbError;
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
-use crate::startup::AppState;
 use crate::web::admin_guard;
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 #[derive(Serialize)]
 struct SectionJson<'a> {
@@ -36,7 +35,7 @@ struct VenueList<'a> {
 
 #[get("/venues")]
 async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let venues = blocking(&state, |conn, _| Ok(dashboard::venues(conn)?)).await?;
+    let venues = state.read(|conn, _| Ok(dashboard::venues(conn)?)).await?;
     Ok(HttpResponse::Ok().json(VenueList {
         items: venues
             .iter()
@@ -69,17 +68,18 @@ async fn event_stats(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
-    let (stats, tiers, checked_in) = blocking(&state, move |conn, clock| {
-        let Some(figures) = stats::event_stats(conn, event, clock.now())? else {
-            return Ok(None);
-        };
-        let tiers = stats::tier_sales(conn, event)?;
-        let checked_in =
-            crate::db::stats::tickets_checked_in(conn, event).map_err(DbError::Query)?;
-        Ok(Some((figures, tiers, checked_in)))
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let (stats, tiers, checked_in) = state
+        .read(move |conn, now| {
+            let Some(figures) = stats::event_stats(conn, event, now)? else {
+                return Ok(None);
+            };
+            let tiers = stats::tier_sales(conn, event)?;
+            let checked_in =
+                crate::db::stats::tickets_checked_in(conn, event).map_err(DbError::Query)?;
+            Ok(Some((figures, tiers, checked_in)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
     let tiers: Vec<serde_json::Value> = tiers
         .iter()
         .map(|t| {
@@ -130,14 +130,10 @@ async fn cancel_event(
     body: web::Json<CancelBody>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
-    let (db, live, now, by) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.clock.now(),
-        admin.0.id,
-    );
+    let (live, by) = (state.live.clone(), admin.0.id);
     let reason = body.into_inner().reason;
-    let progress = web::block(move || cancellation::cancel(&db, &live, event, &reason, by, now))
+    let progress = state
+        .run(move |db, now| cancellation::cancel(db, &live, event, &reason, by, now))
         .await?
         .map_err(|e| match e {
             cancellation::CancelError::NotFound => AppError::NotFound,

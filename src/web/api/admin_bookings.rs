@@ -12,10 +12,9 @@ use crate::domain::local_time::rfc3339_utc;
 use crate::services::booking_admin::{
     self, BookingAdminError, Detail, Listed, Refunded, Search, SearchInput,
 };
-use crate::startup::AppState;
 use crate::web::admin_guard::Admin;
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 impl From<BookingAdminError> for AppError {
     fn from(e: BookingAdminError) -> Self {
@@ -85,10 +84,9 @@ async fn list(
         page: q.page,
         per_page: q.per_page,
     })?;
-    let page = blocking(&state, move |conn, _| {
-        Ok(booking_admin::search(conn, &search)?)
-    })
-    .await?;
+    let page = state
+        .read(move |conn, _| Ok(booking_admin::search(conn, &search)?))
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "items": page.items.iter().map(AdminBookingJson::from).collect::<Vec<_>>(),
         "page": page.page,
@@ -162,11 +160,10 @@ fn detail_json(d: &Detail) -> serde_json::Value {
 }
 
 async fn detail_of(state: &AppState, reference: String) -> Result<Detail, AppError> {
-    blocking(state, move |conn, _| {
-        Ok(booking_admin::detail(conn, &reference)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)
+    state
+        .read(move |conn, _| Ok(booking_admin::detail(conn, &reference)?))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// `GET /api/v1/admin/bookings/{reference}`: the booking, its buyer, event, tickets (void
@@ -198,16 +195,12 @@ async fn refund(
     body: web::Json<RefundBody>,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
-    let (db, live, now, by) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.clock.now(),
-        admin.0.id,
-    );
+    let (live, by) = (state.live.clone(), admin.0.id);
     let reason = body.into_inner().reason;
     let r = reference.clone();
-    let outcome =
-        web::block(move || booking_admin::refund(&db, &live, &r, &reason, by, now)).await??;
+    let outcome = state
+        .run(move |db, now| booking_admin::refund(db, &live, &r, &reason, by, now))
+        .await??;
     let detail = detail_of(&state, reference).await?;
     let status = match outcome {
         Refunded::Now => actix_web::http::StatusCode::ACCEPTED,
@@ -224,9 +217,10 @@ async fn resend(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
-    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let kind =
-        web::block(move || db.write(|c| booking_admin::resend(c, &reference, by, now))).await??;
+    let by = admin.0.id;
+    let kind = state
+        .write(move |c, now| booking_admin::resend(c, &reference, by, now))
+        .await??;
     Ok(HttpResponse::Accepted().json(serde_json::json!({ "queued": kind })))
 }
 

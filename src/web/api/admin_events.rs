@@ -25,9 +25,9 @@ use crate::domain::local_time::rfc3339_utc;
 use crate::services::event_admin::{
     self as service, AdminEvent, Errors, EventAdminError, EventInput, TierInput, When,
 };
-use crate::startup::AppState;
 use crate::web::admin_guard::Admin;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 impl From<EventAdminError> for AppError {
     fn from(e: EventAdminError) -> Self {
@@ -297,10 +297,9 @@ async fn list(
             )
         })?),
     };
-    let events = crate::web::blocking(&state, move |conn, clock| {
-        Ok(service::list(conn, status, &q, clock.now())?)
-    })
-    .await?;
+    let events = state
+        .read(move |conn, now| Ok(service::list(conn, status, &q, now)?))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({
         "items": events.iter().map(document).collect::<Vec<_>>(),
     })))
@@ -309,10 +308,9 @@ async fn list(
 #[get("/events/{id}")]
 async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
-    let event = crate::web::blocking(&state, move |conn, clock| {
-        Ok(service::get(conn, id, clock.now())?)
-    })
-    .await?;
+    let event = state
+        .read(move |conn, now| Ok(service::get(conn, id, now)?))
+        .await?;
     Ok(HttpResponse::Ok().json(document(&event)))
 }
 
@@ -336,14 +334,13 @@ async fn create(
     };
     let mut input = EventInput::default();
     apply(&body, &mut input);
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let event = web::block(move || {
-        db.write(|c| -> Result<AdminEvent, EventAdminError> {
+    let actor = admin.0.id;
+    let event = state
+        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
             let id = service::create(c, actor, &input, publish, now)?;
             service::get(c, id, now)
         })
-    })
-    .await??;
+        .await??;
     Ok(HttpResponse::Created().json(document(&event)))
 }
 
@@ -371,9 +368,9 @@ async fn edit(
     };
     let status = wanted_status(&body)?;
     let edits_fields = body.keys().any(|k| k != "version" && k != "status");
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let event = web::block(move || {
-        db.write(|c| -> Result<AdminEvent, EventAdminError> {
+    let actor = admin.0.id;
+    let event = state
+        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
             let current = service::get(c, id, now)?;
             let mut version = version;
             if edits_fields || status.is_none() {
@@ -389,8 +386,7 @@ async fn edit(
             }
             service::get(c, id, now)
         })
-    })
-    .await??;
+        .await??;
     Ok(HttpResponse::Ok().json(document(&event)))
 }
 
@@ -401,14 +397,13 @@ async fn duplicate(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let event = web::block(move || {
-        db.write(|c| -> Result<AdminEvent, EventAdminError> {
+    let actor = admin.0.id;
+    let event = state
+        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
             let copy = service::duplicate(c, actor, id, now)?;
             service::get(c, copy, now)
         })
-    })
-    .await??;
+        .await??;
     Ok(HttpResponse::Created().json(document(&event)))
 }
 

@@ -10,10 +10,9 @@ use serde_json::{Value, json};
 use crate::domain::ids::VenueId;
 use crate::domain::venue_layout::{FieldError, input_of};
 use crate::services::venue_admin::{self, VenueAdminError, VenueEditor, VenueInput};
-use crate::startup::AppState;
 use crate::web::admin_guard::Admin;
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 /// Field errors as a problem document's `errors`: venue fields under their own names; every
 /// section's errors under `sections`, each naming its section ("sections[1].rows: …").
@@ -112,15 +111,14 @@ async fn create(
     admin: Admin,
     body: web::Json<VenueInput>,
 ) -> Result<HttpResponse, AppError> {
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let actor = admin.0.id;
     let input = body.into_inner();
-    let venue = web::block(move || {
-        db.write(|c| {
+    let venue = state
+        .write(move |c, now| {
             let id = venue_admin::create(c, actor, &input, now)?;
             venue_admin::load(c, id)
         })
-    })
-    .await??;
+        .await??;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/admin/venues/{}", venue.venue.id)))
         .json(venue_json(&venue, false)))
@@ -129,7 +127,9 @@ async fn create(
 #[get("/venues/{id}")]
 async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = VenueId(path.into_inner());
-    let venue = blocking(&state, move |c, _| Ok(venue_admin::load(c, id)?)).await?;
+    let venue = state
+        .read(move |c, _| Ok(venue_admin::load(c, id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(venue_json(&venue, true)))
 }
 
@@ -141,15 +141,14 @@ async fn update(
     body: web::Json<VenueInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = VenueId(path.into_inner());
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let actor = admin.0.id;
     let input = body.into_inner();
-    let venue = web::block(move || {
-        db.write(|c| {
+    let venue = state
+        .write(move |c, now| {
             venue_admin::update(c, actor, id, &input, now)?;
             venue_admin::load(c, id)
         })
-    })
-    .await??;
+        .await??;
     Ok(HttpResponse::Ok().json(venue_json(&venue, true)))
 }
 

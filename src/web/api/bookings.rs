@@ -10,10 +10,9 @@ use crate::domain::user::Role;
 use crate::services::accounts;
 use crate::services::bookings::{self, BookingView};
 use crate::services::holds::{self, HoldRequest};
-use crate::startup::AppState;
 use crate::web::api::accounts::{BearerToken, api_user};
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 #[derive(Serialize)]
 struct ItemJson<'a> {
@@ -117,10 +116,9 @@ async fn my_bookings(
     token: BearerToken,
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
-    let views = blocking(&state, move |conn, _| {
-        Ok(bookings::for_user(conn, account.id)?)
-    })
-    .await?;
+    let views = state
+        .read(move |conn, _| Ok(bookings::for_user(conn, account.id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(BookingList {
         items: views.iter().map(BookingJson::from).collect(),
     }))
@@ -184,7 +182,8 @@ async fn booking_response(
     id: BookingId,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let view = blocking(state, move |conn, _| Ok(bookings::one(conn, id)?))
+    let view = state
+        .read(move |conn, _| Ok(bookings::one(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::build(status).json(BookingJson::from(&view)))
@@ -205,25 +204,21 @@ async fn hold(
     ))?;
     let request = body.into_inner().into_request()?;
     let event = EventId(path.into_inner());
-    let (db, live, limits, now) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.limits.clone(),
-        state.clock.now(),
-    );
+    let (live, limits) = (state.live.clone(), state.limits.clone());
     let policy = holds::HoldPolicy::from_settings(&state.settings);
-    let held = web::block(move || -> Result<holds::Held, AppError> {
-        let account = db
-            .read(|c| accounts::account_for_token(c, &token, now))?
-            .ok_or(AppError::Unauthorized(
-                "The token is unknown, expired or revoked.",
-            ))?;
-        limits.hold(account.id.0)?;
-        Ok(holds::hold_with(
-            &db, &live, account.id, event, &request, &policy, now,
-        )?)
-    })
-    .await??;
+    let held = state
+        .run(move |db, now| -> Result<holds::Held, AppError> {
+            let account = db
+                .read(|c| accounts::account_for_token(c, &token, now))?
+                .ok_or(AppError::Unauthorized(
+                    "The token is unknown, expired or revoked.",
+                ))?;
+            limits.hold(account.id.0)?;
+            Ok(holds::hold_with(
+                db, &live, account.id, event, &request, &policy, now,
+            )?)
+        })
+        .await??;
     Ok(HttpResponse::Created().json(BookingJson::held(&held)))
 }
 
@@ -234,11 +229,10 @@ async fn own_booking(
     reference: String,
 ) -> Result<BookingId, AppError> {
     let (user, admin) = (account.id, account.role == Role::Admin);
-    let head = blocking(state, move |conn, _| {
-        Ok(holds::find_for(conn, &reference, user, admin)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let head = state
+        .read(move |conn, _| Ok(holds::find_for(conn, &reference, user, admin)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(head.id)
 }
 
@@ -262,17 +256,12 @@ async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
     let reference = path.into_inner();
-    let (db, live, gateway, now, user) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.gateway.clone(),
-        state.clock.now(),
-        account.id,
-    );
-    let id = web::block(move || {
-        crate::services::payments::cancel_booking(&db, &live, &gateway, user, &reference, now)
-    })
-    .await??;
+    let (live, gateway, user) = (state.live.clone(), state.gateway.clone(), account.id);
+    let id = state
+        .run(move |db, now| {
+            crate::services::payments::cancel_booking(db, &live, &gateway, user, &reference, now)
+        })
+        .await??;
     booking_json(&state, id).await
 }
 

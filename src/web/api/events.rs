@@ -9,9 +9,8 @@ use crate::domain::ids::{EventId, SeatId, SectionId, TierId, VenueId};
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::venue::SeatStatus;
 use crate::services::catalogue::{self, EventSummary};
-use crate::startup::AppState;
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 pub const PAGE_SIZE: u32 = 20;
 
@@ -86,10 +85,9 @@ async fn index(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let results = blocking(&state, move |conn, clock| {
-        Ok(catalogue::search(conn, &query, clock.now())?)
-    })
-    .await?;
+    let results = state
+        .read(move |conn, now| Ok(catalogue::search(conn, &query, now)?))
+        .await?;
     Ok(HttpResponse::Ok().json(EventList {
         items: results.items.iter().map(EventJson::from).collect(),
         page: results.page,
@@ -132,10 +130,9 @@ async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&path)?;
-    let detail = blocking(&state, move |conn, clock| {
-        Ok(catalogue::event(conn, id, clock.now())?)
-    })
-    .await?;
+    let detail = state
+        .read(move |conn, now| Ok(catalogue::event(conn, id, now)?))
+        .await?;
     Ok(HttpResponse::Ok().json(EventDetailJson {
         event: EventJson::from(&detail.event),
         max_tickets_per_order: detail.max_tickets_per_order,
@@ -194,10 +191,9 @@ async fn seats(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&path)?;
-    let seats = blocking(&state, move |conn, clock| {
-        Ok(catalogue::seats(conn, id, clock.now())?)
-    })
-    .await?;
+    let seats = state
+        .read(move |conn, now| Ok(catalogue::seats(conn, id, now)?))
+        .await?;
     Ok(HttpResponse::Ok().json(SeatsJson {
         seats: seats
             .seats

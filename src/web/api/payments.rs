@@ -8,10 +8,9 @@ use crate::domain::user::Role;
 use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
 use crate::services::payments::{self, Received, checkout_url};
-use crate::startup::AppState;
 use crate::web::api::accounts::{BearerToken, api_user};
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 #[derive(Serialize)]
 pub struct PaymentJson<'a> {
@@ -87,19 +86,16 @@ async fn pay(
         )
     })?;
     let reference = path.into_inner();
-    let (db, gateway, base_url, now, user) = (
-        state.db.clone(),
+    let (gateway, base_url, user) = (
         state.gateway.clone(),
         state.settings.base_url.clone(),
-        state.clock.now(),
         account.id,
     );
-    let started = web::block(move || {
-        payments::start(
-            &db, &gateway, &base_url, user, &reference, method, &key, now,
-        )
-    })
-    .await??;
+    let started = state
+        .run(move |db, now| {
+            payments::start(db, &gateway, &base_url, user, &reference, method, &key, now)
+        })
+        .await??;
     let status = if started.created {
         actix_web::http::StatusCode::CREATED
     } else {
@@ -119,11 +115,10 @@ async fn latest(
     let (account, _) = api_user(&state, token).await?;
     let (user, admin) = (account.id, account.role == Role::Admin);
     let reference = path.into_inner();
-    let payment = blocking(&state, move |conn, _| {
-        Ok(payments::latest_for(conn, &reference, user, admin)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let payment = state
+        .read(move |conn, _| Ok(payments::latest_for(conn, &reference, user, admin)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(PaymentJson::of(&payment, &state.settings.base_url)))
 }
 
@@ -140,15 +135,10 @@ async fn webhook(
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let (db, live, secret, now) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.webhook_secret.clone(),
-        state.clock.now(),
-    );
-    let received =
-        web::block(move || payments::receive(&db, &live, &secret, header.as_deref(), &body, now))
-            .await??;
+    let (live, secret) = (state.live.clone(), state.webhook_secret.clone());
+    let received = state
+        .run(move |db, now| payments::receive(db, &live, &secret, header.as_deref(), &body, now))
+        .await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "received": true,
         "duplicate": received == Received::Duplicate,

@@ -11,12 +11,11 @@ use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::accounts::{self, Account, AccountError};
 use crate::services::bookings as booking_views;
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
-use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::rate_limit::RetryAfter;
 use crate::web::session;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "account/profile.html")]
@@ -80,8 +79,11 @@ async fn change_name(
     form: web::Form<NameForm>,
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
-    let (db, now, name) = (state.db.clone(), state.clock.now(), form.name.clone());
-    match web::block(move || accounts::change_name(&db, account.id, &name, now)).await? {
+    let name = form.name.clone();
+    match state
+        .run(move |db, now| accounts::change_name(db, account.id, &name, now))
+        .await?
+    {
         Ok(()) => {
             session::set_flash(&ctx.session, "Your name was saved.");
             Ok(see_other("/account"))
@@ -118,10 +120,10 @@ async fn change_email(
         page.email_form.errors.insert("email_password", message);
         return throttled(wait, page.render());
     }
-    let (db, now) = (state.db.clone(), state.clock.now());
     let (email, password) = (form.email.clone(), form.email_password);
-    let outcome =
-        web::block(move || accounts::change_email(&db, account.id, &email, &password, now)).await?;
+    let outcome = state
+        .run(move |db, now| accounts::change_email(db, account.id, &email, &password, now))
+        .await?;
     let mut errors = crate::domain::catalogue::FieldErrors::new();
     match outcome {
         Ok(()) => {
@@ -171,23 +173,20 @@ async fn change_password(
             .insert("current_password", message);
         return throttled(wait, page.render());
     }
-    let (db, now, cost) = (
-        state.db.clone(),
-        state.clock.now(),
-        state.settings.bcrypt_cost,
-    );
+    let cost = state.settings.bcrypt_cost;
     let id = account.id;
-    let outcome = web::block(move || {
-        accounts::change_password(
-            &db,
-            id,
-            &form.current_password,
-            &form.new_password,
-            cost,
-            now,
-        )
-    })
-    .await?;
+    let outcome = state
+        .run(move |db, now| {
+            accounts::change_password(
+                db,
+                id,
+                &form.current_password,
+                &form.new_password,
+                cost,
+                now,
+            )
+        })
+        .await?;
     match outcome {
         Ok(epoch) => {
             // Every other session ended with the old epoch; this one carries on.
@@ -213,8 +212,9 @@ async fn logout_everywhere(
     ctx: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
-    let (db, now) = (state.db.clone(), state.clock.now());
-    web::block(move || accounts::log_out_everywhere(&db, account.id, now)).await??;
+    state
+        .run(move |db, now| accounts::log_out_everywhere(db, account.id, now))
+        .await??;
     session::forget(&ctx.session);
     Ok(see_other("/login"))
 }
@@ -244,10 +244,9 @@ async fn my_bookings(
     ctx: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
-    let rows = blocking(&state, move |conn, _| {
-        Ok(booking_views::for_user(conn, account.id)?)
-    })
-    .await?;
+    let rows = state
+        .read(move |conn, _| Ok(booking_views::for_user(conn, account.id)?))
+        .await?;
     let bookings = rows
         .into_iter()
         .map(|view| {

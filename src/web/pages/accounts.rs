@@ -13,10 +13,10 @@ use super::html_with_status;
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::redirect::safe_next;
 use crate::services::accounts::{self, AccountError, Registered, Registration};
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::rate_limit::{LoginRefused, RetryAfter, client_ip};
+use crate::web::state::AppState;
 use crate::web::{device, session};
 
 /// A form's submitted values (never the password) and its messages.
@@ -151,11 +151,11 @@ async fn register(
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
-    let db = state.db.clone();
-    let (cost, now) = (state.settings.bcrypt_cost, state.clock.now());
+    let cost = state.settings.bcrypt_cost;
     let address = registration.email.as_str().to_owned();
-    let outcome =
-        web::block(move || accounts::register_or_notify(&db, &registration, cost, now)).await??;
+    let outcome = state
+        .run(move |db, now| accounts::register_or_notify(db, &registration, cost, now))
+        .await??;
     // The same answer whether the address was new or already had an account (whose owner was
     // emailed instead): nobody learns from it which addresses have accounts. The new account
     // signs in with its password.
@@ -235,12 +235,11 @@ async fn login(
             return throttled(refused.retry_after(), page.render());
         }
     }
-    let db = state.db.clone();
     let dummy = state.dummy_hash.clone();
-    let now = state.clock.now();
     let (email, password) = (form.email.clone(), form.password);
-    let outcome =
-        web::block(move || accounts::authenticate(&db, &email, &password, &dummy, now)).await?;
+    let outcome = state
+        .run(move |db, now| accounts::authenticate(db, &email, &password, &dummy, now))
+        .await?;
     match outcome {
         Ok(account) => {
             tracing::info!(user.id = %account.id, "signed in");

@@ -15,12 +15,11 @@ use crate::services::accounts::Account;
 use crate::services::checkin::{self, DoorCounts, Verdict};
 use crate::services::user_admin::{self, Change, UserAdminError};
 use crate::services::{dashboard, queues};
-use crate::startup::AppState;
 use crate::web::admin_guard::{self, Admin};
 use crate::web::auth::{Layout, PageContext};
-use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::session;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/index.html")]
@@ -36,10 +35,9 @@ async fn index(
     ctx: PageContext,
     admin: Admin,
 ) -> Result<HttpResponse, AppError> {
-    let d = blocking(&state, |conn, clock| {
-        Ok(dashboard::overview(conn, clock.now())?)
-    })
-    .await?;
+    let d = state
+        .read(|conn, now| Ok(dashboard::overview(conn, now)?))
+        .await?;
     html(
         DashboardPage {
             layout: ctx.layout,
@@ -75,7 +73,9 @@ async fn users(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner().q;
     let needle = q.clone();
-    let users = blocking(&state, move |conn, _| Ok(user_admin::list(conn, &needle)?)).await?;
+    let users = state
+        .read(move |conn, _| Ok(user_admin::list(conn, &needle)?))
+        .await?;
     html(
         UsersPage {
             layout: ctx.layout,
@@ -117,10 +117,10 @@ async fn change_user(
         })?),
         _ => return Err(AppError::NotFound),
     };
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let outcome =
-        web::block(move || db.write(|c| user_admin::apply(c, actor, UserId(id), change, now)))
-            .await?;
+    let actor = admin.0.id;
+    let outcome = state
+        .write(move |c, now| user_admin::apply(c, actor, UserId(id), change, now))
+        .await?;
     let message = match outcome {
         Ok(true) => match change {
             Change::Disable => "The account was disabled; its sessions and tokens have ended.",
@@ -169,10 +169,9 @@ async fn emails(
 ) -> Result<HttpResponse, AppError> {
     let status = queues::status_filter(query.status.as_deref(), &queues::EMAIL_STATUSES);
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
-    let view = blocking(&state, move |conn, _| {
-        Ok(queues::emails(conn, status, page)?)
-    })
-    .await?;
+    let view = state
+        .read(move |conn, _| Ok(queues::emails(conn, status, page)?))
+        .await?;
     html(
         EmailsPage {
             layout: ctx.layout,
@@ -202,7 +201,9 @@ async fn jobs(
 ) -> Result<HttpResponse, AppError> {
     let status = queues::status_filter(query.status.as_deref(), &queues::JOB_STATUSES);
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
-    let view = blocking(&state, move |conn, _| Ok(queues::jobs(conn, status, page)?)).await?;
+    let view = state
+        .read(move |conn, _| Ok(queues::jobs(conn, status, page)?))
+        .await?;
     html(
         JobsPage {
             layout: ctx.layout,
@@ -239,16 +240,15 @@ async fn resend_email(
     form: web::Form<BackTo>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let outcome = web::block(move || {
-        db.write(|c| -> Result<Option<bool>, DbError> {
+    let actor = admin.0.id;
+    let outcome = state
+        .write(move |c, now| -> Result<Option<bool>, DbError> {
             if crate::db::outbox::find(c, id)?.is_none() {
                 return Ok(None);
             }
             queues::resend_email(c, actor, id, now).map(Some)
         })
-    })
-    .await??;
+        .await??;
     let message = match outcome {
         None => return Err(AppError::NotFound),
         Some(true) => "The email is queued and goes out in a moment.",
@@ -271,8 +271,10 @@ async fn retry_job(
     form: web::Form<BackTo>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let queued = web::block(move || db.write(|c| queues::retry_job(c, actor, id, now))).await??;
+    let actor = admin.0.id;
+    let queued = state
+        .write(move |c, now| queues::retry_job(c, actor, id, now))
+        .await??;
     let message = if queued {
         "The job is queued to run again."
     } else {
@@ -327,15 +329,16 @@ async fn door_page(
     event: Option<i64>,
     result: Option<Verdict>,
 ) -> Result<HttpResponse, AppError> {
-    let (events, counts) = blocking(state, move |conn, clock| {
-        let events = checkin::door_events(conn, clock.now())?;
-        let counts = match event {
-            Some(id) => checkin::counts(conn, EventId(id))?,
-            None => DoorCounts::default(),
-        };
-        Ok((events, counts))
-    })
-    .await?;
+    let (events, counts) = state
+        .read(move |conn, now| {
+            let events = checkin::door_events(conn, now)?;
+            let counts = match event {
+                Some(id) => checkin::counts(conn, EventId(id))?,
+                None => DoorCounts::default(),
+            };
+            Ok((events, counts))
+        })
+        .await?;
     let events = events
         .into_iter()
         .map(|e| {
@@ -380,16 +383,22 @@ async fn checkin_submit(
 ) -> Result<HttpResponse, AppError> {
     let CheckinForm { event, code } = form.into_inner();
     let event_id = EventId(event);
-    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let by = admin.0.id;
     let verdict = if code.trim().is_empty() {
         None
     } else {
-        Some(web::block(move || checkin::check_in(&db, event_id, &code, by, now)).await??)
+        Some(
+            state
+                .run(move |db, now| checkin::check_in(db, event_id, &code, by, now))
+                .await??,
+        )
     };
     if !hx.0 {
         return door_page(&state, ctx, Some(event), verdict).await;
     }
-    let counts = blocking(&state, move |conn, _| Ok(checkin::counts(conn, event_id)?)).await?;
+    let counts = state
+        .read(move |conn, _| Ok(checkin::counts(conn, event_id)?))
+        .await?;
     html(
         CheckinFragment {
             result: verdict,

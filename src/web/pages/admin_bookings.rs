@@ -14,13 +14,12 @@ use crate::domain::money::Money;
 use crate::services::booking_admin::{
     self, BookingAdminError, Detail, Page, Refunded, Search, SearchInput,
 };
-use crate::startup::AppState;
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
-use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
 use crate::web::session;
+use crate::web::state::AppState;
 
 /// The list's filters as the form sends them (every field may be blank).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -154,24 +153,25 @@ async fn list(
         Ok(search) => (Some(search), None),
         Err(message) => (None, Some(message)),
     };
-    let (page, events) = blocking(&state, move |conn, _| {
-        let page = match &search {
-            Some(search) => booking_admin::search(conn, search)?,
-            None => Page {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                per_page: booking_admin::PAGE_SIZE,
-            },
-        };
-        let events = if hx.0 {
-            Vec::new()
-        } else {
-            booking_admin::event_choices(conn)?
-        };
-        Ok((page, events))
-    })
-    .await?;
+    let (page, events) = state
+        .read(move |conn, _| {
+            let page = match &search {
+                Some(search) => booking_admin::search(conn, search)?,
+                None => Page {
+                    items: Vec::new(),
+                    total: 0,
+                    page: 1,
+                    per_page: booking_admin::PAGE_SIZE,
+                },
+            };
+            let events = if hx.0 {
+                Vec::new()
+            } else {
+                booking_admin::event_choices(conn)?
+            };
+            Ok((page, events))
+        })
+        .await?;
     let results = results(&query, &page);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -224,11 +224,10 @@ async fn show_page(
     reason_error: Option<String>,
     confirming: bool,
 ) -> Result<HttpResponse, AppError> {
-    let d = blocking(state, move |conn, _| {
-        Ok(booking_admin::detail(conn, &reference)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let d = state
+        .read(move |conn, _| Ok(booking_admin::detail(conn, &reference)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let status = if reason_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -292,15 +291,11 @@ async fn refund(
     if confirm != "yes" {
         return show_page(&state, ctx.layout, reference, reason, None, true).await;
     }
-    let (db, live, now, by) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.clock.now(),
-        admin.0.id,
-    );
+    let (live, by) = (state.live.clone(), admin.0.id);
     let r = reference.clone();
-    let outcome =
-        web::block(move || booking_admin::refund(&db, &live, &r, &reason, by, now)).await?;
+    let outcome = state
+        .run(move |db, now| booking_admin::refund(db, &live, &r, &reason, by, now))
+        .await?;
     let message = match outcome {
         Ok(Refunded::Now) => {
             "The booking is refunded: its tickets are void and the buyer is emailed. The payment goes back through the gateway in a moment."
@@ -323,9 +318,11 @@ async fn resend(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
-    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let by = admin.0.id;
     let r = reference.clone();
-    let outcome = web::block(move || db.write(|c| booking_admin::resend(c, &r, by, now))).await?;
+    let outcome = state
+        .write(move |c, now| booking_admin::resend(c, &r, by, now))
+        .await?;
     let message = match outcome {
         Ok(kind) => format!(
             "The {} email is queued again and goes out in a moment.",
@@ -357,11 +354,10 @@ async fn attendees(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
-    let (slug, body) = blocking(&state, move |conn, _| {
-        Ok(booking_admin::attendees_csv(conn, event)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let (slug, body) = state
+        .read(move |conn, _| Ok(booking_admin::attendees_csv(conn, event)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let slug: String = slug
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')

@@ -18,13 +18,12 @@ use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::cancellation::{self, CancelError, Preview, Progress, RetryError};
 use crate::services::stats::{self, EventReport};
-use crate::startup::AppState;
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
-use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
 use crate::web::session;
+use crate::web::state::AppState;
 
 /// The statistics fragment, alone (htmx polls it) or inside the page.
 #[derive(Template)]
@@ -41,11 +40,10 @@ struct StatsPage<'a> {
 }
 
 async fn load_report(state: &AppState, event: EventId) -> Result<EventReport, AppError> {
-    blocking(state, move |conn, clock| {
-        Ok(stats::report(conn, event, clock.now())?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)
+    state
+        .read(move |conn, now| Ok(stats::report(conn, event, now)?))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The statistics page; an htmx request (the page's own polling) gets the figures alone.
@@ -117,25 +115,27 @@ struct CancelView {
 }
 
 async fn cancel_view(state: &AppState, event: EventId) -> Result<CancelView, AppError> {
-    blocking(state, move |conn, clock| {
-        let Some(header) = crate::db::stats::event_header(conn, event).map_err(DbError::Query)?
-        else {
-            return Ok(None);
-        };
-        let Some((preview, progress)) = cancellation::preview(conn, event, clock.now())? else {
-            return Ok(None);
-        };
-        let failed =
-            crate::db::cancellation::failed_refunds(conn, event).map_err(DbError::Query)?;
-        Ok(Some(CancelView {
-            event: header,
-            preview,
-            progress,
-            failed,
-        }))
-    })
-    .await?
-    .ok_or(AppError::NotFound)
+    state
+        .read(move |conn, now| {
+            let Some(header) =
+                crate::db::stats::event_header(conn, event).map_err(DbError::Query)?
+            else {
+                return Ok(None);
+            };
+            let Some((preview, progress)) = cancellation::preview(conn, event, now)? else {
+                return Ok(None);
+            };
+            let failed =
+                crate::db::cancellation::failed_refunds(conn, event).map_err(DbError::Query)?;
+            Ok(Some(CancelView {
+                event: header,
+                preview,
+                progress,
+                failed,
+            }))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 fn render_cancel(
@@ -218,15 +218,11 @@ async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
     let reason = form.into_inner().reason;
-    let (db, live, now, by) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.clock.now(),
-        admin.0.id,
-    );
+    let (live, by) = (state.live.clone(), admin.0.id);
     let given = reason.clone();
-    let outcome =
-        web::block(move || cancellation::cancel(&db, &live, event, &given, by, now)).await?;
+    let outcome = state
+        .run(move |db, now| cancellation::cancel(db, &live, event, &given, by, now))
+        .await?;
     match outcome {
         Ok(progress) => {
             session::set_flash(
@@ -273,9 +269,10 @@ async fn retry_refunds(
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
     let refund = form.into_inner().refund_id;
-    let (db, now, by) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let outcome =
-        web::block(move || cancellation::retry_refunds(&db, event, refund, by, now)).await?;
+    let by = admin.0.id;
+    let outcome = state
+        .run(move |db, now| cancellation::retry_refunds(db, event, refund, by, now))
+        .await?;
     let message = match outcome {
         Ok(0) => "No refund is waiting for a retry.".to_owned(),
         Ok(1) => "The refund is being tried again.".to_owned(),

@@ -20,10 +20,10 @@ use crate::services::bookings::{self, BookingView};
 use crate::services::holds;
 use crate::services::payments::{self, PaymentError};
 use crate::services::seatmap::BasketLine;
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::session;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "bookings/show.html")]
@@ -82,12 +82,13 @@ async fn visible(
 ) -> Result<(BookingView, UserId, bool), AppError> {
     let account = ctx.require_user()?;
     let (user, admin) = (account.id, account.role == Role::Admin);
-    crate::web::blocking(state, move |conn, _| {
-        let head = holds::find_for(conn, &reference, user, admin)?.ok_or(AppError::NotFound)?;
-        let view = bookings::one(conn, head.id)?.ok_or(AppError::NotFound)?;
-        Ok((view, head.user_id, head.user_id == user))
-    })
-    .await
+    state
+        .read(move |conn, _| {
+            let head = holds::find_for(conn, &reference, user, admin)?.ok_or(AppError::NotFound)?;
+            let view = bookings::one(conn, head.id)?.ok_or(AppError::NotFound)?;
+            Ok((view, head.user_id, head.user_id == user))
+        })
+        .await
 }
 
 #[get("/bookings/{reference}")]
@@ -99,10 +100,11 @@ async fn show(
     let reference = path.into_inner();
     let (view, _, own) = visible(&state, &ctx, reference.clone()).await?;
     let id = view.booking.id;
-    let payment = crate::web::blocking(&state, move |conn, _| {
-        Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
-    })
-    .await?;
+    let payment = state
+        .read(move |conn, _| {
+            Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
+        })
+        .await?;
     let now = state.clock.now();
     let b = &view.booking;
     let (status_label, status_class) = booking_status(&b.status);
@@ -152,16 +154,11 @@ async fn pay(
         session::set_flash(&ctx.session, "Choose how you want to pay.");
         return Ok(see_other(&format!("/bookings/{reference}")));
     };
-    let (db, gateway, base_url, now) = (
-        state.db.clone(),
-        state.gateway.clone(),
-        state.settings.base_url.clone(),
-        state.clock.now(),
-    );
+    let (gateway, base_url) = (state.gateway.clone(), state.settings.base_url.clone());
     let (r, key, user) = (reference.clone(), form.idempotency_key.clone(), account.id);
-    let started =
-        web::block(move || payments::start(&db, &gateway, &base_url, user, &r, method, &key, now))
-            .await?;
+    let started = state
+        .run(move |db, now| payments::start(db, &gateway, &base_url, user, &r, method, &key, now))
+        .await?;
     let message = match started {
         Ok(started) => return Ok(see_other(&started.checkout_url)),
         Err(PaymentError::NotFound) => return Err(AppError::NotFound),
@@ -218,10 +215,11 @@ async fn payment_state(
 ) -> Result<(BookingView, PaymentState), AppError> {
     let (view, _, _) = visible(state, ctx, reference).await?;
     let id = view.booking.id;
-    let payment = crate::web::blocking(state, move |conn, _| {
-        Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
-    })
-    .await?;
+    let payment = state
+        .read(move |conn, _| {
+            Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
+        })
+        .await?;
     let b = &view.booking;
     let now = state.clock.now();
     let live = b.status == "pending" && b.expires_at > now;
@@ -326,17 +324,13 @@ async fn cancel(
         // Admins cancel and refund from the box office, not from the buyer's page.
         return Err(AppError::Forbidden);
     }
-    let (db, live, gateway, now) = (
-        state.db.clone(),
-        state.live.clone(),
-        state.gateway.clone(),
-        state.clock.now(),
-    );
+    let (live, gateway) = (state.live.clone(), state.gateway.clone());
     let r = reference.clone();
-    let result = web::block(move || {
-        crate::services::payments::cancel_booking(&db, &live, &gateway, owner, &r, now)
-    })
-    .await?;
+    let result = state
+        .run(move |db, now| {
+            crate::services::payments::cancel_booking(db, &live, &gateway, owner, &r, now)
+        })
+        .await?;
     let message = match result {
         Ok(_) => "Your booking was cancelled and its seats released.",
         Err(holds::BookingError::NotPending(_)) => {
@@ -372,14 +366,17 @@ async fn remove(
     }
     let event: EventId = view.booking.event_id;
     let number = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
-    let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
+    let live = state.live.clone();
     let removed = match (number(&form.release), number(&form.remove_line)) {
         (Some(seat), None) => {
-            web::block(move || holds::release_seat(&db, &live, owner, event, SeatId(seat), now))
+            state
+                .run(move |db, now| holds::release_seat(db, &live, owner, event, SeatId(seat), now))
                 .await??
         }
         (None, Some(item)) => {
-            web::block(move || holds::release_places(&db, &live, owner, event, item, now)).await??
+            state
+                .run(move |db, now| holds::release_places(db, &live, owner, event, item, now))
+                .await??
         }
         _ => {
             return Err(AppError::Validation(

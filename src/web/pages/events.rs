@@ -12,11 +12,10 @@ use super::{html, html_with_status};
 use crate::domain::catalogue::{CatalogueQuery, FieldErrors, RawCatalogueQuery};
 use crate::domain::ids::EventId;
 use crate::services::catalogue::{self, EventDetail, SearchResults};
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
-use crate::web::blocking;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
+use crate::web::state::AppState;
 
 pub const PAGE_SIZE: u32 = 12;
 
@@ -64,14 +63,14 @@ async fn index(
     let (query, errors) = CatalogueQuery::parse(&raw, PAGE_SIZE);
     let filtered = query.is_filtered();
     let q = query.clone();
-    let (results, cities) = blocking(&state, move |conn, clock| {
-        let now = clock.now();
-        Ok((
-            catalogue::search(conn, &q, now)?,
-            catalogue::cities(conn, now)?,
-        ))
-    })
-    .await?;
+    let (results, cities) = state
+        .read(move |conn, now| {
+            Ok((
+                catalogue::search(conn, &q, now)?,
+                catalogue::cities(conn, now)?,
+            ))
+        })
+        .await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -134,10 +133,9 @@ async fn show(
         .parse::<i64>()
         .map(EventId)
         .map_err(|_| AppError::NotFound)?;
-    let detail = blocking(&state, move |conn, clock| {
-        Ok(catalogue::event(conn, id, clock.now())?)
-    })
-    .await?;
+    let detail = state
+        .read(move |conn, now| Ok(catalogue::event(conn, id, now)?))
+        .await?;
     let paragraphs = detail
         .event
         .description

@@ -5,10 +5,9 @@ use askama::Template;
 
 use super::view::{CardView as _, CategoryOption, categories};
 use crate::services::catalogue::{self, EventSummary};
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
-use crate::web::blocking;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -22,10 +21,9 @@ struct HomePage {
 
 #[get("/")]
 async fn home(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, AppError> {
-    let home = blocking(&state, |conn, clock| {
-        Ok(catalogue::home(conn, clock.now())?)
-    })
-    .await?;
+    let home = state
+        .read(|conn, now| Ok(catalogue::home(conn, now)?))
+        .await?;
     let page = HomePage {
         layout: ctx.layout,
         featured: home.featured,

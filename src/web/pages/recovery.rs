@@ -13,11 +13,11 @@ use crate::domain::user_input::EmailAddress;
 use crate::mail::templates::{LOGIN_LINK_VALID_FOR, RESET_VALID_FOR};
 use crate::services::login_links;
 use crate::services::recovery::{self, ResetError, Verification};
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::rate_limit::{RetryAfter, client_ip};
 use crate::web::session;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "accounts/verified.html")]
@@ -39,8 +39,10 @@ async fn verify(
     ctx: PageContext,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (db, now, token) = (state.db.clone(), state.clock.now(), q.into_inner().token);
-    let outcome = web::block(move || recovery::verify_email(&db, &token, now)).await??;
+    let token = q.into_inner().token;
+    let outcome = state
+        .run(move |db, now| recovery::verify_email(db, &token, now))
+        .await??;
     let (status, outcome) = match outcome {
         Verification::Verified { user } => {
             tracing::info!(user.id = %user, "email verified");
@@ -73,8 +75,9 @@ async fn resend_verification(
         );
         return Ok(see_other("/account"));
     }
-    let (db, now) = (state.db.clone(), state.clock.now());
-    let sent = web::block(move || recovery::resend_verification(&db, account.id, now)).await??;
+    let sent = state
+        .run(move |db, now| recovery::resend_verification(db, account.id, now))
+        .await??;
     let message = if sent {
         format!(
             "We sent a new confirmation link to {}. It works for 48 hours.",
@@ -142,9 +145,10 @@ async fn forgot(
         page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
-    let (db, now) = (state.db.clone(), state.clock.now());
     let address = email.as_str().to_owned();
-    web::block(move || recovery::enqueue_reset(&db, &address, now)).await??;
+    state
+        .run(move |db, now| recovery::enqueue_reset(db, &address, now))
+        .await??;
     page.sent_to = Some(email.as_str().to_owned());
     html_with_status(StatusCode::OK, page.render())
 }
@@ -164,8 +168,10 @@ async fn reset_page(
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = q.into_inner().token;
-    let (db, now, check) = (state.db.clone(), state.clock.now(), token.clone());
-    let live = web::block(move || recovery::reset_token_is_live(&db, &check, now)).await??;
+    let check = token.clone();
+    let live = state
+        .run(move |db, now| recovery::reset_token_is_live(db, &check, now))
+        .await??;
     let mut form = FormState::default();
     form.set("token", &token);
     let status = if live {
@@ -198,13 +204,10 @@ async fn reset(
     let ResetForm { token, password } = form.into_inner();
     let mut kept = FormState::default();
     kept.set("token", &token);
-    let (db, now, cost) = (
-        state.db.clone(),
-        state.clock.now(),
-        state.settings.bcrypt_cost,
-    );
-    let outcome =
-        web::block(move || recovery::reset_password(&db, &token, &password, cost, now)).await?;
+    let cost = state.settings.bcrypt_cost;
+    let outcome = state
+        .run(move |db, now| recovery::reset_password(db, &token, &password, cost, now))
+        .await?;
     match outcome {
         Ok((user, epoch)) => {
             tracing::info!(user.id = %user, "password reset");
@@ -287,9 +290,10 @@ async fn login_link_request(
         page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
-    let (db, now) = (state.db.clone(), state.clock.now());
     let address = email.as_str().to_owned();
-    web::block(move || login_links::enqueue_link(&db, &address, now)).await??;
+    state
+        .run(move |db, now| login_links::enqueue_link(db, &address, now))
+        .await??;
     page.sent_to = Some(email.as_str().to_owned());
     html_with_status(StatusCode::OK, page.render())
 }
@@ -311,8 +315,10 @@ async fn login_link_confirm(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let (db, now, check) = (state.db.clone(), state.clock.now(), token.clone());
-    let live = web::block(move || login_links::link_is_live(&db, &check, now)).await??;
+    let check = token.clone();
+    let live = state
+        .run(move |db, now| login_links::link_is_live(db, &check, now))
+        .await??;
     let status = if live {
         StatusCode::OK
     } else {
@@ -335,8 +341,10 @@ async fn login_link_use(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let (db, now, used) = (state.db.clone(), state.clock.now(), token.clone());
-    let account = web::block(move || login_links::use_link(&db, &used, now)).await??;
+    let used = token.clone();
+    let account = state
+        .run(move |db, now| login_links::use_link(db, &used, now))
+        .await??;
     let Some(account) = account else {
         let page = UseLoginLinkPage {
             layout: ctx.layout,

@@ -15,11 +15,11 @@ use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, VenueId};
 use crate::domain::local_time::{LocalStart, zone};
 use crate::services::event_admin::{self as service, AdminEvent, EventAdminError};
-use crate::startup::AppState;
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::session;
+use crate::web::state::AppState;
 use form::{EventForm, SectionChoice};
 
 fn see_other(to: String) -> HttpResponse {
@@ -69,13 +69,14 @@ async fn list(
     let ListQuery { status, q } = query.into_inner();
     let status = status.and_then(|s| s.parse::<EventStatus>().ok());
     let needle = q.clone();
-    let (events, counts) = crate::web::blocking(&state, move |conn, clock| {
-        Ok((
-            service::list(conn, status, &needle, clock.now())?,
-            service::status_counts(conn)?,
-        ))
-    })
-    .await?;
+    let (events, counts) = state
+        .read(move |conn, now| {
+            Ok((
+                service::list(conn, status, &needle, now)?,
+                service::status_counts(conn)?,
+            ))
+        })
+        .await?;
     let rows = events
         .iter()
         .map(|e| {
@@ -163,15 +164,16 @@ async fn form_page(
     conflict: bool,
 ) -> Result<HttpResponse, AppError> {
     let venue = form.venue_id();
-    let (venues, sections) = crate::web::blocking(state, move |conn, _| {
-        let venues = service::venues(conn)?;
-        let sections = match venue.or_else(|| venues.first().map(|v| v.id)) {
-            Some(v) => service::venue_sections(conn, v)?,
-            None => Vec::new(),
-        };
-        Ok((venues, sections))
-    })
-    .await?;
+    let (venues, sections) = state
+        .read(move |conn, _| {
+            let venues = service::venues(conn)?;
+            let sections = match venue.or_else(|| venues.first().map(|v| v.id)) {
+                Some(v) => service::venue_sections(conn, v)?,
+                None => Vec::new(),
+            };
+            Ok((venues, sections))
+        })
+        .await?;
     let sections = form.sections(&sections);
     html_with_status(
         status,
@@ -208,10 +210,9 @@ async fn sections_fragment(
 ) -> Result<HttpResponse, AppError> {
     let form = EventForm::posted(query.into_inner());
     let venue = form.venue_id().unwrap_or(VenueId(0));
-    let sections = crate::web::blocking(&state, move |conn, _| {
-        Ok(service::venue_sections(conn, venue)?)
-    })
-    .await?;
+    let sections = state
+        .read(move |conn, _| Ok(service::venue_sections(conn, venue)?))
+        .await?;
     let sections = form.sections(&sections);
     super::html(SectionsFragment { form, sections }.render())
 }
@@ -225,9 +226,10 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     let mut form = EventForm::posted(fields.into_inner());
     let input = form.input();
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let created =
-        web::block(move || db.write(|c| service::create(c, actor, &input, false, now))).await?;
+    let actor = admin.0.id;
+    let created = state
+        .write(move |c, now| service::create(c, actor, &input, false, now))
+        .await?;
     match created {
         Ok(id) => {
             session::set_flash(&ctx.session, "The event was created as a draft.");
@@ -250,10 +252,9 @@ async fn create(
 }
 
 async fn load(state: &AppState, id: EventId) -> Result<AdminEvent, AppError> {
-    crate::web::blocking(state, move |conn, clock| {
-        Ok(service::get(conn, id, clock.now())?)
-    })
-    .await
+    state
+        .read(move |conn, now| Ok(service::get(conn, id, now)?))
+        .await
 }
 
 #[get("/events/{id:\\d+}/edit")]
@@ -286,10 +287,10 @@ async fn edit(
     let mut form = EventForm::posted(fields.into_inner());
     let version: i32 = form.value("version").trim().parse().unwrap_or(0);
     let input = form.input();
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
-    let outcome =
-        web::block(move || db.write(|c| service::update(c, actor, id, version, &input, now)))
-            .await?;
+    let actor = admin.0.id;
+    let outcome = state
+        .write(move |c, now| service::update(c, actor, id, version, &input, now))
+        .await?;
     match outcome {
         Ok(_) => {
             session::set_flash(&ctx.session, "Your changes were saved.");
@@ -352,23 +353,22 @@ async fn action(
         Some("list") => "/admin/events".to_owned(),
         _ => format!("/admin/events/{id}/edit"),
     };
-    let (db, now, actor) = (state.db.clone(), state.clock.now(), admin.0.id);
+    let actor = admin.0.id;
     let version = version.unwrap_or(0);
     let done = if action == "publish" {
         "The event is published."
     } else {
         "The event is closed: it is now completed."
     };
-    let outcome = web::block(move || {
-        db.write(|c| match action.as_str() {
+    let outcome = state
+        .write(move |c, now| match action.as_str() {
             "publish" => service::transition(c, actor, id, version, EventStatus::Published, now)
                 .map(|_| None),
             "close" => service::transition(c, actor, id, version, EventStatus::Completed, now)
                 .map(|_| None),
             _ => service::duplicate(c, actor, id, now).map(Some),
         })
-    })
-    .await?;
+        .await?;
     let (message, to) = match outcome {
         Ok(Some(copy)) => (
             "A draft copy was made; you are editing the copy.".to_owned(),

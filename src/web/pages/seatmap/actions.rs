@@ -12,10 +12,10 @@ use super::{PageQuery, buyer, page_of, parse_event};
 use crate::domain::ids::{EventId, SeatId, SectionId, TierId, UserId};
 use crate::services::holds::{self, Held, HoldError, HoldRequest};
 use crate::services::seatmap::{self, Basket};
-use crate::startup::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
+use crate::web::state::AppState;
 
 /// A click on the map or a button in the list: `hold` a seat, `release` one of the buyer's,
 /// or `remove_line` (a standing line of the basket).
@@ -133,10 +133,9 @@ fn wait_words(seconds: i64) -> String {
 
 /// How a seat is named in messages ("Stalls, row F, seat 12"), read before acting.
 async fn seat_name(state: &AppState, event: EventId, seat: SeatId) -> Result<String, AppError> {
-    let found = crate::web::blocking(state, move |conn, clock| {
-        Ok(seatmap::seats(conn, event, None, &[seat], clock.now())?)
-    })
-    .await?;
+    let found = state
+        .read(move |conn, now| Ok(seatmap::seats(conn, event, None, &[seat], now)?))
+        .await?;
     Ok(found
         .first()
         .map(|s| format!("{}, row {}, seat {}", s.section, s.row, s.number))
@@ -151,12 +150,11 @@ async fn hold(
     request: HoldRequest,
 ) -> Result<Result<Held, HoldError>, AppError> {
     state.limits.hold(viewer.0)?;
-    let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
+    let live = state.live.clone();
     let policy = holds::HoldPolicy::from_settings(&state.settings);
-    Ok(
-        web::block(move || holds::hold_with(&db, &live, viewer, event, &request, &policy, now))
-            .await?,
-    )
+    state
+        .run(move |db, now| holds::hold_with(db, &live, viewer, event, &request, &policy, now))
+        .await
 }
 
 /// A refused hold as the page shows it; `seats` are redrawn (those found taken, else these).
@@ -198,10 +196,10 @@ async fn seat_action(
         }
         Ok(Act::Release(seat)) => {
             let name = seat_name(&state, event, seat).await?;
-            let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
-            let released =
-                web::block(move || holds::release_seat(&db, &live, viewer, event, seat, now))
-                    .await??;
+            let live = state.live.clone();
+            let released = state
+                .run(move |db, now| holds::release_seat(db, &live, viewer, event, seat, now))
+                .await??;
             let message = if released {
                 Message::ok(format!("{name} was taken out of your basket."))
             } else {
@@ -210,10 +208,10 @@ async fn seat_action(
             Changed::ok(vec![seat], message)
         }
         Ok(Act::RemoveLine(item)) => {
-            let (db, live, now) = (state.db.clone(), state.live.clone(), state.clock.now());
-            let released =
-                web::block(move || holds::release_places(&db, &live, viewer, event, item, now))
-                    .await??;
+            let live = state.live.clone();
+            let released = state
+                .run(move |db, now| holds::release_places(db, &live, viewer, event, item, now))
+                .await??;
             let message = if released {
                 Message::ok("The standing tickets were taken out of your basket.")
             } else {
@@ -282,10 +280,9 @@ async fn basket_seats(
     viewer: UserId,
     event: EventId,
 ) -> Result<Vec<SeatId>, AppError> {
-    crate::web::blocking(state, move |conn, clock| {
-        Ok(seatmap::basket(conn, viewer, event, clock.now())?.seat_ids())
-    })
-    .await
+    state
+        .read(move |conn, now| Ok(seatmap::basket(conn, viewer, event, now)?.seat_ids()))
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,15 +354,9 @@ async fn basket_panel(
         };
         return crate::web::pages::html(update.render());
     };
-    let expired = crate::web::blocking(&state, move |conn, clock| {
-        Ok(seatmap::expired_basket_seats(
-            conn,
-            viewer,
-            event,
-            clock.now(),
-        )?)
-    })
-    .await?;
+    let expired = state
+        .read(move |conn, now| Ok(seatmap::expired_basket_seats(conn, viewer, event, now)?))
+        .await?;
     let update = render_update(&state, &page, Some(viewer), &expired, false, true).await?;
     crate::web::pages::html(
         Update {

@@ -19,9 +19,9 @@ use super::{MapPage, PageQuery, Update, page_of, parse_event};
 use crate::domain::ids::{BookingId, SeatId, UserId};
 use crate::live::{Published, SlotRefused, StreamSlot};
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
-use crate::startup::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 /// A comment this often keeps proxies from closing a quiet stream and notices a viewer who left.
 const KEEPALIVE: Duration = Duration::from_secs(15);
@@ -53,22 +53,24 @@ async fn live(
     // Subscribe before reading the basket, so no change falls between the two.
     let rx = state.live.subscribe(event);
     let requested = page.scope;
-    let (mine, scope) = crate::web::blocking(&state, move |conn, clock| {
-        let public = crate::db::catalogue::public_event(conn, event).map_err(AppError::internal)?;
-        if public.is_none() {
-            return Err(AppError::NotFound);
-        }
-        let scope = match requested {
-            Scope::Overview => seatmap::default_scope(conn, event)?,
-            other => other,
-        };
-        let basket = match viewer {
-            Some(user) => seatmap::basket(conn, user, event, clock.now())?,
-            None => Basket::Empty,
-        };
-        Ok((basket, scope))
-    })
-    .await?;
+    let (mine, scope) = state
+        .read(move |conn, now| {
+            let public =
+                crate::db::catalogue::public_event(conn, event).map_err(AppError::internal)?;
+            if public.is_none() {
+                return Err(AppError::NotFound);
+            }
+            let scope = match requested {
+                Scope::Overview => seatmap::default_scope(conn, event)?,
+                other => other,
+            };
+            let basket = match viewer {
+                Some(user) => seatmap::basket(conn, user, event, now)?,
+                None => Basket::Empty,
+            };
+            Ok((basket, scope))
+        })
+        .await?;
     page.scope = scope;
     let mut pending = VecDeque::new();
     pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
@@ -222,10 +224,10 @@ impl Stream {
         let basket = match (basket_touched, viewer) {
             (true, Some(user)) => {
                 let event = self.page.event_id;
-                let basket = crate::web::blocking(&self.state, move |conn, clock| {
-                    Ok(seatmap::basket(conn, user, event, clock.now())?)
-                })
-                .await?;
+                let basket = self
+                    .state
+                    .read(move |conn, now| Ok(seatmap::basket(conn, user, event, now)?))
+                    .await?;
                 self.basket = basket.booking_id();
                 self.mine = basket.seat_ids();
                 self.has_basket = basket.live().is_some();
@@ -263,23 +265,22 @@ async fn shared_snapshot(
     state: &AppState,
     published: Arc<Published>,
 ) -> Result<(u64, Arc<Snapshot>), AppError> {
-    let db = state.db.clone();
-    let clock = state.clock.clone();
     let hub = state.live.clone();
-    let snapshot = web::block(move || {
-        published
-            .snapshot
-            .get_or_init(|| {
-                let change = &published.change;
-                let version = hub.version();
-                db.read(|c| seatmap::snapshot(c, change.event, &change.seats, clock.now()))
-                    .map_err(|e| tracing::warn!(error = %e, "reading a live change failed"))
-                    .ok()
-                    .map(|s| (version, Arc::new(s)))
-            })
-            .clone()
-    })
-    .await?;
+    let snapshot = state
+        .run(move |db, now| {
+            published
+                .snapshot
+                .get_or_init(|| {
+                    let change = &published.change;
+                    let version = hub.version();
+                    db.read(|c| seatmap::snapshot(c, change.event, &change.seats, now))
+                        .map_err(|e| tracing::warn!(error = %e, "reading a live change failed"))
+                        .ok()
+                        .map(|s| (version, Arc::new(s)))
+                })
+                .clone()
+        })
+        .await?;
     snapshot.ok_or_else(|| AppError::internal("the live change could not be read"))
 }
 

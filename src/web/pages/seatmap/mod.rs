@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use crate::domain::ids::{EventId, SectionId, UserId};
 use crate::services::seatmap::{self, Basket, Scope, SeatMap};
-use crate::startup::AppState;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 pub use update::Update;
 
@@ -168,17 +168,18 @@ async fn show(
     let list = query.list();
     let layouts = state.layouts.clone();
     let v = state.live.version();
-    let map = crate::web::blocking(&state, move |conn, clock| {
-        Ok(seatmap::load(
-            conn,
-            &layouts,
-            event,
-            viewer,
-            section.as_deref(),
-            clock.now(),
-        )?)
-    })
-    .await?;
+    let map = state
+        .read(move |conn, now| {
+            Ok(seatmap::load(
+                conn,
+                &layouts,
+                event,
+                viewer,
+                section.as_deref(),
+                now,
+            )?)
+        })
+        .await?;
     let page = MapPage {
         event_id: event,
         scope: map.scope,

@@ -9,12 +9,12 @@ use askama::Template;
 use super::MapPage;
 use crate::domain::ids::{EventId, SeatId, UserId};
 use crate::services::seatmap::{self, Basket, Scope, SeatView, SectionView, StandingView};
-use crate::startup::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::pages::accounts::see_other;
 use crate::web::pages::html_with_status;
 use crate::web::session;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "seats/_update.html")]
@@ -117,46 +117,46 @@ pub async fn render_update(
     let (event, scope, list) = (page.event_id, page.scope, page.list);
     let seats = seats.to_vec();
     let v = state.live.version();
-    crate::web::blocking(state, move |conn, clock| {
-        let now = clock.now();
-        let scope = match scope {
-            Scope::Overview => seatmap::default_scope(conn, event)?,
-            other => other,
-        };
-        let map_sections = if scope == Scope::Overview && !list {
-            seatmap::overview_sections(conn, event, now)?
-        } else {
-            Vec::new()
-        };
-        let shown: Vec<SeatView> = match scope {
-            Scope::Overview => Vec::new(),
-            _ => seatmap::seats(conn, event, viewer, &seats, now)?
-                .into_iter()
-                .filter(|s| scope.section().is_none_or(|id| id == s.section_id))
-                .collect(),
-        };
-        let standing = if standing {
-            seatmap::standing(conn, event, now)?
-        } else {
-            Vec::new()
-        };
-        let basket = match (basket, viewer) {
-            (true, Some(user)) => Some(seatmap::basket(conn, user, event, now)?),
-            _ => None,
-        };
-        let on_sale = seatmap::on_sale(conn, event, now)?;
-        Ok(Update {
-            event_id: event,
-            on_sale,
-            list,
-            seats: shown,
-            sections: map_sections,
-            standing,
-            basket,
-            message: None,
-            csrf_token: String::new(),
-            v,
+    state
+        .read(move |conn, now| {
+            let scope = match scope {
+                Scope::Overview => seatmap::default_scope(conn, event)?,
+                other => other,
+            };
+            let map_sections = if scope == Scope::Overview && !list {
+                seatmap::overview_sections(conn, event, now)?
+            } else {
+                Vec::new()
+            };
+            let shown: Vec<SeatView> = match scope {
+                Scope::Overview => Vec::new(),
+                _ => seatmap::seats(conn, event, viewer, &seats, now)?
+                    .into_iter()
+                    .filter(|s| scope.section().is_none_or(|id| id == s.section_id))
+                    .collect(),
+            };
+            let standing = if standing {
+                seatmap::standing(conn, event, now)?
+            } else {
+                Vec::new()
+            };
+            let basket = match (basket, viewer) {
+                (true, Some(user)) => Some(seatmap::basket(conn, user, event, now)?),
+                _ => None,
+            };
+            let on_sale = seatmap::on_sale(conn, event, now)?;
+            Ok(Update {
+                event_id: event,
+                on_sale,
+                list,
+                seats: shown,
+                sections: map_sections,
+                standing,
+                basket,
+                message: None,
+                csrf_token: String::new(),
+                v,
+            })
         })
-    })
-    .await
+        .await
 }

@@ -12,11 +12,11 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::signature::{form_token, form_token_ok};
-use super::{Attempt, GatewayError, Intent, IntentStatus, Method};
 use crate::domain::money::Money;
-use crate::startup::AppState;
+use crate::gateway::signature::{form_token, form_token_ok};
+use crate::gateway::{Attempt, GatewayError, Intent, IntentStatus, Method};
 use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "gateway/checkout.html")]

@@ -1,0 +1,76 @@
+//! What every handler shares, and the one doorway from the web layer to the database.
+//!
+//! Handlers never take a connection themselves: `read` runs a query on a pooled connection,
+//! `write` runs a use case inside one write transaction (ARCHITECTURE §3), and `run` hands a
+//! use case that manages its own transactions (retries, a gateway call between two of them)
+//! the pool. All three run off the async workers (diesel is synchronous) and give the closure
+//! the clock's "now", read on the blocking thread.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use chrono::NaiveDateTime;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{Db, DbConnection, DbError};
+use crate::web::error::AppError;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+    /// Sessions, CSRF, signatures (see `secret.rs`).
+    pub secret: Arc<Vec<u8>>,
+    pub limits: Arc<crate::web::rate_limit::RateLimits>,
+    /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
+    /// costs as much as a wrong password.
+    pub dummy_hash: Arc<String>,
+    /// Live seat-map updates (see `live.rs`).
+    pub live: Arc<crate::live::LiveHub>,
+    /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
+    pub layouts: Arc<crate::services::seatmap::Layouts>,
+    /// The simulated payment gateway (see `gateway`).
+    pub gateway: crate::gateway::Gateway,
+    /// The secret webhooks are signed with (derived from `secret`).
+    pub webhook_secret: Arc<Vec<u8>>,
+}
+
+impl AppState {
+    /// A read on a pooled connection, outside any transaction (one statement, or reads that
+    /// need no common snapshot).
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection, NaiveDateTime) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (db, clock) = (self.db.clone(), self.clock.clone());
+        web::block(move || db.read(|c| f(c, clock.now()))).await?
+    }
+
+    /// A use case in one write transaction: committed when `f` returns `Ok`, rolled back when
+    /// it returns `Err`. The outer error is the app's (no thread, no connection); the inner one
+    /// is the use case's own, for the handler to render (a form with its messages).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<Result<T, E>, AppError>
+    where
+        F: FnOnce(&mut DbConnection, NaiveDateTime) -> Result<T, E> + Send + 'static,
+        E: From<DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (db, clock) = (self.db.clone(), self.clock.clone());
+        Ok(web::block(move || db.write(|c| f(c, clock.now()))).await?)
+    }
+
+    /// A use case that opens its own transactions (it retries, or calls the gateway between
+    /// two of them), given the pool and the clock's "now". Errors nest as in [`Self::write`].
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&Db, NaiveDateTime) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (db, clock) = (self.db.clone(), self.clock.clone());
+        Ok(web::block(move || f(&db, clock.now())).await?)
+    }
+}
