@@ -14,10 +14,10 @@
 //!   `BOXOFFICE_LOGIN_SLOWDOWN_MS`), and past [`REFUSE_AFTER`] unknown devices are sent to the
 //!   emailed one-time sign-in link instead (`POST /login/link`).
 
-use std::collections::HashMap;
+mod failures;
+
 use std::hash::Hash;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use governor::clock::Clock as GovernorClock;
@@ -25,6 +25,9 @@ use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::clock::Clock;
+
+use failures::{FAILURE_LEAK, FailureBuckets, PER_ADDRESS_FAILURES, PER_ADDRESS_LEAK};
+pub use failures::{LoginRefused, REFUSE_AFTER, SLOWDOWN_AFTER};
 
 /// governor's view of the app clock: time since the Unix epoch.
 #[derive(Clone)]
@@ -49,81 +52,6 @@ fn limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Li
         .unwrap_or_else(|| Quota::per_second(burst))
         .allow_burst(burst);
     RateLimiter::new(quota, HashMapStateStore::default(), AppClock(clock.clone()))
-}
-
-/// Failures on one account from unknown devices past which each further attempt from an
-/// unknown device is slowed down.
-pub const SLOWDOWN_AFTER: u32 = 10;
-/// Failures past which unknown devices are refused and offered an emailed sign-in link.
-pub const REFUSE_AFTER: u32 = 100;
-/// The failure bucket leaks one failure this often.
-const FAILURE_LEAK: Duration = Duration::from_secs(60);
-
-/// Failed logins from one address on one account past which that address waits.
-const PER_ADDRESS_FAILURES: u32 = 10;
-/// …and one of its failures is forgotten this often.
-const PER_ADDRESS_LEAK: Duration = Duration::from_secs(90);
-
-/// Recent failed logins per key: a leaky bucket (one failure leaks out every `leak`), counted
-/// only after the password was checked, so the owner's successful sign-ins never count.
-struct FailureBuckets {
-    leak: Duration,
-    buckets: Mutex<HashMap<String, (f64, Duration)>>,
-}
-
-impl FailureBuckets {
-    fn new(leak: Duration) -> Self {
-        FailureBuckets {
-            leak,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn level_at(&self, level: f64, since: Duration, now: Duration) -> f64 {
-        let leaked = now.saturating_sub(since).as_secs_f64() / self.leak.as_secs_f64();
-        (level - leaked).max(0.0)
-    }
-
-    fn level(&self, key: &str, now: Duration) -> f64 {
-        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        buckets
-            .get(key)
-            .map_or(0.0, |(level, since)| self.level_at(*level, *since, now))
-    }
-
-    /// How long until the bucket is below `limit` again (zero if it is).
-    fn wait_below(&self, key: &str, limit: u32, now: Duration) -> Option<RetryAfter> {
-        let over = self.level(key, now) - f64::from(limit) + 1.0;
-        (over > 0.0).then(|| RetryAfter((over * self.leak.as_secs_f64()).ceil().max(1.0) as u64))
-    }
-
-    fn add(&self, key: &str, now: Duration) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > 50_000 {
-            buckets.retain(|_, (level, since)| self.level_at(*level, *since, now) > 0.0);
-        }
-        let (level, since) = buckets.get(key).copied().unwrap_or((0.0, now));
-        let level = self.level_at(level, since, now) + 1.0;
-        buckets.insert(key.to_owned(), (level, now));
-    }
-}
-
-/// Why a login attempt is not even looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginRefused {
-    /// This address (or this device) tried too often: wait.
-    Throttled(RetryAfter),
-    /// The account is being guessed at from many places: unknown devices are refused until it
-    /// calms down, and may ask for an emailed sign-in link meanwhile.
-    Locked(RetryAfter),
-}
-
-impl LoginRefused {
-    pub fn retry_after(self) -> RetryAfter {
-        match self {
-            LoginRefused::Throttled(wait) | LoginRefused::Locked(wait) => wait,
-        }
-    }
 }
 
 pub struct RateLimits {
@@ -302,122 +230,4 @@ pub fn client_ip(req: &actix_web::HttpRequest) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{TimeZone, Utc};
-
-    #[test]
-    fn an_address_is_throttled_on_an_account_after_its_burst_and_recovers() {
-        let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-        let limits = RateLimits::new(&clock, 60);
-        // Successful sign-ins do not count…
-        for _ in 0..5 {
-            assert!(limits.login("10.0.0.1", "ada@example.com", None).is_ok());
-        }
-        // …failures do.
-        for _ in 0..10 {
-            assert!(limits.login("10.0.0.1", "ada@example.com", None).is_ok());
-            limits.login_failed("10.0.0.1", "ada@example.com", None);
-        }
-        let Err(LoginRefused::Throttled(RetryAfter(wait))) =
-            limits.login("10.0.0.1", "ADA@example.com", None)
-        else {
-            panic!("the address is throttled on the account");
-        };
-        assert!((1..=90).contains(&wait), "{wait}");
-        // Another address, and the same address on another account, are unaffected.
-        assert!(limits.login("10.0.0.2", "ada@example.com", None).is_ok());
-        assert!(limits.login("10.0.0.1", "bob@example.com", None).is_ok());
-        clock.advance(chrono::TimeDelta::seconds(wait as i64));
-        assert!(limits.login("10.0.0.1", "ada@example.com", None).is_ok());
-    }
-
-    #[test]
-    fn failures_from_everywhere_never_refuse_the_owners_address_before_the_lock_threshold() {
-        let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-        let limits = RateLimits::new(&clock, 60);
-        for i in 0..50 {
-            let ip = format!("10.0.{}.{}", i / 10, i % 10);
-            assert!(limits.login(&ip, "ada@example.com", None).is_ok());
-            limits.login_failed(&ip, "ada@example.com", None);
-        }
-        let pause = limits.login("192.168.1.1", "ada@example.com", None);
-        assert_eq!(
-            pause,
-            Ok(Duration::from_secs(2)),
-            "slowed down, not refused"
-        );
-        // Past the lock threshold unknown devices are refused; a known device is not.
-        for i in 50..REFUSE_AFTER {
-            limits.login_failed(&format!("10.1.0.{i}"), "ada@example.com", None);
-        }
-        assert!(matches!(
-            limits.login("192.168.1.1", "ada@example.com", None),
-            Err(LoginRefused::Locked(_))
-        ));
-        assert_eq!(
-            limits.login("192.168.1.1", "ada@example.com", Some("device")),
-            Ok(Duration::ZERO)
-        );
-        // Failures on a known device do not fill the bucket; the bucket leaks.
-        limits.login_failed("192.168.1.1", "ada@example.com", Some("device"));
-        clock.advance(chrono::TimeDelta::minutes(2));
-        assert!(limits.login("192.168.1.1", "ada@example.com", None).is_ok());
-    }
-
-    #[test]
-    fn the_pause_grows_with_failures_up_to_the_maximum() {
-        let max = Duration::from_secs(2);
-        assert_eq!(slowdown(0.0, max), Duration::ZERO);
-        assert_eq!(
-            slowdown(f64::from(SLOWDOWN_AFTER) - 0.5, max),
-            Duration::ZERO
-        );
-        assert_eq!(slowdown(f64::from(SLOWDOWN_AFTER), max), max / 10);
-        assert_eq!(slowdown(f64::from(SLOWDOWN_AFTER) + 4.0, max), max / 2);
-        assert_eq!(slowdown(1_000.0, max), max);
-        assert_eq!(slowdown(1_000.0, Duration::ZERO), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_known_device_has_its_own_budget() {
-        let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-        let limits = RateLimits::new(&clock, 60);
-        for i in 0..20 {
-            let account = format!("x{i}@example.com");
-            assert!(limits.login("10.0.0.1", &account, None).is_ok());
-        }
-        // The address is throttled, on every account.
-        assert!(limits.login("10.0.0.1", "ada@example.com", None).is_err());
-        for _ in 0..10 {
-            assert!(
-                limits
-                    .login("10.0.0.1", "ada@example.com", Some("d1"))
-                    .is_ok()
-            );
-        }
-        assert!(matches!(
-            limits.login("10.0.0.1", "ada@example.com", Some("d1")),
-            Err(LoginRefused::Throttled(_))
-        ));
-    }
-
-    #[test]
-    fn holds_are_limited_per_account_unless_the_limit_is_off() {
-        let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-        let limits = RateLimits::new(&clock, 6);
-        for _ in 0..6 {
-            assert!(limits.hold(1).is_ok());
-        }
-        assert_eq!(
-            limits.hold(1),
-            Err(RetryAfter(10)),
-            "one every 10 s after the burst"
-        );
-        assert!(limits.hold(2).is_ok(), "another account is unaffected");
-        clock.advance(chrono::TimeDelta::seconds(10));
-        assert!(limits.hold(1).is_ok());
-        let off = RateLimits::new(&clock, 0);
-        assert!((0..1_000).all(|_| off.hold(1).is_ok()));
-    }
-}
+mod tests;
