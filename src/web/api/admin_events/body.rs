@@ -1,33 +1,15 @@
-//! The event editor's JSON twins (issue 7), under `/api/v1/admin` (behind the admin guard):
-//!
-//! | method | path | body | answer |
-//! |---|---|---|---|
-//! | GET | `/events?status=&q=` | – | 200 `{"items":[admin event…]}`, every status, drafts too |
-//! | POST | `/events` | API.md's body, plus optional `summary`, `ends_at`, `sales_start_at`, `sales_end_at`, `max_tickets_per_order`, `max_tickets_per_account` (`null`: no limit) | 201 admin event (`draft`; `"status":"published"` publishes at once); 422 `errors` |
-//! | GET | `/events/{id}` | – | 200 admin event; 404 |
-//! | PATCH | `/events/{id}` | any of those fields plus `"version"` (required); `tiers` items carry the `id` of existing tiers (none can be removed); `section_tiers` values index `tiers` (or the current tiers when `tiers` is not sent); `"status":"published"` publishes, `"completed"` closes | 200 admin event; 409 with `current_version` when the version is stale or the transition isn't allowed; 422 |
-//! | POST | `/events/{id}/duplicate` | – | 201 the new draft |
-//!
-//! An admin event: the public event fields of API.md (`id, title, description, category, status,
-//! starts_at, venue{id,name,city}, currency, min_price_cents, capacity, available`) plus `slug,
-//! summary, ends_at, sales_start_at, sales_end_at, max_tickets_per_order,
-//! max_tickets_per_account (null: no limit), version, sold,
-//! tiers:[{id,name,price_cents}], section_tiers:{"<section_id>": tier_id}`.
+//! Reading an event's JSON body: its fields, tiers and status, each problem a 422 field message.
 
-use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::DateTime;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, TierId, VenueId};
+use crate::domain::ids::{TierId, VenueId};
 use crate::domain::local_time::rfc3339_utc;
 use crate::services::event_admin::{
-    self as service, AdminEvent, Errors, EventAdminError, EventInput, TierInput, When,
+    AdminEvent, Errors, EventAdminError, EventInput, TierInput, When,
 };
-use crate::web::admin_guard::Admin;
 use crate::web::error::AppError;
-use crate::web::state::AppState;
 
 impl From<EventAdminError> for AppError {
     fn from(e: EventAdminError) -> Self {
@@ -100,7 +82,7 @@ pub(crate) fn document(e: &AdminEvent) -> Value {
 }
 
 /// Lays the body's fields over `input`; what can't be read goes into `input.errors`.
-fn apply(body: &Map<String, Value>, input: &mut EventInput) {
+pub(super) fn apply(body: &Map<String, Value>, input: &mut EventInput) {
     let errors = &mut input.errors;
     for (key, value) in body {
         let field: &'static str = match key.as_str() {
@@ -203,7 +185,7 @@ fn apply(body: &Map<String, Value>, input: &mut EventInput) {
     }
 }
 
-fn tiers(value: &Value) -> Result<Vec<TierInput>, String> {
+pub(super) fn tiers(value: &Value) -> Result<Vec<TierInput>, String> {
     let bad = || "Give a list of {\"name\", \"price_cents\"} objects.".to_owned();
     value
         .as_array()
@@ -228,7 +210,7 @@ fn tiers(value: &Value) -> Result<Vec<TierInput>, String> {
         .collect()
 }
 
-fn section_tiers(value: &Value) -> Result<std::collections::BTreeMap<i64, i64>, String> {
+pub(super) fn section_tiers(value: &Value) -> Result<std::collections::BTreeMap<i64, i64>, String> {
     let bad = || "Give an object of \"<section_id>\": <tier index>.".to_owned();
     value
         .as_object()
@@ -244,7 +226,7 @@ fn section_tiers(value: &Value) -> Result<std::collections::BTreeMap<i64, i64>, 
 }
 
 /// `"status"` of a body: which transition it asks for, if any.
-fn wanted_status(body: &Map<String, Value>) -> Result<Option<EventStatus>, AppError> {
+pub(super) fn wanted_status(body: &Map<String, Value>) -> Result<Option<EventStatus>, AppError> {
     let refuse =
         |m: &str| AppError::Validation([("status", m.to_owned())].into_iter().collect::<Errors>());
     match body.get("status") {
@@ -260,7 +242,7 @@ fn wanted_status(body: &Map<String, Value>) -> Result<Option<EventStatus>, AppEr
     }
 }
 
-fn body_object(body: Value) -> Result<Map<String, Value>, AppError> {
+pub(super) fn body_object(body: Value) -> Result<Map<String, Value>, AppError> {
     match body {
         Value::Object(map) => Ok(map),
         _ => Err(AppError::Validation(
@@ -269,148 +251,4 @@ fn body_object(body: Value) -> Result<Map<String, Value>, AppError> {
                 .collect(),
         )),
     }
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    status: Option<String>,
-    #[serde(default)]
-    q: String,
-}
-
-#[get("/events")]
-async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let ListQuery { status, q } = query.into_inner();
-    let status = match status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(s.parse::<EventStatus>().map_err(|_| {
-            AppError::Validation(
-                [(
-                    "status",
-                    "Give draft, published, completed or cancelled.".to_owned(),
-                )]
-                .into_iter()
-                .collect(),
-            )
-        })?),
-    };
-    let events = state
-        .read(move |conn, now| Ok(service::list(conn, status, &q, now)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "items": events.iter().map(document).collect::<Vec<_>>(),
-    })))
-}
-
-#[get("/events/{id}")]
-async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let id = EventId(path.into_inner());
-    let event = state
-        .read(move |conn, now| Ok(service::get(conn, id, now)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(document(&event)))
-}
-
-#[post("/events")]
-async fn create(
-    state: web::Data<AppState>,
-    admin: Admin,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, AppError> {
-    let body = body_object(body.into_inner())?;
-    let publish = match wanted_status(&body)? {
-        None | Some(EventStatus::Draft) => false,
-        Some(EventStatus::Published) => true,
-        Some(_) => {
-            return Err(AppError::Validation(
-                [("status", "A new event is a draft or published.".to_owned())]
-                    .into_iter()
-                    .collect(),
-            ));
-        }
-    };
-    let mut input = EventInput::default();
-    apply(&body, &mut input);
-    let actor = admin.0.id;
-    let event = state
-        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
-            let id = service::create(c, actor, &input, publish, now)?;
-            service::get(c, id, now)
-        })
-        .await??;
-    Ok(HttpResponse::Created().json(document(&event)))
-}
-
-#[patch("/events/{id}")]
-async fn edit(
-    state: web::Data<AppState>,
-    admin: Admin,
-    path: web::Path<i64>,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, AppError> {
-    let id = EventId(path.into_inner());
-    let body = body_object(body.into_inner())?;
-    let version = match body.get("version").map(Value::as_i64) {
-        Some(Some(v)) => i32::try_from(v).unwrap_or(0),
-        _ => {
-            return Err(AppError::Validation(
-                [(
-                    "version",
-                    "Send the version the edit started from (the event's \"version\").".to_owned(),
-                )]
-                .into_iter()
-                .collect(),
-            ));
-        }
-    };
-    let status = wanted_status(&body)?;
-    let edits_fields = body.keys().any(|k| k != "version" && k != "status");
-    let actor = admin.0.id;
-    let event = state
-        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
-            let current = service::get(c, id, now)?;
-            let mut version = version;
-            if edits_fields || status.is_none() {
-                let mut input = current.to_input();
-                apply(&body, &mut input);
-                version = service::update(c, actor, id, version, &input, now)?;
-            }
-            match status {
-                Some(to) if to != current.row.status => {
-                    service::transition(c, actor, id, version, to, now)?;
-                }
-                Some(_) | None => {}
-            }
-            service::get(c, id, now)
-        })
-        .await??;
-    Ok(HttpResponse::Ok().json(document(&event)))
-}
-
-#[post("/events/{id}/duplicate")]
-async fn duplicate(
-    state: web::Data<AppState>,
-    admin: Admin,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let id = EventId(path.into_inner());
-    let actor = admin.0.id;
-    let event = state
-        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
-            let copy = service::duplicate(c, actor, id, now)?;
-            service::get(c, copy, now)
-        })
-        .await??;
-    Ok(HttpResponse::Created().json(document(&event)))
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(show)
-        .service(edit)
-        .service(duplicate);
 }

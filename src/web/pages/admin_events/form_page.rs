@@ -1,0 +1,124 @@
+//! The event form page (new and edit) and its sections fragment.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+
+use super::form::{EventForm, SectionChoice};
+use crate::db::event_admin::VenueBrief;
+use crate::domain::event::EventStatus;
+use crate::domain::ids::VenueId;
+use crate::services::event_admin::{self as service, AdminEvent};
+use crate::web::auth::{Layout, PageContext};
+use crate::web::error::AppError;
+use crate::web::pages::html_with_status;
+use crate::web::state::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/events/form.html")]
+pub(super) struct FormPage {
+    layout: Layout,
+    /// `None` for a new event.
+    event: Option<EventHead>,
+    form: EventForm,
+    venues: Vec<VenueBrief>,
+    sections: Vec<SectionChoice>,
+    /// Set when an edit lost to someone else's: the form shows their version.
+    conflict: bool,
+}
+
+/// What the edit page shows above the form.
+pub struct EventHead {
+    pub id: i64,
+    pub status: &'static str,
+    pub version: i32,
+    pub can_publish: bool,
+    pub can_close: bool,
+    pub editable: bool,
+}
+
+impl EventHead {
+    pub(super) fn of(e: &AdminEvent) -> EventHead {
+        EventHead {
+            id: e.row.id.0,
+            status: e.row.status.as_str(),
+            version: e.row.version,
+            can_publish: e.row.status == EventStatus::Draft,
+            can_close: e.row.status == EventStatus::Published,
+            editable: matches!(e.row.status, EventStatus::Draft | EventStatus::Published),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/events/_sections.html")]
+pub(super) struct SectionsFragment {
+    form: EventForm,
+    sections: Vec<SectionChoice>,
+}
+
+/// Renders the form page with the venue list and the chosen venue's sections.
+pub(super) async fn form_page(
+    state: &AppState,
+    layout: Layout,
+    event: Option<EventHead>,
+    form: EventForm,
+    status: StatusCode,
+    conflict: bool,
+) -> Result<HttpResponse, AppError> {
+    let venue = form.venue_id();
+    let (venues, sections) = state
+        .read(move |conn, _| {
+            let venues = service::venues(conn)?;
+            let sections = match venue.or_else(|| venues.first().map(|v| v.id)) {
+                Some(v) => service::venue_sections(conn, v)?,
+                None => Vec::new(),
+            };
+            Ok((venues, sections))
+        })
+        .await?;
+    let sections = form.sections(&sections);
+    html_with_status(
+        status,
+        FormPage {
+            layout,
+            event,
+            form,
+            venues,
+            sections,
+            conflict,
+        }
+        .render(),
+    )
+}
+
+#[get("/events/new")]
+pub(super) async fn new_form(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
+    form_page(
+        &state,
+        ctx.layout,
+        None,
+        EventForm::blank(),
+        StatusCode::OK,
+        false,
+    )
+    .await
+}
+
+/// The sections block for the venue the form now names (htmx, when the venue select changes).
+#[get("/events/sections")]
+pub(super) async fn sections_fragment(
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let form = EventForm::posted(query.into_inner());
+    let venue = form.venue_id().unwrap_or(VenueId(0));
+    let sections = state
+        .read(move |conn, _| Ok(service::venue_sections(conn, venue)?))
+        .await?;
+    let sections = form.sections(&sections);
+    crate::web::pages::html(SectionsFragment { form, sections }.render())
+}

@@ -1,0 +1,95 @@
+//! `GET /admin/events`: the event list with its status filter.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::event::EventStatus;
+use crate::domain::local_time::{LocalStart, zone};
+use crate::services::event_admin::{self as service};
+use crate::web::auth::{Layout, PageContext};
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+
+pub struct ListRow {
+    pub id: i64,
+    pub title: String,
+    pub status: &'static str,
+    pub when: String,
+    pub venue: String,
+    pub capacity: i64,
+    pub sold: i64,
+    pub version: i32,
+    pub can_publish: bool,
+    pub can_close: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/events/list.html")]
+pub(super) struct ListPage {
+    layout: Layout,
+    status: Option<&'static str>,
+    q: String,
+    /// `q=…`, URL-encoded, for the status filter's links ("" without a search).
+    q_param: String,
+    counts: Vec<(&'static str, i64)>,
+    rows: Vec<ListRow>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    status: Option<String>,
+    #[serde(default)]
+    q: String,
+}
+
+#[get("/events")]
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { status, q } = query.into_inner();
+    let status = status.and_then(|s| s.parse::<EventStatus>().ok());
+    let needle = q.clone();
+    let (events, counts) = state
+        .read(move |conn, now| {
+            Ok((
+                service::list(conn, status, &needle, now)?,
+                service::status_counts(conn)?,
+            ))
+        })
+        .await?;
+    let rows = events
+        .iter()
+        .map(|e| {
+            let start = LocalStart::new(e.row.starts_at, zone(&e.venue.timezone));
+            ListRow {
+                id: e.row.id.0,
+                title: e.row.title.clone(),
+                status: e.row.status.as_str(),
+                when: format!("{} {} {}", start.date, start.time, start.zone),
+                venue: format!("{}, {}", e.venue.name, e.venue.city),
+                capacity: e.capacity,
+                sold: e.sold,
+                version: e.row.version,
+                can_publish: e.row.status == EventStatus::Draft,
+                can_close: e.row.status == EventStatus::Published,
+            }
+        })
+        .collect();
+    crate::web::pages::html(
+        ListPage {
+            layout: ctx.layout,
+            status: status.map(EventStatus::as_str),
+            q_param: match q.trim() {
+                "" => String::new(),
+                q => serde_urlencoded::to_string([("q", q)]).unwrap_or_default(),
+            },
+            q,
+            counts: counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
+            rows,
+        }
+        .render(),
+    )
+}

@@ -1,0 +1,166 @@
+//! Paying for a booking: the Pay button, the payment page and its polled state.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::money::Money;
+use crate::domain::payment::PaymentStatus;
+use crate::gateway::Method;
+use crate::services::bookings::BookingView;
+use crate::services::payments::{self, PaymentError};
+use crate::web::auth::{Layout, PageContext};
+use crate::web::error::AppError;
+use crate::web::pages::accounts::see_other;
+use crate::web::session;
+use crate::web::state::AppState;
+
+use super::{TicketView, visible};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PayForm {
+    method: String,
+    idempotency_key: String,
+}
+
+/// The Pay step: starts a payment (the form's key makes a double submission one payment) and
+/// sends the buyer to the gateway's hosted page.
+#[post("/bookings/{reference}/pay")]
+pub(super) async fn pay(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<PayForm>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let account = ctx.require_user()?;
+    let reference = path.into_inner();
+    let Ok(method) = form.method.parse::<Method>() else {
+        session::set_flash(&ctx.session, "Choose how you want to pay.");
+        return Ok(see_other(&format!("/bookings/{reference}")));
+    };
+    let (gateway, base_url) = (state.gateway.clone(), state.settings.base_url.clone());
+    let (r, key, user) = (reference.clone(), form.idempotency_key.clone(), account.id);
+    let started = state
+        .run(move |db, now| payments::start(db, &gateway, &base_url, user, &r, method, &key, now))
+        .await?;
+    let message = match started {
+        Ok(started) => return Ok(see_other(&started.checkout_url)),
+        Err(PaymentError::NotFound) => return Err(AppError::NotFound),
+        Err(PaymentError::HoldExpired) => {
+            "The hold on these seats ran out before payment; choose seats again."
+        }
+        Err(PaymentError::AlreadyPaid) => "This booking is already paid.",
+        Err(PaymentError::NotPayable(_)) => "This booking can no longer be paid.",
+        Err(PaymentError::BasketChanged) => {
+            "Your seats changed since that payment was started; check the total and pay again."
+        }
+        Err(PaymentError::KeyReused | PaymentError::Invalid(_)) => {
+            "That payment form was out of date; please choose again."
+        }
+        Err(e) => return Err(e.into()),
+    };
+    session::set_flash(&ctx.session, message);
+    Ok(see_other(&format!("/bookings/{reference}")))
+}
+
+/// Where the gateway sends the buyer back, and what it polls.
+#[derive(Template)]
+#[template(path = "bookings/payment.html")]
+pub(super) struct PaymentPage {
+    layout: Layout,
+    reference: String,
+    event_title: String,
+    state: PaymentState,
+}
+
+#[derive(Template)]
+#[template(path = "bookings/_payment_state.html")]
+pub(super) struct PaymentFragment {
+    reference: String,
+    state: PaymentState,
+}
+
+/// What the return page says, from the booking and its latest payment.
+pub struct PaymentState {
+    /// `processing`, `paid`, `failed`, `refunding`, `none`.
+    pub kind: &'static str,
+    pub reason: Option<String>,
+    pub total: String,
+    /// The booking can still be paid (show "try again").
+    pub can_retry: bool,
+    pub tickets: Vec<TicketView>,
+    pub checkout_url: Option<String>,
+}
+
+pub(super) async fn payment_state(
+    state: &AppState,
+    ctx: &PageContext,
+    reference: String,
+) -> Result<(BookingView, PaymentState), AppError> {
+    let (view, _, _) = visible(state, ctx, reference).await?;
+    let id = view.booking.id;
+    let payment = state
+        .read(move |conn, _| {
+            Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
+        })
+        .await?;
+    let b = &view.booking;
+    let now = state.clock.now();
+    let live = b.status == "pending" && b.expires_at > now;
+    let kind = match (b.status.as_str(), payment.as_ref().map(|p| p.status)) {
+        ("paid", _) => "paid",
+        (_, None) => "none",
+        (_, Some(PaymentStatus::Pending)) => "processing",
+        (_, Some(PaymentStatus::Failed)) => "failed",
+        (_, Some(PaymentStatus::Succeeded | PaymentStatus::Refunded)) => "refunding",
+    };
+    let payment_state = PaymentState {
+        kind,
+        reason: payment.as_ref().and_then(|p| p.failure_reason.clone()),
+        total: Money::new(b.total_cents, &b.currency).to_string(),
+        can_retry: live,
+        tickets: view.tickets.iter().map(TicketView::of).collect(),
+        checkout_url: payment
+            .as_ref()
+            .filter(|p| p.status == PaymentStatus::Pending)
+            .map(|p| payments::checkout_url(&state.settings.base_url, &p.external_id)),
+    };
+    Ok((view, payment_state))
+}
+
+#[get("/bookings/{reference}/payment")]
+pub(super) async fn payment_page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let (view, payment) = payment_state(&state, &ctx, reference.clone()).await?;
+    crate::web::pages::html(
+        PaymentPage {
+            layout: ctx.layout,
+            reference,
+            event_title: view.booking.event_title,
+            state: payment,
+        }
+        .render(),
+    )
+}
+
+/// The return page's live part, polled by htmx while the payment is processing.
+#[get("/bookings/{reference}/payment/state")]
+pub(super) async fn payment_fragment(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ctx: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let (_, payment) = payment_state(&state, &ctx, reference.clone()).await?;
+    crate::web::pages::html(
+        PaymentFragment {
+            reference,
+            state: payment,
+        }
+        .render(),
+    )
+}

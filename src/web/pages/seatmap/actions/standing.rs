@@ -1,0 +1,58 @@
+//! `POST /events/{id}/standing`: places in a standing area.
+
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+
+use super::best::number;
+use super::hold;
+use super::refusals::refused;
+use crate::domain::ids::SectionId;
+use crate::services::holds::HoldRequest;
+use crate::web::auth::PageContext;
+use crate::web::error::AppError;
+use crate::web::hx::HxRequest;
+use crate::web::pages::seatmap::update::{Changed, Message, answer};
+use crate::web::pages::seatmap::{buyer, page_of, parse_event};
+use crate::web::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct StandingForm {
+    section_id: Option<String>,
+    quantity: Option<String>,
+    section: Option<String>,
+    view: Option<String>,
+}
+
+#[post("/events/{id}/standing")]
+pub(super) async fn hold_standing(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<StandingForm>,
+    ctx: PageContext,
+    hx: HxRequest,
+) -> Result<HttpResponse, AppError> {
+    let event = parse_event(&path)?;
+    let page = page_of(event, form.section.as_deref(), form.view.as_deref());
+    let viewer = buyer(&ctx, &page, hx.0)?;
+    let quantity = number(&form.quantity).and_then(|q| i32::try_from(q).ok());
+    let changed = match (number(&form.section_id), quantity) {
+        (Some(section), Some(quantity)) => {
+            let request = HoldRequest::Standing {
+                section: SectionId(section),
+                quantity,
+            };
+            match hold(&state, viewer, event, request).await? {
+                Ok(_) => Changed::ok(
+                    Vec::new(),
+                    Message::ok(match quantity {
+                        1 => "A standing ticket is in your basket.".to_owned(),
+                        n => format!("{n} standing tickets are in your basket."),
+                    }),
+                ),
+                Err(e) => refused(e, "that", Vec::new())?,
+            }
+        }
+        _ => Changed::unreadable("Choose how many standing tickets you want (a number)."),
+    };
+    answer(&state, &ctx, hx.0, page, viewer, changed).await
+}
