@@ -17,17 +17,23 @@
 //!   "<t>.<body>")>` ([`signature`]), retried until a 2xx answer, and now and then delivered
 //!   twice and late, so that the merchant must be idempotent and order-blind.
 
+mod events;
+mod intent;
+
 pub mod delivery;
 pub mod signature;
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::db::schema::{gateway_events, gateway_intents, gateway_refunds};
+use crate::db::schema::{gateway_intents, gateway_refunds};
 use crate::db::{Db, DbConnection, DbError, is_unique_violation};
 use crate::domain::text_enum;
+
+use events::record_event;
+pub use events::{EventBody, EventData, RefundData};
+use intent::new_id;
+pub use intent::{Attempt, GatewayError, Intent, NewIntent, Refund};
 
 /// The card that always succeeds.
 pub const TEST_CARD_OK: &str = "4242424242424242";
@@ -71,111 +77,6 @@ text_enum! {
         PaymentCancelled => "payment.cancelled",
         RefundSucceeded => "refund.succeeded",
     }
-}
-
-/// A payment intent as the gateway keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
-#[diesel(table_name = gateway_intents)]
-pub struct Intent {
-    #[serde(skip)]
-    pub id: i64,
-    pub external_id: String,
-    #[serde(skip)]
-    pub idempotency_key: String,
-    pub merchant_reference: String,
-    pub description: String,
-    pub amount_cents: i64,
-    pub currency: String,
-    pub method: Method,
-    pub status: IntentStatus,
-    pub failure_reason: Option<String>,
-    #[serde(skip)]
-    pub card_last4: Option<String>,
-    pub refunded_cents: i64,
-    #[serde(skip)]
-    pub return_url: String,
-    #[serde(skip)]
-    pub created_at: NaiveDateTime,
-    #[serde(skip)]
-    pub updated_at: NaiveDateTime,
-    #[serde(skip)]
-    pub completed_at: Option<NaiveDateTime>,
-}
-
-/// What the merchant asks for.
-#[derive(Debug, Clone)]
-pub struct NewIntent<'a> {
-    pub idempotency_key: &'a str,
-    pub merchant_reference: &'a str,
-    pub description: &'a str,
-    pub amount_cents: i64,
-    pub currency: &'a str,
-    pub method: Method,
-    pub return_url: &'a str,
-}
-
-/// A refund the gateway made.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = gateway_refunds)]
-pub struct Refund {
-    pub id: i64,
-    pub external_id: String,
-    pub intent_id: i64,
-    pub idempotency_key: String,
-    pub amount_cents: i64,
-    pub reason: String,
-    pub created_at: NaiveDateTime,
-}
-
-/// How the buyer finished the checkout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attempt {
-    Card {
-        number: String,
-    },
-    /// A bank transfer or e-wallet payment, approved or declined on its own page.
-    Approval {
-        approve: bool,
-    },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum GatewayError {
-    #[error("no such payment")]
-    NotFound,
-    #[error("this idempotency key was used for a different request")]
-    KeyReused,
-    #[error("the amount must be positive")]
-    BadAmount,
-    #[error("the payment is {0}, not awaiting payment")]
-    NotPayable(IntentStatus),
-    #[error("{0}")]
-    BadAttempt(&'static str),
-    #[error("only a succeeded payment can be refunded")]
-    NotRefundable,
-    #[error("that is more than is left to refund")]
-    RefundTooLarge,
-    #[error("refunds are unavailable right now; try again later")]
-    Unavailable,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<diesel::result::Error> for GatewayError {
-    fn from(e: diesel::result::Error) -> Self {
-        GatewayError::Db(DbError::Query(e))
-    }
-}
-
-/// A random id with a prefix: `pay_…`, `re_…`, `evt_…` (24 characters of base 32: 120 bits).
-fn new_id(prefix: &str) -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
-    let mut rng = rand::rng();
-    let tail: String = (0..24)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("{prefix}_{tail}")
 }
 
 /// The gateway's calls, as the merchant (the app) and its own pages make them.
@@ -440,78 +341,4 @@ fn by_external_id(conn: &mut DbConnection, external_id: &str) -> QueryResult<Opt
         .select(Intent::as_select())
         .first(conn)
         .optional()
-}
-
-/// The body of a webhook: what a provider would post.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct EventBody {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: EventKind,
-    /// Unix seconds.
-    pub created: i64,
-    pub data: EventData,
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct EventData {
-    /// The payment's external id.
-    pub external_id: String,
-    pub merchant_reference: String,
-    pub amount_cents: i64,
-    pub currency: String,
-    pub method: Method,
-    pub status: IntentStatus,
-    #[serde(default)]
-    pub failure_reason: Option<String>,
-    #[serde(default)]
-    pub refund: Option<RefundData>,
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct RefundData {
-    pub external_id: String,
-    pub idempotency_key: String,
-    pub amount_cents: i64,
-}
-
-/// Writes the event and queues its delivery, in the caller's transaction. About one event in
-/// four is queued twice, the copy a few seconds later, as real providers sometimes do.
-fn record_event(
-    conn: &mut DbConnection,
-    kind: EventKind,
-    intent: &Intent,
-    refund: Option<&Refund>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let body = EventBody {
-        id: new_id("evt"),
-        kind,
-        created: now.and_utc().timestamp(),
-        data: EventData {
-            external_id: intent.external_id.clone(),
-            merchant_reference: intent.merchant_reference.clone(),
-            amount_cents: intent.amount_cents,
-            currency: intent.currency.clone(),
-            method: intent.method,
-            status: intent.status,
-            failure_reason: intent.failure_reason.clone(),
-            refund: refund.map(|r| RefundData {
-                external_id: r.external_id.clone(),
-                idempotency_key: r.idempotency_key.clone(),
-                amount_cents: r.amount_cents,
-            }),
-        },
-    };
-    let payload = serde_json::to_string(&body).expect("an event serializes");
-    diesel::insert_into(gateway_events::table)
-        .values((
-            gateway_events::event_id.eq(&body.id),
-            gateway_events::kind.eq(kind),
-            gateway_events::intent_id.eq(intent.id),
-            gateway_events::payload.eq(&payload),
-            gateway_events::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    delivery::queue(conn, &body.id, now)
 }

@@ -1,0 +1,132 @@
+//! `/register`: the registration form, its submission and the 'check your inbox' page.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{FormState, NextQuery, see_other, throttled, too_many, with_next};
+use crate::domain::redirect::safe_next;
+use crate::services::accounts::{self, Registered, Registration};
+use crate::web::auth::{Layout, PageContext};
+use crate::web::error::AppError;
+use crate::web::pages::html_with_status;
+use crate::web::rate_limit::client_ip;
+use crate::web::state::AppState;
+
+#[derive(Template)]
+#[template(path = "accounts/register.html")]
+pub(super) struct RegisterPage {
+    layout: Layout,
+    form: FormState,
+    /// After registering: the address the confirmation went to ("check your inbox").
+    sent_to: Option<String>,
+}
+
+#[get("/register")]
+pub(super) async fn register_page(
+    ctx: PageContext,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = RegisterPage {
+        layout: ctx.layout,
+        form: with_next(q.next.as_deref()),
+        sent_to: None,
+    };
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub(super) struct RegisterForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// Where the "check your inbox" page finds the address a registration just used (in the
+/// session's encrypted cookie, so it is in no URL and no log).
+pub(super) const REGISTERED_AS: &str = "registered_as";
+
+/// After registering (303 from `POST /register`): "check your inbox", the same page for a new
+/// address and for one that already had an account. Reached without a registration, the form.
+#[get("/register/sent")]
+pub(super) async fn register_sent(
+    ctx: PageContext,
+    session: Session,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Some(address) = session.get::<String>(REGISTERED_AS).ok().flatten() else {
+        return Ok(see_other("/register"));
+    };
+    let page = RegisterPage {
+        layout: ctx.layout,
+        form: with_next(q.next.as_deref()),
+        sent_to: Some(address),
+    };
+    html_with_status(StatusCode::OK, page.render())
+}
+
+#[post("/register")]
+pub(super) async fn register(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut kept = with_next(form.next.as_deref());
+    kept.values.insert("name", form.name.clone());
+    kept.values.insert("email", form.email.clone());
+    if let Err(wait) = state.limits.register(&client_ip(&req)) {
+        kept.errors.insert("form", too_many(wait));
+        let page = RegisterPage {
+            layout: ctx.layout,
+            form: kept,
+            sent_to: None,
+        };
+        return throttled(wait, page.render());
+    }
+    let registration = match Registration::parse(&form.name, &form.email, &form.password) {
+        Ok(r) => r,
+        Err(errors) => {
+            kept.errors = errors;
+            let page = RegisterPage {
+                layout: ctx.layout,
+                form: kept,
+                sent_to: None,
+            };
+            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
+        }
+    };
+    let cost = state.settings.bcrypt_cost;
+    let address = registration.email.as_str().to_owned();
+    let outcome = state
+        .run(move |db, now| accounts::register_or_notify(db, &registration, cost, now))
+        .await??;
+    // The same answer whether the address was new or already had an account (whose owner was
+    // emailed instead): nobody learns from it which addresses have accounts. The new account
+    // signs in with its password.
+    match outcome {
+        Registered::Created(account) => {
+            tracing::info!(user.id = %account.id, "account registered");
+        }
+        Registered::AlreadyHadAccount => {
+            tracing::info!("registration with an address that has an account");
+        }
+    }
+    let _ = session.insert(REGISTERED_AS, &address);
+    let sent = match form.next.as_deref().and_then(safe_next) {
+        Some(next) => format!(
+            "/register/sent?{}",
+            serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+        ),
+        None => "/register/sent".to_owned(),
+    };
+    Ok(see_other(&sent))
+}
