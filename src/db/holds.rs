@@ -17,8 +17,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{booking_items, bookings, event_seats, event_sections, events, price_tiers};
+use super::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId, UserId};
@@ -38,8 +38,7 @@ pub struct HoldEvent {
     pub max_tickets_per_account: Option<i32>,
 }
 
-/// The event as a hold reads it. A macro, not a function: the query's type differs with the
-/// lock.
+/// The event as a hold reads it (a macro: the query's type is long to write out).
 macro_rules! hold_event {
     ($id:expr) => {
         events::table.filter(events::id.eq($id)).select((
@@ -60,10 +59,7 @@ macro_rules! hold_event {
 /// event): cancelling the event takes `FOR UPDATE` first, so it waits for holds in flight and
 /// every hold after it sees the event cancelled. No hold can commit after a cancel did.
 pub fn event_for_hold(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
-    match conn {
-        DbConnection::Postgres(c) => hold_event!(id).for_key_share().first(c).optional(),
-        DbConnection::Sqlite(c) => hold_event!(id).first(c).optional(),
-    }
+    backend::first_locked(conn, hold_event!(id), QueryDsl::for_key_share)
 }
 
 /// The event as a hold sees it, without a lock (the seat map's "on sale?").
@@ -109,24 +105,17 @@ pub fn lock_pending_booking(
     user: UserId,
     event: EventId,
 ) -> QueryResult<Option<Basket>> {
-    macro_rules! query {
-        () => {
-            bookings::table
-                .filter(bookings::user_id.eq(user))
-                .filter(bookings::event_id.eq(event))
-                .filter(bookings::status.eq(BookingStatus::Pending))
-                .select((
-                    bookings::id,
-                    bookings::reference,
-                    bookings::expires_at,
-                    bookings::payable_until,
-                ))
-        };
-    }
-    match conn {
-        DbConnection::Postgres(c) => query!().for_update().first(c).optional(),
-        DbConnection::Sqlite(c) => query!().first(c).optional(),
-    }
+    let query = bookings::table
+        .filter(bookings::user_id.eq(user))
+        .filter(bookings::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Pending))
+        .select((
+            bookings::id,
+            bookings::reference,
+            bookings::expires_at,
+            bookings::payable_until,
+        ));
+    backend::first_locked(conn, query, QueryDsl::for_update)
 }
 
 pub struct NewBooking<'a> {
@@ -167,6 +156,26 @@ pub struct SeatLock {
     pub held_until: Option<NaiveDateTime>,
 }
 
+/// The columns of a [`SeatLock`], in its fields' order (the same SQL as
+/// `SeatLock::as_select()`, whose type is fixed to one backend: a locked read is typed per
+/// backend, see `db::backend`).
+pub type SeatLockColumns = (
+    event_seats::id,
+    event_seats::seat_id,
+    event_seats::section_id,
+    event_seats::status,
+    event_seats::booking_id,
+    event_seats::held_until,
+);
+pub const SEAT_LOCK_COLUMNS: SeatLockColumns = (
+    event_seats::id,
+    event_seats::seat_id,
+    event_seats::section_id,
+    event_seats::status,
+    event_seats::booking_id,
+    event_seats::held_until,
+);
+
 impl SeatLock {
     /// Free now: available, or under a hold that has run out.
     pub fn is_free(&self, now: NaiveDateTime) -> bool {
@@ -186,20 +195,12 @@ pub fn lock_seats(
     event: EventId,
     seats: &[SeatId],
 ) -> QueryResult<Vec<SeatLock>> {
-    // A macro, not a closure: the selection's type depends on the backend.
-    macro_rules! query {
-        () => {
-            event_seats::table
-                .filter(event_seats::event_id.eq(event))
-                .filter(event_seats::seat_id.eq_any(seats))
-                .order(event_seats::id)
-                .select(SeatLock::as_select())
-        };
-    }
-    match conn {
-        DbConnection::Postgres(c) => query!().for_update().load(c),
-        DbConnection::Sqlite(c) => query!().load(c),
-    }
+    let query = event_seats::table
+        .filter(event_seats::event_id.eq(event))
+        .filter(event_seats::seat_id.eq_any(seats))
+        .order(event_seats::id)
+        .select(SEAT_LOCK_COLUMNS);
+    backend::load_locked(conn, query, QueryDsl::for_update)
 }
 
 /// Reads the seats without a lock (the test-only unlocked mode, and best-available's first
@@ -298,14 +299,10 @@ pub fn insert_items(conn: &mut DbConnection, items: &[NewItem]) -> QueryResult<(
         })
         .collect();
     // A multi-row insert is typed per backend (MultiConnection has none of its own).
-    match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(booking_items::table)
-            .values(&rows)
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(booking_items::table)
-            .values(&rows)
-            .execute(c)?,
-    };
+    backend::execute(
+        conn,
+        diesel::insert_into(booking_items::table).values(&rows),
+    )?;
     Ok(())
 }
 
@@ -499,19 +496,13 @@ fn release_items(
     // Lock the seats first, in id order, as a hold does, before any counter row: a release
     // and a hold then take their locks in the same order and cannot wait on each other in a
     // cycle (seat, then the section's counter that the seat trigger updates).
-    macro_rules! query {
-        () => {
-            event_seats::table
-                .filter(event_seats::booking_id.eq(Some(booking)))
-                .filter(event_seats::status.eq(SeatStatus::Held))
-                .order(event_seats::id)
-                .select((event_seats::id, event_seats::event_id, event_seats::seat_id))
-        };
-    }
-    let rows: Vec<(i64, EventId, SeatId)> = match conn {
-        DbConnection::Postgres(c) => query!().for_update().load(c)?,
-        DbConnection::Sqlite(c) => query!().load(c)?,
-    };
+    let query = event_seats::table
+        .filter(event_seats::booking_id.eq(Some(booking)))
+        .filter(event_seats::status.eq(SeatStatus::Held))
+        .order(event_seats::id)
+        .select((event_seats::id, event_seats::event_id, event_seats::seat_id));
+    let rows: Vec<(i64, EventId, SeatId)> =
+        backend::load_locked(conn, query, QueryDsl::for_update)?;
     // A hold that ran out was given back when it ran out (the sweeper may come later).
     let (owner, status, expires_at): (UserId, BookingStatus, NaiveDateTime) = bookings::table
         .filter(bookings::id.eq(booking))
@@ -821,10 +812,7 @@ pub fn record_releases(
             )
         })
         .collect();
-    match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(hr::table).values(&rows).execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(hr::table).values(&rows).execute(c)?,
-    };
+    backend::execute(conn, diesel::insert_into(hr::table).values(&rows))?;
     Ok(())
 }
 
@@ -902,17 +890,11 @@ pub fn purge_releases(conn: &mut DbConnection, before: NaiveDateTime) -> QueryRe
 /// adds no wait to those paths. `None`: no such account.
 pub fn lock_account(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<bool>> {
     use super::schema::users;
-    macro_rules! query {
-        () => {
-            users::table
-                .filter(users::id.eq(user))
-                .select(users::email_verified_at)
-        };
-    }
-    let row: Option<Option<NaiveDateTime>> = match conn {
-        DbConnection::Postgres(c) => query!().for_no_key_update().first(c).optional()?,
-        DbConnection::Sqlite(c) => query!().first(c).optional()?,
-    };
+    let query = users::table
+        .filter(users::id.eq(user))
+        .select(users::email_verified_at);
+    let row: Option<Option<NaiveDateTime>> =
+        backend::first_locked(conn, query, QueryDsl::for_no_key_update)?;
     Ok(row.map(|verified_at| verified_at.is_some()))
 }
 

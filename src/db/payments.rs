@@ -3,12 +3,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
-use super::holds::SeatLock;
+use super::holds::{SEAT_LOCK_COLUMNS, SeatLock};
 use super::schema::{
     booking_items, bookings, event_seats, event_sections, events, payments, refunds, tickets,
     users, venues, webhook_events,
 };
+use super::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
 use crate::domain::payment::{PaymentStatus, RefundStatus};
@@ -223,10 +223,10 @@ pub fn booking(
             ))
         };
     }
-    match conn {
-        DbConnection::Postgres(c) if lock => query!().for_update().first(c).optional(),
-        DbConnection::Postgres(c) => query!().first(c).optional(),
-        DbConnection::Sqlite(c) => query!().first(c).optional(),
+    if lock {
+        backend::first_locked(conn, query!(), QueryDsl::for_update)
+    } else {
+        query!().first(conn).optional()
     }
 }
 
@@ -246,18 +246,13 @@ pub fn record_webhook(
         webhook_events::received_at.eq(now),
         webhook_events::processed_at.eq(Some(now)),
     );
-    let inserted = match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(webhook_events::table)
+    let inserted = backend::execute(
+        conn,
+        diesel::insert_into(webhook_events::table)
             .values(row)
             .on_conflict(webhook_events::provider_event_id)
-            .do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(webhook_events::table)
-            .values(row)
-            .on_conflict(webhook_events::provider_event_id)
-            .do_nothing()
-            .execute(c)?,
-    };
+            .do_nothing(),
+    )?;
     Ok(inserted == 1)
 }
 
@@ -290,18 +285,11 @@ pub fn items_for_claim(
 
 /// These `event_seats` rows, locked in id order on PostgreSQL.
 pub fn lock_event_seats(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<SeatLock>> {
-    macro_rules! query {
-        () => {
-            event_seats::table
-                .filter(event_seats::id.eq_any(ids))
-                .order(event_seats::id)
-                .select(SeatLock::as_select())
-        };
-    }
-    match conn {
-        DbConnection::Postgres(c) => query!().for_update().load(c),
-        DbConnection::Sqlite(c) => query!().load(c),
-    }
+    let query = event_seats::table
+        .filter(event_seats::id.eq_any(ids))
+        .order(event_seats::id)
+        .select(SEAT_LOCK_COLUMNS);
+    backend::load_locked(conn, query, QueryDsl::for_update)
 }
 
 /// Sells these seats to `booking`: only rows that are available or held by that booking
@@ -653,19 +641,12 @@ pub fn extend_hold(
     to: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    macro_rules! query {
-        () => {
-            event_seats::table
-                .filter(event_seats::booking_id.eq(Some(booking)))
-                .filter(event_seats::status.eq(SeatStatus::Held))
-                .order(event_seats::id)
-                .select(event_seats::id)
-        };
-    }
-    let seats: Vec<i64> = match conn {
-        DbConnection::Postgres(c) => query!().for_update().load(c)?,
-        DbConnection::Sqlite(c) => query!().load(c)?,
-    };
+    let query = event_seats::table
+        .filter(event_seats::booking_id.eq(Some(booking)))
+        .filter(event_seats::status.eq(SeatStatus::Held))
+        .order(event_seats::id)
+        .select(event_seats::id);
+    let seats: Vec<i64> = backend::load_locked(conn, query, QueryDsl::for_update)?;
     let changed = diesel::update(
         bookings::table
             .filter(bookings::id.eq(booking))
