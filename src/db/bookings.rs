@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{
     booking_items, bookings, event_seats, event_sections, events, seats, sections, tickets, venues,
 };
+use super::{DbConnection, backend};
 use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
 
 /// A booking as the buyer's list shows it.
@@ -147,11 +147,9 @@ pub fn items_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec<I
                 )
         };
     }
-    let mut lines: Vec<ItemLine> = match (conn, ids) {
-        (DbConnection::Postgres(c), [one]) => query!(booking_items::booking_id.eq(*one)).load(c)?,
-        (DbConnection::Sqlite(c), [one]) => query!(booking_items::booking_id.eq(*one)).load(c)?,
-        (DbConnection::Postgres(c), _) => query!(booking_items::booking_id.eq_any(ids)).load(c)?,
-        (DbConnection::Sqlite(c), _) => query!(booking_items::booking_id.eq_any(ids)).load(c)?,
+    let mut lines: Vec<ItemLine> = match ids {
+        [one] => backend::load(conn, query!(booking_items::booking_id.eq(*one)))?,
+        _ => backend::load(conn, query!(booking_items::booking_id.eq_any(ids)))?,
     };
     lines.sort_by_key(|l| (l.0, l.2.is_none(), l.8, l.9, l.5, l.1));
     Ok(lines

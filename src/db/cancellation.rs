@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{bookings, events, refunds, tickets, users};
+use super::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId};
@@ -13,17 +13,10 @@ use crate::domain::payment::RefundStatus;
 /// The event's status, its row locked `FOR UPDATE` on PostgreSQL: the cancel waits for holds
 /// in flight (they hold `FOR KEY SHARE`, see `holds::event_for_hold`).
 pub fn lock_event(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<EventStatus>> {
-    macro_rules! query {
-        () => {
-            events::table
-                .filter(events::id.eq(event))
-                .select(events::status)
-        };
-    }
-    match conn {
-        DbConnection::Postgres(c) => query!().for_update().first(c).optional(),
-        DbConnection::Sqlite(c) => query!().first(c).optional(),
-    }
+    let query = events::table
+        .filter(events::id.eq(event))
+        .select(events::status);
+    backend::first_locked(conn, query, QueryDsl::for_update)
 }
 
 /// Any state → `cancelled` (guarded: once).

@@ -87,10 +87,7 @@ struct PgIndex {
 const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
 
 pub fn describe(conn: &mut DbConnection) -> QueryResult<Schema> {
-    match conn {
-        DbConnection::Sqlite(c) => describe_sqlite(c),
-        DbConnection::Postgres(c) => describe_postgres(c),
-    }
+    super::backend::per_backend(conn, describe_postgres, describe_sqlite)
 }
 
 fn neutral_type(raw: &str) -> String {

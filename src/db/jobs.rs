@@ -4,10 +4,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::DbConnection;
 use super::schema::jobs;
+use super::{DbConnection, backend};
 
 /// A job as a worker holds it.
 #[derive(Debug, Clone, QueryableByName, PartialEq, Eq)]
@@ -46,18 +46,13 @@ pub fn enqueue(
         jobs::created_at.eq(now),
         jobs::updated_at.eq(now),
     );
-    let inserted = match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(jobs::table)
+    let inserted = backend::execute(
+        conn,
+        diesel::insert_into(jobs::table)
             .values(row)
             .on_conflict(jobs::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(jobs::table)
-            .values(row)
-            .on_conflict(jobs::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
-    };
+            .do_nothing(),
+    )?;
     Ok(inserted == 1)
 }
 
@@ -115,29 +110,12 @@ pub fn claim_in(
         ORDER BY run_after, id LIMIT 1",
         kinds.condition()
     );
-    let pick = pick.as_str();
-    match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(format!(
-            "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, \
-             updated_at = $1 WHERE id = ({} FOR UPDATE SKIP LOCKED) \
-             RETURNING id, kind, payload, attempts, max_attempts",
-            pick.replace("{now}", "$1")
-        ))
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(lease_until)
-        .get_result(c)
-        .optional(),
-        DbConnection::Sqlite(c) => diesel::sql_query(format!(
-            "UPDATE jobs SET status = 'running', lease_until = ?2, attempts = attempts + 1, \
-             updated_at = ?1 WHERE id = ({}) \
-             RETURNING id, kind, payload, attempts, max_attempts",
-            pick.replace("{now}", "?1")
-        ))
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(lease_until)
-        .get_result(c)
-        .optional(),
-    }
+    let claim = format!(
+        "UPDATE jobs SET status = 'running', lease_until = {{lease_until}}, \
+         attempts = attempts + 1, updated_at = {{now}} WHERE id = ({pick}{{skip_locked}}) \
+         RETURNING id, kind, payload, attempts, max_attempts"
+    );
+    backend::claim_one(conn, &claim, now, lease_until)
 }
 
 /// Marks a claimed job done; `false` if the claim had been lost (its lease ran out and another

@@ -36,34 +36,25 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{booking_items, bookings, event_seats, event_sections};
+use super::{DbConnection, backend};
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId};
 use crate::domain::venue::SeatStatus;
 
 /// `event_sections` ids, as a set (so they are taken once each, in id order).
 pub type SectionLocks = BTreeSet<i64>;
 
-fn is_postgres(conn: &DbConnection) -> bool {
-    matches!(conn, DbConnection::Postgres(_))
-}
-
 /// Locks these `event_sections` rows, `ORDER BY id FOR UPDATE`.
 pub fn lock_sections(conn: &mut DbConnection, ids: &SectionLocks) -> QueryResult<()> {
-    let DbConnection::Postgres(c) = conn else {
-        return Ok(());
-    };
     if ids.is_empty() {
         return Ok(());
     }
     let ids: Vec<i64> = ids.iter().copied().collect();
-    event_sections::table
+    let query = event_sections::table
         .filter(event_sections::id.eq_any(ids))
         .order(event_sections::id)
-        .select(event_sections::id)
-        .for_update()
-        .load::<i64>(c)
-        .map(|_| ())
+        .select(event_sections::id);
+    backend::lock_rows::<_, _, i64>(conn, query, QueryDsl::for_update)
 }
 
 /// Every section row of these events (payments, refunds, event cancels, admin changes).
@@ -71,7 +62,7 @@ pub fn sections_of_events(
     conn: &mut DbConnection,
     events: &[EventId],
 ) -> QueryResult<SectionLocks> {
-    if !is_postgres(conn) || events.is_empty() {
+    if !backend::takes_row_locks(conn) || events.is_empty() {
         return Ok(SectionLocks::new());
     }
     let ids: Vec<i64> = event_sections::table
@@ -93,7 +84,7 @@ pub fn sections_of_seats(
     event: EventId,
     seats: &[SeatId],
 ) -> QueryResult<SectionLocks> {
-    if !is_postgres(conn) || seats.is_empty() {
+    if !backend::takes_row_locks(conn) || seats.is_empty() {
         return Ok(SectionLocks::new());
     }
     let ids: Vec<i64> = event_seats::table
@@ -116,7 +107,7 @@ pub fn section_of(
     event: EventId,
     section: SectionId,
 ) -> QueryResult<SectionLocks> {
-    if !is_postgres(conn) {
+    if !backend::takes_row_locks(conn) {
         return Ok(SectionLocks::new());
     }
     let ids: Vec<i64> = event_sections::table
@@ -135,7 +126,7 @@ pub fn stale_holders_of_seats(
     seats: &[SeatId],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<BookingId>> {
-    if !is_postgres(conn) || seats.is_empty() {
+    if !backend::takes_row_locks(conn) || seats.is_empty() {
         return Ok(Vec::new());
     }
     event_seats::table
@@ -153,7 +144,7 @@ pub fn sections_of_bookings(
     conn: &mut DbConnection,
     ids: &[BookingId],
 ) -> QueryResult<SectionLocks> {
-    if !is_postgres(conn) || ids.is_empty() {
+    if !backend::takes_row_locks(conn) || ids.is_empty() {
         return Ok(SectionLocks::new());
     }
     let mut found: SectionLocks = event_seats::table
@@ -185,19 +176,16 @@ pub fn sections_of_bookings(
 /// the locks are locked then (rare, and after the others, so PostgreSQL may have to break a
 /// cycle there, which the callers retry).
 pub fn lock_for_bookings(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<()> {
-    if !is_postgres(conn) || ids.is_empty() {
+    if !backend::takes_row_locks(conn) || ids.is_empty() {
         return Ok(());
     }
     let sections = sections_of_bookings(conn, ids)?;
     lock_sections(conn, &sections)?;
-    if let DbConnection::Postgres(c) = conn {
-        bookings::table
-            .filter(bookings::id.eq_any(ids))
-            .order(bookings::id)
-            .select(bookings::id)
-            .for_update()
-            .load::<BookingId>(c)?;
-    }
+    let query = bookings::table
+        .filter(bookings::id.eq_any(ids))
+        .order(bookings::id)
+        .select(bookings::id);
+    backend::lock_rows::<_, _, BookingId>(conn, query, QueryDsl::for_update)?;
     let now_held = sections_of_bookings(conn, ids)?;
     let more: SectionLocks = now_held.difference(&sections).copied().collect();
     lock_sections(conn, &more)
@@ -205,7 +193,7 @@ pub fn lock_for_bookings(conn: &mut DbConnection, ids: &[BookingId]) -> QueryRes
 
 /// Locks every section row of the events of these bookings (a payment, a refund).
 pub fn lock_events_of_bookings(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<()> {
-    if !is_postgres(conn) || ids.is_empty() {
+    if !backend::takes_row_locks(conn) || ids.is_empty() {
         return Ok(());
     }
     let events: Vec<EventId> = bookings::table

@@ -9,6 +9,20 @@ use crate::domain::ids::*;
 use crate::domain::user::Role;
 use crate::domain::venue::{SeatStatus, SectionKind};
 
+/// What signing in needs to know about an account.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct LoginRow {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub session_epoch: i64,
+    pub email_verified_at: Option<NaiveDateTime>,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
 /// An event with the venue fields every listing shows.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]

@@ -5,10 +5,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::DbConnection;
 use super::schema::email_outbox;
+use super::{DbConnection, backend};
 use crate::domain::ids::UserId;
 
 pub struct NewEmail<'a> {
@@ -63,18 +63,13 @@ pub fn enqueue(conn: &mut DbConnection, email: &NewEmail, now: NaiveDateTime) ->
         email_outbox::run_after.eq(now),
         email_outbox::created_at.eq(now),
     );
-    let inserted = match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(email_outbox::table)
+    let inserted = backend::execute(
+        conn,
+        diesel::insert_into(email_outbox::table)
             .values(row)
             .on_conflict(email_outbox::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(email_outbox::table)
-            .values(row)
-            .on_conflict(email_outbox::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
-    };
+            .do_nothing(),
+    )?;
     Ok(inserted == 1)
 }
 
@@ -100,30 +95,13 @@ pub fn claim(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Option<ClaimedEmail>> {
-    const PICK: &str = "SELECT id FROM email_outbox WHERE status = 'pending' \
-        AND run_after <= {now} AND (lease_until IS NULL OR lease_until < {now}) \
-        ORDER BY run_after, id LIMIT 1";
-    const RETURNING: &str = "RETURNING id, dedupe_key, kind, recipient, payload, attempts";
-    match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(format!(
-            "UPDATE email_outbox SET lease_until = $2, attempts = attempts + 1 \
-             WHERE id = ({} FOR UPDATE SKIP LOCKED) {RETURNING}",
-            PICK.replace("{now}", "$1")
-        ))
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(lease_until)
-        .get_result(c)
-        .optional(),
-        DbConnection::Sqlite(c) => diesel::sql_query(format!(
-            "UPDATE email_outbox SET lease_until = ?2, attempts = attempts + 1 \
-             WHERE id = ({}) {RETURNING}",
-            PICK.replace("{now}", "?1")
-        ))
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(lease_until)
-        .get_result(c)
-        .optional(),
-    }
+    const CLAIM: &str = "UPDATE email_outbox SET lease_until = {lease_until}, \
+        attempts = attempts + 1 WHERE id = (SELECT id FROM email_outbox \
+        WHERE status = 'pending' AND run_after <= {now} \
+        AND (lease_until IS NULL OR lease_until < {now}) \
+        ORDER BY run_after, id LIMIT 1{skip_locked}) \
+        RETURNING id, dedupe_key, kind, recipient, payload, attempts";
+    backend::claim_one(conn, CLAIM, now, lease_until)
 }
 
 /// The rows a claim may still settle: pending, and on the attempt it made.

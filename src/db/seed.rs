@@ -12,17 +12,12 @@ use crate::domain::ids::*;
 const CHUNK: usize = 1_000;
 
 /// Multi-row `INSERT`s in chunks. diesel's batch insert isn't available through the
-/// `MultiConnection` backend, so this is one of the few places that branches on the backend;
-/// the statement is the same on both.
+/// `MultiConnection` backend, so this goes through `backend::execute`; the statement is the
+/// same on both.
 macro_rules! insert_chunks {
     ($conn:expr, $table:expr, $rows:expr) => {{
         for chunk in $rows.chunks(CHUNK) {
-            match $conn {
-                DbConnection::Postgres(c) => {
-                    diesel::insert_into($table).values(chunk).execute(c)?
-                }
-                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
+            super::backend::execute($conn, diesel::insert_into($table).values(chunk))?;
         }
         Ok(())
     }};

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::models::LoginRow;
 use super::schema::{api_tokens, users};
-use super::users::LoginRow;
 use crate::domain::ids::UserId;
 
 pub fn insert(

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
+pub use super::models::LoginRow;
 use super::models::NewUser;
 use super::schema::users;
 use crate::domain::ids::UserId;
@@ -60,20 +61,6 @@ pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
         .filter(users::role.eq(Role::Admin))
         .count()
         .get_result(conn)
-}
-
-/// What signing in needs to know about an account.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = users)]
-pub struct LoginRow {
-    pub id: UserId,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub password_hash: String,
-    pub session_epoch: i64,
-    pub email_verified_at: Option<NaiveDateTime>,
-    pub disabled_at: Option<NaiveDateTime>,
 }
 
 pub fn find_for_login(conn: &mut DbConnection, email: &str) -> QueryResult<Option<LoginRow>> {

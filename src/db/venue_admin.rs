@@ -178,17 +178,10 @@ pub fn update_section(
 }
 
 /// Multi-row inserts in chunks. diesel's batch insert isn't available through the
-/// `MultiConnection` backend, so this branches on the backend; the statement is the same.
+/// `MultiConnection` backend, so this goes through `backend::execute`; the statement is the same.
 pub fn insert_seats(conn: &mut DbConnection, rows: &[NewSeatRow<'_>]) -> QueryResult<()> {
     for chunk in rows.chunks(CHUNK) {
-        match conn {
-            DbConnection::Postgres(c) => {
-                diesel::insert_into(seats::table).values(chunk).execute(c)?
-            }
-            DbConnection::Sqlite(c) => {
-                diesel::insert_into(seats::table).values(chunk).execute(c)?
-            }
-        };
+        super::backend::execute(conn, diesel::insert_into(seats::table).values(chunk))?;
     }
     Ok(())
 }

@@ -1,0 +1,139 @@
+//! What an account gave back, so it may not hold the same seats or places again until the re-hold
+//! cooldown has passed (issue 16, denial of inventory).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::event_seats;
+use crate::db::{DbConnection, backend};
+use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+
+/// Something an account gave back (cancelled, released or let run out): the same account may
+/// not hold it again until the re-hold cooldown has passed (issue 16, denial of inventory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GivenBack {
+    Seat {
+        event: EventId,
+        event_seat: i64,
+    },
+    Places {
+        event: EventId,
+        event_section: i64,
+        quantity: i32,
+    },
+}
+
+/// Notes what `user` gave back from their basket `booking`, in the caller's transaction (one
+/// statement).
+pub fn record_releases(
+    conn: &mut DbConnection,
+    user: UserId,
+    booking: BookingId,
+    given_back: &[GivenBack],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::db::schema::hold_releases as hr;
+    if given_back.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = given_back
+        .iter()
+        .map(|g| {
+            let (event, seat, section, quantity) = match *g {
+                GivenBack::Seat { event, event_seat } => (event, Some(event_seat), None, 1),
+                GivenBack::Places {
+                    event,
+                    event_section,
+                    quantity,
+                } => (event, None, Some(event_section), quantity),
+            };
+            (
+                hr::user_id.eq(user),
+                hr::event_id.eq(event),
+                hr::booking_id.eq(booking.0),
+                hr::event_seat_id.eq(seat),
+                hr::event_section_id.eq(section),
+                hr::quantity.eq(quantity),
+                hr::released_at.eq(now),
+            )
+        })
+        .collect();
+    backend::execute(conn, diesel::insert_into(hr::table).values(&rows))?;
+    Ok(())
+}
+
+/// The latest time `user` gave back any of these `event_seats` rows after `since`, from a
+/// basket other than `basket` (the live one they would go back into, if any).
+pub fn seats_given_back_since(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    basket: Option<BookingId>,
+    event_seats: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    use crate::db::schema::hold_releases as hr;
+    use diesel::dsl::max;
+    hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::booking_id.ne(basket.map_or(0, |b| b.0)))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_seat_id.eq_any(event_seats.iter().map(|s| Some(*s))))
+        .select(max(hr::released_at))
+        .first(conn)
+}
+
+/// What `user` gave back of a standing section after `since`, from a basket other than
+/// `basket`: `(the smallest quantity, the latest time)`, if anything.
+pub fn places_given_back_since(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    basket: Option<BookingId>,
+    event_section: i64,
+    since: NaiveDateTime,
+) -> QueryResult<Option<(i32, NaiveDateTime)>> {
+    use crate::db::schema::hold_releases as hr;
+    use diesel::dsl::{max, min};
+    let (smallest, latest): (Option<i32>, Option<NaiveDateTime>) = hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::booking_id.ne(basket.map_or(0, |b| b.0)))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_section_id.eq(Some(event_section)))
+        .select((min(hr::quantity), max(hr::released_at)))
+        .first(conn)?;
+    Ok(smallest.zip(latest))
+}
+
+/// Forgets what was given back at or before `before` (the sweeper).
+pub fn purge_releases(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    use crate::db::schema::hold_releases as hr;
+    diesel::delete(hr::table.filter(hr::released_at.le(before))).execute(conn)
+}
+
+/// The seats of the event `user` gave back after `since` (best-available leaves them out).
+pub fn seats_given_back_by(
+    conn: &mut DbConnection,
+    user: UserId,
+    event: EventId,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<SeatId>> {
+    use crate::db::schema::hold_releases as hr;
+    let rows: Vec<Option<i64>> = hr::table
+        .filter(hr::user_id.eq(user))
+        .filter(hr::event_id.eq(event))
+        .filter(hr::released_at.gt(since))
+        .filter(hr::event_seat_id.is_not_null())
+        .select(hr::event_seat_id)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.into_iter().flatten().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    event_seats::table
+        .filter(event_seats::id.eq_any(ids))
+        .select(event_seats::seat_id)
+        .load(conn)
+}

@@ -1,0 +1,21 @@
+//! Hand-kept, portable diesel schema: only types both backends share (ARCHITECTURE §3).
+//! It mirrors migrations/{sqlite,postgres}; the schema agreement test checks the databases agree.
+//! One file per area; `joins.rs` says how tables join. Never regenerate it with
+//! `diesel print-schema` (see diesel.toml): that would write backend-specific types.
+
+mod accounts;
+mod joins;
+mod layout;
+mod money;
+mod on_sale;
+mod operations;
+mod sales;
+
+pub use accounts::{api_tokens, login_links, user_sessions, user_tokens, users};
+pub use layout::{seats, sections, venues};
+pub use money::{
+    gateway_events, gateway_intents, gateway_refunds, payments, refunds, webhook_events,
+};
+pub use on_sale::{event_seats, event_sections, events, price_tiers};
+pub use operations::{audit_log, email_outbox, health_heartbeat, jobs};
+pub use sales::{booking_items, bookings, hold_releases, tickets};
