@@ -127,7 +127,7 @@ async fn registration_explains_every_bad_field_and_keeps_the_input() {
                 .unwrap(),
         ),
     );
-    let token = attrs(&doc, "input[name=csrf_token]", "value")[0].clone();
+    let token = crate::helpers::csrf_in(&doc);
     let res = other
         .post(app.url("/register"))
         .form(&[
@@ -227,12 +227,16 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
             )
             .await;
         assert_eq!(res.status(), 422);
-        assert!(session_cookie(&res).is_none() || !res.headers().contains_key("location"));
+        assert!(!res.headers().contains_key("location"));
         let doc = scraper::Html::parse_document(&res.text().await.unwrap());
         bodies.push(texts(&doc, "#login-error"));
     }
     assert_eq!(bodies[0], vec!["Wrong email or password."]);
     assert_eq!(bodies[0], bodies[1]);
+    // Neither attempt signed the browser in.
+    let account = browser.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(account.status(), 303);
+    assert!(crate::helpers::location(&account).starts_with("/login"));
     // Both attempts are audited, without the password.
     let failures: Vec<String> = app.with_conn(|c| {
         audit_log::table
@@ -266,7 +270,7 @@ async fn logging_in_renews_the_session_cookie_and_follows_only_safe_next_paths()
         .unwrap();
     let before = session_cookie(&res).expect("an anonymous session with a CSRF token");
     let doc = scraper::Html::parse_document(&res.text().await.unwrap());
-    let token = attrs(&doc, "input[name=csrf_token]", "value")[0].clone();
+    let token = crate::helpers::csrf_in(&doc);
     assert_eq!(attrs(&doc, "input[name=next]", "value"), vec!["/events/3"]);
     let res = browser
         .post(app.url("/login"))
@@ -310,12 +314,7 @@ async fn forms_without_a_valid_token_or_from_another_site_are_refused() {
         .text()
         .await
         .unwrap();
-    let other_token = attrs(
-        &scraper::Html::parse_document(&other_page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
+    let other_token = crate::helpers::csrf_in(&scraper::Html::parse_document(&other_page));
     for fields in [
         vec![],
         vec![("csrf_token", "0".repeat(64))],
@@ -669,12 +668,7 @@ async fn repeated_failures_are_throttled_and_the_owner_gets_back_in_after_the_wi
         .text()
         .await
         .unwrap();
-    let token = attrs(
-        &scraper::Html::parse_document(&page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
+    let token = crate::helpers::csrf_in(&scraper::Html::parse_document(&page));
     let guess = |password: &'static str| {
         let (guesser, token) = (guesser.clone(), token.clone());
         let url = app.url("/login");

@@ -4,21 +4,6 @@ use crate::helpers::{spawn_app, texts};
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn api_token(app: &crate::helpers::TestApp, email: &str) -> String {
-    let res = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json::<serde_json::Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[actix_web::test]
 async fn admin_pages_need_an_admin() {
     let app = spawn_app().await;
@@ -61,7 +46,7 @@ async fn the_admin_api_needs_an_admin_token() {
         .send()
         .await
         .unwrap();
-    let user = api_token(&app, "ada@example.com").await;
+    let user = app.api_login("ada@example.com", PASSWORD).await;
     let res = app
         .client
         .get(app.url("/api/v1/admin/venues"))
@@ -81,7 +66,7 @@ async fn the_admin_api_needs_an_admin_token() {
     assert_eq!(res.status(), 403);
 
     app.create_admin("boss@example.com", PASSWORD);
-    let admin = api_token(&app, "boss@example.com").await;
+    let admin = app.api_login("boss@example.com", PASSWORD).await;
     let res = app
         .client
         .get(app.url("/api/v1/admin/venues"))
@@ -170,7 +155,7 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
         ada.get(app.url("/account")).send().await.unwrap().status(),
         200
     );
-    let token = api_token(&app, "ada@example.com").await;
+    let token = app.api_login("ada@example.com", PASSWORD).await;
 
     app.create_admin("boss@example.com", PASSWORD);
     assert_eq!(app.login("boss@example.com", PASSWORD).await.status(), 303);
@@ -243,7 +228,7 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
         ada.get(app.url("/account")).send().await.unwrap().status(),
         303
     );
-    api_token(&app, "ada@example.com").await;
+    app.api_login("ada@example.com", PASSWORD).await;
 
     // Roles change, and admins can't lock themselves out.
     app.post_form(

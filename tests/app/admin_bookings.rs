@@ -23,18 +23,8 @@ async fn buyer_named(app: &TestApp, name: &str, email: &str) -> Buyer {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let res: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     Buyer {
-        token: res["token"].as_str().unwrap().to_owned(),
+        token: app.api_login(email, PASSWORD).await,
     }
 }
 
@@ -112,20 +102,7 @@ async fn paid(app: &TestApp, who: &Buyer, event: i64) -> (Vec<i64>, String) {
 
 /// Creates the admin; answers its API token. The app's own browser is signed in as the admin.
 async fn admin(app: &TestApp) -> String {
-    app.create_admin(ADMIN, PASSWORD);
-    let res = app.login(ADMIN, PASSWORD).await;
-    assert_eq!(res.status(), 303);
-    let login: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": ADMIN, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
+    app.admin_signed_in(ADMIN, PASSWORD).await
 }
 
 async fn api(
@@ -961,7 +938,7 @@ async fn only_admins_reach_the_bookings_pages_and_api() {
         .await
         .unwrap();
     let doc = scraper::Html::parse_document(&token);
-    let csrf = attrs(&doc, "input[name=csrf_token]", "value").remove(0);
+    let csrf = crate::helpers::csrf_in(&doc);
     let res = browser
         .post(app.url("/login"))
         .form(&[

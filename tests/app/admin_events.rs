@@ -16,19 +16,7 @@ const START: &str = "2027-04-10T18:30:00Z";
 
 /// An admin's API token; the admin's browser (`app.client`) is signed in too.
 pub(crate) async fn admin(app: &TestApp) -> String {
-    app.create_admin("boss@example.com", PASSWORD);
-    assert_eq!(app.login("boss@example.com", PASSWORD).await.status(), 303);
-    let login: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": "boss@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
+    app.admin_signed_in("boss@example.com", PASSWORD).await
 }
 
 async fn api(
@@ -1028,12 +1016,7 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
         .text()
         .await
         .unwrap();
-    let csrf = attrs(
-        &scraper::Html::parse_document(&csrf_page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
+    let csrf = crate::helpers::csrf_in(&scraper::Html::parse_document(&csrf_page));
     let res = user
         .post(app.url("/register"))
         .header("Origin", &app.address)
@@ -1079,12 +1062,7 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
         .text()
         .await
         .unwrap();
-    let csrf = attrs(
-        &scraper::Html::parse_document(&csrf_page),
-        "input[name=csrf_token]",
-        "value",
-    )[0]
-    .clone();
+    let csrf = crate::helpers::csrf_in(&scraper::Html::parse_document(&csrf_page));
     for action in [
         "/admin/events".to_owned(),
         format!("/admin/events/{id}/edit"),

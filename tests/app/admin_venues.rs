@@ -11,25 +11,6 @@ use crate::helpers::{TestApp, attrs, spawn_app, spawn_app_with, texts};
 
 const PASSWORD: &str = "a long enough password";
 
-async fn token(app: &TestApp, email: &str) -> String {
-    let login: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
-}
-
-async fn admin_token(app: &TestApp) -> String {
-    app.create_admin("boss@example.com", PASSWORD);
-    token(app, "boss@example.com").await
-}
-
 async fn send(
     app: &TestApp,
     token: &str,
@@ -100,7 +81,7 @@ fn flagged(rows: &SeatRows, section: &str, pick: fn(&(i64, bool, bool)) -> bool)
 #[actix_web::test]
 async fn a_venue_is_created_through_the_json_api_with_its_sections_and_seats() {
     let app = spawn_app_with(false).await;
-    let admin = admin_token(&app).await;
+    let admin = app.admin_token().await;
     let (status, venue) = send(
         &app,
         &admin,
@@ -234,7 +215,7 @@ async fn a_venue_is_created_through_the_json_api_with_its_sections_and_seats() {
 #[actix_web::test]
 async fn invalid_venues_are_422_with_every_problem_named_and_change_nothing() {
     let app = spawn_app_with(false).await;
-    let admin = admin_token(&app).await;
+    let admin = app.admin_token().await;
     let mut bad = hall();
     bad["timezone"] = json!("Mars/Olympus");
     bad["country"] = json!("Britain");
@@ -291,7 +272,7 @@ async fn invalid_venues_are_422_with_every_problem_named_and_change_nothing() {
 #[actix_web::test]
 async fn an_edit_keeps_the_ids_of_unchanged_seats_and_adds_and_removes_the_rest() {
     let app = spawn_app_with(false).await;
-    let admin = admin_token(&app).await;
+    let admin = app.admin_token().await;
     let (_, venue) = send(
         &app,
         &admin,
@@ -357,7 +338,7 @@ async fn an_edit_keeps_the_ids_of_unchanged_seats_and_adds_and_removes_the_rest(
 #[actix_web::test]
 async fn a_venue_cannot_lose_seats_that_events_use() {
     let app = spawn_app().await;
-    let admin = admin_token(&app).await;
+    let admin = app.admin_token().await;
     let (_, list) = send(
         &app,
         &admin,
@@ -650,7 +631,7 @@ async fn the_preview_draws_every_seat_of_the_form() {
 #[actix_web::test]
 async fn only_admins_reach_the_venue_editor() {
     let app = spawn_app().await;
-    let admin = admin_token(&app).await;
+    let admin = app.admin_token().await;
     let (_, venue) = send(
         &app,
         &admin,
@@ -667,7 +648,7 @@ async fn only_admins_reach_the_venue_editor() {
             .status(),
         303
     );
-    let user = token(&app, "ada@example.com").await;
+    let user = app.api_login("ada@example.com", PASSWORD).await;
     let path = format!("/api/v1/admin/venues/{id}");
     for (method, path) in [
         (reqwest::Method::POST, "/api/v1/admin/venues"),

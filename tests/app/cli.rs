@@ -356,11 +356,7 @@ async fn the_log_never_holds_a_password_a_token_a_cookie_or_an_email() {
         .text()
         .await
         .unwrap();
-    let csrf = scraper::Html::parse_document(&page)
-        .select(&scraper::Selector::parse("input[name=csrf_token]").unwrap())
-        .next()
-        .and_then(|e| e.value().attr("value").map(str::to_owned))
-        .unwrap();
+    let csrf = crate::helpers::csrf_in(&scraper::Html::parse_document(&page));
     let res = client
         .post(format!("{base}/register"))
         .form(&[

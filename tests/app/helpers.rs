@@ -51,6 +51,12 @@ impl Drop for TestApp {
         if let Some(worker) = self.worker.take() {
             worker.shutdown(std::time::Duration::from_secs(20));
         }
+        self.drop_database();
+    }
+}
+
+impl TestApp {
+    fn drop_database(&self) {
         if let TestDatabase::Postgres { admin_url, name } = &self.database
             && let Ok(mut conn) = PgConnection::establish(admin_url)
         {
@@ -304,10 +310,7 @@ impl TestApp {
     /// The CSRF token a page carries in its forms (fetching the page starts the session).
     pub async fn csrf_token(&self, path: &str) -> String {
         let (_, doc) = self.get_html(path).await;
-        attrs(&doc, "input[name=csrf_token]", "value")
-            .into_iter()
-            .next()
-            .expect("a form with a CSRF token")
+        csrf_in(&doc)
     }
 
     /// As a person would in `browser`: opens `page`, then submits its form to `action` with
@@ -327,11 +330,7 @@ impl TestApp {
             .text()
             .await
             .expect("a body");
-        let doc = scraper::Html::parse_document(&html);
-        let token = attrs(&doc, "input[name=csrf_token]", "value")
-            .into_iter()
-            .next()
-            .expect("a form with a CSRF token");
+        let token = csrf_in(&scraper::Html::parse_document(&html));
         let mut all = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
         browser
@@ -413,6 +412,34 @@ impl TestApp {
         .await
     }
 
+    /// Signs in through `POST /api/v1/login` and answers the bearer token (asserts a 200).
+    pub async fn api_login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self
+            .api(
+                None,
+                reqwest::Method::POST,
+                "/api/v1/login",
+                Some(&serde_json::json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "signing in through the API: {body}");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// An admin's API token: creates `boss@example.com` (an admin) and signs in as them.
+    pub async fn admin_token(&self) -> String {
+        self.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD);
+        self.api_login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates the admin `email`, signs the app's own browser (`self.client`) in as them, and
+    /// answers their API token.
+    pub async fn admin_signed_in(&self, email: &str, password: &str) -> String {
+        self.create_admin(email, password);
+        assert_eq!(self.login(email, password).await.status(), 303);
+        self.api_login(email, password).await
+    }
+
     /// A second browser on the same app (its own cookies).
     pub fn new_browser(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -444,6 +471,18 @@ impl TestApp {
         let mut conn = self.db.conn().expect("a connection");
         f(&mut conn)
     }
+}
+
+/// The admin [`TestApp::admin_token`] creates.
+pub const ADMIN_EMAIL: &str = "boss@example.com";
+pub const ADMIN_PASSWORD: &str = "a long enough password";
+
+/// The CSRF token of the page's (first) form.
+pub fn csrf_in(doc: &scraper::Html) -> String {
+    attrs(doc, "input[name=csrf_token]", "value")
+        .into_iter()
+        .next()
+        .expect("a form with a CSRF token")
 }
 
 /// Text of every element matching `selector`.

@@ -25,18 +25,8 @@ pub(crate) async fn buyer(app: &TestApp, n: usize) -> Buyer {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let res: Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     Buyer {
-        token: res["token"].as_str().unwrap().to_owned(),
+        token: app.api_login(&email, PASSWORD).await,
     }
 }
 

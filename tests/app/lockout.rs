@@ -399,12 +399,7 @@ async fn a_sign_in_link_used_by_many_browsers_at_once_signs_in_exactly_one() {
             .text()
             .await
             .unwrap();
-        let token = attrs(
-            &scraper::Html::parse_document(&page),
-            "input[name=csrf_token]",
-            "value",
-        )[0]
-        .clone();
+        let token = crate::helpers::csrf_in(&scraper::Html::parse_document(&page));
         ready.push((browser, token));
     }
     let presses = ready.iter().map(|(browser, token)| {

@@ -179,17 +179,7 @@ async fn a_password_reset_sets_the_password_once_and_ends_every_other_session() 
         )
         .await;
     assert_eq!(res.status(), 303);
-    let api_login: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .json(&serde_json::json!({"email": "lin@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let api_token = api_login["token"].as_str().unwrap().to_owned();
+    let api_token = app.api_login("lin@example.com", PASSWORD).await;
 
     // Lin forgot the password, on a laptop.
     let laptop = app.new_browser();
@@ -418,9 +408,7 @@ async fn page_csrf(app: &TestApp, browser: &reqwest::Client, page: &str) -> Stri
         .await
         .unwrap();
     let doc = scraper::Html::parse_document(&html);
-    crate::helpers::attrs(&doc, "input[name=csrf_token]", "value")
-        .pop()
-        .expect("the page has a form")
+    crate::helpers::csrf_in(&doc)
 }
 
 async fn futures_join<A: std::future::Future, B: std::future::Future>(

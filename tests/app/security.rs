@@ -39,16 +39,7 @@ mod accounts {
     }
 
     async fn api_token(app: &TestApp) -> String {
-        let (status, body) = app
-            .api(
-                None,
-                reqwest::Method::POST,
-                "/api/v1/login",
-                Some(&serde_json::json!({"email": "ada@example.com", "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body["token"].as_str().unwrap().to_owned()
+        app.api_login("ada@example.com", PASSWORD).await
     }
 
     async fn me(app: &TestApp, token: &str) -> u16 {
@@ -95,7 +86,7 @@ mod accounts {
         let token = api_token(&app).await;
         assert_eq!(me(&app, &token).await, 200);
         let (_, account) = app.get_html("/account").await;
-        let csrf = attrs(&account, "input[name=csrf_token]", "value")[0].clone();
+        let csrf = crate::helpers::csrf_in(&account);
         let res = app
             .post_form("/account/logout-everywhere", &[("csrf_token", &csrf)])
             .await;
@@ -110,7 +101,7 @@ mod accounts {
         let stolen = sign_up_and_in(&app).await;
         let token = api_token(&app).await;
         let (_, account) = app.get_html("/account").await;
-        let csrf = attrs(&account, "input[name=csrf_token]", "value")[0].clone();
+        let csrf = crate::helpers::csrf_in(&account);
         let res = app
             .post_form(
                 "/account/password",
