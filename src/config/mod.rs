@@ -1,0 +1,119 @@
+//! Configuration from the environment (ARCHITECTURE §9), parsed in one place.
+
+mod env;
+mod values;
+
+pub use values::{DatabaseUrl, LogFormat, SmtpUrl};
+
+use std::path::PathBuf;
+use url::Url;
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub base_url: Url,
+    /// `None`: generated once and kept in the data folder.
+    pub secret_key: Option<Vec<u8>>,
+    pub smtp_url: Option<SmtpUrl>,
+    pub mail_dir: PathBuf,
+    /// `From:` of every email; `boxoffice <no-reply@HOST>` by default (HOST from the base URL).
+    pub mail_from: Option<String>,
+    pub hold_seconds: u32,
+    /// Hold requests one account may make per minute (a burst of as many, then one every
+    /// 60/n seconds); 0 turns the limit off (load tests).
+    pub holds_per_minute: u32,
+    /// Tickets an account whose email address is not verified may hold at once, across all
+    /// events (`BOXOFFICE_UNVERIFIED_HOLD_LIMIT`, default 4); 0 turns the limit off.
+    pub unverified_hold_limit: u32,
+    /// How long an account must wait before holding seats (or a standing section's places) it
+    /// gave back or let run out (`BOXOFFICE_REHOLD_COOLDOWN_SECONDS`, default 120); 0 turns it
+    /// off. Other buyers may take them at once.
+    pub rehold_cooldown_seconds: u32,
+    /// Where the simulated payment gateway posts its webhooks: this app's own endpoint by
+    /// default (`BOXOFFICE_GATEWAY_WEBHOOK_URL`, plain http: the gateway is on this machine).
+    pub gateway_webhook_url: Url,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub demo_data: bool,
+    pub bcrypt_cost: u32,
+    pub log_format: LogFormat,
+    /// Where generated files (the secret key) live: the SQLite file's folder, or `data/`.
+    pub data_dir: PathBuf,
+    /// r2d2 pool size.
+    pub pool_size: u32,
+    /// Run the background worker (jobs, email, periodic tasks) in this process. Turn it off for
+    /// web-only instances; tests drive the worker themselves.
+    pub worker: bool,
+    /// Threads of the worker's payments lane (webhooks, refunds): `BOXOFFICE_PAYMENT_WORKERS`.
+    pub payment_workers: u32,
+    /// Threads of the lane for the other jobs: `BOXOFFICE_JOB_WORKERS`.
+    pub job_workers: u32,
+    /// Threads of the email lane: `BOXOFFICE_EMAIL_WORKERS`.
+    pub email_workers: u32,
+    /// The longest one SMTP conversation may take, all commands together:
+    /// `BOXOFFICE_SMTP_TIMEOUT_SECONDS`.
+    pub smtp_timeout_seconds: u32,
+    /// How long a request waits for a pooled database connection: `BOXOFFICE_DB_CHECKOUT_MS`.
+    pub db_checkout_ms: u32,
+    /// Live seat-map streams (`/events/{id}/live`) open at once from one client address
+    /// (`BOXOFFICE_LIVE_STREAMS_PER_CLIENT`, default 20); more are refused with 429.
+    pub live_streams_per_client: u32,
+    /// Live streams open at once in all (`BOXOFFICE_LIVE_STREAMS_TOTAL`; default 4000, or half
+    /// the process's open-file limit if that is lower); more are refused with 503.
+    pub live_streams_total: u32,
+    /// The longest pause (ms) before a login attempt from an unknown browser on an account
+    /// that is getting many wrong passwords (`BOXOFFICE_LOGIN_SLOWDOWN_MS`, default 2000; 0
+    /// turns the pause off). See `web::rate_limit`.
+    pub login_slowdown_ms: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    /// Never prints the secret key or the admin password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url.redacted())
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url.as_str())
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_dir", &self.mail_dir)
+            .field("hold_seconds", &self.hold_seconds)
+            .field("holds_per_minute", &self.holds_per_minute)
+            .field("unverified_hold_limit", &self.unverified_hold_limit)
+            .field("rehold_cooldown_seconds", &self.rehold_cooldown_seconds)
+            .field("gateway_webhook_url", &self.gateway_webhook_url.as_str())
+            .field("demo_data", &self.demo_data)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("log_format", &self.log_format)
+            .field("worker", &self.worker)
+            .field("payment_workers", &self.payment_workers)
+            .field("job_workers", &self.job_workers)
+            .field("email_workers", &self.email_workers)
+            .field("smtp_timeout_seconds", &self.smtp_timeout_seconds)
+            .field("db_checkout_ms", &self.db_checkout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn invalid(variable: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError {
+            variable,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/boxoffice.db";
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[cfg(test)]
+mod tests;

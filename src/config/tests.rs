@@ -1,0 +1,67 @@
+//! The settings' checks: defaults, every variable's parsing and its errors.
+
+use std::collections::HashMap;
+
+use super::*;
+
+fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_need_no_variables() {
+    let s = Settings::from_vars(&HashMap::new()).unwrap();
+    assert_eq!(
+        s.database_url,
+        DatabaseUrl::Sqlite("data/boxoffice.db".into())
+    );
+    assert_eq!(s.bind, "127.0.0.1:8080");
+    assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(s.hold_seconds, 900);
+    assert_eq!(s.holds_per_minute, 60);
+    assert_eq!(s.unverified_hold_limit, 4);
+    assert_eq!(s.rehold_cooldown_seconds, 120);
+    assert_eq!(s.bcrypt_cost, 12);
+    assert!(s.demo_data);
+    assert_eq!(s.data_dir, PathBuf::from("data"));
+    assert_eq!(s.log_format, LogFormat::Pretty);
+}
+
+#[test]
+fn database_urls_pick_the_backend() {
+    assert_eq!(
+        DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+        DatabaseUrl::Sqlite("/tmp/x.db".into())
+    );
+    assert_eq!(
+        DatabaseUrl::parse("sqlite:x.db").unwrap(),
+        DatabaseUrl::Sqlite("x.db".into())
+    );
+    assert!(matches!(
+        DatabaseUrl::parse("postgres://u@localhost/boxoffice").unwrap(),
+        DatabaseUrl::Postgres(_)
+    ));
+    assert!(DatabaseUrl::parse("mysql://localhost/x").is_err());
+    assert!(DatabaseUrl::parse("sqlite://").is_err());
+}
+
+#[test]
+fn redacts_database_passwords() {
+    let url = DatabaseUrl::parse("postgres://bo:hunter2@db:5432/bo").unwrap();
+    assert!(!url.redacted().contains("hunter2"));
+}
+
+#[test]
+fn bad_values_name_the_variable() {
+    let err = Settings::from_vars(&vars(&[("BOXOFFICE_HOLD_SECONDS", "soon")])).unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_HOLD_SECONDS");
+    let err = Settings::from_vars(&vars(&[("BOXOFFICE_SECRET_KEY", "short")])).unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_SECRET_KEY");
+    let err = Settings::from_vars(&vars(&[("BOXOFFICE_ADMIN_EMAIL", "a@b.c")])).unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_ADMIN_EMAIL");
+    let err = Settings::from_vars(&vars(&[("BOXOFFICE_SMTP_URL", "http://x")])).unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_SMTP_URL");
+}
