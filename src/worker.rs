@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::db::jobs::KindFilter;
 use crate::db::{Db, DbError};
 use crate::gateway::Gateway;
+pub use crate::jobs::PeriodicTask;
 use crate::jobs::{JobHandler, Runner, Turn};
 use crate::live::LiveHub;
 use crate::mail::{MailConfigError, Mailer};
@@ -27,30 +28,6 @@ use crate::services::email::{SendTurn, Sender};
 pub const POLL: Duration = Duration::from_millis(500);
 /// How long the worker rests after the database failed it.
 const ERROR_PAUSE: Duration = Duration::from_secs(5);
-
-type TaskFn = dyn Fn(&Db, &Clock) -> Result<usize, DbError> + Send + Sync;
-
-/// Work done on a timer rather than from a queue. Must be idempotent: every instance runs it.
-#[derive(Clone)]
-pub struct PeriodicTask {
-    pub name: &'static str,
-    pub every: Duration,
-    run: Arc<TaskFn>,
-}
-
-impl PeriodicTask {
-    pub fn new(
-        name: &'static str,
-        every: Duration,
-        run: impl Fn(&Db, &Clock) -> Result<usize, DbError> + Send + Sync + 'static,
-    ) -> Self {
-        PeriodicTask {
-            name,
-            every,
-            run: Arc::new(run),
-        }
-    }
-}
 
 /// How often the hold sweeper runs, and how many bookings it ends per transaction. (An expired
 /// hold is free in every query at once; the sweeper tidies the rows and tells the viewers.)
@@ -325,7 +302,7 @@ fn run_due_tasks(
             continue;
         }
         *last = Some(now);
-        match (task.run)(db, clock) {
+        match task.run(db, clock) {
             Ok(0) => {}
             Ok(n) => tracing::info!(task = task.name, affected = n, "periodic task ran"),
             Err(e) => tracing::warn!(task = task.name, error = %e, "periodic task failed"),

@@ -12,6 +12,10 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::clock::Clock;
 use crate::db::{Db, DbConnection, DbError, jobs as queries};
 
+pub mod periodic;
+
+pub use periodic::PeriodicTask;
+
 /// How long a claim lasts; a job still running after this is presumed abandoned.
 pub const LEASE: TimeDelta = TimeDelta::seconds(60);
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;

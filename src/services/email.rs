@@ -1,5 +1,6 @@
-//! The email outbox as the rest of the app uses it: [`queue`] inside a business transaction,
-//! and the [`Sender`] the worker runs to deliver what is due (ARCHITECTURE §4, §6).
+//! Delivering the email outbox: the [`Sender`] the worker runs to send what is due
+//! (ARCHITECTURE §4, §6). Queuing an email inside a business transaction is
+//! `services::notify`'s ([`queue`] is re-exported here).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -8,12 +9,12 @@ use chrono::TimeDelta;
 use url::Url;
 
 use crate::clock::Clock;
-use crate::db::outbox::{self, NewEmail};
-use crate::db::{Db, DbConnection, DbError};
-use crate::domain::ids::UserId;
+use crate::db::outbox;
+use crate::db::{Db, DbError};
 use crate::jobs::backoff;
-use crate::mail::templates::{self, EmailKind};
+use crate::mail::templates;
 use crate::mail::{Mailer, OutgoingEmail, SendError};
+pub use crate::services::notify::{Email, queue};
 
 /// How long a sender owns an email it claimed. Longer than the SMTP timeouts of one attempt.
 pub const LEASE: TimeDelta = TimeDelta::seconds(120);
@@ -27,36 +28,6 @@ pub const STORAGE_RETRY: TimeDelta = TimeDelta::seconds(30);
 /// Attempts before a temporarily failing email is given up (about a day of backoff: 10 s,
 /// 20 s… then hourly).
 pub const MAX_ATTEMPTS: i32 = 30;
-
-/// One email for the outbox.
-pub struct Email<'a> {
-    pub kind: EmailKind,
-    /// One business event, one email: `welcome:<user id>`, `password_reset:<token id>`…
-    pub dedupe_key: String,
-    pub recipient: &'a str,
-    pub user_id: Option<UserId>,
-    pub payload: serde_json::Value,
-}
-
-/// Writes the email to the outbox, in the caller's transaction. `false` when the same dedupe
-/// key was already there (nothing is added).
-pub fn queue(
-    conn: &mut DbConnection,
-    email: &Email,
-    now: chrono::NaiveDateTime,
-) -> Result<bool, DbError> {
-    Ok(outbox::enqueue(
-        conn,
-        &NewEmail {
-            dedupe_key: &email.dedupe_key,
-            kind: email.kind.as_str(),
-            recipient: email.recipient,
-            user_id: email.user_id,
-            payload: &email.payload.to_string(),
-        },
-        now,
-    )?)
-}
 
 /// A server's reason for the log: words that look like email addresses are left out (the
 /// outbox row keeps the whole reason for admins).

@@ -8,36 +8,12 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{Db, DbError, login_links, users};
 use crate::domain::user_input::EmailAddress;
-use crate::mail::templates::{AccountEmail, EmailKind};
-use crate::services::accounts::{Account, AccountError, token_hash};
-use crate::services::email::{self, Email};
+use crate::services::accounts::{Account, AccountError};
+use crate::services::notify::queue_login_link;
+pub use crate::services::notify::{LINK_JOB, enqueue_link};
+use crate::services::tokens::{new_token, token_hash};
 
 pub const LOGIN_LINK_TTL: TimeDelta = TimeDelta::minutes(15);
-
-fn new_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The job that does the work of "email me a sign-in link".
-pub const LINK_JOB: &str = "accounts.login_link";
-
-/// What the request path does: queue a job with the address, the same for every address (so
-/// the answer takes as long whether or not it has an account); the worker sends the link.
-pub fn enqueue_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    db.write(|c| {
-        crate::jobs::enqueue(
-            c,
-            LINK_JOB,
-            &serde_json::json!({ "email": email }),
-            None,
-            now,
-        )?;
-        Ok(())
-    })
-}
 
 /// Runs [`LINK_JOB`]s.
 pub struct LinkJob;
@@ -70,22 +46,7 @@ pub fn request_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbEr
         }
         let token = new_token();
         let id = login_links::insert(c, row.id, &token_hash(&token), now, now + LOGIN_LINK_TTL)?;
-        email::queue(
-            c,
-            &Email {
-                kind: EmailKind::LoginLink,
-                dedupe_key: format!("login_link:{id}"),
-                recipient: &row.email,
-                user_id: Some(row.id),
-                payload: serde_json::to_value(AccountEmail {
-                    name: row.name.clone(),
-                    token: Some(token),
-                    detail: None,
-                })
-                .unwrap_or_default(),
-            },
-            now,
-        )?;
+        queue_login_link(c, row.id, &row.name, &row.email, (token, id), now)?;
         audit::record(
             c,
             &NewAuditEntry {

@@ -195,8 +195,8 @@ fn settle_pending(
 /// The periodic task `reconcile_payments` (registered in `worker::standard_tasks`). It pushes
 /// no live seat-map changes (the seats it sells or frees show on the viewers' next load): it
 /// mends rare faults, and needs nothing from the worker but the database and the clock.
-pub fn task() -> crate::worker::PeriodicTask {
-    crate::worker::PeriodicTask::new("reconcile_payments", RECONCILE_EVERY, |db, clock| {
+pub fn task() -> crate::jobs::PeriodicTask {
+    crate::jobs::PeriodicTask::new("reconcile_payments", RECONCILE_EVERY, |db, clock| {
         let gateway = Gateway::new(db.clone(), clock.clone());
         run(db, &gateway, &LiveHub::new(), clock.now()).map(|done| done.total())
     })

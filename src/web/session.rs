@@ -28,10 +28,7 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// A session unused this long ends.
-pub const IDLE_TIMEOUT: TimeDelta = TimeDelta::hours(12);
-/// No session lives longer than this, however active.
-pub const ABSOLUTE_TIMEOUT: TimeDelta = TimeDelta::days(14);
+pub use crate::services::accounts::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
 /// "Last used" is written back at most this often (each write re-sends the cookie).
 const SEEN_GRANULARITY: TimeDelta = TimeDelta::minutes(5);
 

@@ -1,0 +1,104 @@
+//! An account as the app sees it, its errors, and looking one up.
+
+use chrono::NaiveDateTime;
+
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::users::{self, LoginRow};
+use crate::db::{Db, DbConnection, DbError};
+use crate::domain::catalogue::FieldErrors;
+use crate::domain::ids::UserId;
+use crate::domain::user::Role;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("that email address already has an account")]
+    EmailTaken,
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("cannot hash the password: {0}")]
+    Hash(#[from] bcrypt::BcryptError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        AccountError::Db(DbError::Query(e))
+    }
+}
+
+/// A signed-in user as the web layer knows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub session_epoch: i64,
+    /// Whether the user proved they read mail at `email`.
+    #[serde(skip)]
+    pub email_verified: bool,
+}
+
+impl From<LoginRow> for Account {
+    fn from(row: LoginRow) -> Self {
+        Account {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            role: row.role,
+            session_epoch: row.session_epoch,
+            email_verified: row.email_verified_at.is_some(),
+        }
+    }
+}
+
+/// The account behind a session, if it still exists and is enabled.
+pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<(Account, bool)>, AccountError> {
+    Ok(users::find_by_id(conn, id)?.map(|row| {
+        let enabled = row.disabled_at.is_none();
+        (Account::from(row), enabled)
+    }))
+}
+
+/// Checks the signed-in user's current password (for changes that need it).
+pub(super) fn verify_current(db: &Db, id: UserId, password: &str) -> Result<(), AccountError> {
+    let row = db.read(|c| Ok::<_, AccountError>(users::find_by_id(c, id)?))?;
+    match row {
+        Some(row)
+            if bcrypt::non_truncating_verify(password, &row.password_hash).unwrap_or(false) =>
+        {
+            Ok(())
+        }
+        _ => Err(AccountError::Invalid(
+            [(
+                "current_password",
+                "That is not your current password.".to_owned(),
+            )]
+            .into_iter()
+            .collect(),
+        )),
+    }
+}
+
+pub(super) fn audit_entry(
+    c: &mut DbConnection,
+    id: UserId,
+    action: &str,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    Ok(audit::record(
+        c,
+        &NewAuditEntry {
+            actor_user_id: Some(id),
+            action,
+            subject_type: "user",
+            subject_id: Some(id.0),
+            detail: "{}",
+            created_at: now,
+        },
+    )?)
+}

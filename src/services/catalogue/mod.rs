@@ -1,0 +1,14 @@
+//! The public catalogue: search, the home page, one event, its seats.
+
+mod event;
+mod search;
+mod seats;
+mod views;
+
+pub use event::{event, section_counts};
+pub use search::{Home, cities, home, search};
+pub use seats::{EventSeats, SeatView, seats};
+pub use views::{
+    CatalogueError, EventDetail, EventSummary, SearchResults, StandingAvailability,
+    TierAvailability,
+};

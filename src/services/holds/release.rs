@@ -1,0 +1,114 @@
+//! Taking a seat or a standing line out of the buyer's basket.
+
+use chrono::NaiveDateTime;
+
+use crate::db::holds::{self as queries};
+use crate::db::lock_order;
+use crate::db::{Db, DbConnection, DbError};
+use crate::domain::booking::BookingStatus;
+use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::live::{Change, LiveHub};
+
+use super::locks::retry_lock_conflicts;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("no such booking")]
+    NotFound,
+    #[error("the booking is {0}")]
+    NotPending(BookingStatus),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for BookingError {
+    fn from(e: diesel::result::Error) -> Self {
+        BookingError::Db(DbError::Query(e))
+    }
+}
+
+/// Takes one seat out of the buyer's basket; an emptied basket is cancelled. `false` when the
+/// basket did not hold that seat.
+pub fn release_seat(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    seat: SeatId,
+    now: NaiveDateTime,
+) -> Result<bool, BookingError> {
+    let released = take_out(db, user, event, now, |c, basket| {
+        queries::release_seat(c, basket, event, seat, now)
+    })?;
+    if released {
+        live.publish(Change {
+            event,
+            seats: vec![seat],
+            standing: false,
+        });
+    }
+    Ok(released)
+}
+
+/// Takes a standing line out of the buyer's basket; an emptied basket is cancelled. `false`
+/// when the basket has no such line.
+pub fn release_places(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    item: i64,
+    now: NaiveDateTime,
+) -> Result<bool, BookingError> {
+    let released = take_out(db, user, event, now, |c, basket| {
+        queries::release_places(c, basket, item, now)
+    })?;
+    if released {
+        live.publish(Change {
+            event,
+            seats: Vec::new(),
+            standing: true,
+        });
+    }
+    Ok(released)
+}
+
+/// Runs `release` on the buyer's basket for the event in one write transaction; then cancels
+/// the basket if nothing is left in it, or refreshes its total.
+pub(super) fn take_out(
+    db: &Db,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+    release: impl Fn(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
+) -> Result<bool, BookingError> {
+    retry_lock_conflicts(|| take_out_once(db, user, event, now, &release))
+}
+
+pub(super) fn take_out_once(
+    db: &Db,
+    user: UserId,
+    event: EventId,
+    now: NaiveDateTime,
+    release: &impl Fn(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
+) -> Result<bool, BookingError> {
+    db.write(|c| -> Result<bool, BookingError> {
+        let Some(basket) = queries::pending_booking(c, user, event)? else {
+            return Ok(false);
+        };
+        lock_order::lock_for_bookings(c, &[basket.id])?;
+        // Locked now: still pending, or ended meanwhile (nothing left to take out).
+        let Some(basket) = queries::lock_pending_booking(c, user, event)? else {
+            return Ok(false);
+        };
+        if !release(c, basket.id)? {
+            return Ok(false);
+        }
+        if queries::quantity_held(c, basket.id)? == 0 {
+            queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
+        } else {
+            queries::refresh_total(c, basket.id, now)?;
+        }
+        Ok(true)
+    })
+}

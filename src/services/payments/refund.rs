@@ -1,0 +1,142 @@
+//! Refunds: recorded in the caller's transaction, sent to the gateway by a job, confirmed.
+
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use crate::clock::Clock;
+use crate::db::payments::{self as queries, BookingForPayment, Payment};
+use crate::db::{Db, DbConnection, DbError};
+use crate::domain::payment::PaymentStatus;
+use crate::gateway::Gateway;
+use crate::mail::templates::EmailKind;
+
+use crate::services::notify::queue_email;
+
+/// The job that gives a payment back through the gateway.
+pub const REFUND_JOB: &str = "payments.refund";
+/// Refunds are money: tried for about two days before an admin has to look.
+pub const REFUND_MAX_ATTEMPTS: i32 = 40;
+
+/// Creates the payment's refund (once), queues the job that asks the gateway for it, and
+/// queues the email that tells the buyer why.
+pub(crate) fn start_refund(
+    c: &mut DbConnection,
+    payment: &Payment,
+    booking: &BookingForPayment,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let (refund, created) = queries::create_refund(c, payment, reason, now)?;
+    if created {
+        crate::db::jobs::enqueue(
+            c,
+            REFUND_JOB,
+            &serde_json::json!({ "refund_id": refund }).to_string(),
+            Some(&format!("{REFUND_JOB}:{refund}")),
+            REFUND_MAX_ATTEMPTS,
+            now,
+            now,
+        )?;
+    }
+    queue_email(
+        c,
+        EmailKind::LatePaymentRefunded,
+        &format!("late_payment_refunded:{}", payment.id),
+        booking,
+        Some(reason),
+        now,
+    )
+}
+
+/// Marks a refund succeeded and its payment refunded (both guarded). `true` when it moved.
+pub(super) fn confirm_refund(
+    c: &mut DbConnection,
+    payment: &Payment,
+    idempotency_key: &str,
+    external_id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let Some(id) = queries::refund_id_by_key(c, payment.id, idempotency_key)? else {
+        return Ok(false);
+    };
+    let moved = queries::refund_succeeded(c, id, external_id, now)?;
+    queries::transition(
+        c,
+        payment.id,
+        PaymentStatus::Succeeded,
+        PaymentStatus::Refunded,
+        None,
+        now,
+    )?;
+    Ok(moved)
+}
+
+/// The job that asks the gateway for a refund. Idempotent: the gateway answers the same
+/// refund for the same key, and confirming it is a guarded update.
+pub struct RefundJob {
+    pub(super) gateway: Gateway,
+}
+
+impl RefundJob {
+    pub fn new(gateway: Gateway) -> Self {
+        RefundJob { gateway }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RefundPayload {
+    pub(super) refund_id: i64,
+}
+
+impl crate::jobs::JobHandler for RefundJob {
+    fn run(&self, db: &Db, clock: &Clock, payload: &serde_json::Value) -> Result<(), String> {
+        let RefundPayload { refund_id } =
+            serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
+        send_refund(db, &self.gateway, refund_id, clock.now())
+    }
+}
+
+/// Asks the gateway for a refund the app has recorded, and confirms it (refund `succeeded`,
+/// payment `refunded`). Idempotent: a refund already confirmed is left alone, and the gateway
+/// answers the same refund for the same key. A refusal is kept on the row and returned.
+pub(crate) fn send_refund(
+    db: &Db,
+    gateway: &Gateway,
+    refund_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), String> {
+    let (refund, payment) = db
+        .read(|c| -> Result<_, DbError> {
+            let refund = queries::refund(c, refund_id)?;
+            let payment = match &refund {
+                Some(r) => queries::by_id(c, r.payment_id)?,
+                None => None,
+            };
+            Ok((refund, payment))
+        })
+        .map_err(|e| e.to_string())?;
+    let (Some(refund), Some(payment)) = (refund, payment) else {
+        return Err(format!("refund {refund_id} or its payment is gone"));
+    };
+    if refund.status == crate::domain::payment::RefundStatus::Succeeded {
+        return Ok(());
+    }
+    match gateway.refund(
+        &payment.external_id,
+        refund.amount_cents,
+        &refund.idempotency_key,
+        &refund.reason,
+    ) {
+        Ok(done) => db
+            .write(|c| confirm_refund(c, &payment, &refund.idempotency_key, &done.external_id, now))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => {
+            let error = format!("the gateway refused refund {refund_id}: {e}");
+            let _ = db.write(|c| {
+                queries::refund_attempt_failed(c, refund_id, &error, now).map_err(DbError::Query)
+            });
+            Err(error)
+        }
+    }
+}
