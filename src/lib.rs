@@ -7,7 +7,6 @@ pub mod db;
 pub mod domain;
 pub mod gateway;
 pub mod jobs;
-pub mod live;
 pub mod mail;
 pub mod secret;
 pub mod services;

@@ -75,7 +75,7 @@ impl Application {
                 let _ = url.set_port(Some(port.port()));
             }
         }
-        let live = Arc::new(crate::live::LiveHub::new());
+        let live = Arc::new(crate::services::live::LiveHub::new());
         let worker =
             Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
         let limits = Arc::new(

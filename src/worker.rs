@@ -20,9 +20,9 @@ use crate::db::{Db, DbError};
 use crate::gateway::Gateway;
 pub use crate::jobs::PeriodicTask;
 use crate::jobs::{JobHandler, Runner, Turn};
-use crate::live::LiveHub;
 use crate::mail::{MailConfigError, Mailer};
 use crate::services::email::{SendTurn, Sender};
+use crate::services::live::LiveHub;
 
 /// How often an idle worker looks for new work.
 pub const POLL: Duration = Duration::from_millis(500);

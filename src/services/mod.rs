@@ -13,6 +13,7 @@ pub mod demo;
 pub mod email;
 pub mod event_admin;
 pub mod holds;
+pub mod live;
 pub mod login_links;
 pub mod notify;
 pub mod payments;

@@ -20,8 +20,8 @@ use crate::db::{Db, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::payment::PaymentStatus;
 use crate::gateway::{Gateway, GatewayError, IntentStatus};
-use crate::live::LiveHub;
 use crate::services::holds::changes_of;
+use crate::services::live::LiveHub;
 
 /// How often the reconciliation runs.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(60);

@@ -28,8 +28,8 @@ pub struct AppState {
     /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
     /// costs as much as a wrong password.
     pub dummy_hash: Arc<String>,
-    /// Live seat-map updates (see `live.rs`).
-    pub live: Arc<crate::live::LiveHub>,
+    /// Live seat-map updates (see `services::live`).
+    pub live: Arc<crate::services::live::LiveHub>,
     /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
     pub layouts: Arc<crate::services::seatmap::Layouts>,
     /// The simulated payment gateway (see `gateway`).

@@ -502,7 +502,7 @@ fn direct(flags: &Flags) {
     let pairs = read_pairs(&dir);
     let buyers = read_buyers(&dir);
     let db = connect(flags.get("db"), pool);
-    let live = boxoffice::live::LiveHub::new();
+    let live = boxoffice::services::live::LiveHub::new();
     let next = AtomicUsize::new(0);
     let hold_for = chrono::TimeDelta::seconds(900);
     let run = |seconds: f64| -> (Tally, f64) {

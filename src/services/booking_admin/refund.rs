@@ -8,8 +8,8 @@ use crate::db::booking_admin::{self as queries};
 use crate::db::payments::{self as payment_queries};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::UserId;
-use crate::live::{Change, LiveHub};
 use crate::mail::templates::EmailKind;
+use crate::services::live::{Change, LiveHub};
 use crate::services::notify::queue_booking_email;
 use crate::services::payments::{REFUND_JOB, REFUND_MAX_ATTEMPTS};
 

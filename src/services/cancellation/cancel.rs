@@ -9,8 +9,8 @@ use crate::db::{Db, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, UserId};
-use crate::live::{Change, LiveHub};
 use crate::services::holds::changes_of;
+use crate::services::live::{Change, LiveHub};
 
 use super::job::JOB;
 use super::progress::{Progress, progress};

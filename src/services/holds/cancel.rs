@@ -7,7 +7,7 @@ use crate::db::lock_order;
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, UserId};
-use crate::live::LiveHub;
+use crate::services::live::LiveHub;
 
 use super::expire::changes_of;
 use super::locks::retry_lock_conflicts;

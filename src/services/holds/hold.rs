@@ -11,7 +11,7 @@ use crate::db::lock_order::SectionLocks;
 use crate::db::{Db, DbError, is_unique_violation};
 use crate::domain::booking::{Candidate, best_available};
 use crate::domain::ids::{EventId, SeatId, TierId, UserId};
-use crate::live::{Change, LiveHub};
+use crate::services::live::{Change, LiveHub};
 
 use super::attempt::hold_once;
 use super::expire::changes_of;

@@ -52,7 +52,7 @@ pub(super) fn sections_to_lock(
     request: &HoldRequest,
     now: NaiveDateTime,
 ) -> Result<SectionLocks, HoldError> {
-    if c.backend() != crate::db::Backend::Postgres {
+    if !crate::db::backend::takes_row_locks(c) {
         return Ok(SectionLocks::new());
     }
     let mut stale = Vec::new();

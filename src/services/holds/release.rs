@@ -7,7 +7,7 @@ use crate::db::lock_order;
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
-use crate::live::{Change, LiveHub};
+use crate::services::live::{Change, LiveHub};
 
 use super::locks::retry_lock_conflicts;
 

@@ -7,7 +7,7 @@ use crate::db::{Db, DbError};
 use crate::domain::ids::{BookingId, UserId};
 use crate::domain::payment::PaymentStatus;
 use crate::gateway::Gateway;
-use crate::live::LiveHub;
+use crate::services::live::LiveHub;
 
 use super::start::PaymentError;
 

@@ -9,9 +9,9 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::payment::PaymentStatus;
 use crate::gateway::signature::{self, SignatureError};
 use crate::gateway::{EventBody, EventKind};
-use crate::live::LiveHub;
 use crate::mail::templates::EmailKind;
 use crate::services::holds::changes_of;
+use crate::services::live::LiveHub;
 
 use super::refund::confirm_refund;
 use super::succeeded::succeeded;

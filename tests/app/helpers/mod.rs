@@ -39,7 +39,7 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub settings: Settings,
-    pub live: std::sync::Arc<boxoffice::live::LiveHub>,
+    pub live: std::sync::Arc<boxoffice::services::live::LiveHub>,
     /// The server's secret key (the worker signs webhooks with a key derived from it).
     pub secret: std::sync::Arc<Vec<u8>>,
     /// The secret the gateway's webhooks are signed with.

@@ -17,7 +17,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::{MapPage, PageQuery, Update, page_of, parse_event};
 use crate::domain::ids::{BookingId, SeatId, UserId};
-use crate::live::{Published, SlotRefused, StreamSlot};
+use crate::services::live::{Published, SlotRefused, StreamSlot};
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;

@@ -151,7 +151,7 @@ struct SeatPage {
     unverified_limit: Option<u32>,
     /// Shown only when the visitor can act (signed in, on sale).
     signed_in: bool,
-    /// The live version read before the map (`crate::live::LiveHub` on versions).
+    /// The live version read before the map (`crate::services::live::LiveHub` on versions).
     v: u64,
 }
 

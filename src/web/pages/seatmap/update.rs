@@ -29,7 +29,7 @@ pub struct Update {
     pub message: Option<Message>,
     /// For the basket's forms (browsers without JavaScript).
     pub csrf_token: String,
-    /// The live version read before the database (`crate::live::LiveHub` on versions).
+    /// The live version read before the database (`crate::services::live::LiveHub` on versions).
     pub v: u64,
 }
 
