@@ -1,7 +1,8 @@
-//! The shape of the demo catalogue: plain data, no I/O. `content.rs` fills it in; `seed.rs`
-//! writes it to the database.
+//! The shape of the demo catalogue: plain data, no I/O. `content/` fills it in from
+//! `venues.json` and `events.json`; `seed.rs` writes it to the database.
 
 use chrono::NaiveTime;
+use serde::Deserialize;
 
 use crate::domain::event::{Category, EventStatus};
 use crate::domain::venue::SectionKind;
@@ -18,15 +19,15 @@ pub struct MapRect {
 
 #[derive(Debug, Clone)]
 pub struct VenuePlan {
-    pub name: &'static str,
-    pub slug: &'static str,
-    pub description: &'static str,
-    pub address: &'static str,
-    pub city: &'static str,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub address: String,
+    pub city: String,
     /// ISO 3166-1 alpha-2.
-    pub country: &'static str,
+    pub country: String,
     /// IANA time zone name, e.g. `Europe/London`.
-    pub timezone: &'static str,
+    pub timezone: String,
     pub sections: Vec<SectionPlan>,
 }
 
@@ -53,21 +54,21 @@ pub struct SeatPlan {
     pub accessible: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct TierPlan {
-    pub name: &'static str,
+    pub name: String,
     pub price_cents: i64,
 }
 
 #[derive(Debug, Clone)]
 pub struct EventPlan {
-    pub venue_slug: &'static str,
-    pub title: &'static str,
-    pub slug: &'static str,
+    pub venue_slug: String,
+    pub title: String,
+    pub slug: String,
     /// One line for cards.
-    pub summary: &'static str,
+    pub summary: String,
     /// A few paragraphs separated by blank lines.
-    pub description: &'static str,
+    pub description: String,
     pub category: Category,
     pub status: EventStatus,
     pub featured: bool,
@@ -76,7 +77,7 @@ pub struct EventPlan {
     /// Start time, local to the venue's time zone.
     pub local_start: NaiveTime,
     pub duration_minutes: i32,
-    pub currency: &'static str,
+    pub currency: String,
     pub max_tickets_per_order: i32,
     /// Days before the start that sales open (None: already open when seeded).
     pub sales_open_days_before: Option<i32>,
@@ -87,5 +88,5 @@ pub struct EventPlan {
     /// Share of the inventory already sold when seeded, in per mille (0..=1000), so the demo
     /// shows on-sale, few-left and sold-out events.
     pub sold_per_mille: u32,
-    pub cancellation_reason: Option<&'static str>,
+    pub cancellation_reason: Option<String>,
 }

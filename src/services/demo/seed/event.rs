@@ -1,140 +1,17 @@
-//! Writes the demo catalogue, relative to a given day, inside one write transaction.
-
-use std::collections::HashMap;
+//! A demo event written out: its tiers, its past sales (believable clusters of sold seats and
+//! standing places), its inventory, and the bookings, payments and tickets of those sales.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use std::collections::HashMap;
 
-use super::content;
-use super::plan::{EventPlan, VenuePlan};
-use super::rng::SplitMix64;
 use crate::db::models::*;
-use crate::db::seed as rows;
-use crate::db::{DbConnection, DbError};
+use crate::db::{DbConnection, DbError, seed as rows};
 use crate::domain::event::EventStatus;
 use crate::domain::ids::*;
 use crate::domain::local_time::{from_local, zone};
-use crate::domain::user::Role;
 use crate::domain::venue::{SeatStatus, SectionKind};
-
-/// What the seeding wrote, for the start-up log.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SeedSummary {
-    pub venues: usize,
-    pub events: usize,
-    pub seats: usize,
-    pub bookings: usize,
-}
-
-/// Demo buyers own the demo's past sales; their password hash is unusable, so nobody can log
-/// in as them.
-const DEMO_BUYERS: usize = 24;
-const UNUSABLE_PASSWORD: &str = "!demo-account-no-login";
-
-/// Seeds the demo into the current transaction. `today` anchors the dates (events are
-/// `day_offset` days from it), `now` stamps the rows. Deterministic for a given `today`.
-pub fn seed(
-    conn: &mut DbConnection,
-    today: NaiveDate,
-    now: NaiveDateTime,
-) -> Result<SeedSummary, DbError> {
-    let mut summary = SeedSummary::default();
-    let mut rng = SplitMix64::new(0xB0C5_0FF1_CE00_2026);
-
-    let buyers = (1..=DEMO_BUYERS)
-        .map(|n| {
-            let email = format!("buyer{n:02}@demo.boxoffice.test");
-            let name = format!("Demo Buyer {n}");
-            rows::insert_user(
-                conn,
-                &NewUser {
-                    email: &email,
-                    name: &name,
-                    password_hash: UNUSABLE_PASSWORD,
-                    role: Role::User,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let venue_plans = content::venues();
-    let mut venues: HashMap<&str, (VenueId, &VenuePlan, HashMap<String, SectionId>)> =
-        HashMap::new();
-    for plan in &venue_plans {
-        let (id, sections, seats) = insert_venue(conn, plan, now)?;
-        summary.venues += 1;
-        summary.seats += seats;
-        venues.insert(plan.slug, (id, plan, sections));
-    }
-
-    for plan in content::events() {
-        let Some((venue_id, venue, sections)) = venues.get(plan.venue_slug) else {
-            continue;
-        };
-        summary.bookings += insert_event(
-            conn, &plan, *venue_id, venue, sections, &buyers, today, now, &mut rng,
-        )?;
-        summary.events += 1;
-    }
-    Ok(summary)
-}
-
-fn insert_venue(
-    conn: &mut DbConnection,
-    plan: &VenuePlan,
-    now: NaiveDateTime,
-) -> Result<(VenueId, HashMap<String, SectionId>, usize), DbError> {
-    let venue_id = rows::insert_venue(
-        conn,
-        &NewVenue {
-            name: plan.name,
-            slug: plan.slug,
-            description: plan.description,
-            address: plan.address,
-            city: plan.city,
-            country: plan.country,
-            timezone: plan.timezone,
-            created_at: now,
-            updated_at: now,
-        },
-    )?;
-    let mut sections = HashMap::new();
-    let mut seat_count = 0;
-    for (position, section) in plan.sections.iter().enumerate() {
-        let section_id = rows::insert_section(
-            conn,
-            &NewSection {
-                venue_id,
-                name: &section.name,
-                kind: section.kind,
-                capacity: section.capacity,
-                position: i32::try_from(position).unwrap_or(i32::MAX),
-                map_x: section.map.x,
-                map_y: section.map.y,
-                map_width: section.map.width,
-                map_height: section.map.height,
-            },
-        )?;
-        let seats: Vec<NewSeat<'_>> = section
-            .seats
-            .iter()
-            .map(|s| NewSeat {
-                section_id,
-                row_label: &s.row_label,
-                row_index: s.row_index,
-                number: s.number,
-                x: s.x,
-                y: s.y,
-                accessible: s.accessible,
-            })
-            .collect();
-        seat_count += seats.len();
-        rows::insert_seats(conn, &seats)?;
-        sections.insert(section.name.clone(), section_id);
-    }
-    Ok((venue_id, sections, seat_count))
-}
+use crate::services::demo::plan::{EventPlan, VenuePlan};
+use crate::services::demo::rng::SplitMix64;
 
 /// One sold group: a booking of these seats, or of `quantity` places in a standing area.
 struct Sale {
@@ -148,7 +25,7 @@ struct Sale {
     clippy::too_many_arguments,
     reason = "one call site, all of it context"
 )]
-fn insert_event(
+pub(super) fn insert_event(
     conn: &mut DbConnection,
     plan: &EventPlan,
     venue_id: VenueId,
@@ -159,7 +36,7 @@ fn insert_event(
     now: NaiveDateTime,
     rng: &mut SplitMix64,
 ) -> Result<usize, DbError> {
-    let tz = zone(venue.timezone);
+    let tz = zone(&venue.timezone);
     let day = today + TimeDelta::days(i64::from(plan.day_offset));
     let starts_local = day.and_time(plan.local_start);
     let starts_at = from_local(starts_local, tz);
@@ -180,24 +57,24 @@ fn insert_event(
         conn,
         &NewEvent {
             venue_id,
-            title: plan.title,
-            slug: plan.slug,
-            summary: plan.summary,
-            description: plan.description,
+            title: &plan.title,
+            slug: &plan.slug,
+            summary: &plan.summary,
+            description: &plan.description,
             category: plan.category,
             status: plan.status,
             featured: plan.featured,
             starts_at,
             starts_local,
             ends_at: Some(ends_at),
-            currency: plan.currency,
+            currency: &plan.currency,
             sales_start_at,
             sales_end_at: None,
             max_tickets_per_order: plan.max_tickets_per_order,
             max_tickets_per_account: None,
             published_at: published.then_some(created),
             cancelled_at: cancelled.then_some(now),
-            cancellation_reason: plan.cancellation_reason,
+            cancellation_reason: plan.cancellation_reason.as_deref(),
             created_at: created,
             updated_at: now,
         },
@@ -209,7 +86,7 @@ fn insert_event(
             conn,
             &NewTier {
                 event_id,
-                name: tier.name,
+                name: &tier.name,
                 price_cents: tier.price_cents,
                 position: i32::try_from(position).unwrap_or(i32::MAX),
             },
@@ -302,7 +179,7 @@ fn insert_event(
             status: "paid",
             total_cents: sale.seats.iter().map(|(_, _, p)| p).sum::<i64>()
                 + sale.standing.map_or(0, |(_, _, p, q)| p * i64::from(q)),
-            currency: plan.currency,
+            currency: &plan.currency,
             expires_at: paid_at,
             paid_at: Some(paid_at),
             created_at: paid_at,
@@ -416,7 +293,7 @@ fn insert_event(
             method: "card",
             status: "succeeded",
             amount_cents: *amount,
-            currency: plan.currency,
+            currency: &plan.currency,
             created_at: paid_at,
             updated_at: paid_at,
             succeeded_at: Some(paid_at),
@@ -437,7 +314,7 @@ fn insert_event(
             merchant_reference: &sale.reference,
             description: format!("{} · booking {}", plan.title, sale.reference),
             amount_cents: *amount,
-            currency: plan.currency,
+            currency: &plan.currency,
             method: "card",
             status: "succeeded",
             card_last4: Some("4242"),
