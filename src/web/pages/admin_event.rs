@@ -225,31 +225,37 @@ async fn cancel(
         .await?;
     match outcome {
         Ok(progress) => {
-            session::set_flash(
-                &ctx.session,
-                if progress.to_refund > 0 {
-                    "The event is cancelled. Refunds are under way; this page follows them."
-                } else {
-                    "The event is cancelled."
-                },
-            );
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
-                .finish())
+            session::set_flash(&ctx.session, cancelled(&progress));
+            Ok(to_cancel_page(event))
         }
         Err(CancelError::NoReason) => {
             let view = cancel_view(&state, event).await?;
-            render_cancel(
-                ctx,
-                &view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &reason,
-                Some("Say why the event is cancelled (up to 500 characters); the buyers are told."),
-            )
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_cancel(ctx, &view, status, &reason, Some(NO_REASON))
         }
         Err(CancelError::NotFound) => Err(AppError::NotFound),
         Err(CancelError::Db(e)) => Err(e.into()),
     }
+}
+
+/// The form's message when no reason was given.
+const NO_REASON: &str =
+    "Say why the event is cancelled (up to 500 characters); the buyers are told.";
+
+/// The flash after cancelling.
+fn cancelled(progress: &Progress) -> &'static str {
+    if progress.to_refund > 0 {
+        "The event is cancelled. Refunds are under way; this page follows them."
+    } else {
+        "The event is cancelled."
+    }
+}
+
+/// 303 to the event's cancel page (the refunds' progress).
+fn to_cancel_page(event: EventId) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
+        .finish()
 }
 
 #[derive(Deserialize)]
@@ -283,9 +289,7 @@ async fn retry_refunds(
         Err(RetryError::Db(e)) => return Err(e.into()),
     };
     session::set_flash(&ctx.session, &message);
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
-        .finish())
+    Ok(to_cancel_page(event))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -71,6 +71,17 @@ pub(super) async fn register_sent(
     html_with_status(StatusCode::OK, page.render())
 }
 
+impl RegisterPage {
+    /// The form again, with what was sent and its messages.
+    fn again(layout: Layout, form: FormState) -> Self {
+        RegisterPage {
+            layout,
+            form,
+            sent_to: None,
+        }
+    }
+}
+
 #[post("/register")]
 pub(super) async fn register(
     state: web::Data<AppState>,
@@ -85,22 +96,13 @@ pub(super) async fn register(
     kept.values.insert("email", form.email.clone());
     if let Err(wait) = state.limits.register(&client_ip(&req)) {
         kept.errors.insert("form", too_many(wait));
-        let page = RegisterPage {
-            layout: ctx.layout,
-            form: kept,
-            sent_to: None,
-        };
-        return throttled(wait, page.render());
+        return throttled(wait, RegisterPage::again(ctx.layout, kept).render());
     }
     let registration = match Registration::parse(&form.name, &form.email, &form.password) {
         Ok(r) => r,
         Err(errors) => {
             kept.errors = errors;
-            let page = RegisterPage {
-                layout: ctx.layout,
-                form: kept,
-                sent_to: None,
-            };
+            let page = RegisterPage::again(ctx.layout, kept);
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
@@ -109,9 +111,15 @@ pub(super) async fn register(
     let outcome = state
         .run(move |db, now| accounts::register_or_notify(db, &registration, cost, now))
         .await??;
-    // The same answer whether the address was new or already had an account (whose owner was
-    // emailed instead): nobody learns from it which addresses have accounts. The new account
-    // signs in with its password.
+    log_outcome(&outcome);
+    let _ = session.insert(REGISTERED_AS, &address);
+    Ok(see_other(&sent_page(form.next.as_deref())))
+}
+
+/// The same answer whether the address was new or already had an account (whose owner was
+/// emailed instead): nobody learns from it which addresses have accounts. The new account
+/// signs in with its password.
+fn log_outcome(outcome: &Registered) {
     match outcome {
         Registered::Created(account) => {
             tracing::info!(user.id = %account.id, "account registered");
@@ -120,13 +128,15 @@ pub(super) async fn register(
             tracing::info!("registration with an address that has an account");
         }
     }
-    let _ = session.insert(REGISTERED_AS, &address);
-    let sent = match form.next.as_deref().and_then(safe_next) {
+}
+
+/// "Check your inbox", keeping where the visitor was going.
+fn sent_page(next: Option<&str>) -> String {
+    match next.and_then(safe_next) {
         Some(next) => format!(
             "/register/sent?{}",
             serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
         ),
         None => "/register/sent".to_owned(),
-    };
-    Ok(see_other(&sent))
+    }
 }

@@ -16,7 +16,7 @@ use askama::Template;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::{MapPage, PageQuery, Update, page_of, parse_event};
-use crate::domain::ids::{BookingId, SeatId, UserId};
+use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
 use crate::live::{Published, SlotRefused, StreamSlot};
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
 use crate::web::auth::PageContext;
@@ -39,12 +39,7 @@ async fn live(
     let event = parse_event(&path)?;
     // A place among the open streams first (issue 16): refused clearly when this client or the
     // server has as many open as it takes; freed when the stream ends.
-    let settings = &state.settings;
-    let slot = match state.live.slots.acquire(
-        &crate::web::rate_limit::client_ip(&req),
-        settings.live_streams_per_client as usize,
-        settings.live_streams_total as usize,
-    ) {
+    let slot = match acquire_slot(&state, &req) {
         Ok(slot) => slot,
         Err(refused) => return Ok(refuse(refused)),
     };
@@ -52,8 +47,34 @@ async fn live(
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
     // Subscribe before reading the basket, so no change falls between the two.
     let rx = state.live.subscribe(event);
-    let requested = page.scope;
-    let (mine, scope) = state
+    let (mine, scope) = basket_and_scope(&state, event, page.scope, viewer).await?;
+    page.scope = scope;
+    // A browser reconnecting by itself says which message it saw last: it may have missed some.
+    let reconnected = req.headers().contains_key("Last-Event-ID");
+    let csrf = ctx.layout.csrf.clone();
+    let stream = Stream::new(state, page, viewer, csrf, rx, mine, reconnected, slot);
+    Ok(event_stream(stream))
+}
+
+/// This client's place among the open streams, within the settings' limits.
+fn acquire_slot(state: &AppState, req: &HttpRequest) -> Result<StreamSlot, SlotRefused> {
+    let settings = &state.settings;
+    state.live.slots.acquire(
+        &crate::web::rate_limit::client_ip(req),
+        settings.live_streams_per_client as usize,
+        settings.live_streams_total as usize,
+    )
+}
+
+/// The viewer's basket and the part of the venue the stream draws (the venue's default when
+/// the page shows the overview); 404 for an event the public cannot see.
+async fn basket_and_scope(
+    state: &AppState,
+    event: EventId,
+    requested: Scope,
+    viewer: Option<UserId>,
+) -> Result<(Basket, Scope), AppError> {
+    state
         .read(move |conn, now| {
             let public =
                 crate::db::catalogue::public_event(conn, event).map_err(AppError::internal)?;
@@ -70,38 +91,22 @@ async fn live(
             };
             Ok((basket, scope))
         })
-        .await?;
-    page.scope = scope;
-    let mut pending = VecDeque::new();
-    pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
-    // A browser reconnecting by itself says which message it saw last: it may have missed some.
-    if req.headers().contains_key("Last-Event-ID") {
-        pending.push_back(message(0, "refresh", "reconnected"));
-    }
-    let stream = Stream {
-        state,
-        page,
-        viewer,
-        csrf: ctx.layout.csrf.clone(),
-        rx,
-        basket: mine.booking_id(),
-        mine: mine.seat_ids(),
-        has_basket: mine.live().is_some(),
-        sent: 0,
-        pending,
-        _slot: slot,
-    };
+        .await
+}
+
+/// The streaming response for one viewer.
+fn event_stream(stream: Stream) -> HttpResponse {
     let body = futures_util::stream::unfold(stream, |mut s| async move {
         let next = s.next().await?;
         Some((Ok::<_, Infallible>(next), s))
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((CACHE_CONTROL, "no-cache"))
         // Compression would hold messages back until a buffer fills.
         .insert_header(ContentEncoding::Identity)
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body))
+        .streaming(body)
 }
 
 /// How long a refused client should wait before trying again.
@@ -166,6 +171,42 @@ struct Stream {
 }
 
 impl Stream {
+    /// A viewer's stream: first how long to wait before reconnecting, then (when the browser
+    /// came back by itself) a refresh, then the changes.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one viewer's stream has this many parts"
+    )]
+    fn new(
+        state: web::Data<AppState>,
+        page: MapPage,
+        viewer: Option<UserId>,
+        csrf: String,
+        rx: broadcast::Receiver<Arc<Published>>,
+        mine: Basket,
+        reconnected: bool,
+        slot: StreamSlot,
+    ) -> Self {
+        let mut pending = VecDeque::new();
+        pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
+        if reconnected {
+            pending.push_back(message(0, "refresh", "reconnected"));
+        }
+        Stream {
+            state,
+            page,
+            viewer,
+            csrf,
+            rx,
+            basket: mine.booking_id(),
+            mine: mine.seat_ids(),
+            has_basket: mine.live().is_some(),
+            sent: 0,
+            pending,
+            _slot: slot,
+        }
+    }
+
     /// The next bytes to send; `None` ends the stream (the server is stopping).
     async fn next(&mut self) -> Option<Bytes> {
         if let Some(first) = self.pending.pop_front() {
