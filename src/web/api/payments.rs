@@ -65,11 +65,8 @@ async fn pay(
         .parse()
         .map_err(|_| invalid("method", "Choose card, bank_transfer or ewallet."))?;
     let reference = path.into_inner();
-    let (gateway, base_url, user) = (
-        state.gateway.clone(),
-        state.settings.base_url.clone(),
-        account.id,
-    );
+    let (gateway, base_url) = (state.gateway.clone(), state.settings.base_url.clone());
+    let user = account.id;
     let started = state
         .run(move |db, now| {
             payments::start(db, &gateway, &base_url, user, &reference, method, &key, now)

@@ -11,7 +11,7 @@ use crate::services::accounts::{self, Account, AccountError};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html_with_status;
-use crate::web::rate_limit::{LoginRefused, client_ip};
+use crate::web::rate_limit::{LoginRefused, RateLimits, client_ip};
 use crate::web::state::AppState;
 use crate::web::{device, session};
 
@@ -85,6 +85,15 @@ impl LoginPage {
     }
 }
 
+impl LoginForm {
+    /// What the form shows again: the address and where the visitor was going.
+    fn kept(&self) -> FormState {
+        let mut kept = with_next(self.next.as_deref());
+        kept.values.insert("email", self.email.clone());
+        kept
+    }
+}
+
 #[post("/login")]
 pub(super) async fn login(
     state: web::Data<AppState>,
@@ -93,16 +102,11 @@ pub(super) async fn login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut kept = with_next(form.next.as_deref());
-    kept.values.insert("email", form.email.clone());
-    let secure = https(&state);
-    let known = device::known(&req, &state.secret, secure, &form.email);
-    let ip = client_ip(&req);
-    match state.limits.login(&ip, &form.email, known.as_deref()) {
-        Ok(pause) if pause.is_zero() => {}
-        // An account under attack: a pause for unknown devices instead of a refusal.
-        Ok(pause) => actix_web::rt::time::sleep(pause).await,
-        Err(refused) => return LoginPage::refused(ctx.layout, kept, refused),
+    let kept = form.kept();
+    let known = device::known(&req, &state.secret, https(&state), &form.email);
+    let (limits, ip) = (&state.limits, client_ip(&req));
+    if let Err(refused) = pace(limits, &ip, &form.email, known.as_deref()).await {
+        return LoginPage::refused(ctx.layout, kept, refused);
     }
     let dummy = state.dummy_hash.clone();
     let (email, password) = (form.email.clone(), form.password);
@@ -110,27 +114,43 @@ pub(super) async fn login(
         .run(move |db, now| accounts::authenticate(db, &email, &password, &dummy, now))
         .await?;
     match outcome {
-        Ok(account) => signed_in(&state, &ctx.session, &req, &account, kept.value("next")).await,
+        Ok(account) => {
+            tracing::info!(user.id = %account.id, "signed in");
+            start_session(&state, &ctx.session, &req, &account, kept.value("next")).await
+        }
         Err(AccountError::WrongCredentials) => {
-            state
-                .limits
-                .login_failed(&ip, &form.email, known.as_deref());
+            limits.login_failed(&ip, &form.email, known.as_deref());
             LoginPage::wrong_credentials(ctx.layout, kept)
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// A right password: the session, then back to where the visitor was going, and this browser
-/// remembered as one the account signed in from.
-async fn signed_in(
+/// The login limits for this try: refused, let through at once, or (an account under attack)
+/// let through after a pause for unknown devices instead of a refusal.
+async fn pace(
+    limits: &RateLimits,
+    ip: &str,
+    email: &str,
+    known: Option<&str>,
+) -> Result<(), LoginRefused> {
+    match limits.login(ip, email, known) {
+        Ok(pause) if pause.is_zero() => {}
+        Ok(pause) => actix_web::rt::time::sleep(pause).await,
+        Err(refused) => return Err(refused),
+    }
+    Ok(())
+}
+
+/// Signed in (a right password, or an emailed link): the session, then 303 to `next`, and this
+/// browser remembered as one the account signed in from.
+pub(in crate::web::pages) async fn start_session(
     state: &AppState,
     session: &Session,
     req: &HttpRequest,
     account: &Account,
     next: &str,
 ) -> Result<HttpResponse, AppError> {
-    tracing::info!(user.id = %account.id, "signed in");
     session::sign_in(state, session, account.id, account.session_epoch).await?;
     let mut response = see_other(next);
     device::remember(

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{FormState, NextQuery, see_other, throttled, too_many, with_next};
+use crate::domain::catalogue::FieldErrors;
 use crate::domain::redirect::safe_next;
 use crate::services::accounts::{self, Registered, Registration};
 use crate::web::auth::{Layout, PageContext};
@@ -80,6 +81,17 @@ impl RegisterPage {
             sent_to: None,
         }
     }
+
+    /// The form again with what is wrong in it: 422.
+    fn invalid(
+        layout: Layout,
+        mut form: FormState,
+        errors: FieldErrors,
+    ) -> Result<HttpResponse, AppError> {
+        form.errors = errors;
+        let page = RegisterPage::again(layout, form);
+        html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+    }
 }
 
 #[post("/register")]
@@ -100,11 +112,7 @@ pub(super) async fn register(
     }
     let registration = match Registration::parse(&form.name, &form.email, &form.password) {
         Ok(r) => r,
-        Err(errors) => {
-            kept.errors = errors;
-            let page = RegisterPage::again(ctx.layout, kept);
-            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
-        }
+        Err(errors) => return RegisterPage::invalid(ctx.layout, kept, errors),
     };
     let cost = state.settings.bcrypt_cost;
     let address = registration.email.as_str().to_owned();

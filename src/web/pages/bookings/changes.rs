@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
-use crate::domain::ids::{EventId, SeatId};
+use crate::domain::ids::{EventId, SeatId, UserId};
 use crate::services::holds;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -91,8 +91,27 @@ pub(super) async fn remove(
         return Err(AppError::Forbidden);
     }
     let event: EventId = view.booking.event_id;
+    let removed = release(&state, owner, event, form.line()?).await?;
+    session::set_flash(
+        &ctx.session,
+        if removed {
+            "That ticket was taken out of your booking."
+        } else {
+            "That ticket was not in this booking any more."
+        },
+    );
+    Ok(see_other(&format!("/bookings/{reference}")))
+}
+
+/// Takes the line out of the owner's booking; whether it was still there.
+async fn release(
+    state: &AppState,
+    owner: UserId,
+    event: EventId,
+    line: Line,
+) -> Result<bool, AppError> {
     let live = state.live.clone();
-    let removed = match form.line()? {
+    Ok(match line {
         Line::Seat(seat) => {
             state
                 .run(move |db, now| holds::release_seat(db, &live, owner, event, seat, now))
@@ -103,14 +122,5 @@ pub(super) async fn remove(
                 .run(move |db, now| holds::release_places(db, &live, owner, event, item, now))
                 .await??
         }
-    };
-    session::set_flash(
-        &ctx.session,
-        if removed {
-            "That ticket was taken out of your booking."
-        } else {
-            "That ticket was not in this booking any more."
-        },
-    );
-    Ok(see_other(&format!("/bookings/{reference}")))
+    })
 }

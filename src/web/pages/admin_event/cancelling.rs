@@ -1,6 +1,5 @@
-//! One event for the box office: its statistics page (`/admin/events/{id}`, live while open)
-//! and cancelling it (`/admin/events/{id}/cancel`: what will happen, then the refunds'
-//! progress live, and refunds the gateway refused with a retry). Behind the admin guard.
+//! Cancelling an event from the box office: what will happen, the form, then the refunds'
+//! progress live, and refunds the gateway refused with a retry.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -8,7 +7,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, html_with_status};
 use crate::db::DbError;
 use crate::db::cancellation::FailedRefund;
 use crate::db::stats::EventHeader;
@@ -17,56 +15,12 @@ use crate::domain::ids::EventId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::cancellation::{self, CancelError, Preview, Progress, RetryError};
-use crate::services::stats::{self, EventReport};
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
-use crate::web::hx::HxRequest;
+use crate::web::pages::{html, html_with_status};
 use crate::web::session;
 use crate::web::state::AppState;
-
-/// The statistics fragment, alone (htmx polls it) or inside the page.
-#[derive(Template)]
-#[template(path = "admin/event/_stats.html")]
-struct StatsFragment<'a> {
-    r: &'a EventReport,
-}
-
-#[derive(Template)]
-#[template(path = "admin/event/show.html")]
-struct StatsPage<'a> {
-    layout: Layout,
-    r: &'a EventReport,
-}
-
-async fn load_report(state: &AppState, event: EventId) -> Result<EventReport, AppError> {
-    state
-        .read(move |conn, now| Ok(stats::report(conn, event, now)?))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// The statistics page; an htmx request (the page's own polling) gets the figures alone.
-#[get("/events/{id:\\d+}")]
-async fn show(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _admin: Admin,
-    path: web::Path<i64>,
-    hx: HxRequest,
-) -> Result<HttpResponse, AppError> {
-    let report = load_report(&state, EventId(path.into_inner())).await?;
-    if hx.0 {
-        return html(StatsFragment { r: &report }.render());
-    }
-    html(
-        StatsPage {
-            layout: ctx.layout,
-            r: &report,
-        }
-        .render(),
-    )
-}
 
 /// The refunds' progress and the refused ones (polled while refunds are left).
 #[derive(Template)]
@@ -169,7 +123,7 @@ fn render_cancel(
 
 /// Before: what cancelling will do, and the form. After: the refunds' progress.
 #[get("/events/{id:\\d+}/cancel")]
-async fn cancel_page(
+pub(super) async fn cancel_page(
     state: web::Data<AppState>,
     ctx: PageContext,
     _admin: Admin,
@@ -181,7 +135,7 @@ async fn cancel_page(
 
 /// The progress fragment alone (htmx polls it every second while refunds are left).
 #[get("/events/{id:\\d+}/cancel/progress")]
-async fn cancel_progress(
+pub(super) async fn cancel_progress(
     state: web::Data<AppState>,
     ctx: PageContext,
     _admin: Admin,
@@ -209,7 +163,7 @@ struct CancelForm {
 /// Cancels at once (holds refused from now on, baskets released); refunds follow in the
 /// background. A second submission changes nothing.
 #[post("/events/{id:\\d+}/cancel")]
-async fn cancel(
+pub(super) async fn cancel(
     state: web::Data<AppState>,
     ctx: PageContext,
     admin: Admin,
@@ -266,7 +220,7 @@ struct RetryForm {
 
 /// Sends refused refunds back to the background job.
 #[post("/events/{id:\\d+}/refunds/retry")]
-async fn retry_refunds(
+pub(super) async fn retry_refunds(
     state: web::Data<AppState>,
     ctx: PageContext,
     admin: Admin,
@@ -290,12 +244,4 @@ async fn retry_refunds(
     };
     session::set_flash(&ctx.session, &message);
     Ok(to_cancel_page(event))
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(show)
-        .service(cancel_page)
-        .service(cancel_progress)
-        .service(cancel)
-        .service(retry_refunds);
 }

@@ -1,5 +1,8 @@
 //! `/account` (details, email, password, log out everywhere) and `/account/bookings`.
 
+mod bookings;
+
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -8,10 +11,8 @@ use serde::Deserialize;
 use super::accounts::{FormState, see_other, throttled};
 use super::html_with_status;
 use crate::domain::catalogue::FieldErrors;
-use crate::domain::local_time::{LocalStart, zone};
-use crate::domain::money::Money;
+use crate::domain::ids::UserId;
 use crate::services::accounts::{self, Account, AccountError};
-use crate::services::bookings::{self as booking_views, BookingView};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::rate_limit::RetryAfter;
@@ -201,20 +202,27 @@ async fn change_password(
         })
         .await?;
     match outcome {
-        Ok(epoch) => {
-            // Every other session ended with the old epoch; this one carries on.
-            session::sign_in(&state, &ctx.session, id, epoch).await?;
-            session::set_flash(
-                &ctx.session,
-                "Your password was changed. Other devices have been logged out.",
-            );
-            Ok(see_other("/account"))
-        }
+        Ok(epoch) => password_changed(&state, &ctx.session, id, epoch).await,
         Err(AccountError::Invalid(errors)) => {
             ProfilePage::with_password_errors(ctx.layout, &account, errors).render_422()
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The new password is set: every other session ended with the old epoch; this one carries on.
+async fn password_changed(
+    state: &AppState,
+    session: &Session,
+    id: UserId,
+    epoch: i64,
+) -> Result<HttpResponse, AppError> {
+    session::sign_in(state, session, id, epoch).await?;
+    session::set_flash(
+        session,
+        "Your password was changed. Other devices have been logged out.",
+    );
+    Ok(see_other("/account"))
 }
 
 #[post("/account/logout-everywhere")]
@@ -230,67 +238,11 @@ async fn logout_everywhere(
     Ok(see_other("/login"))
 }
 
-/// One row of "My bookings".
-struct BookingLine {
-    reference: String,
-    event_id: i64,
-    event_title: String,
-    venue: String,
-    when: LocalStart,
-    status_label: &'static str,
-    status_class: &'static str,
-    total: String,
-}
-
-impl BookingLine {
-    fn of(view: BookingView) -> Self {
-        let b = view.booking;
-        let (status_label, status_class) = super::view::booking_status(&b.status);
-        BookingLine {
-            total: Money::new(b.total_cents, &b.currency).to_string(),
-            when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
-            reference: b.reference,
-            event_id: b.event_id.0,
-            event_title: b.event_title,
-            venue: b.venue_name,
-            status_label,
-            status_class,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "account/bookings.html")]
-struct BookingsPage {
-    layout: Layout,
-    bookings: Vec<BookingLine>,
-}
-
-#[get("/account/bookings")]
-async fn my_bookings(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-) -> Result<HttpResponse, AppError> {
-    let account = ctx.require_user()?;
-    let rows = state
-        .read(move |conn, _| Ok(booking_views::for_user(conn, account.id)?))
-        .await?;
-    let bookings = rows.into_iter().map(BookingLine::of).collect();
-    html_with_status(
-        StatusCode::OK,
-        BookingsPage {
-            layout: ctx.layout,
-            bookings,
-        }
-        .render(),
-    )
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(profile)
         .service(change_name)
         .service(change_email)
         .service(change_password)
         .service(logout_everywhere)
-        .service(my_bookings);
+        .service(bookings::my_bookings);
 }
