@@ -92,6 +92,27 @@ struct CheckoutForm {
     decision: Option<String>,
 }
 
+impl CheckoutForm {
+    /// What the payer did: a card number, or approving or declining.
+    fn attempt(&self, method: Method) -> Attempt {
+        match method {
+            Method::Card => Attempt::Card {
+                number: self.card_number.clone().unwrap_or_default(),
+            },
+            _ => Attempt::Approval {
+                approve: self.decision.as_deref() == Some("approve"),
+            },
+        }
+    }
+}
+
+/// 303 back to the merchant.
+fn back_to(return_url: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", return_url))
+        .finish()
+}
+
 #[post("/checkout/{external_id}")]
 async fn submit(
     state: web::Data<AppState>,
@@ -103,20 +124,11 @@ async fn submit(
     if !form_token_ok(&state.webhook_secret, &external_id, &form.token) {
         return Err(AppError::Forbidden);
     }
-    let attempt = match intent.method {
-        Method::Card => Attempt::Card {
-            number: form.card_number.clone().unwrap_or_default(),
-        },
-        _ => Attempt::Approval {
-            approve: form.decision.as_deref() == Some("approve"),
-        },
-    };
+    let attempt = form.attempt(intent.method);
     let gateway = state.gateway.clone();
     let id = external_id.clone();
     match web::block(move || gateway.complete(&id, &attempt)).await? {
-        Ok(done) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", done.return_url.as_str()))
-            .finish()),
+        Ok(done) => Ok(back_to(&done.return_url)),
         Err(GatewayError::BadAttempt(message)) => page(
             &state,
             &intent,
@@ -125,9 +137,7 @@ async fn submit(
             form.card_number.as_deref().unwrap_or(""),
         ),
         // Already paid or declined (a second tab, a double click): back to the merchant.
-        Err(GatewayError::NotPayable(_)) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", intent.return_url.as_str()))
-            .finish()),
+        Err(GatewayError::NotPayable(_)) => Ok(back_to(&intent.return_url)),
         Err(e) => Err(gateway_error(e)),
     }
 }
@@ -139,19 +149,13 @@ struct CompleteBody {
     approve: Option<bool>,
 }
 
-#[post("/v1/payments/{external_id}/complete")]
-async fn complete(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: web::Json<CompleteBody>,
-) -> Result<HttpResponse, AppError> {
-    let external_id = path.into_inner();
-    let body = body.into_inner();
-    let attempt = match (body.card_number, body.approve) {
-        (Some(number), None) => Attempt::Card { number },
-        (None, Some(approve)) => Attempt::Approval { approve },
-        _ => {
-            return Err(AppError::Validation(
+impl CompleteBody {
+    /// A card number, or an approval: exactly one of them.
+    fn attempt(self) -> Result<Attempt, AppError> {
+        match (self.card_number, self.approve) {
+            (Some(number), None) => Ok(Attempt::Card { number }),
+            (None, Some(approve)) => Ok(Attempt::Approval { approve }),
+            _ => Err(AppError::Validation(
                 [(
                     "body",
                     "Send card_number for a card payment, or approve for the other methods."
@@ -159,9 +163,19 @@ async fn complete(
                 )]
                 .into_iter()
                 .collect(),
-            ));
+            )),
         }
-    };
+    }
+}
+
+#[post("/v1/payments/{external_id}/complete")]
+async fn complete(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<CompleteBody>,
+) -> Result<HttpResponse, AppError> {
+    let external_id = path.into_inner();
+    let attempt = body.into_inner().attempt()?;
     let gateway = state.gateway.clone();
     let done = web::block(move || gateway.complete(&external_id, &attempt))
         .await?

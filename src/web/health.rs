@@ -21,11 +21,6 @@ const BUSY_GRACE: Duration = Duration::from_secs(30);
 /// down (the circuit breaker is open) the answer is 503 at once.
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let unavailable = |why: &'static str| {
-        HttpResponse::ServiceUnavailable()
-            .content_type("text/plain")
-            .body(why)
-    };
     if state.db.health().is_open() {
         return unavailable("database unavailable");
     }
@@ -52,6 +47,13 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }
         Err(_) => unavailable("database unavailable"),
     }
+}
+
+/// 503 saying why.
+fn unavailable(why: &'static str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/plain")
+        .body(why)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -7,6 +7,9 @@ use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, web};
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDateTime;
+
+use crate::db::Db;
 use crate::domain::ids::UserId;
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::user::Role;
@@ -113,6 +116,18 @@ struct LoginJson<'a> {
     user: UserJson<'a>,
 }
 
+/// The account the email and password name, and a new token for it.
+fn token_for(
+    db: &Db,
+    body: &LoginBody,
+    dummy: &str,
+    now: NaiveDateTime,
+) -> Result<(accounts::Account, accounts::IssuedToken), accounts::AccountError> {
+    let account = accounts::authenticate(db, &body.email, &body.password, dummy, now)?;
+    let issued = accounts::issue_token(db, &account, now)?;
+    Ok((account, issued))
+}
+
 #[post("/login")]
 async fn login(
     state: Data<AppState>,
@@ -131,11 +146,7 @@ async fn login(
     let dummy = state.dummy_hash.clone();
     let email = body.email.clone();
     let outcome = state
-        .run(move |db, now| {
-            let account = accounts::authenticate(db, &body.email, &body.password, &dummy, now)?;
-            let issued = accounts::issue_token(db, &account, now)?;
-            Ok::<_, accounts::AccountError>((account, issued))
-        })
+        .run(move |db, now| token_for(db, &body, &dummy, now))
         .await?;
     if let Err(accounts::AccountError::WrongCredentials) = &outcome {
         state.limits.login_failed(&client_ip(&req), &email, None);

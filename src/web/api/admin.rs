@@ -8,6 +8,7 @@ use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
 use crate::web::admin_guard;
+use crate::web::api::invalid;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -80,6 +81,16 @@ async fn event_stats(
         })
         .await?
         .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(stats_document(event, &stats, &tiers, checked_in)))
+}
+
+/// The stats as API.md writes them, with the tiers and door figures.
+fn stats_document(
+    event: EventId,
+    stats: &stats::EventStats,
+    tiers: &[stats::TierSales],
+    checked_in: i64,
+) -> serde_json::Value {
     let tiers: Vec<serde_json::Value> = tiers
         .iter()
         .map(|t| {
@@ -98,7 +109,7 @@ async fn event_stats(
         .iter()
         .map(|(status, n)| (status.as_str().to_owned(), serde_json::json!(n)))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
+    serde_json::json!({
         "event_id": event,
         "capacity": stats.capacity,
         "available": stats.available,
@@ -110,7 +121,7 @@ async fn event_stats(
         "bookings": bookings,
         "tiers": tiers,
         "checked_in": checked_in,
-    })))
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -137,14 +148,9 @@ async fn cancel_event(
         .await?
         .map_err(|e| match e {
             cancellation::CancelError::NotFound => AppError::NotFound,
-            cancellation::CancelError::NoReason => AppError::Validation(
-                [(
-                    "reason",
-                    "Say why the event is cancelled (up to 500 characters); the buyers are told."
-                        .to_owned(),
-                )]
-                .into_iter()
-                .collect(),
+            cancellation::CancelError::NoReason => invalid(
+                "reason",
+                "Say why the event is cancelled (up to 500 characters); the buyers are told.",
             ),
             cancellation::CancelError::Db(e) => e.into(),
         })?;

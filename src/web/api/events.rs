@@ -185,6 +185,42 @@ struct SeatsJson<'a> {
     standing: Vec<StandingJson<'a>>,
 }
 
+impl<'a> SeatsJson<'a> {
+    fn of(all: &'a catalogue::EventSeats) -> Self {
+        SeatsJson {
+            seats: all
+                .seats
+                .iter()
+                .map(|s| SeatJson {
+                    id: s.id,
+                    section_id: s.section_id,
+                    section: &s.section,
+                    row: &s.row,
+                    number: s.number,
+                    x: s.x,
+                    y: s.y,
+                    accessible: s.accessible,
+                    tier_id: s.tier_id,
+                    price_cents: s.price_cents,
+                    status: s.status,
+                })
+                .collect(),
+            standing: all
+                .standing
+                .iter()
+                .map(|a| StandingJson {
+                    section_id: a.section_id,
+                    name: &a.name,
+                    tier_id: a.tier_id,
+                    capacity: a.capacity,
+                    available: a.available,
+                    price_cents: a.price_cents,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[get("/events/{id}/seats")]
 async fn seats(
     state: web::Data<AppState>,
@@ -194,37 +230,7 @@ async fn seats(
     let seats = state
         .read(move |conn, now| Ok(catalogue::seats(conn, id, now)?))
         .await?;
-    Ok(HttpResponse::Ok().json(SeatsJson {
-        seats: seats
-            .seats
-            .iter()
-            .map(|s| SeatJson {
-                id: s.id,
-                section_id: s.section_id,
-                section: &s.section,
-                row: &s.row,
-                number: s.number,
-                x: s.x,
-                y: s.y,
-                accessible: s.accessible,
-                tier_id: s.tier_id,
-                price_cents: s.price_cents,
-                status: s.status,
-            })
-            .collect(),
-        standing: seats
-            .standing
-            .iter()
-            .map(|a| StandingJson {
-                section_id: a.section_id,
-                name: &a.name,
-                tier_id: a.tier_id,
-                capacity: a.capacity,
-                available: a.available,
-                price_cents: a.price_cents,
-            })
-            .collect(),
-    }))
+    Ok(HttpResponse::Ok().json(SeatsJson::of(&seats)))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

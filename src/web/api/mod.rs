@@ -11,6 +11,13 @@ mod payments;
 
 use actix_web::web;
 
+use crate::web::error::AppError;
+
+/// A 422 naming one field and what is wrong with it.
+pub(crate) fn invalid(field: &'static str, message: &str) -> AppError {
+    AppError::Validation([(field, message.to_owned())].into_iter().collect())
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(crate::web::json_config())
         .configure(accounts::routes)

@@ -9,6 +9,7 @@ use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
 use crate::services::payments::{self, Received, checkout_url};
 use crate::web::api::accounts::{BearerToken, api_user};
+use crate::web::api::invalid;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -58,39 +59,14 @@ async fn pay(
     body: web::Json<PayBody>,
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
-    let key = req
-        .headers()
-        .get("Idempotency-Key")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            AppError::Validation(
-                [(
-                    "idempotency_key",
-                    "Send an Idempotency-Key header (any unique string per payment attempt)."
-                        .to_owned(),
-                )]
-                .into_iter()
-                .collect(),
-            )
-        })?;
-    let method: Method = body.method.parse().map_err(|_| {
-        AppError::Validation(
-            [(
-                "method",
-                "Choose card, bank_transfer or ewallet.".to_owned(),
-            )]
-            .into_iter()
-            .collect(),
-        )
-    })?;
+    let key = idempotency_key(&req)?;
+    let method: Method = body
+        .method
+        .parse()
+        .map_err(|_| invalid("method", "Choose card, bank_transfer or ewallet."))?;
     let reference = path.into_inner();
-    let (gateway, base_url, user) = (
-        state.gateway.clone(),
-        state.settings.base_url.clone(),
-        account.id,
-    );
+    let (gateway, base_url) = (state.gateway.clone(), state.settings.base_url.clone());
+    let user = account.id;
     let started = state
         .run(move |db, now| {
             payments::start(db, &gateway, &base_url, user, &reference, method, &key, now)
@@ -103,6 +79,21 @@ async fn pay(
     };
     Ok(HttpResponse::build(status)
         .json(PaymentJson::of(&started.payment, &state.settings.base_url)))
+}
+
+/// The request's `Idempotency-Key` (trimmed), which paying requires.
+fn idempotency_key(req: &HttpRequest) -> Result<String, AppError> {
+    req.headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                "idempotency_key",
+                "Send an Idempotency-Key header (any unique string per payment attempt).",
+            )
+        })
 }
 
 /// `GET /api/v1/bookings/{reference}/payment`: the booking's latest payment.

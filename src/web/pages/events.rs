@@ -33,6 +33,16 @@ struct Results {
 }
 
 impl Results {
+    fn new(results: SearchResults, query: &CatalogueQuery, errors: FieldErrors, oob: bool) -> Self {
+        Results {
+            pager: Pager::new(query, &results),
+            results,
+            filtered: query.is_filtered(),
+            errors,
+            oob,
+        }
+    }
+
     fn status_text(&self) -> String {
         match self.results.total {
             1 => "1 event found".to_owned(),
@@ -52,6 +62,35 @@ struct EventsPage {
     results: Results,
 }
 
+/// The results alone for htmx, pushing the canonical address (no empty parameters) rather
+/// than the raw form.
+fn results_only(
+    status: StatusCode,
+    results: &Results,
+    query: &CatalogueQuery,
+) -> Result<HttpResponse, AppError> {
+    let mut response = html_with_status(status, results.render())?;
+    if let Ok(url) = HeaderValue::from_str(&events_href(query, query.page)) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("hx-push-url"), url);
+    }
+    Ok(response)
+}
+
+impl EventsPage {
+    fn new(layout: Layout, form: FilterForm, cities: Vec<String>, results: Results) -> Self {
+        EventsPage {
+            layout,
+            form,
+            cities,
+            categories: categories(),
+            sorts: sorts(),
+            results,
+        }
+    }
+}
+
 #[get("/events")]
 async fn index(
     state: web::Data<AppState>,
@@ -61,7 +100,6 @@ async fn index(
 ) -> Result<HttpResponse, AppError> {
     let raw = raw.into_inner();
     let (query, errors) = CatalogueQuery::parse(&raw, PAGE_SIZE);
-    let filtered = query.is_filtered();
     let q = query.clone();
     let (results, cities) = state
         .read(move |conn, now| {
@@ -76,42 +114,12 @@ async fn index(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let pager = Pager::new(&query, &results);
-    let results = Results {
-        results,
-        pager,
-        filtered,
-        errors: errors.clone(),
-        oob: hx.0,
-    };
+    let results = Results::new(results, &query, errors.clone(), hx.0);
     if hx.0 {
-        // Push the canonical address (no empty parameters) rather than the raw form.
-        let mut response = html_with_status(status, results.render())?;
-        if let Ok(url) = HeaderValue::from_str(&events_href(&query, query.page)) {
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static("hx-push-url"), url);
-        }
-        return Ok(response);
+        return results_only(status, &results, &query);
     }
-    let form = FilterForm {
-        q: raw.q.unwrap_or_default(),
-        city: raw.city.unwrap_or_default(),
-        category: raw.category.unwrap_or_default(),
-        from: raw.from.unwrap_or_default(),
-        to: raw.to.unwrap_or_default(),
-        available: query.available_only,
-        sort: query.sort.as_str().to_owned(),
-        errors,
-    };
-    let page = EventsPage {
-        layout: ctx.layout,
-        form,
-        cities,
-        categories: categories(),
-        sorts: sorts(),
-        results,
-    };
+    let form = FilterForm::new(raw, &query, errors);
+    let page = EventsPage::new(ctx.layout, form, cities, results);
     html_with_status(status, page.render())
 }
 

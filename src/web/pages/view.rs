@@ -1,6 +1,6 @@
 //! What templates show of the catalogue: cards, filter state, pagination links.
 
-use crate::domain::catalogue::{CatalogueQuery, FieldErrors, Sort, page_window};
+use crate::domain::catalogue::{CatalogueQuery, FieldErrors, RawCatalogueQuery, Sort, page_window};
 use crate::domain::event::Category;
 use crate::services::catalogue::{EventSummary, SearchResults};
 
@@ -18,6 +18,20 @@ pub struct FilterForm {
 }
 
 impl FilterForm {
+    /// The form as the visitor sent it, with the sort and checkbox as they were read.
+    pub fn new(raw: RawCatalogueQuery, query: &CatalogueQuery, errors: FieldErrors) -> Self {
+        FilterForm {
+            q: raw.q.unwrap_or_default(),
+            city: raw.city.unwrap_or_default(),
+            category: raw.category.unwrap_or_default(),
+            from: raw.from.unwrap_or_default(),
+            to: raw.to.unwrap_or_default(),
+            available: query.available_only,
+            sort: query.sort.as_str().to_owned(),
+            errors,
+        }
+    }
+
     pub fn error(&self, field: &str) -> Option<&String> {
         self.errors.get(field)
     }

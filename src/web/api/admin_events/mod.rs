@@ -17,13 +17,16 @@
 mod body;
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use crate::db::DbConnection;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::EventId;
+use crate::domain::ids::{EventId, UserId};
 use crate::services::event_admin::{self as service, AdminEvent, EventAdminError, EventInput};
 use crate::web::admin_guard::Admin;
+use crate::web::api::invalid;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -102,6 +105,62 @@ async fn create(
     Ok(HttpResponse::Created().json(document(&event)))
 }
 
+/// A PATCH as read from its body: the fields to change (if any), the status wanted (if any),
+/// and the version the edit started from.
+struct Patch {
+    body: Map<String, Value>,
+    version: i32,
+    status: Option<EventStatus>,
+    edits_fields: bool,
+}
+
+impl Patch {
+    fn parse(body: Value) -> Result<Self, AppError> {
+        let body = body_object(body)?;
+        let version = match body.get("version").map(Value::as_i64) {
+            Some(Some(v)) => i32::try_from(v).unwrap_or(0),
+            _ => {
+                return Err(invalid(
+                    "version",
+                    "Send the version the edit started from (the event's \"version\").",
+                ));
+            }
+        };
+        let status = wanted_status(&body)?;
+        let edits_fields = body.keys().any(|k| k != "version" && k != "status");
+        Ok(Patch {
+            body,
+            version,
+            status,
+            edits_fields,
+        })
+    }
+
+    /// The edit, then the transition, in the caller's transaction; the event as it is after.
+    fn apply(
+        self,
+        c: &mut DbConnection,
+        actor: UserId,
+        id: EventId,
+        now: NaiveDateTime,
+    ) -> Result<AdminEvent, EventAdminError> {
+        let current = service::get(c, id, now)?;
+        let mut version = self.version;
+        if self.edits_fields || self.status.is_none() {
+            let mut input = current.to_input();
+            apply(&self.body, &mut input);
+            version = service::update(c, actor, id, version, &input, now)?;
+        }
+        match self.status {
+            Some(to) if to != current.row.status => {
+                service::transition(c, actor, id, version, to, now)?;
+            }
+            Some(_) | None => {}
+        }
+        service::get(c, id, now)
+    }
+}
+
 #[patch("/events/{id}")]
 async fn edit(
     state: web::Data<AppState>,
@@ -110,40 +169,10 @@ async fn edit(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
-    let body = body_object(body.into_inner())?;
-    let version = match body.get("version").map(Value::as_i64) {
-        Some(Some(v)) => i32::try_from(v).unwrap_or(0),
-        _ => {
-            return Err(AppError::Validation(
-                [(
-                    "version",
-                    "Send the version the edit started from (the event's \"version\").".to_owned(),
-                )]
-                .into_iter()
-                .collect(),
-            ));
-        }
-    };
-    let status = wanted_status(&body)?;
-    let edits_fields = body.keys().any(|k| k != "version" && k != "status");
+    let patch = Patch::parse(body.into_inner())?;
     let actor = admin.0.id;
     let event = state
-        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
-            let current = service::get(c, id, now)?;
-            let mut version = version;
-            if edits_fields || status.is_none() {
-                let mut input = current.to_input();
-                apply(&body, &mut input);
-                version = service::update(c, actor, id, version, &input, now)?;
-            }
-            match status {
-                Some(to) if to != current.row.status => {
-                    service::transition(c, actor, id, version, to, now)?;
-                }
-                Some(_) | None => {}
-            }
-            service::get(c, id, now)
-        })
+        .write(move |c, now| patch.apply(c, actor, id, now))
         .await??;
     Ok(HttpResponse::Ok().json(document(&event)))
 }

@@ -15,7 +15,7 @@ use crate::domain::catalogue::FieldErrors;
 use crate::domain::redirect::safe_next;
 use crate::web::error::AppError;
 use crate::web::rate_limit::RetryAfter;
-pub(super) use signin::https;
+pub(super) use signin::start_session;
 use signin::{login, login_page, logout};
 use signup::{register, register_page, register_sent};
 

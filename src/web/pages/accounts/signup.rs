@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{FormState, NextQuery, see_other, throttled, too_many, with_next};
+use crate::domain::catalogue::FieldErrors;
 use crate::domain::redirect::safe_next;
 use crate::services::accounts::{self, Registered, Registration};
 use crate::web::auth::{Layout, PageContext};
@@ -71,6 +72,28 @@ pub(super) async fn register_sent(
     html_with_status(StatusCode::OK, page.render())
 }
 
+impl RegisterPage {
+    /// The form again, with what was sent and its messages.
+    fn again(layout: Layout, form: FormState) -> Self {
+        RegisterPage {
+            layout,
+            form,
+            sent_to: None,
+        }
+    }
+
+    /// The form again with what is wrong in it: 422.
+    fn invalid(
+        layout: Layout,
+        mut form: FormState,
+        errors: FieldErrors,
+    ) -> Result<HttpResponse, AppError> {
+        form.errors = errors;
+        let page = RegisterPage::again(layout, form);
+        html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+    }
+}
+
 #[post("/register")]
 pub(super) async fn register(
     state: web::Data<AppState>,
@@ -85,33 +108,26 @@ pub(super) async fn register(
     kept.values.insert("email", form.email.clone());
     if let Err(wait) = state.limits.register(&client_ip(&req)) {
         kept.errors.insert("form", too_many(wait));
-        let page = RegisterPage {
-            layout: ctx.layout,
-            form: kept,
-            sent_to: None,
-        };
-        return throttled(wait, page.render());
+        return throttled(wait, RegisterPage::again(ctx.layout, kept).render());
     }
     let registration = match Registration::parse(&form.name, &form.email, &form.password) {
         Ok(r) => r,
-        Err(errors) => {
-            kept.errors = errors;
-            let page = RegisterPage {
-                layout: ctx.layout,
-                form: kept,
-                sent_to: None,
-            };
-            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
-        }
+        Err(errors) => return RegisterPage::invalid(ctx.layout, kept, errors),
     };
     let cost = state.settings.bcrypt_cost;
     let address = registration.email.as_str().to_owned();
     let outcome = state
         .run(move |db, now| accounts::register_or_notify(db, &registration, cost, now))
         .await??;
-    // The same answer whether the address was new or already had an account (whose owner was
-    // emailed instead): nobody learns from it which addresses have accounts. The new account
-    // signs in with its password.
+    log_outcome(&outcome);
+    let _ = session.insert(REGISTERED_AS, &address);
+    Ok(see_other(&sent_page(form.next.as_deref())))
+}
+
+/// The same answer whether the address was new or already had an account (whose owner was
+/// emailed instead): nobody learns from it which addresses have accounts. The new account
+/// signs in with its password.
+fn log_outcome(outcome: &Registered) {
     match outcome {
         Registered::Created(account) => {
             tracing::info!(user.id = %account.id, "account registered");
@@ -120,13 +136,15 @@ pub(super) async fn register(
             tracing::info!("registration with an address that has an account");
         }
     }
-    let _ = session.insert(REGISTERED_AS, &address);
-    let sent = match form.next.as_deref().and_then(safe_next) {
+}
+
+/// "Check your inbox", keeping where the visitor was going.
+fn sent_page(next: Option<&str>) -> String {
+    match next.and_then(safe_next) {
         Some(next) => format!(
             "/register/sent?{}",
             serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
         ),
         None => "/register/sent".to_owned(),
-    };
-    Ok(see_other(&sent))
+    }
 }

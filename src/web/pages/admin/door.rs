@@ -121,8 +121,17 @@ pub(super) async fn checkin_submit(
     if !hx.0 {
         return door_page(&state, ctx, Some(event), verdict).await;
     }
+    verdict_fragment(&state, event_id, verdict).await
+}
+
+/// For htmx: the verdict and the event's counter, alone.
+async fn verdict_fragment(
+    state: &AppState,
+    event: EventId,
+    verdict: Option<Verdict>,
+) -> Result<HttpResponse, AppError> {
     let counts = state
-        .read(move |conn, _| Ok(checkin::counts(conn, event_id)?))
+        .read(move |conn, _| Ok(checkin::counts(conn, event)?))
         .await?;
     html(
         CheckinFragment {

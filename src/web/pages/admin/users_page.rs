@@ -64,32 +64,38 @@ pub(super) struct ChangeForm {
     q: String,
 }
 
-#[post("/users/{id}/{action}")]
-pub(super) async fn change_user(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    admin: Admin,
-    path: web::Path<(i64, String)>,
-    form: web::Form<ChangeForm>,
-) -> Result<HttpResponse, AppError> {
-    let (id, action) = path.into_inner();
-    let change = match (action.as_str(), form.role.as_deref()) {
-        ("disable", _) => Change::Disable,
-        ("enable", _) => Change::Enable,
-        ("role", Some(role)) => Change::Role(role.parse().map_err(|_| {
-            AppError::Validation(
-                [("role", "Choose user or admin.".to_owned())]
-                    .into_iter()
-                    .collect(),
-            )
-        })?),
-        _ => return Err(AppError::NotFound),
-    };
-    let actor = admin.0.id;
-    let outcome = state
-        .write(move |c, now| user_admin::apply(c, actor, UserId(id), change, now))
-        .await?;
-    let message = match outcome {
+impl ChangeForm {
+    /// The change the button asks for (404 for an unknown action).
+    fn change(&self, action: &str) -> Result<Change, AppError> {
+        Ok(match (action, self.role.as_deref()) {
+            ("disable", _) => Change::Disable,
+            ("enable", _) => Change::Enable,
+            ("role", Some(role)) => Change::Role(role.parse().map_err(|_| {
+                AppError::Validation(
+                    [("role", "Choose user or admin.".to_owned())]
+                        .into_iter()
+                        .collect(),
+                )
+            })?),
+            _ => return Err(AppError::NotFound),
+        })
+    }
+
+    /// The list, with the search it was on.
+    fn back(&self) -> String {
+        match self.q.trim() {
+            "" => "/admin/users".to_owned(),
+            q => format!(
+                "/admin/users?{}",
+                serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// What the admin is told about a change.
+fn flash(change: Change, outcome: Result<bool, UserAdminError>) -> Result<&'static str, AppError> {
+    Ok(match outcome {
         Ok(true) => match change {
             Change::Disable => "The account was disabled; its sessions and tokens have ended.",
             Change::Enable => "The account was enabled.",
@@ -99,16 +105,25 @@ pub(super) async fn change_user(
         Err(UserAdminError::OwnAccount) => "You can't disable or demote your own account.",
         Err(UserAdminError::NotFound) => return Err(AppError::NotFound),
         Err(UserAdminError::Db(e)) => return Err(e.into()),
-    };
-    session::set_flash(&ctx.session, message);
-    let back = match form.q.trim() {
-        "" => "/admin/users".to_owned(),
-        q => format!(
-            "/admin/users?{}",
-            serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
-        ),
-    };
+    })
+}
+
+#[post("/users/{id}/{action}")]
+pub(super) async fn change_user(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    admin: Admin,
+    path: web::Path<(i64, String)>,
+    form: web::Form<ChangeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let change = form.change(&action)?;
+    let actor = admin.0.id;
+    let outcome = state
+        .write(move |c, now| user_admin::apply(c, actor, UserId(id), change, now))
+        .await?;
+    session::set_flash(&ctx.session, flash(change, outcome)?);
     Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, back))
+        .insert_header((LOCATION, form.back()))
         .finish())
 }

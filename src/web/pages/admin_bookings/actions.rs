@@ -45,7 +45,13 @@ pub(super) async fn refund(
     let outcome = state
         .run(move |db, now| booking_admin::refund(db, &live, &r, &reason, by, now))
         .await?;
-    let message = match outcome {
+    session::set_flash(&ctx.session, refunded(outcome)?);
+    Ok(see(&reference))
+}
+
+/// What the admin is told after a confirmed refund.
+fn refunded(outcome: Result<Refunded, BookingAdminError>) -> Result<&'static str, AppError> {
+    Ok(match outcome {
         Ok(Refunded::Now) => {
             "The booking is refunded: its tickets are void and the buyer is emailed. The payment goes back through the gateway in a moment."
         }
@@ -54,9 +60,7 @@ pub(super) async fn refund(
             "Only a paid booking can be refunded; nothing changed."
         }
         Err(e) => return Err(e.into()),
-    };
-    session::set_flash(&ctx.session, message);
-    Ok(see(&reference))
+    })
 }
 
 #[post("/bookings/{reference}/resend")]

@@ -26,6 +26,31 @@ pub(super) struct ListQuery {
 }
 
 impl ListQuery {
+    /// The search these filters ask for, or the message saying why they cannot be read.
+    fn search(&self) -> Result<Search, String> {
+        let event = match self.event_id.trim() {
+            "" => Ok(None),
+            raw => raw.parse::<i64>().map(Some).map_err(|_| ()),
+        };
+        event
+            .map_err(|()| "Choose an event from the list.".to_owned())
+            .and_then(|event| {
+                Search::parse(SearchInput {
+                    event_id: event,
+                    status: Some(self.status.clone()),
+                    q: Some(self.q.clone()),
+                    page: self.page,
+                    per_page: None,
+                })
+                .map_err(|e| match e {
+                    BookingAdminError::Invalid(errors) => {
+                        errors.into_values().collect::<Vec<_>>().join(" ")
+                    }
+                    other => other.to_string(),
+                })
+            })
+    }
+
     /// The query string of these filters on `page` (for the pager's links).
     pub(super) fn href(&self, page: u32) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -111,6 +136,51 @@ pub(super) fn results(query: &ListQuery, page: &Page) -> Results {
     }
 }
 
+/// What the list shows when the filters could not be read.
+fn no_results() -> Page {
+    Page {
+        items: Vec::new(),
+        total: 0,
+        page: 1,
+        per_page: booking_admin::PAGE_SIZE,
+    }
+}
+
+impl ListPage {
+    /// The results alone for htmx (when the filters could be read), else the whole page: 422
+    /// with the message when they could not.
+    fn render_for(
+        layout: Layout,
+        hx: bool,
+        query: ListQuery,
+        page: &Page,
+        events: Vec<(i64, String)>,
+        error: Option<String>,
+    ) -> Result<HttpResponse, AppError> {
+        let results = results(&query, page);
+        let status = if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        if hx && error.is_none() {
+            return html(results.render());
+        }
+        html_with_status(
+            status,
+            ListPage {
+                layout,
+                query,
+                events,
+                statuses: ["pending", "paid", "expired", "cancelled", "refunded"],
+                error,
+                results,
+            }
+            .render(),
+        )
+    }
+}
+
 #[get("/bookings")]
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -119,29 +189,7 @@ pub(super) async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let event_id = query.event_id.trim();
-    let event = match event_id {
-        "" => Ok(None),
-        raw => raw.parse::<i64>().map(Some).map_err(|_| ()),
-    };
-    let parsed = event
-        .map_err(|()| "Choose an event from the list.".to_owned())
-        .and_then(|event| {
-            Search::parse(SearchInput {
-                event_id: event,
-                status: Some(query.status.clone()),
-                q: Some(query.q.clone()),
-                page: query.page,
-                per_page: None,
-            })
-            .map_err(|e| match e {
-                BookingAdminError::Invalid(errors) => {
-                    errors.into_values().collect::<Vec<_>>().join(" ")
-                }
-                other => other.to_string(),
-            })
-        });
-    let (search, error) = match parsed {
+    let (search, error) = match query.search() {
         Ok(search) => (Some(search), None),
         Err(message) => (None, Some(message)),
     };
@@ -149,12 +197,7 @@ pub(super) async fn list(
         .read(move |conn, _| {
             let page = match &search {
                 Some(search) => booking_admin::search(conn, search)?,
-                None => Page {
-                    items: Vec::new(),
-                    total: 0,
-                    page: 1,
-                    per_page: booking_admin::PAGE_SIZE,
-                },
+                None => no_results(),
             };
             let events = if hx.0 {
                 Vec::new()
@@ -164,25 +207,5 @@ pub(super) async fn list(
             Ok((page, events))
         })
         .await?;
-    let results = results(&query, &page);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    if hx.0 && error.is_none() {
-        return html(results.render());
-    }
-    html_with_status(
-        status,
-        ListPage {
-            layout: ctx.layout,
-            query,
-            events,
-            statuses: ["pending", "paid", "expired", "cancelled", "refunded"],
-            error,
-            results,
-        }
-        .render(),
-    )
+    ListPage::render_for(ctx.layout, hx.0, query, &page, events, error)
 }

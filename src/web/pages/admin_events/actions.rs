@@ -21,6 +21,16 @@ pub(super) struct ActionForm {
     back: Option<String>,
 }
 
+impl ActionForm {
+    /// The list, or the event's edit page.
+    fn back(&self, id: EventId) -> String {
+        match self.back.as_deref() {
+            Some("list") => "/admin/events".to_owned(),
+            _ => format!("/admin/events/{id}/edit"),
+        }
+    }
+}
+
 #[post("/events/{id:\\d+}/{action:(publish|close|duplicate)}")]
 pub(super) async fn action(
     state: web::Data<AppState>,
@@ -31,13 +41,8 @@ pub(super) async fn action(
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let id = EventId(id);
-    let ActionForm { version, back } = form.into_inner();
-    let back = match back.as_deref() {
-        Some("list") => "/admin/events".to_owned(),
-        _ => format!("/admin/events/{id}/edit"),
-    };
+    let (version, back) = (form.version.unwrap_or(0), form.back(id));
     let actor = admin.0.id;
-    let version = version.unwrap_or(0);
     let done = if action == "publish" {
         "The event is published."
     } else {
@@ -52,7 +57,19 @@ pub(super) async fn action(
             _ => service::duplicate(c, actor, id, now).map(Some),
         })
         .await?;
-    let (message, to) = match outcome {
+    let (message, to) = flash_and_target(outcome, done, back)?;
+    session::set_flash(&ctx.session, &message);
+    Ok(see_other(to))
+}
+
+/// What a button's outcome says (the flash) and where it leads: the copy's editor after a
+/// duplicate, else back.
+fn flash_and_target(
+    outcome: Result<Option<EventId>, EventAdminError>,
+    done: &str,
+    back: String,
+) -> Result<(String, String), AppError> {
+    Ok(match outcome {
         Ok(Some(copy)) => (
             "A draft copy was made; you are editing the copy.".to_owned(),
             format!("/admin/events/{copy}/edit"),
@@ -71,7 +88,5 @@ pub(super) async fn action(
             (format!("The event can't be published: {why}."), back)
         }
         Err(e) => return Err(e.into()),
-    };
-    session::set_flash(&ctx.session, &message);
-    Ok(see_other(to))
+    })
 }

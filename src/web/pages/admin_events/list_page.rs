@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::domain::event::EventStatus;
 use crate::domain::local_time::{LocalStart, zone};
-use crate::services::event_admin::{self as service};
+use crate::services::event_admin::{self as service, AdminEvent};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -43,6 +43,46 @@ pub(super) struct ListQuery {
     q: String,
 }
 
+impl ListRow {
+    fn of(e: &AdminEvent) -> Self {
+        let start = LocalStart::new(e.row.starts_at, zone(&e.venue.timezone));
+        ListRow {
+            id: e.row.id.0,
+            title: e.row.title.clone(),
+            status: e.row.status.as_str(),
+            when: format!("{} {} {}", start.date, start.time, start.zone),
+            venue: format!("{}, {}", e.venue.name, e.venue.city),
+            capacity: e.capacity,
+            sold: e.sold,
+            version: e.row.version,
+            can_publish: e.row.status == EventStatus::Draft,
+            can_close: e.row.status == EventStatus::Published,
+        }
+    }
+}
+
+impl ListPage {
+    fn new(
+        layout: Layout,
+        status: Option<EventStatus>,
+        q: String,
+        events: &[AdminEvent],
+        counts: Vec<(EventStatus, i64)>,
+    ) -> Self {
+        ListPage {
+            layout,
+            status: status.map(EventStatus::as_str),
+            q_param: match q.trim() {
+                "" => String::new(),
+                q => serde_urlencoded::to_string([("q", q)]).unwrap_or_default(),
+            },
+            q,
+            counts: counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
+            rows: events.iter().map(ListRow::of).collect(),
+        }
+    }
+}
+
 #[get("/events")]
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -60,36 +100,5 @@ pub(super) async fn list(
             ))
         })
         .await?;
-    let rows = events
-        .iter()
-        .map(|e| {
-            let start = LocalStart::new(e.row.starts_at, zone(&e.venue.timezone));
-            ListRow {
-                id: e.row.id.0,
-                title: e.row.title.clone(),
-                status: e.row.status.as_str(),
-                when: format!("{} {} {}", start.date, start.time, start.zone),
-                venue: format!("{}, {}", e.venue.name, e.venue.city),
-                capacity: e.capacity,
-                sold: e.sold,
-                version: e.row.version,
-                can_publish: e.row.status == EventStatus::Draft,
-                can_close: e.row.status == EventStatus::Published,
-            }
-        })
-        .collect();
-    crate::web::pages::html(
-        ListPage {
-            layout: ctx.layout,
-            status: status.map(EventStatus::as_str),
-            q_param: match q.trim() {
-                "" => String::new(),
-                q => serde_urlencoded::to_string([("q", q)]).unwrap_or_default(),
-            },
-            q,
-            counts: counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
-            rows,
-        }
-        .render(),
-    )
+    crate::web::pages::html(ListPage::new(ctx.layout, status, q, &events, counts).render())
 }

@@ -35,15 +35,8 @@ pub(super) async fn create(
         }
         Err(EventAdminError::Invalid(errors)) => {
             form.errors = errors;
-            form_page(
-                &state,
-                ctx.layout,
-                None,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-            )
-            .await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            form_page(&state, ctx.layout, None, form, status, false).await
         }
         Err(e) => Err(e.into()),
     }
@@ -82,41 +75,43 @@ pub(super) async fn edit(
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
-    let mut form = EventForm::posted(fields.into_inner());
+    let form = EventForm::posted(fields.into_inner());
     let version: i32 = form.value("version").trim().parse().unwrap_or(0);
     let input = form.input();
     let actor = admin.0.id;
     let outcome = state
         .write(move |c, now| service::update(c, actor, id, version, &input, now))
         .await?;
+    edited(&state, ctx, id, form, outcome).await
+}
+
+/// The answer to a save: back to the editor with a flash, or the form again (the current
+/// version after a conflict, what was sent with its messages when it was invalid).
+async fn edited<T>(
+    state: &AppState,
+    ctx: PageContext,
+    id: EventId,
+    mut form: EventForm,
+    outcome: Result<T, EventAdminError>,
+) -> Result<HttpResponse, AppError> {
     match outcome {
         Ok(_) => {
             session::set_flash(&ctx.session, "Your changes were saved.");
             Ok(see_other(format!("/admin/events/{id}/edit")))
         }
         Err(EventAdminError::Conflict(current)) => {
-            form_page(
-                &state,
-                ctx.layout,
-                Some(EventHead::of(&current)),
-                EventForm::of(&current),
-                StatusCode::CONFLICT,
-                true,
-            )
-            .await
+            let head = Some(EventHead::of(&current));
+            let form = EventForm::of(&current);
+            form_page(state, ctx.layout, head, form, StatusCode::CONFLICT, true).await
         }
         Err(EventAdminError::Invalid(errors)) => {
-            let current = load(&state, id).await?;
+            let current = load(state, id).await?;
             form.errors = errors;
-            form_page(
-                &state,
-                ctx.layout,
+            let (head, status) = (
                 Some(EventHead::of(&current)),
-                form,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-            )
-            .await
+            );
+            form_page(state, ctx.layout, head, form, status, false).await
         }
         Err(EventAdminError::NotEditable(status)) => {
             session::set_flash(

@@ -135,6 +135,38 @@ impl Preview {
     }
 }
 
+/// The venue the form edits (none for a new one), from its `venue_id` field.
+fn venue_of(body: &[u8]) -> Option<VenueId> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "venue_id")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .map(VenueId)
+}
+
+/// The map when the form and the layout are both right, else what is wrong (422).
+fn answer(
+    planned: Result<Vec<SectionLayout>, Vec<FieldError>>,
+    parse_errors: Vec<FieldError>,
+    form: &VenueForm,
+) -> (StatusCode, Preview) {
+    match planned {
+        Ok(layout) if parse_errors.is_empty() => (StatusCode::OK, Preview::of(&layout)),
+        Ok(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Preview::problems(&parse_errors, form),
+        ),
+        Err(mut e) => {
+            e.extend(parse_errors);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Preview::problems(&layout_errors(&e), form),
+            )
+        }
+    }
+}
+
 /// The live preview: the whole form in, the map (or what is wrong) out.
 #[post("/venues/preview")]
 pub(super) async fn preview_map(
@@ -142,12 +174,7 @@ pub(super) async fn preview_map(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let form = VenueForm::parse(&body);
-    let venue = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == "venue_id")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-        .map(VenueId);
+    let venue = venue_of(&body);
     let (input, parse_errors) = form.input();
     let sections = input.sections;
     let planned = state
@@ -159,19 +186,6 @@ pub(super) async fn preview_map(
             })
         })
         .await?;
-    let (status, preview) = match planned {
-        Ok(layout) if parse_errors.is_empty() => (StatusCode::OK, Preview::of(&layout)),
-        Ok(_) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Preview::problems(&parse_errors, &form),
-        ),
-        Err(mut e) => {
-            e.extend(parse_errors);
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Preview::problems(&layout_errors(&e), &form),
-            )
-        }
-    };
+    let (status, preview) = answer(planned, parse_errors, &form);
     html_with_status(status, preview.render())
 }

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
-use crate::domain::ids::{EventId, SeatId};
+use crate::domain::ids::{EventId, SeatId, UserId};
 use crate::services::holds;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -32,18 +32,22 @@ pub(super) async fn cancel(
             crate::services::payments::cancel_booking(db, &live, &gateway, owner, &r, now)
         })
         .await?;
-    let message = match result {
-        Ok(_) => "Your booking was cancelled and its seats released.",
-        Err(holds::BookingError::NotPending(_)) => {
-            "Only a booking awaiting payment can be cancelled."
-        }
-        Err(e) => return Err(e.into()),
-    };
-    session::set_flash(&ctx.session, message);
+    session::set_flash(&ctx.session, cancelled(result)?);
     Ok(see_other(&format!(
         "/events/{}/seats",
         view.booking.event_id
     )))
+}
+
+/// What the buyer is told after cancelling.
+fn cancelled<T>(result: Result<T, holds::BookingError>) -> Result<&'static str, AppError> {
+    match result {
+        Ok(_) => Ok("Your booking was cancelled and its seats released."),
+        Err(holds::BookingError::NotPending(_)) => {
+            Ok("Only a booking awaiting payment can be cancelled.")
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Takes one line out of a pending booking, from the booking page.
@@ -51,6 +55,27 @@ pub(super) async fn cancel(
 pub(super) struct RemoveForm {
     release: Option<String>,
     remove_line: Option<String>,
+}
+
+/// The line to take out: a seat, or a standing line.
+enum Line {
+    Seat(SeatId),
+    Places(i64),
+}
+
+impl RemoveForm {
+    fn line(&self) -> Result<Line, AppError> {
+        let number = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
+        match (number(&self.release), number(&self.remove_line)) {
+            (Some(seat), None) => Ok(Line::Seat(SeatId(seat))),
+            (None, Some(item)) => Ok(Line::Places(item)),
+            _ => Err(AppError::Validation(
+                [("line", "Choose a line of the booking to remove.".to_owned())]
+                    .into_iter()
+                    .collect(),
+            )),
+        }
+    }
 }
 
 #[post("/bookings/{reference}/remove")]
@@ -66,27 +91,7 @@ pub(super) async fn remove(
         return Err(AppError::Forbidden);
     }
     let event: EventId = view.booking.event_id;
-    let number = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
-    let live = state.live.clone();
-    let removed = match (number(&form.release), number(&form.remove_line)) {
-        (Some(seat), None) => {
-            state
-                .run(move |db, now| holds::release_seat(db, &live, owner, event, SeatId(seat), now))
-                .await??
-        }
-        (None, Some(item)) => {
-            state
-                .run(move |db, now| holds::release_places(db, &live, owner, event, item, now))
-                .await??
-        }
-        _ => {
-            return Err(AppError::Validation(
-                [("line", "Choose a line of the booking to remove.".to_owned())]
-                    .into_iter()
-                    .collect(),
-            ));
-        }
-    };
+    let removed = release(&state, owner, event, form.line()?).await?;
     session::set_flash(
         &ctx.session,
         if removed {
@@ -96,4 +101,26 @@ pub(super) async fn remove(
         },
     );
     Ok(see_other(&format!("/bookings/{reference}")))
+}
+
+/// Takes the line out of the owner's booking; whether it was still there.
+async fn release(
+    state: &AppState,
+    owner: UserId,
+    event: EventId,
+    line: Line,
+) -> Result<bool, AppError> {
+    let live = state.live.clone();
+    Ok(match line {
+        Line::Seat(seat) => {
+            state
+                .run(move |db, now| holds::release_seat(db, &live, owner, event, seat, now))
+                .await??
+        }
+        Line::Places(item) => {
+            state
+                .run(move |db, now| holds::release_places(db, &live, owner, event, item, now))
+                .await??
+        }
+    })
 }

@@ -8,6 +8,7 @@ mod tickets_page;
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
+use chrono::NaiveDateTime;
 
 use super::view::booking_status;
 use crate::db::payments::Payment;
@@ -47,6 +48,41 @@ struct BookingPage {
     /// The booking's latest payment, if any.
     payment: Option<Payment>,
     tickets: Vec<TicketView>,
+}
+
+impl BookingPage {
+    fn new(
+        layout: Layout,
+        view: BookingView,
+        own: bool,
+        payment: Option<Payment>,
+        now: NaiveDateTime,
+    ) -> Self {
+        let b = &view.booking;
+        let (status_label, status_class) = booking_status(&b.status);
+        let live = b.status == "pending" && b.expires_at > now;
+        let lines = view
+            .items
+            .iter()
+            .map(|i| BasketLine::of(i, &b.currency))
+            .collect();
+        BookingPage {
+            status_label,
+            status_class,
+            when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
+            total: Money::new(b.total_cents, &b.currency).to_string(),
+            lines,
+            live,
+            left: countdown(b.expires_at, now),
+            left_ms: (b.expires_at - now).num_milliseconds().max(0),
+            own,
+            pay_key: new_pay_key(),
+            payment,
+            tickets: view.tickets.iter().map(TicketView::of).collect(),
+            layout,
+            view,
+        }
+    }
 }
 
 /// A ticket as the pages show it: its place, its code (grouped for reading) and its QR code.
@@ -107,31 +143,7 @@ async fn show(
             Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
         })
         .await?;
-    let now = state.clock.now();
-    let b = &view.booking;
-    let (status_label, status_class) = booking_status(&b.status);
-    let live = b.status == "pending" && b.expires_at > now;
-    let lines = view
-        .items
-        .iter()
-        .map(|i| BasketLine::of(i, &b.currency))
-        .collect();
-    let page = BookingPage {
-        status_label,
-        status_class,
-        when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
-        total: Money::new(b.total_cents, &b.currency).to_string(),
-        lines,
-        live,
-        left: countdown(b.expires_at, now),
-        left_ms: (b.expires_at - now).num_milliseconds().max(0),
-        own,
-        pay_key: new_pay_key(),
-        payment,
-        tickets: view.tickets.iter().map(TicketView::of).collect(),
-        layout: ctx.layout,
-        view,
-    };
+    let page = BookingPage::new(ctx.layout, view, own, payment, state.clock.now());
     super::html(page.render())
 }
 

@@ -45,22 +45,29 @@ pub(super) async fn pay(
         .await?;
     let message = match started {
         Ok(started) => return Ok(see_other(&started.checkout_url)),
-        Err(PaymentError::NotFound) => return Err(AppError::NotFound),
-        Err(PaymentError::HoldExpired) => {
-            "The hold on these seats ran out before payment; choose seats again."
-        }
-        Err(PaymentError::AlreadyPaid) => "This booking is already paid.",
-        Err(PaymentError::NotPayable(_)) => "This booking can no longer be paid.",
-        Err(PaymentError::BasketChanged) => {
-            "Your seats changed since that payment was started; check the total and pay again."
-        }
-        Err(PaymentError::KeyReused | PaymentError::Invalid(_)) => {
-            "That payment form was out of date; please choose again."
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => refusal(e)?,
     };
     session::set_flash(&ctx.session, message);
     Ok(see_other(&format!("/bookings/{reference}")))
+}
+
+/// What the buyer is told when the payment cannot start (404 and server errors aside).
+fn refusal(e: PaymentError) -> Result<&'static str, AppError> {
+    Ok(match e {
+        PaymentError::NotFound => return Err(AppError::NotFound),
+        PaymentError::HoldExpired => {
+            "The hold on these seats ran out before payment; choose seats again."
+        }
+        PaymentError::AlreadyPaid => "This booking is already paid.",
+        PaymentError::NotPayable(_) => "This booking can no longer be paid.",
+        PaymentError::BasketChanged => {
+            "Your seats changed since that payment was started; check the total and pay again."
+        }
+        PaymentError::KeyReused | PaymentError::Invalid(_) => {
+            "That payment form was out of date; please choose again."
+        }
+        e => return Err(e.into()),
+    })
 }
 
 /// Where the gateway sends the buyer back, and what it polls.

@@ -11,10 +11,9 @@ use crate::mail::templates::LOGIN_LINK_VALID_FOR;
 use crate::services::login_links;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
-use crate::web::pages::accounts::{FormState, see_other, throttled};
+use crate::web::pages::accounts::{FormState, start_session, throttled};
 use crate::web::pages::html_with_status;
 use crate::web::rate_limit::client_ip;
-use crate::web::session;
 use crate::web::state::AppState;
 
 #[derive(Template)]
@@ -27,18 +26,26 @@ pub(super) struct LoginLinkPage {
     valid_for: &'static str,
 }
 
+impl LoginLinkPage {
+    /// The form with the address as typed.
+    fn new(layout: Layout, email: &str) -> Self {
+        let mut form = FormState::default();
+        form.set("email", email);
+        LoginLinkPage {
+            layout,
+            form,
+            sent_to: None,
+            valid_for: LOGIN_LINK_VALID_FOR,
+        }
+    }
+}
+
 #[get("/login/link")]
 pub(super) async fn login_link_page(
     ctx: PageContext,
     q: web::Query<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = LoginLinkPage {
-        layout: ctx.layout,
-        form: FormState::default(),
-        sent_to: None,
-        valid_for: LOGIN_LINK_VALID_FOR,
-    };
-    page.form.set("email", &q.email);
+    let page = LoginLinkPage::new(ctx.layout, &q.email);
     html_with_status(StatusCode::OK, page.render())
 }
 
@@ -50,13 +57,7 @@ pub(super) async fn login_link_request(
     req: HttpRequest,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = LoginLinkPage {
-        layout: ctx.layout,
-        form: FormState::default(),
-        sent_to: None,
-        valid_for: LOGIN_LINK_VALID_FOR,
-    };
-    page.form.set("email", &form.email);
+    let mut page = LoginLinkPage::new(ctx.layout, &form.email);
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
         Err(message) => {
@@ -132,14 +133,5 @@ pub(super) async fn login_link_use(
         return html_with_status(StatusCode::GONE, page.render());
     };
     tracing::info!(user.id = %account.id, "signed in with an emailed link");
-    session::sign_in(&state, &ctx.session, account.id, account.session_epoch).await?;
-    let mut response = see_other("/");
-    crate::web::device::remember(
-        &req,
-        &mut response,
-        &state.secret,
-        crate::web::pages::accounts::https(&state),
-        &account.email,
-    );
-    Ok(response)
+    start_session(&state, &ctx.session, &req, &account, "/").await
 }

@@ -28,15 +28,21 @@ pub(super) struct ForgotPage {
     valid_for: &'static str,
 }
 
+impl ForgotPage {
+    /// The empty form.
+    fn new(layout: Layout) -> Self {
+        ForgotPage {
+            layout,
+            form: FormState::default(),
+            sent_to: None,
+            valid_for: RESET_VALID_FOR,
+        }
+    }
+}
+
 #[get("/password/forgot")]
 pub(super) async fn forgot_page(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    let page = ForgotPage {
-        layout: ctx.layout,
-        form: FormState::default(),
-        sent_to: None,
-        valid_for: RESET_VALID_FOR,
-    };
-    html_with_status(StatusCode::OK, page.render())
+    html_with_status(StatusCode::OK, ForgotPage::new(ctx.layout).render())
 }
 
 #[derive(Deserialize)]
@@ -52,12 +58,7 @@ pub(super) async fn forgot(
     req: HttpRequest,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = ForgotPage {
-        layout: ctx.layout,
-        form: FormState::default(),
-        sent_to: None,
-        valid_for: RESET_VALID_FOR,
-    };
+    let mut page = ForgotPage::new(ctx.layout);
     page.form.set("email", &form.email);
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
@@ -66,10 +67,7 @@ pub(super) async fn forgot(
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
-    if let Err(wait) = state
-        .limits
-        .password_reset(&client_ip(&req), email.as_str())
-    {
+    if let Err(wait) = (state.limits).password_reset(&client_ip(&req), email.as_str()) {
         page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
@@ -87,6 +85,19 @@ pub(super) struct ResetPage {
     layout: Layout,
     form: FormState,
     live: bool,
+}
+
+impl ResetPage {
+    /// The form again: with its messages (`live`), or saying the link no longer works.
+    fn again(
+        layout: Layout,
+        form: FormState,
+        live: bool,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let page = ResetPage { layout, form, live };
+        html_with_status(status, page.render())
+    }
 }
 
 #[get("/password/reset")]
@@ -148,21 +159,9 @@ pub(super) async fn reset(
         }
         Err(ResetError::Invalid(errors)) => {
             kept.errors = errors;
-            let page = ResetPage {
-                layout: ctx.layout,
-                form: kept,
-                live: true,
-            };
-            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+            ResetPage::again(ctx.layout, kept, true, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(ResetError::DeadLink) => {
-            let page = ResetPage {
-                layout: ctx.layout,
-                form: kept,
-                live: false,
-            };
-            html_with_status(StatusCode::GONE, page.render())
-        }
+        Err(ResetError::DeadLink) => ResetPage::again(ctx.layout, kept, false, StatusCode::GONE),
         Err(ResetError::Account(e)) => Err(e.into()),
     }
 }

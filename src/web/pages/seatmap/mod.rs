@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::config::Settings;
 use crate::domain::ids::{EventId, SectionId, UserId};
 use crate::services::seatmap::{self, Basket, Scope, SeatMap};
 use crate::web::auth::{Layout, PageContext};
@@ -155,6 +156,29 @@ struct SeatPage {
     v: u64,
 }
 
+impl SeatPage {
+    /// The page for `map`, drawn as a list or a map, with the limits the settings set.
+    fn new(layout: Layout, map: SeatMap, page: MapPage, settings: &Settings, v: u64) -> Self {
+        let unverified_limit = layout
+            .user
+            .as_ref()
+            .filter(|u| !u.email_verified)
+            .and(Some(settings.unverified_hold_limit))
+            .filter(|n| *n > 0);
+        SeatPage {
+            signed_in: layout.user.is_some(),
+            layout,
+            hold_minutes: i64::from(settings.hold_seconds) / 60,
+            max_per_order: map.detail.max_tickets_per_order,
+            max_per_account: map.detail.max_tickets_per_account,
+            unverified_limit,
+            page,
+            map,
+            v,
+        }
+    }
+}
+
 #[get("/events/{id}/seats")]
 async fn show(
     state: web::Data<AppState>,
@@ -165,51 +189,21 @@ async fn show(
     let event = parse_event(&path)?;
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
     let section = query.section().map(str::to_owned);
-    let list = query.list();
     let layouts = state.layouts.clone();
     let v = state.live.version();
     let map = state
         .read(move |conn, now| {
-            Ok(seatmap::load(
-                conn,
-                &layouts,
-                event,
-                viewer,
-                section.as_deref(),
-                now,
-            )?)
+            let section = section.as_deref();
+            Ok(seatmap::load(conn, &layouts, event, viewer, section, now)?)
         })
         .await?;
     let page = MapPage {
         event_id: event,
         scope: map.scope,
-        list,
+        list: query.list(),
     };
-    let max_per_order = map.detail.max_tickets_per_order;
-    let hold_minutes = i64::from(state.settings.hold_seconds) / 60;
-    let signed_in = viewer.is_some();
-    let max_per_account = map.detail.max_tickets_per_account;
-    let unverified_limit = ctx
-        .layout
-        .user
-        .as_ref()
-        .filter(|u| !u.email_verified)
-        .and(Some(state.settings.unverified_hold_limit))
-        .filter(|n| *n > 0);
-    super::html(
-        SeatPage {
-            layout: ctx.layout,
-            map,
-            page,
-            hold_minutes,
-            max_per_order,
-            max_per_account,
-            unverified_limit,
-            signed_in,
-            v,
-        }
-        .render(),
-    )
+    let page = SeatPage::new(ctx.layout, map, page, &state.settings, v);
+    super::html(page.render())
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

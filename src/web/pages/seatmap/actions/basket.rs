@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
+use crate::domain::ids::EventId;
 use crate::services::seatmap::{self, Basket};
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -23,18 +24,7 @@ pub(super) async fn basket_panel(
     let page = page_of(event, query.section(), query.view.as_deref());
     let csrf_token = ctx.layout.csrf.clone();
     let Some(viewer) = ctx.layout.user.as_ref().map(|u| u.id) else {
-        let update = Update {
-            event_id: event,
-            on_sale: false,
-            list: page.list,
-            seats: Vec::new(),
-            sections: Vec::new(),
-            standing: Vec::new(),
-            basket: Some(Basket::Empty),
-            message: None,
-            csrf_token,
-            v: state.live.version(),
-        };
+        let update = empty_basket(event, page.list, csrf_token, state.live.version());
         return crate::web::pages::html(update.render());
     };
     let expired = state
@@ -48,4 +38,20 @@ pub(super) async fn basket_panel(
         }
         .render(),
     )
+}
+
+/// The panel for a visitor who is not signed in: an empty basket.
+fn empty_basket(event: EventId, list: bool, csrf_token: String, v: u64) -> Update {
+    Update {
+        event_id: event,
+        on_sale: false,
+        list,
+        seats: Vec::new(),
+        sections: Vec::new(),
+        standing: Vec::new(),
+        basket: Some(Basket::Empty),
+        message: None,
+        csrf_token,
+        v,
+    }
 }

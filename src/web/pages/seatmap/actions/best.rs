@@ -24,6 +24,21 @@ pub(super) struct BestForm {
     view: Option<String>,
 }
 
+impl BestForm {
+    /// How many seats and in which tier (`None`: any), if both can be read.
+    fn request(&self) -> Option<(i32, Option<TierId>)> {
+        let quantity = number(&self.quantity).and_then(|q| i32::try_from(q).ok());
+        let tier = match self.tier_id.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) => t.parse::<i64>().map(|t| Some(TierId(t))),
+        };
+        match (quantity, tier) {
+            (Some(quantity), Ok(tier)) => Some((quantity, tier)),
+            _ => None,
+        }
+    }
+}
+
 #[post("/events/{id}/best")]
 pub(super) async fn best_available(
     state: web::Data<AppState>,
@@ -35,32 +50,35 @@ pub(super) async fn best_available(
     let event = parse_event(&path)?;
     let page = page_of(event, form.section.as_deref(), form.view.as_deref());
     let viewer = buyer(&ctx, &page, hx.0)?;
-    let quantity = number(&form.quantity).and_then(|q| i32::try_from(q).ok());
-    let tier = match form.tier_id.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => t.parse::<i64>().map(|t| Some(TierId(t))),
-    };
-    let changed = match (quantity, tier) {
-        (Some(quantity), Ok(tier)) => {
-            let before = basket_seats(&state, viewer, event).await?;
-            let request = HoldRequest::BestAvailable { quantity, tier };
-            match hold(&state, viewer, event, request).await? {
-                Ok(_) => {
-                    let after = basket_seats(&state, viewer, event).await?;
-                    let new: Vec<SeatId> =
-                        after.into_iter().filter(|s| !before.contains(s)).collect();
-                    let message = Message::ok(match new.len() {
-                        1 => "We found you a seat; it is in your basket.".to_owned(),
-                        n => format!("We found you {n} seats together; they are in your basket."),
-                    });
-                    Changed::ok(new, message)
-                }
-                Err(e) => refused(e, "a seat we chose", Vec::new())?,
-            }
-        }
-        _ => Changed::unreadable("Choose how many seats you want (a number) and a price."),
+    let changed = match form.request() {
+        Some((quantity, tier)) => hold_best(&state, viewer, event, quantity, tier).await?,
+        None => Changed::unreadable("Choose how many seats you want (a number) and a price."),
     };
     answer(&state, &ctx, hx.0, page, viewer, changed).await
+}
+
+/// Holds the best seats and names the ones that came into the basket.
+async fn hold_best(
+    state: &AppState,
+    viewer: UserId,
+    event: EventId,
+    quantity: i32,
+    tier: Option<TierId>,
+) -> Result<Changed, AppError> {
+    let before = basket_seats(state, viewer, event).await?;
+    let request = HoldRequest::BestAvailable { quantity, tier };
+    match hold(state, viewer, event, request).await? {
+        Ok(_) => {
+            let after = basket_seats(state, viewer, event).await?;
+            let new: Vec<SeatId> = after.into_iter().filter(|s| !before.contains(s)).collect();
+            let message = Message::ok(match new.len() {
+                1 => "We found you a seat; it is in your basket.".to_owned(),
+                n => format!("We found you {n} seats together; they are in your basket."),
+            });
+            Ok(Changed::ok(new, message))
+        }
+        Err(e) => refused(e, "a seat we chose", Vec::new()),
+    }
 }
 
 pub(super) fn number(field: &Option<String>) -> Option<i64> {

@@ -86,43 +86,67 @@ async fn seat_action(
             message,
             status: StatusCode::UNPROCESSABLE_ENTITY,
         },
-        Ok(Act::Hold(seat)) => {
-            let name = seat_name(&state, event, seat).await?;
-            match hold(&state, viewer, event, HoldRequest::Seats(vec![seat])).await? {
-                Ok(_) => Changed::ok(
-                    vec![seat],
-                    Message::ok(format!("{name} is in your basket.")),
-                ),
-                Err(e) => refused(e, &name, vec![seat])?,
-            }
-        }
-        Ok(Act::Release(seat)) => {
-            let name = seat_name(&state, event, seat).await?;
-            let live = state.live.clone();
-            let released = state
-                .run(move |db, now| holds::release_seat(db, &live, viewer, event, seat, now))
-                .await??;
-            let message = if released {
-                Message::ok(format!("{name} was taken out of your basket."))
-            } else {
-                Message::error(format!("{name} was not in your basket."))
-            };
-            Changed::ok(vec![seat], message)
-        }
-        Ok(Act::RemoveLine(item)) => {
-            let live = state.live.clone();
-            let released = state
-                .run(move |db, now| holds::release_places(db, &live, viewer, event, item, now))
-                .await??;
-            let message = if released {
-                Message::ok("The standing tickets were taken out of your basket.")
-            } else {
-                Message::error("Those tickets were not in your basket.")
-            };
-            Changed::ok(Vec::new(), message)
-        }
+        Ok(Act::Hold(seat)) => hold_seat(&state, viewer, event, seat).await?,
+        Ok(Act::Release(seat)) => release_seat(&state, viewer, event, seat).await?,
+        Ok(Act::RemoveLine(item)) => remove_line(&state, viewer, event, item).await?,
     };
     answer(&state, &ctx, hx.0, page, viewer, changed).await
+}
+
+/// A click on a free seat: into the basket, or why not.
+async fn hold_seat(
+    state: &AppState,
+    viewer: UserId,
+    event: EventId,
+    seat: SeatId,
+) -> Result<Changed, AppError> {
+    let name = seat_name(state, event, seat).await?;
+    match hold(state, viewer, event, HoldRequest::Seats(vec![seat])).await? {
+        Ok(_) => Ok(Changed::ok(
+            vec![seat],
+            Message::ok(format!("{name} is in your basket.")),
+        )),
+        Err(e) => refused(e, &name, vec![seat]),
+    }
+}
+
+/// A click on one of the buyer's seats: out of the basket.
+async fn release_seat(
+    state: &AppState,
+    viewer: UserId,
+    event: EventId,
+    seat: SeatId,
+) -> Result<Changed, AppError> {
+    let name = seat_name(state, event, seat).await?;
+    let live = state.live.clone();
+    let released = state
+        .run(move |db, now| holds::release_seat(db, &live, viewer, event, seat, now))
+        .await??;
+    let message = if released {
+        Message::ok(format!("{name} was taken out of your basket."))
+    } else {
+        Message::error(format!("{name} was not in your basket."))
+    };
+    Ok(Changed::ok(vec![seat], message))
+}
+
+/// A standing line of the basket taken out.
+async fn remove_line(
+    state: &AppState,
+    viewer: UserId,
+    event: EventId,
+    item: i64,
+) -> Result<Changed, AppError> {
+    let live = state.live.clone();
+    let released = state
+        .run(move |db, now| holds::release_places(db, &live, viewer, event, item, now))
+        .await??;
+    let message = if released {
+        Message::ok("The standing tickets were taken out of your basket.")
+    } else {
+        Message::error("Those tickets were not in your basket.")
+    };
+    Ok(Changed::ok(Vec::new(), message))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

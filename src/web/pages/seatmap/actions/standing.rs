@@ -23,6 +23,17 @@ pub(super) struct StandingForm {
     view: Option<String>,
 }
 
+impl StandingForm {
+    /// The area and how many places, if both can be read.
+    fn request(&self) -> Option<(SectionId, i32)> {
+        let quantity = number(&self.quantity).and_then(|q| i32::try_from(q).ok());
+        match (number(&self.section_id), quantity) {
+            (Some(section), Some(quantity)) => Some((SectionId(section), quantity)),
+            _ => None,
+        }
+    }
+}
+
 #[post("/events/{id}/standing")]
 pub(super) async fn hold_standing(
     state: web::Data<AppState>,
@@ -34,25 +45,23 @@ pub(super) async fn hold_standing(
     let event = parse_event(&path)?;
     let page = page_of(event, form.section.as_deref(), form.view.as_deref());
     let viewer = buyer(&ctx, &page, hx.0)?;
-    let quantity = number(&form.quantity).and_then(|q| i32::try_from(q).ok());
-    let changed = match (number(&form.section_id), quantity) {
-        (Some(section), Some(quantity)) => {
-            let request = HoldRequest::Standing {
-                section: SectionId(section),
-                quantity,
-            };
+    let changed = match form.request() {
+        Some((section, quantity)) => {
+            let request = HoldRequest::Standing { section, quantity };
             match hold(&state, viewer, event, request).await? {
-                Ok(_) => Changed::ok(
-                    Vec::new(),
-                    Message::ok(match quantity {
-                        1 => "A standing ticket is in your basket.".to_owned(),
-                        n => format!("{n} standing tickets are in your basket."),
-                    }),
-                ),
+                Ok(_) => Changed::ok(Vec::new(), held(quantity)),
                 Err(e) => refused(e, "that", Vec::new())?,
             }
         }
-        _ => Changed::unreadable("Choose how many standing tickets you want (a number)."),
+        None => Changed::unreadable("Choose how many standing tickets you want (a number)."),
     };
     answer(&state, &ctx, hx.0, page, viewer, changed).await
+}
+
+/// What the buyer is told when the places are theirs.
+fn held(quantity: i32) -> Message {
+    Message::ok(match quantity {
+        1 => "A standing ticket is in your basket.".to_owned(),
+        n => format!("{n} standing tickets are in your basket."),
+    })
 }

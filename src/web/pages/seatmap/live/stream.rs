@@ -1,140 +1,25 @@
-//! `/events/{id}/live`: the seat map's server-sent events (ARCHITECTURE §5). Each viewer gets
-//! out-of-band swaps of just what changed, drawn for them (their own seats show as theirs) and
-//! for the part of the venue their page shows. The changed seats are read once per change for
-//! all viewers (`live::Published`). A viewer that falls behind, or comes back after losing the
-//! connection, is told to refresh its map.
+//! One viewer's live stream: what it has drawn, and the swaps it sends for each change.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header::{CACHE_CONTROL, ContentEncoding, RETRY_AFTER};
+use actix_web::web;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::{MapPage, PageQuery, Update, page_of, parse_event};
 use crate::domain::ids::{BookingId, SeatId, UserId};
-use crate::services::live::{Published, SlotRefused, StreamSlot};
+use crate::services::live::{Published, StreamSlot};
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
-use crate::web::auth::PageContext;
 use crate::web::error::AppError;
+use crate::web::pages::seatmap::{MapPage, Update};
 use crate::web::state::AppState;
 
 /// A comment this often keeps proxies from closing a quiet stream and notices a viewer who left.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 /// How long a browser waits before reconnecting.
 const RETRY_MS: u32 = 2_000;
-
-#[get("/events/{id}/live")]
-async fn live(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-    ctx: PageContext,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let event = parse_event(&path)?;
-    // A place among the open streams first (issue 16): refused clearly when this client or the
-    // server has as many open as it takes; freed when the stream ends.
-    let settings = &state.settings;
-    let slot = match state.live.slots.acquire(
-        &crate::web::rate_limit::client_ip(&req),
-        settings.live_streams_per_client as usize,
-        settings.live_streams_total as usize,
-    ) {
-        Ok(slot) => slot,
-        Err(refused) => return Ok(refuse(refused)),
-    };
-    let mut page = page_of(event, query.section(), query.view.as_deref());
-    let viewer = ctx.layout.user.as_ref().map(|u| u.id);
-    // Subscribe before reading the basket, so no change falls between the two.
-    let rx = state.live.subscribe(event);
-    let requested = page.scope;
-    let (mine, scope) = state
-        .read(move |conn, now| {
-            let public =
-                crate::db::catalogue::public_event(conn, event).map_err(AppError::internal)?;
-            if public.is_none() {
-                return Err(AppError::NotFound);
-            }
-            let scope = match requested {
-                Scope::Overview => seatmap::default_scope(conn, event)?,
-                other => other,
-            };
-            let basket = match viewer {
-                Some(user) => seatmap::basket(conn, user, event, now)?,
-                None => Basket::Empty,
-            };
-            Ok((basket, scope))
-        })
-        .await?;
-    page.scope = scope;
-    let mut pending = VecDeque::new();
-    pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
-    // A browser reconnecting by itself says which message it saw last: it may have missed some.
-    if req.headers().contains_key("Last-Event-ID") {
-        pending.push_back(message(0, "refresh", "reconnected"));
-    }
-    let stream = Stream {
-        state,
-        page,
-        viewer,
-        csrf: ctx.layout.csrf.clone(),
-        rx,
-        basket: mine.booking_id(),
-        mine: mine.seat_ids(),
-        has_basket: mine.live().is_some(),
-        sent: 0,
-        pending,
-        _slot: slot,
-    };
-    let body = futures_util::stream::unfold(stream, |mut s| async move {
-        let next = s.next().await?;
-        Some((Ok::<_, Infallible>(next), s))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((CACHE_CONTROL, "no-cache"))
-        // Compression would hold messages back until a buffer fills.
-        .insert_header(ContentEncoding::Identity)
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body))
-}
-
-/// How long a refused client should wait before trying again.
-const REFUSED_RETRY_AFTER_SECONDS: u32 = 30;
-
-/// A refused stream: 429 when this client has its share open, 503 when the server is full;
-/// a problem document and `Retry-After`. The browser's `EventSource` stops on either and the
-/// page keeps working without live updates.
-fn refuse(refused: SlotRefused) -> HttpResponse {
-    let (status, title, detail) = match refused {
-        SlotRefused::Client => (
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests",
-            "Too many live seat maps are open from your address; close some and try again.",
-        ),
-        SlotRefused::Full => (
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            "Service unavailable",
-            "Too many live seat maps are open; try again shortly.",
-        ),
-    };
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    HttpResponse::build(status)
-        .content_type("application/problem+json")
-        .insert_header((RETRY_AFTER, REFUSED_RETRY_AFTER_SECONDS.to_string()))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body.to_string())
-}
 
 /// One server-sent event; `data` may span lines.
 fn message(id: u64, event: &str, data: &str) -> Bytes {
@@ -149,7 +34,7 @@ fn message(id: u64, event: &str, data: &str) -> Bytes {
 }
 
 /// One viewer's stream.
-struct Stream {
+pub(super) struct Stream {
     state: web::Data<AppState>,
     page: MapPage,
     viewer: Option<UserId>,
@@ -166,8 +51,44 @@ struct Stream {
 }
 
 impl Stream {
+    /// A viewer's stream: first how long to wait before reconnecting, then (when the browser
+    /// came back by itself) a refresh, then the changes.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one viewer's stream has this many parts"
+    )]
+    pub(super) fn new(
+        state: web::Data<AppState>,
+        page: MapPage,
+        viewer: Option<UserId>,
+        csrf: String,
+        rx: broadcast::Receiver<Arc<Published>>,
+        mine: Basket,
+        reconnected: bool,
+        slot: StreamSlot,
+    ) -> Self {
+        let mut pending = VecDeque::new();
+        pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
+        if reconnected {
+            pending.push_back(message(0, "refresh", "reconnected"));
+        }
+        Stream {
+            state,
+            page,
+            viewer,
+            csrf,
+            rx,
+            basket: mine.booking_id(),
+            mine: mine.seat_ids(),
+            has_basket: mine.live().is_some(),
+            sent: 0,
+            pending,
+            _slot: slot,
+        }
+    }
+
     /// The next bytes to send; `None` ends the stream (the server is stopping).
-    async fn next(&mut self) -> Option<Bytes> {
+    pub(super) async fn next(&mut self) -> Option<Bytes> {
         if let Some(first) = self.pending.pop_front() {
             return Some(first);
         }
@@ -282,10 +203,6 @@ async fn shared_snapshot(
         })
         .await?;
     snapshot.ok_or_else(|| AppError::internal("the live change could not be read"))
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(live);
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
-//! One event for the box office: its statistics page (`/admin/events/{id}`, live while open)
-//! and cancelling it (`/admin/events/{id}/cancel`: what will happen, then the refunds'
-//! progress live, and refunds the gateway refused with a retry). Behind the admin guard.
+//! Cancelling an event from the box office: what will happen, the form, then the refunds'
+//! progress live, and refunds the gateway refused with a retry.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -8,7 +7,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, html_with_status};
 use crate::db::DbError;
 use crate::db::cancellation::FailedRefund;
 use crate::db::stats::EventHeader;
@@ -17,56 +15,12 @@ use crate::domain::ids::EventId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::cancellation::{self, CancelError, Preview, Progress, RetryError};
-use crate::services::stats::{self, EventReport};
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
-use crate::web::hx::HxRequest;
+use crate::web::pages::{html, html_with_status};
 use crate::web::session;
 use crate::web::state::AppState;
-
-/// The statistics fragment, alone (htmx polls it) or inside the page.
-#[derive(Template)]
-#[template(path = "admin/event/_stats.html")]
-struct StatsFragment<'a> {
-    r: &'a EventReport,
-}
-
-#[derive(Template)]
-#[template(path = "admin/event/show.html")]
-struct StatsPage<'a> {
-    layout: Layout,
-    r: &'a EventReport,
-}
-
-async fn load_report(state: &AppState, event: EventId) -> Result<EventReport, AppError> {
-    state
-        .read(move |conn, now| Ok(stats::report(conn, event, now)?))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// The statistics page; an htmx request (the page's own polling) gets the figures alone.
-#[get("/events/{id:\\d+}")]
-async fn show(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _admin: Admin,
-    path: web::Path<i64>,
-    hx: HxRequest,
-) -> Result<HttpResponse, AppError> {
-    let report = load_report(&state, EventId(path.into_inner())).await?;
-    if hx.0 {
-        return html(StatsFragment { r: &report }.render());
-    }
-    html(
-        StatsPage {
-            layout: ctx.layout,
-            r: &report,
-        }
-        .render(),
-    )
-}
 
 /// The refunds' progress and the refused ones (polled while refunds are left).
 #[derive(Template)]
@@ -169,7 +123,7 @@ fn render_cancel(
 
 /// Before: what cancelling will do, and the form. After: the refunds' progress.
 #[get("/events/{id:\\d+}/cancel")]
-async fn cancel_page(
+pub(super) async fn cancel_page(
     state: web::Data<AppState>,
     ctx: PageContext,
     _admin: Admin,
@@ -181,7 +135,7 @@ async fn cancel_page(
 
 /// The progress fragment alone (htmx polls it every second while refunds are left).
 #[get("/events/{id:\\d+}/cancel/progress")]
-async fn cancel_progress(
+pub(super) async fn cancel_progress(
     state: web::Data<AppState>,
     ctx: PageContext,
     _admin: Admin,
@@ -209,7 +163,7 @@ struct CancelForm {
 /// Cancels at once (holds refused from now on, baskets released); refunds follow in the
 /// background. A second submission changes nothing.
 #[post("/events/{id:\\d+}/cancel")]
-async fn cancel(
+pub(super) async fn cancel(
     state: web::Data<AppState>,
     ctx: PageContext,
     admin: Admin,
@@ -225,31 +179,37 @@ async fn cancel(
         .await?;
     match outcome {
         Ok(progress) => {
-            session::set_flash(
-                &ctx.session,
-                if progress.to_refund > 0 {
-                    "The event is cancelled. Refunds are under way; this page follows them."
-                } else {
-                    "The event is cancelled."
-                },
-            );
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
-                .finish())
+            session::set_flash(&ctx.session, cancelled(&progress));
+            Ok(to_cancel_page(event))
         }
         Err(CancelError::NoReason) => {
             let view = cancel_view(&state, event).await?;
-            render_cancel(
-                ctx,
-                &view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &reason,
-                Some("Say why the event is cancelled (up to 500 characters); the buyers are told."),
-            )
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_cancel(ctx, &view, status, &reason, Some(NO_REASON))
         }
         Err(CancelError::NotFound) => Err(AppError::NotFound),
         Err(CancelError::Db(e)) => Err(e.into()),
     }
+}
+
+/// The form's message when no reason was given.
+const NO_REASON: &str =
+    "Say why the event is cancelled (up to 500 characters); the buyers are told.";
+
+/// The flash after cancelling.
+fn cancelled(progress: &Progress) -> &'static str {
+    if progress.to_refund > 0 {
+        "The event is cancelled. Refunds are under way; this page follows them."
+    } else {
+        "The event is cancelled."
+    }
+}
+
+/// 303 to the event's cancel page (the refunds' progress).
+fn to_cancel_page(event: EventId) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
+        .finish()
 }
 
 #[derive(Deserialize)]
@@ -260,7 +220,7 @@ struct RetryForm {
 
 /// Sends refused refunds back to the background job.
 #[post("/events/{id:\\d+}/refunds/retry")]
-async fn retry_refunds(
+pub(super) async fn retry_refunds(
     state: web::Data<AppState>,
     ctx: PageContext,
     admin: Admin,
@@ -283,15 +243,5 @@ async fn retry_refunds(
         Err(RetryError::Db(e)) => return Err(e.into()),
     };
     session::set_flash(&ctx.session, &message);
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/admin/events/{event}/cancel")))
-        .finish())
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(show)
-        .service(cancel_page)
-        .service(cancel_progress)
-        .service(cancel)
-        .service(retry_refunds);
+    Ok(to_cancel_page(event))
 }

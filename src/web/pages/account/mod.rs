@@ -1,5 +1,8 @@
 //! `/account` (details, email, password, log out everywhere) and `/account/bookings`.
 
+mod bookings;
+
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -7,10 +10,9 @@ use serde::Deserialize;
 
 use super::accounts::{FormState, see_other, throttled};
 use super::html_with_status;
-use crate::domain::local_time::{LocalStart, zone};
-use crate::domain::money::Money;
+use crate::domain::catalogue::FieldErrors;
+use crate::domain::ids::UserId;
 use crate::services::accounts::{self, Account, AccountError};
-use crate::services::bookings as booking_views;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::rate_limit::RetryAfter;
@@ -38,6 +40,21 @@ impl ProfilePage {
             email_form,
             password_form: FormState::default(),
         }
+    }
+
+    /// The page with the email form as it was sent, and its messages.
+    fn with_email(layout: Layout, account: &Account, email: &str, errors: FieldErrors) -> Self {
+        let mut page = ProfilePage::new(layout, account);
+        page.email_form.set("email", email);
+        page.email_form.errors = errors;
+        page
+    }
+
+    /// The page with the password form's messages.
+    fn with_password_errors(layout: Layout, account: &Account, errors: FieldErrors) -> Self {
+        let mut page = ProfilePage::new(layout, account);
+        page.password_form.errors = errors;
+        page
     }
 
     fn render_422(self) -> Result<HttpResponse, AppError> {
@@ -115,39 +132,45 @@ async fn change_email(
     let account = ctx.require_user()?;
     let form = form.into_inner();
     if let Err((wait, message)) = password_checks_left(&state, &account) {
-        let mut page = ProfilePage::new(ctx.layout, &account);
-        page.email_form.set("email", &form.email);
-        page.email_form.errors.insert("email_password", message);
+        let errors = FieldErrors::from([("email_password", message)]);
+        let page = ProfilePage::with_email(ctx.layout, &account, &form.email, errors);
         return throttled(wait, page.render());
     }
     let (email, password) = (form.email.clone(), form.email_password);
     let outcome = state
         .run(move |db, now| accounts::change_email(db, account.id, &email, &password, now))
         .await?;
-    let mut errors = crate::domain::catalogue::FieldErrors::new();
     match outcome {
         Ok(()) => {
             session::set_flash(&ctx.session, "Your email address was changed.");
-            return Ok(see_other("/account"));
+            Ok(see_other("/account"))
         }
-        Err(AccountError::Invalid(mut e)) => {
+        Err(e) => {
+            let errors = email_refusal(e)?;
+            ProfilePage::with_email(ctx.layout, &account, &form.email, errors).render_422()
+        }
+    }
+}
+
+/// The email form's messages for a refused change (the password's under its own field).
+fn email_refusal(e: AccountError) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::new();
+    match e {
+        AccountError::Invalid(mut e) => {
             if let Some(msg) = e.remove("current_password") {
                 e.insert("email_password", msg);
             }
             errors = e;
         }
-        Err(AccountError::EmailTaken) => {
+        AccountError::EmailTaken => {
             errors.insert(
                 "email",
                 "That email address already has an account.".to_owned(),
             );
         }
-        Err(e) => return Err(e.into()),
+        e => return Err(e.into()),
     }
-    let mut page = ProfilePage::new(ctx.layout, &account);
-    page.email_form.set("email", &form.email);
-    page.email_form.errors = errors;
-    page.render_422()
+    Ok(errors)
 }
 
 #[derive(Deserialize)]
@@ -167,43 +190,39 @@ async fn change_password(
     let account = ctx.require_user()?;
     let form = form.into_inner();
     if let Err((wait, message)) = password_checks_left(&state, &account) {
-        let mut page = ProfilePage::new(ctx.layout, &account);
-        page.password_form
-            .errors
-            .insert("current_password", message);
+        let errors = FieldErrors::from([("current_password", message)]);
+        let page = ProfilePage::with_password_errors(ctx.layout, &account, errors);
         return throttled(wait, page.render());
     }
-    let cost = state.settings.bcrypt_cost;
-    let id = account.id;
+    let (cost, id) = (state.settings.bcrypt_cost, account.id);
     let outcome = state
         .run(move |db, now| {
-            accounts::change_password(
-                db,
-                id,
-                &form.current_password,
-                &form.new_password,
-                cost,
-                now,
-            )
+            let (current, new) = (&form.current_password, &form.new_password);
+            accounts::change_password(db, id, current, new, cost, now)
         })
         .await?;
     match outcome {
-        Ok(epoch) => {
-            // Every other session ended with the old epoch; this one carries on.
-            session::sign_in(&state, &ctx.session, id, epoch).await?;
-            session::set_flash(
-                &ctx.session,
-                "Your password was changed. Other devices have been logged out.",
-            );
-            Ok(see_other("/account"))
-        }
+        Ok(epoch) => password_changed(&state, &ctx.session, id, epoch).await,
         Err(AccountError::Invalid(errors)) => {
-            let mut page = ProfilePage::new(ctx.layout, &account);
-            page.password_form.errors = errors;
-            page.render_422()
+            ProfilePage::with_password_errors(ctx.layout, &account, errors).render_422()
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The new password is set: every other session ended with the old epoch; this one carries on.
+async fn password_changed(
+    state: &AppState,
+    session: &Session,
+    id: UserId,
+    epoch: i64,
+) -> Result<HttpResponse, AppError> {
+    session::sign_in(state, session, id, epoch).await?;
+    session::set_flash(
+        session,
+        "Your password was changed. Other devices have been logged out.",
+    );
+    Ok(see_other("/account"))
 }
 
 #[post("/account/logout-everywhere")]
@@ -219,66 +238,11 @@ async fn logout_everywhere(
     Ok(see_other("/login"))
 }
 
-/// One row of "My bookings".
-struct BookingLine {
-    reference: String,
-    event_id: i64,
-    event_title: String,
-    venue: String,
-    when: LocalStart,
-    status_label: &'static str,
-    status_class: &'static str,
-    total: String,
-}
-
-#[derive(Template)]
-#[template(path = "account/bookings.html")]
-struct BookingsPage {
-    layout: Layout,
-    bookings: Vec<BookingLine>,
-}
-
-#[get("/account/bookings")]
-async fn my_bookings(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-) -> Result<HttpResponse, AppError> {
-    let account = ctx.require_user()?;
-    let rows = state
-        .read(move |conn, _| Ok(booking_views::for_user(conn, account.id)?))
-        .await?;
-    let bookings = rows
-        .into_iter()
-        .map(|view| {
-            let b = view.booking;
-            let (status_label, status_class) = super::view::booking_status(&b.status);
-            BookingLine {
-                total: Money::new(b.total_cents, &b.currency).to_string(),
-                when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
-                reference: b.reference,
-                event_id: b.event_id.0,
-                event_title: b.event_title,
-                venue: b.venue_name,
-                status_label,
-                status_class,
-            }
-        })
-        .collect();
-    html_with_status(
-        StatusCode::OK,
-        BookingsPage {
-            layout: ctx.layout,
-            bookings,
-        }
-        .render(),
-    )
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(profile)
         .service(change_name)
         .service(change_email)
         .service(change_password)
         .service(logout_everywhere)
-        .service(my_bookings);
+        .service(bookings::my_bookings);
 }
