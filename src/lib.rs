@@ -1,5 +1,14 @@
 //! boxoffice: a server-rendered ticket reservation system. See README.md for a map of the code.
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "unit tests fail loudly where they did not get what they expected"
+    )
+)]
+
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -45,6 +45,10 @@ pub struct RefundData {
 
 /// Writes the event and queues its delivery, in the caller's transaction. About one event in
 /// four is queued twice, the copy a few seconds later, as real providers sometimes do.
+#[expect(
+    clippy::expect_used,
+    reason = "a struct of strings and numbers always serializes"
+)]
 pub(super) fn record_event(
     conn: &mut DbConnection,
     kind: EventKind,

@@ -35,6 +35,7 @@ fn normalise(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+#[expect(clippy::expect_used, reason = "HMAC takes a key of any length")]
 fn mac(secret: &[u8], email: &str, id: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(b"boxoffice known device v1\0");

@@ -1,6 +1,12 @@
 //! One integration-test binary (STYLE.md): the real app on port 0, a fresh database per test,
 //! SQLite by default and PostgreSQL with `TEST_DATABASE_URL`.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly where it did not get what it expected"
+)]
+
 mod account;
 mod accounts;
 mod admin;

@@ -24,6 +24,12 @@
 //! Every result is one line `RESULT {json}` on stdout; progress goes to stderr. The client side
 //! runs on one thread (a current-thread runtime) so it takes at most one of the machine's cores.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a harness tool: it stops loudly when the run is not what it expected"
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -26,6 +26,12 @@
 //!
 //! The HTTP side runs on one thread (a current-thread runtime), as the holds bench does.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a harness tool: it stops loudly when the run is not what it expected"
+)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -534,7 +540,10 @@ fn load(flags: &Flags) {
 
 /// Opens a payment, completes it at the gateway's page, and for a good card polls the booking
 /// until it is paid (or refunded), at most 60 s.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one scenario step names every knob of the run"
+)]
 async fn pay(
     http: &reqwest::Client,
     base: &str,

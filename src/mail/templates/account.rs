@@ -17,7 +17,7 @@ macro_rules! email_pair {
             subject: &'a str,
             name: &'a str,
             link: &'a str,
-            #[allow(dead_code)] // not every email says how long its link lasts
+            #[allow(dead_code, reason = "not every email says how long its link lasts")]
             valid_for: &'a str,
             home: &'a str,
             site: &'a str,
@@ -28,7 +28,7 @@ macro_rules! email_pair {
         struct $text<'a> {
             name: &'a str,
             link: &'a str,
-            #[allow(dead_code)] // not every email says how long its link lasts
+            #[allow(dead_code, reason = "not every email says how long its link lasts")]
             valid_for: &'a str,
             home: &'a str,
             site: &'a str,

@@ -45,7 +45,10 @@ pub(super) struct Attempt<'a> {
 }
 
 /// One attempt, in one write transaction.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one attempt takes the pool, the hub, the buyer, the event, the request, the policy and the clock"
+)]
 pub(super) fn hold_once(
     db: &Db,
     user: UserId,

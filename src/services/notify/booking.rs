@@ -40,6 +40,10 @@ pub fn queue_booking_email(
 }
 
 /// Queues one of the booking emails with a snapshot of the booking as it is now.
+#[expect(
+    clippy::expect_used,
+    reason = "a struct of strings and numbers always serializes"
+)]
 pub(crate) fn queue_email(
     c: &mut DbConnection,
     kind: EmailKind,

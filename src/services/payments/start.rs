@@ -69,7 +69,10 @@ pub fn valid_key(key: &str) -> bool {
 }
 
 /// Starts (or, for a key already used, answers) a payment of the buyer's pending booking.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a payment is opened from the pool, the gateway, the site, the buyer, the booking, the method, the key and the clock"
+)]
 pub fn start(
     db: &Db,
     gateway: &Gateway,

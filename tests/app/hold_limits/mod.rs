@@ -85,7 +85,7 @@ fn counter_problems(app: &TestApp, event: EventId) -> Vec<String> {
     #[derive(QueryableByName, Debug)]
     struct Row {
         #[diesel(sql_type = BigInt)]
-        #[allow(dead_code)]
+        #[expect(dead_code, reason = "read by SQL only, to group the rows")]
         section_id: i64,
         #[diesel(sql_type = BigInt)]
         held: i64,

@@ -22,7 +22,10 @@ macro_rules! booking_pair {
             subject: &'a str,
             b: &'a BookingEmail,
             link: &'a str,
-            #[allow(dead_code)] // only the confirmation links to the printable tickets
+            #[allow(
+                dead_code,
+                reason = "only the confirmation links to the printable tickets"
+            )]
             tickets_link: &'a str,
             home: &'a str,
             site: &'a str,
@@ -33,7 +36,10 @@ macro_rules! booking_pair {
         struct $text<'a> {
             b: &'a BookingEmail,
             link: &'a str,
-            #[allow(dead_code)] // only the confirmation links to the printable tickets
+            #[allow(
+                dead_code,
+                reason = "only the confirmation links to the printable tickets"
+            )]
             tickets_link: &'a str,
             home: &'a str,
             site: &'a str,

@@ -61,6 +61,10 @@ struct EventData {
     section_tiers: Vec<(String, usize)>,
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "embedded demo data, read by the unit tests"
+)]
 pub fn venues() -> Vec<VenuePlan> {
     let data: Vec<VenueData> =
         serde_json::from_str(VENUES).expect("venues.json is valid (the unit tests read it)");
@@ -78,6 +82,10 @@ pub fn venues() -> Vec<VenuePlan> {
         .collect()
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "embedded demo data, read by the unit tests"
+)]
 pub fn events() -> Vec<EventPlan> {
     let venues = venues();
     let data: Vec<EventData> =

@@ -13,6 +13,7 @@ const SEAT_MARGIN: i32 = 5;
 const ROW_LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 /// Lettered row label for a 0-based row index: "A", "B", … "Z", then "AA", "BB", ….
+#[expect(clippy::expect_used, reason = "the demo's row indexes start at 0")]
 pub(super) fn row_label(index: i32) -> String {
     let n = ROW_LETTERS.len();
     let i = usize::try_from(index).expect("row index is not negative");
