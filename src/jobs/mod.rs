@@ -108,6 +108,14 @@ impl Runner {
         let Some(job) = claimed else {
             return Ok(Turn::Idle);
         };
+        // Everything the job logs carries its kind, id and attempt.
+        let span = tracing::info_span!(
+            "job",
+            job.kind = %job.kind,
+            job.id = job.id,
+            job.attempt = job.attempts
+        );
+        let _entered = span.enter();
         let outcome = match self.handlers.get(&job.kind) {
             None => Err(format!("no handler for job kind `{}`", job.kind)),
             Some(handler) => match serde_json::from_str::<serde_json::Value>(&job.payload) {

@@ -53,6 +53,7 @@ pub fn normalize(code: &str) -> String {
 }
 
 /// Checks a ticket in at `event`'s door, in one write transaction.
+#[tracing::instrument(name = "checkin.check_in", skip_all, fields(event.id = %event, admin.id = %by))]
 pub fn check_in(
     db: &Db,
     event: EventId,

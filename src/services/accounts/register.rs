@@ -44,6 +44,7 @@ impl Registration {
 }
 
 /// Creates an account (role `user`). Hashes with the non-truncating bcrypt function.
+#[tracing::instrument(name = "accounts.register", skip_all)]
 pub fn register(
     db: &Db,
     registration: &Registration,

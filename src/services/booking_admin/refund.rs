@@ -44,6 +44,7 @@ pub enum Refunded {
 
 /// Refunds a paid booking by hand (see the module's notes). A booking already refunded
 /// answers [`Refunded::Already`] and changes nothing; any other status is refused.
+#[tracing::instrument(name = "booking_admin.refund", skip_all, fields(booking.reference = reference, admin.id = %admin))]
 pub fn refund(
     db: &Db,
     live: &LiveHub,

@@ -13,6 +13,7 @@ use super::search::BookingAdminError;
 
 /// Queues the booking's email again with a fresh dedupe key: the confirmation with its
 /// tickets for a paid booking, otherwise the last email it was sent. Answers the kind queued.
+#[tracing::instrument(name = "booking_admin.resend", skip_all, fields(booking.reference = reference, admin.id = %admin))]
 pub fn resend(
     conn: &mut DbConnection,
     reference: &str,

@@ -32,6 +32,7 @@ impl From<diesel::result::Error> for CancelError {
 }
 
 /// Cancels the event (a second call changes nothing and answers the progress).
+#[tracing::instrument(name = "events.cancel", skip_all, fields(event.id = %event, admin.id = %admin))]
 pub fn cancel(
     db: &Db,
     live: &LiveHub,

@@ -20,6 +20,7 @@ pub enum RetryError {
 
 /// Sends refused refunds of a cancelled event back to the job: `refund` alone, or every failed
 /// one (`None`). Each gets [`REFUND_ATTEMPTS`] more tries. Answers how many were reopened.
+#[tracing::instrument(name = "events.retry_refunds", skip_all, fields(event.id = %event, admin.id = %admin))]
 pub fn retry_refunds(
     db: &Db,
     event: EventId,

@@ -14,6 +14,7 @@ use super::locks::retry_lock_conflicts;
 use super::release::BookingError;
 
 /// The buyer cancels their pending booking: its seats and places are free at once.
+#[tracing::instrument(name = "holds.cancel", skip_all, fields(user.id = %user, booking.reference = reference))]
 pub fn cancel(
     db: &Db,
     live: &LiveHub,

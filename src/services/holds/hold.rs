@@ -53,6 +53,7 @@ pub fn hold(
 /// Holds seats or places for `user`, all or nothing, adding them to their basket for the event
 /// (opened now if they have none), within `policy`'s per-account limits. Publishes the change
 /// to the event's viewers.
+#[tracing::instrument(name = "holds.hold", skip_all, fields(event.id = %event, user.id = %user))]
 pub fn hold_with(
     db: &Db,
     live: &LiveHub,

@@ -29,6 +29,7 @@ impl From<diesel::result::Error> for BookingError {
 
 /// Takes one seat out of the buyer's basket; an emptied basket is cancelled. `false` when the
 /// basket did not hold that seat.
+#[tracing::instrument(name = "holds.release_seat", skip_all, fields(event.id = %event, user.id = %user, seat.id = %seat))]
 pub fn release_seat(
     db: &Db,
     live: &LiveHub,
@@ -52,6 +53,7 @@ pub fn release_seat(
 
 /// Takes a standing line out of the buyer's basket; an emptied basket is cancelled. `false`
 /// when the basket has no such line.
+#[tracing::instrument(name = "holds.release_places", skip_all, fields(event.id = %event, user.id = %user, item.id = item))]
 pub fn release_places(
     db: &Db,
     live: &LiveHub,

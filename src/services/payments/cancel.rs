@@ -42,6 +42,7 @@ pub fn cancel_open_intents(
 /// Cancels the buyer's pending booking (seats free at once, see `holds::cancel`), then its
 /// open payment intents at the gateway. A failure there is logged, not the buyer's problem:
 /// an intent paid after all is refunded when its webhook arrives.
+#[tracing::instrument(name = "payments.cancel_booking", skip_all, fields(user.id = %user, booking.reference = reference))]
 pub fn cancel_booking(
     db: &Db,
     live: &LiveHub,

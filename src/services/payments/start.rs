@@ -73,6 +73,7 @@ pub fn valid_key(key: &str) -> bool {
     clippy::too_many_arguments,
     reason = "a payment is opened from the pool, the gateway, the site, the buyer, the booking, the method, the key and the clock"
 )]
+#[tracing::instrument(name = "payments.start", skip_all, fields(user.id = %user, booking.reference = reference, payment.method = method.as_str()))]
 pub fn start(
     db: &Db,
     gateway: &Gateway,

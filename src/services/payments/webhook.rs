@@ -59,6 +59,7 @@ pub enum Outcome {
 
 /// Receives one webhook: checks the signature over the raw body (constant time, with the
 /// timestamp tolerance), then records the event id and applies it in one transaction.
+#[tracing::instrument(name = "payments.webhook", skip_all)]
 pub fn receive(
     db: &Db,
     live: &LiveHub,
