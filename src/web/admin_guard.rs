@@ -11,8 +11,8 @@ use actix_web::{HttpMessage, ResponseError};
 
 use crate::domain::user::Role;
 use crate::services::accounts::Account;
-use crate::web::api::accounts::{BearerToken, api_user};
 use crate::web::auth::PageContext;
+use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 

@@ -4,6 +4,7 @@
 pub mod admin_guard;
 pub mod api;
 pub mod auth;
+pub mod bearer;
 pub mod csrf;
 pub mod device;
 pub mod error;

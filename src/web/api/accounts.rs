@@ -1,10 +1,8 @@
 //! `POST /api/v1/register`, `/login`, `/logout` and `GET /api/v1/me` (API.md). Calls carry
 //! `Authorization: Bearer <token>`; cookies play no part in the API.
 
-use std::future::{Ready, ready};
-
 use actix_web::web::Data;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDateTime;
@@ -14,6 +12,7 @@ use crate::domain::ids::UserId;
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::user::Role;
 use crate::services::accounts::{self, Account, Registration};
+use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
 use crate::web::rate_limit::client_ip;
 use crate::web::state::AppState;
@@ -35,43 +34,6 @@ impl<'a> From<&'a Account> for UserJson<'a> {
             role: a.role,
         }
     }
-}
-
-/// The `Authorization: Bearer` token of a request, if it has one.
-pub struct BearerToken(pub Option<String>);
-
-impl FromRequest for BearerToken {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty() && t.len() <= 200);
-        ready(Ok(BearerToken(token)))
-    }
-}
-
-/// The account behind a live bearer token, or 401.
-pub async fn api_user(state: &AppState, token: BearerToken) -> Result<(Account, String), AppError> {
-    let token = token.0.ok_or(AppError::Unauthorized(
-        "Send Authorization: Bearer <token>.",
-    ))?;
-    let lookup = token.clone();
-    let account = state
-        .read(move |conn, now| Ok(accounts::account_for_token(conn, &lookup, now)?))
-        .await?
-        .ok_or(AppError::Unauthorized(
-            "The token is unknown, expired or revoked.",
-        ))?;
-    Ok((account, token))
 }
 
 #[derive(Deserialize)]

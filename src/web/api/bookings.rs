@@ -10,7 +10,7 @@ use crate::domain::user::Role;
 use crate::services::accounts;
 use crate::services::bookings::{self, BookingView};
 use crate::services::holds::{self, HoldRequest};
-use crate::web::api::accounts::{BearerToken, api_user};
+use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 

@@ -8,8 +8,8 @@ use crate::domain::user::Role;
 use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
 use crate::services::payments::{self, Received, checkout_url};
-use crate::web::api::accounts::{BearerToken, api_user};
 use crate::web::api::invalid;
+use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
