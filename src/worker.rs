@@ -112,11 +112,15 @@ pub fn standard_handlers(
     );
     handlers.insert(
         crate::services::recovery::RESET_JOB.to_owned(),
-        Arc::new(crate::services::recovery::ResetJob),
+        Arc::new(crate::services::notify::RequestJob(
+            crate::services::recovery::request_reset,
+        )),
     );
     handlers.insert(
         crate::services::login_links::LINK_JOB.to_owned(),
-        Arc::new(crate::services::login_links::LinkJob),
+        Arc::new(crate::services::notify::RequestJob(
+            crate::services::login_links::request_link,
+        )),
     );
     handlers
 }

@@ -8,29 +8,12 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{Db, DbError, login_links, users};
 use crate::domain::user_input::EmailAddress;
-use crate::services::accounts::{Account, AccountError};
+use crate::services::accounts::{Account, AccountError, enabled_with_email};
 use crate::services::notify::queue_login_link;
 pub use crate::services::notify::{LINK_JOB, enqueue_link};
 use crate::services::tokens::{new_token, token_hash};
 
 pub const LOGIN_LINK_TTL: TimeDelta = TimeDelta::minutes(15);
-
-/// Runs [`LINK_JOB`]s.
-pub struct LinkJob;
-
-impl crate::jobs::JobHandler for LinkJob {
-    fn run(
-        &self,
-        db: &Db,
-        clock: &crate::clock::Clock,
-        payload: &serde_json::Value,
-    ) -> Result<(), String> {
-        let email = payload["email"]
-            .as_str()
-            .ok_or("the job has no email address")?;
-        request_link(db, email, clock.now()).map_err(|e| e.to_string())
-    }
-}
 
 /// Queues a sign-in link if `email` belongs to an enabled account; otherwise does nothing.
 pub fn request_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
@@ -38,12 +21,9 @@ pub fn request_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbEr
         return Ok(());
     };
     db.write(|c| {
-        let Some(row) = users::find_for_login(c, email.as_str())? else {
+        let Some(row) = enabled_with_email(c, &email)? else {
             return Ok(());
         };
-        if row.disabled_at.is_some() {
-            return Ok(());
-        }
         let token = new_token();
         let id = login_links::insert(c, row.id, &token_hash(&token), now, now + LOGIN_LINK_TTL)?;
         queue_login_link(c, row.id, &row.name, &row.email, (token, id), now)?;

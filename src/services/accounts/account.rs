@@ -8,6 +8,7 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::UserId;
 use crate::domain::user::Role;
+use crate::domain::user_input::EmailAddress;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -101,4 +102,13 @@ pub(super) fn audit_entry(
             created_at: now,
         },
     )?)
+}
+
+/// The enabled account with this address, if there is one: who an emailed link (a password
+/// reset, a sign-in link) may go to. A disabled account gets nothing.
+pub fn enabled_with_email(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+) -> Result<Option<LoginRow>, DbError> {
+    Ok(users::find_for_login(conn, email.as_str())?.filter(|row| row.disabled_at.is_none()))
 }

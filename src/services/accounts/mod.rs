@@ -10,7 +10,7 @@ mod sessions;
 mod tokens;
 
 pub use crate::services::tokens::token_hash;
-pub use account::{Account, AccountError, find};
+pub use account::{Account, AccountError, enabled_with_email, find};
 pub use login::authenticate;
 pub use profile::{change_email, change_name, change_password};
 pub use register::{Registered, Registration, register, register_or_notify};

@@ -6,7 +6,7 @@ mod reset;
 mod verify;
 
 pub use common::{KEEP_EXPIRED, purge_expired_tokens};
-pub use reset::{ResetError, ResetJob, request_reset, reset_password, reset_token_is_live};
+pub use reset::{ResetError, request_reset, reset_password, reset_token_is_live};
 pub use verify::{Verification, resend_verification, verify_email};
 
 pub use crate::services::notify::{

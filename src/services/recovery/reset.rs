@@ -7,28 +7,11 @@ use crate::db::{Db, DbError, tokens, user_tokens, users};
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::UserId;
 use crate::domain::user_input::{EmailAddress, NewPassword};
-use crate::services::accounts::AccountError;
+use crate::services::accounts::{AccountError, enabled_with_email};
 use crate::services::notify::{queue_password_changed, queue_password_reset};
 use crate::services::tokens::{RESET_PURPOSE, RESET_TTL, new_token, token_hash};
 
 use super::common::{audit_entry, sent_to_current_address};
-
-/// Runs [`RESET_JOB`]s.
-pub struct ResetJob;
-
-impl crate::jobs::JobHandler for ResetJob {
-    fn run(
-        &self,
-        db: &Db,
-        clock: &crate::clock::Clock,
-        payload: &serde_json::Value,
-    ) -> Result<(), String> {
-        let email = payload["email"]
-            .as_str()
-            .ok_or("the job has no email address")?;
-        request_reset(db, email, clock.now()).map_err(|e| e.to_string())
-    }
-}
 
 /// Queues a reset link if `email` belongs to an enabled account. The caller answers the same
 /// either way, so nobody learns whether an address has an account.
@@ -37,12 +20,9 @@ pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbE
         return Ok(());
     };
     db.write(|c| {
-        let Some(row) = users::find_for_login(c, email.as_str())? else {
+        let Some(row) = enabled_with_email(c, &email)? else {
             return Ok(());
         };
-        if row.disabled_at.is_some() {
-            return Ok(());
-        }
         let token = new_token();
         let token_id = user_tokens::insert(
             c,
