@@ -130,6 +130,15 @@ async fn the_name_and_email_change_and_the_email_needs_the_password() {
             .unwrap()
     });
     assert_eq!(email, "ada@king.example");
+    // Bob is welcomed; the old address is told of the change and the new one asked to confirm.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        [
+            "welcome bob@example.com",
+            "email_changed ada@example.com",
+            "verify_email ada@king.example"
+        ]
+    );
 }
 
 #[actix_web::test]
@@ -194,6 +203,11 @@ async fn a_password_change_ends_other_sessions_but_not_this_one() {
             .unwrap()
     });
     assert_eq!(audited, 1);
+    // Ada is told her password changed.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["password_changed ada@example.com"]
+    );
 }
 
 #[actix_web::test]
@@ -301,6 +315,11 @@ async fn a_copied_cookie_dies_with_log_out_everywhere_and_with_a_password_change
     .await;
     assert_eq!(res.status(), 303);
     assert_eq!(replay(copied).await, 303, "dead after a password change");
+    // Ada is told her password changed.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["password_changed ada@example.com"]
+    );
 }
 
 #[actix_web::test]
@@ -404,4 +423,12 @@ async fn checks_of_the_current_password_are_limited_per_account() {
     )
     .await;
     assert_eq!(res.status(), 303);
+    // Only the change that went through is emailed about.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        [
+            "email_changed ada@example.com",
+            "verify_email ada@king.example"
+        ]
+    );
 }

@@ -40,13 +40,7 @@ async fn the_admin_api_needs_an_admin_token() {
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 
-    app.client
-        .post(app.url("/api/v1/register"))
-        .json(&serde_json::json!({"name": "Ada", "email": "ada@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let user = app.api_login("ada@example.com", PASSWORD).await;
+    let user = app.api_buyer("Ada", "ada@example.com").await;
     let res = app
         .client
         .get(app.url("/api/v1/admin/venues"))
@@ -277,6 +271,8 @@ async fn an_admin_disables_an_account_and_its_sessions_and_tokens_end() {
         ["user.disabled", "user.enabled", "user.role_changed"]
     );
     assert!(actions.iter().all(|a| a.2 == Some(ada_id)));
+    // Ada was welcomed when she signed up (disabling her sends nothing).
+    assert_eq!(app.deliver_emails_listed(), ["welcome ada@example.com"]);
 }
 
 #[actix_web::test]

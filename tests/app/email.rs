@@ -31,7 +31,7 @@ async fn the_welcome_email_arrives_over_smtp_and_its_link_confirms_the_address()
     let smtp = SmtpServer::start(Script::default());
     let app = spawn_app_configured(false, smtp_to(smtp.url())).await;
     let res = app
-        .register("Ada Lovelace", "ada@example.com", PASSWORD)
+        .register_keeping_mail("Ada Lovelace", "ada@example.com", PASSWORD)
         .await;
     assert_eq!(res.status(), 303);
 
@@ -108,7 +108,7 @@ async fn mail_waits_while_smtp_is_down_and_goes_out_when_it_is_back() {
     let app = spawn_app_configured(false, smtp_to(smtp_url(port))).await;
     // The business change succeeds although the mail server is down.
     let res = app
-        .register("Grace Hopper", "grace@example.com", PASSWORD)
+        .register_keeping_mail("Grace Hopper", "grace@example.com", PASSWORD)
         .await;
     assert_eq!(res.status(), 303);
 
@@ -153,7 +153,8 @@ async fn a_temporary_rejection_is_retried_and_then_delivered() {
         ..Script::default()
     });
     let app = spawn_app_configured(false, smtp_to(smtp.url())).await;
-    app.register("Katherine", "kj@example.com", PASSWORD).await;
+    app.register_keeping_mail("Katherine", "kj@example.com", PASSWORD)
+        .await;
 
     let pass = app.run_worker();
     let [SendTurn::Retrying { error, .. }] = pass.emails.as_slice() else {
@@ -177,7 +178,8 @@ async fn a_permanent_rejection_ends_failed_with_the_reason_and_an_admin_can_rese
         ..Script::default()
     });
     let app = spawn_app_configured(false, smtp_to(smtp.url())).await;
-    app.register("Nobody", "nobody@example.com", PASSWORD).await;
+    app.register_keeping_mail("Nobody", "nobody@example.com", PASSWORD)
+        .await;
 
     let pass = app.run_worker();
     let [SendTurn::Failed { error, .. }] = pass.emails.as_slice() else {
@@ -320,7 +322,8 @@ async fn racing_workers_send_each_business_event_exactly_once() {
 async fn an_email_claimed_by_a_worker_that_died_is_sent_after_its_lease() {
     let smtp = SmtpServer::start(Script::default());
     let app = spawn_app_configured(false, smtp_to(smtp.url())).await;
-    app.register("Lin", "lin@example.com", PASSWORD).await;
+    app.register_keeping_mail("Lin", "lin@example.com", PASSWORD)
+        .await;
     // A worker claims the email and is killed before sending it.
     let now = app.clock.now();
     let claimed = app
@@ -353,7 +356,7 @@ async fn an_email_claimed_by_a_worker_that_died_is_sent_after_its_lease() {
 #[actix_web::test]
 async fn without_smtp_the_email_is_a_readable_eml_file() {
     let app = spawn_app_with(false).await;
-    app.register("Mary Somerville", "mary@example.com", PASSWORD)
+    app.register_keeping_mail("Mary Somerville", "mary@example.com", PASSWORD)
         .await;
     assert!(matches!(
         app.run_worker().emails.as_slice(),

@@ -8,8 +8,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-const PASSWORD: &str = "a long enough password";
-
 /// A buyer with an API token.
 pub(crate) struct Buyer {
     pub(crate) token: String,
@@ -17,16 +15,8 @@ pub(crate) struct Buyer {
 
 pub(crate) async fn buyer(app: &TestApp, n: usize) -> Buyer {
     let email = format!("buyer{n}@example.com");
-    let res = app
-        .client
-        .post(app.url("/api/v1/register"))
-        .json(&json!({"name": format!("Buyer {n}"), "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
     Buyer {
-        token: app.api_login(&email, PASSWORD).await,
+        token: app.api_buyer(&format!("Buyer {n}"), &email).await,
     }
 }
 
@@ -307,6 +297,14 @@ async fn an_expired_hold_is_free_at_once_and_the_sweeper_ends_it() {
     assert!(
         told.contains(&free[0]) && told.contains(&free[1]),
         "{told:?}"
+    );
+    // The sweeper ended Bob's basket and Ada's second one: each is told.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        [
+            "hold_expired buyer2@example.com",
+            "hold_expired buyer1@example.com"
+        ]
     );
 }
 

@@ -198,6 +198,8 @@ async fn the_owners_known_browser_gets_in_while_its_address_is_throttled() {
             .status(),
         429
     );
+    // Bob was welcomed when he signed up.
+    assert_eq!(app.deliver_emails_listed(), ["welcome bob@example.com"]);
 }
 
 #[actix_web::test]

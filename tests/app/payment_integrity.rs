@@ -200,6 +200,14 @@ async fn reusing_an_idempotency_key_after_the_basket_changed_is_a_409_and_a_new_
         .map(|(s, _)| s)
         .collect();
     assert_eq!(statuses, ["failed", "pending"]);
+    // The gateway's webhooks arrive: the closed payment stays failed, the new one waits.
+    let pass = app.run_worker();
+    assert!(!pass.jobs.is_empty(), "the webhooks were delivered");
+    let statuses: Vec<String> = payments_of(&app, &reference)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(statuses, ["failed", "pending"]);
 }
 
 /// Holds one seat from the seat map page (signed in with the app's cookie client).
@@ -415,6 +423,11 @@ async fn the_reconciliation_applies_a_payment_the_gateway_took_whose_webhook_was
     assert_eq!(view["tickets"].as_array().unwrap().len(), 1);
     let again = reconcile::run(&app.db, &gateway, &app.live, app.clock.now()).unwrap();
     assert_eq!(again.total(), 0);
+    // Ada gets her tickets by email, once.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["booking_confirmed buyer1@example.com"]
+    );
 }
 
 #[actix_web::test]
@@ -455,4 +468,9 @@ async fn a_payment_accepted_in_time_whose_webhook_lags_past_the_hold_still_sells
     app.run_worker();
     assert_eq!(booking(&app, &bob, &bobs).await["status"], "expired");
     assert_eq!(seat_statuses(&app, event).await[&free[1]], "available");
+    // Bob is told his basket ran out.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["hold_expired buyer2@example.com"]
+    );
 }

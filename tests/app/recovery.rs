@@ -395,6 +395,11 @@ async fn two_racing_uses_of_one_reset_link_set_one_password() {
         )
         .await;
     assert_eq!(res.status(), 303);
+    // One password was set: Eve is told once.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["password_changed eve@example.com"]
+    );
 }
 
 /// The CSRF token of the form on `page`, as `browser` sees it.
@@ -453,6 +458,14 @@ async fn reset_requests_are_limited_per_address() {
             .status(),
         200
     );
+    // The requests let through are carried out: Bob gets a fourth link, the address with no
+    // account gets nothing.
+    app.run_worker();
+    let resets = outbox_kinds(&app)
+        .iter()
+        .filter(|k| *k == "password_reset")
+        .count();
+    assert_eq!(resets, 4);
 }
 
 #[actix_web::test]

@@ -162,6 +162,7 @@ async fn a_payment_webhook_is_applied_promptly_while_the_smtp_server_never_answe
         "the webhook was applied while email was stuck (waited {:?})",
         started.elapsed()
     );
+    app.leaves_work_behind("the SMTP server never answers: the welcome email cannot go");
 }
 
 /// Takes its time, so a queue stays busy.
@@ -219,6 +220,7 @@ async fn periodic_tasks_keep_their_schedule_while_the_queues_are_busy() {
         ran >= 5,
         "the periodic task ran on its schedule: {ran} times"
     );
+    app.leaves_work_behind("the queue is meant to be still busy when the worker stops");
 }
 
 /// The outbox row of the only email: (dedupe key, run_after, status).
@@ -242,7 +244,7 @@ async fn an_smtp_conversation_is_bounded_as_a_whole_and_an_uncertain_send_is_ret
         s.smtp_timeout_seconds = 1;
     })
     .await;
-    app.register("Ada", "ada@example.com", "a long enough password")
+    app.register_keeping_mail("Ada", "ada@example.com", "a long enough password")
         .await;
     let sender = |settings: &boxoffice::config::Settings| {
         let mailer = Arc::new(Mailer::from_settings(settings).unwrap());
@@ -424,7 +426,7 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
 async fn an_eml_that_cannot_be_stored_leaves_no_temporary_file_is_never_given_up_and_goes_once_there_is_room()
  {
     let app = spawn_app_with(false).await;
-    app.register("Ada", "ada@example.com", "a long enough password")
+    app.register_keeping_mail("Ada", "ada@example.com", "a long enough password")
         .await;
     let (id, kind): (i64, String) = app.with_conn(|c| {
         use boxoffice::db::schema::email_outbox as o;
@@ -485,7 +487,7 @@ async fn the_database_and_email_files_are_private_to_the_owner() {
         s.mail_dir = mail_dir;
     })
     .await;
-    app.register("Ada", "ada@example.com", "a long enough password")
+    app.register_keeping_mail("Ada", "ada@example.com", "a long enough password")
         .await;
     app.run_worker();
     if let boxoffice::config::DatabaseUrl::Sqlite(path) = &app.settings.database_url {

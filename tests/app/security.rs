@@ -117,6 +117,11 @@ mod accounts {
         assert_eq!(texts(&home, "#signed-in-as"), vec!["Ada"], "this one stays");
         assert!(signed_in_name(&app, &stolen).await.is_empty());
         assert_eq!(me(&app, &token).await, 401);
+        // Ada is told her password changed.
+        assert_eq!(
+            app.deliver_emails_listed(),
+            ["password_changed ada@example.com"]
+        );
     }
 
     #[actix_web::test]
@@ -230,6 +235,8 @@ mod api_caching {
             cache_control(&app, reqwest::Method::GET, "/api/v1/events", None, None).await;
         assert_eq!(status, 200);
         assert_ne!(cc, no_store);
+        // Signing up welcomed Ada.
+        assert_eq!(app.deliver_emails_listed(), ["welcome ada@example.com"]);
     }
 }
 

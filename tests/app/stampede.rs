@@ -19,19 +19,14 @@ const ROUNDS: usize = 3;
 /// `n` separate accounts, each with an API token. (Made through the service: the register
 /// endpoint's rate limit would stop 50 sign-ups from one address, as it should.)
 async fn tokens(app: &TestApp, n: usize) -> Vec<String> {
-    use boxoffice::services::accounts::{self, Registration};
+    use boxoffice::services::accounts;
     let now = app.clock.now();
-    (0..n)
-        .map(|i| {
-            let r = Registration::parse(
-                &format!("Buyer {i}"),
-                &format!("stampede{i}@example.com"),
-                "a long enough password",
-            )
-            .unwrap();
-            let account = accounts::register(&app.db, &r, 4, now).unwrap();
-            accounts::issue_token(&app.db, &account, now).unwrap().token
-        })
+    let people: Vec<_> = (0..n)
+        .map(|i| (format!("Buyer {i}"), format!("stampede{i}@example.com")))
+        .collect();
+    app.create_buyers(&people)
+        .iter()
+        .map(|account| accounts::issue_token(&app.db, account, now).unwrap().token)
         .collect()
 }
 

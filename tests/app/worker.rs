@@ -132,4 +132,5 @@ async fn on_shutdown_the_worker_finishes_the_job_in_hand_and_takes_no_more() {
         "queued",
         "left for the next run"
     );
+    app.leaves_work_behind("the second job is left for the next run: what this test checks");
 }

@@ -116,6 +116,8 @@ async fn the_api_registers_logs_in_with_a_bearer_token_and_revokes_it() {
     let res = post_json(&app, "/api/v1/logout", serde_json::json!({}), Some(&token)).await;
     assert_eq!(res.status(), 204);
     assert_eq!(me(&app, &token).await, 401, "revoked at logout");
+    // Signing up through the API welcomes the new account by email, once.
+    assert_eq!(app.deliver_emails_listed(), ["welcome ada@example.com"]);
 }
 
 #[actix_web::test]
@@ -169,6 +171,8 @@ async fn api_tokens_expire_and_die_with_a_disabled_account() {
     )
     .await;
     assert_eq!(res.status(), 401, "and it can't log in");
+    // Signing up through the API welcomes the new account by email, once.
+    assert_eq!(app.deliver_emails_listed(), ["welcome ada@example.com"]);
 }
 
 #[actix_web::test]
@@ -305,4 +309,6 @@ async fn my_bookings_in_the_api_have_the_documented_shape_with_tickets_once_paid
         .unwrap();
     assert_eq!(body["items"], serde_json::json!([]));
     assert_eq!(app.get("/api/v1/me/bookings").await.status(), 401);
+    // Signing up through the API welcomes the new account by email, once.
+    assert_eq!(app.deliver_emails_listed(), ["welcome ada@example.com"]);
 }

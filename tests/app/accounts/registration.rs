@@ -192,4 +192,12 @@ async fn registration_explains_every_bad_field_and_keeps_the_input() {
             .unwrap()
     });
     assert_eq!(count, 1);
+    // The owner of the taken address is told someone tried it; the newcomer is welcomed.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        [
+            "registration_attempt ada@example.com",
+            "welcome new@example.com"
+        ]
+    );
 }

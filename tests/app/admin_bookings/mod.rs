@@ -19,16 +19,8 @@ const ADMIN: &str = "boss@example.com";
 
 /// A buyer with this name and email, and their API token.
 async fn buyer_named(app: &TestApp, name: &str, email: &str) -> Buyer {
-    let res = app
-        .client
-        .post(app.url("/api/v1/register"))
-        .json(&json!({"name": name, "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
     Buyer {
-        token: app.api_login(email, PASSWORD).await,
+        token: app.api_buyer(name, email).await,
     }
 }
 

@@ -230,4 +230,22 @@ async fn the_dashboard_shows_todays_sales_holds_upcoming_events_queues_and_activ
         texts(&doc, "[data-count=holds]"),
         vec!["0 seats or places in 0 baskets".to_owned()]
     );
+    // The cancellation job runs and refunds Ada's paid booking.
+    let pass = app.run_worker();
+    assert!(
+        pass.jobs
+            .iter()
+            .all(|t| matches!(t, boxoffice::jobs::Turn::Done { .. })),
+        "{pass:?}"
+    );
+    let status: String = app.with_conn(|c| {
+        use boxoffice::db::schema::bookings;
+        use diesel::prelude::*;
+        bookings::table
+            .filter(bookings::reference.eq(&reference))
+            .select(bookings::status)
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(status, "refunded");
 }

@@ -232,6 +232,12 @@ async fn forbidden_transitions_and_edits_are_refused() {
             .unwrap()
     });
     assert_eq!(status, "completed");
+    // The cancelled draft's job runs: nothing was sold, so it finishes at once.
+    let pass = app.run_worker();
+    assert!(
+        matches!(pass.jobs[..], [boxoffice::jobs::Turn::Done { .. }]),
+        "{pass:?}"
+    );
 }
 
 #[actix_web::test]

@@ -250,4 +250,6 @@ async fn non_admins_get_403_on_every_editor_page_and_endpoint_and_signed_out_cal
     )
     .await;
     assert_eq!(list["items"].as_array().unwrap().len() as i64, events_now);
+    // The refusals sent nothing; Ada's welcome is the only email.
+    assert_eq!(app.deliver_emails_listed(), ["welcome ada@example.com"]);
 }

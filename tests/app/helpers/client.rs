@@ -111,10 +111,31 @@ impl TestApp {
     }
 
     /// Registers through the form, which answers "check your inbox" (303 to /register/sent)
-    /// whether or not the address is new, then logs in with the password as a new user does.
+    /// whether or not the address is new, the welcome email is delivered (see
+    /// [`TestApp::deliver_welcome_mail`]), then logs in with the password as a new user does.
     /// Answers the login's response (303 when signed in), or the registration's when it was
     /// not that redirect.
     pub async fn register(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
+        self.register_then(name, email, password, true).await
+    }
+
+    /// [`TestApp::register`], leaving the welcome email queued (tests of its delivery).
+    pub async fn register_keeping_mail(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.register_then(name, email, password, false).await
+    }
+
+    async fn register_then(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+        deliver: bool,
+    ) -> reqwest::Response {
         let token = self.csrf_token("/register").await;
         let res = self
             .post_form(
@@ -131,6 +152,9 @@ impl TestApp {
         // address had an account; the new account then logs in with its password.
         if res.status() != 303 || location(&res) != "/register/sent" {
             return res;
+        }
+        if deliver {
+            self.deliver_welcome_mail();
         }
         self.login(email, password).await
     }
@@ -201,6 +225,29 @@ impl TestApp {
     /// Runs due jobs and emails until there are none ("run the worker until idle").
     pub fn run_worker(&self) -> Pass {
         self.worker().run_until_idle().expect("the worker runs")
+    }
+
+    /// What the sign-up fixtures do after creating an account: its welcome email is delivered
+    /// ([`TestApp::deliver_emails`]), unless the app runs its own worker, which delivers it.
+    pub fn deliver_welcome_mail(&self) {
+        if self.worker.is_none() {
+            self.deliver_emails();
+        }
+    }
+
+    /// Sends every due email (and nothing else: no jobs, no periodic tasks), as the worker's
+    /// email lane would; answers how many it handled.
+    pub fn deliver_emails(&self) -> usize {
+        let mailer = boxoffice::mail::Mailer::from_settings(&self.settings).expect("the mailer");
+        boxoffice::services::email::Sender::new(
+            self.db.clone(),
+            self.clock.clone(),
+            std::sync::Arc::new(mailer),
+            self.settings.base_url.clone(),
+        )
+        .send_until_idle()
+        .expect("the emails are sent")
+        .len()
     }
 
     /// Runs a closure on a pooled connection (for assertions on the database itself).

@@ -23,7 +23,17 @@ impl Drop for TestApp {
         if let Some(worker) = self.worker.take() {
             worker.shutdown(std::time::Duration::from_secs(20));
         }
+        let left = if std::thread::panicking() {
+            Vec::new()
+        } else {
+            self.work_left_behind()
+        };
         self.drop_database();
+        assert!(
+            left.is_empty(),
+            "the test left due work behind: {left:?}. Run the worker (`app.run_worker()`) and \
+             assert what it did, or say why it stays with `app.leaves_work_behind(..)`"
+        );
     }
 }
 

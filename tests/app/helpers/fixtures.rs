@@ -7,6 +7,8 @@ use super::TestApp;
 /// The admin [`TestApp::admin_token`] creates.
 pub const ADMIN_EMAIL: &str = "boss@example.com";
 pub const ADMIN_PASSWORD: &str = "a long enough password";
+/// The password the buyer fixtures sign up with.
+pub const BUYER_PASSWORD: &str = "a long enough password";
 
 impl TestApp {
     /// Marks the account's email address verified (as following the emailed link does): the
@@ -19,6 +21,43 @@ impl TestApp {
                 .expect("an account with this email");
             boxoffice::db::users::mark_verified(c, user.id, now).expect("verified");
         });
+    }
+
+    /// Signs a buyer up through `POST /api/v1/register` (asserts the 201), delivers their
+    /// welcome email ([`TestApp::deliver_welcome_mail`]), and answers their API token.
+    pub async fn api_buyer(&self, name: &str, email: &str) -> String {
+        let (status, body) = self
+            .api(
+                None,
+                reqwest::Method::POST,
+                "/api/v1/register",
+                Some(
+                    &serde_json::json!({"name": name, "email": email, "password": BUYER_PASSWORD}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "signing up through the API: {body}");
+        self.deliver_welcome_mail();
+        self.api_login(email, BUYER_PASSWORD).await
+    }
+
+    /// Creates buyer accounts through the registration service (no rate limit in the way), each
+    /// `(name, email)` with [`BUYER_PASSWORD`], then delivers their welcome emails ([`TestApp::deliver_welcome_mail`]).
+    pub fn create_buyers(
+        &self,
+        people: &[(String, String)],
+    ) -> Vec<boxoffice::services::accounts::Account> {
+        use boxoffice::services::accounts::{self, Registration};
+        let now = self.clock.now();
+        let accounts = people
+            .iter()
+            .map(|(name, email)| {
+                let r = Registration::parse(name, email, BUYER_PASSWORD).expect("a valid sign-up");
+                accounts::register(&self.db, &r, 4, now).expect("registered")
+            })
+            .collect();
+        self.deliver_welcome_mail();
+        accounts
     }
 
     /// Creates an admin account with this email and password (as `boxoffice admin create`).

@@ -6,6 +6,7 @@ mod client;
 mod databases;
 mod fixtures;
 mod html;
+mod leftovers;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ pub struct TestApp {
     /// The background worker, when a test turned it on; stopped when the test ends.
     worker: Option<WorkerHandle>,
     database: TestDatabase,
+    /// Set by [`TestApp::leaves_work_behind`]: the end-of-test check for due work is off.
+    leftovers_allowed: std::sync::atomic::AtomicBool,
 }
 
 /// Settings for a test app on `database_url`.
@@ -145,6 +148,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         webhook_secret,
         worker,
         database,
+        leftovers_allowed: std::sync::atomic::AtomicBool::new(false),
     }
 }
 

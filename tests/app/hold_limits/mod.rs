@@ -65,18 +65,12 @@ fn seats_across_sections(app: &TestApp, per_section: i64) -> (EventId, Vec<SeatI
 }
 
 fn buyers(app: &TestApp, prefix: &str, n: usize) -> Vec<UserId> {
-    use boxoffice::services::accounts::{self, Registration};
-    let now = app.clock.now();
-    (0..n)
-        .map(|i| {
-            let r = Registration::parse(
-                &format!("Buyer {i}"),
-                &format!("{prefix}{i}@example.com"),
-                "a long enough password",
-            )
-            .unwrap();
-            accounts::register(&app.db, &r, 4, now).unwrap().id
-        })
+    let people: Vec<_> = (0..n)
+        .map(|i| (format!("Buyer {i}"), format!("{prefix}{i}@example.com")))
+        .collect();
+    app.create_buyers(&people)
+        .into_iter()
+        .map(|account| account.id)
         .collect()
 }
 

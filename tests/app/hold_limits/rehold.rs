@@ -177,6 +177,16 @@ async fn the_same_account_cannot_hold_again_what_it_just_gave_back() {
     app.run_worker();
     holds::sweep_expired(&app.db, &app.live, app.clock.now(), 100).unwrap();
     assert_eq!(count(&app), 0);
+    // The baskets that ran out were ended and their buyers told, once each.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        [
+            "hold_expired buyer2@example.com",
+            "hold_expired buyer1@example.com",
+            "hold_expired buyer3@example.com",
+            "hold_expired buyer4@example.com"
+        ]
+    );
 }
 
 /// The cooldown applies on the pages too, with a message saying when.

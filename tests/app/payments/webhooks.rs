@@ -84,6 +84,15 @@ async fn a_webhook_with_a_bad_signature_a_stale_timestamp_or_a_tampered_body_is_
         200
     );
     assert_eq!(booking(&app, &ada, &reference).await["status"], "paid");
+    // The gateway's own delivery of the same event is a duplicate: one record, one email.
+    let pass = app.run_worker();
+    assert_eq!(pass.emails.len(), 1, "{pass:?}");
+    let received: i64 = app.with_conn(|c| {
+        use boxoffice::db::schema::webhook_events::dsl::*;
+        webhook_events.count().get_result(c).unwrap()
+    });
+    assert_eq!(received, 1);
+    assert_eq!(booking(&app, &ada, &reference).await["status"], "paid");
 }
 
 #[actix_web::test]

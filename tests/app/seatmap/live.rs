@@ -164,6 +164,11 @@ async fn a_basket_that_runs_out_is_shown_expired_and_its_seats_come_back_for_eve
         })
     };
     assert_eq!(status, "expired");
+    // Ada is told her basket ran out.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["hold_expired seatmap1@example.com"]
+    );
 }
 
 /// The map keeps each venue's layout, and reads it again once the venue has changed.

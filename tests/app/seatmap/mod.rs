@@ -17,10 +17,8 @@ const PASSWORD: &str = "a long enough password";
 
 /// A signed-in browser of a new account `n`.
 async fn buyer(app: &TestApp, n: usize) -> reqwest::Client {
-    use boxoffice::services::accounts::{self, Registration};
     let email = format!("seatmap{n}@example.com");
-    let r = Registration::parse(&format!("Buyer {n}"), &email, PASSWORD).unwrap();
-    accounts::register(&app.db, &r, 4, app.clock.now()).unwrap();
+    app.create_buyers(&[(format!("Buyer {n}"), email.clone())]);
     // Verified: these buyers hold more than an unverified account may.
     app.verify(&email);
     let browser = app.new_browser();
