@@ -11,6 +11,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::clock::Clock;
 use crate::db::{Db, DbConnection, DbError, jobs as queries};
+use crate::domain::ids::JobId;
 
 pub mod periodic;
 
@@ -57,19 +58,19 @@ pub trait JobHandler: Send + Sync {
 pub enum Turn {
     Idle,
     Done {
-        id: i64,
+        id: JobId,
     },
     Retrying {
-        id: i64,
+        id: JobId,
         error: String,
     },
     Dead {
-        id: i64,
+        id: JobId,
         error: String,
     },
     /// Its lease ran out while it ran and another worker took it over.
     LostClaim {
-        id: i64,
+        id: JobId,
     },
 }
 
@@ -112,7 +113,7 @@ impl Runner {
         let span = tracing::info_span!(
             "job",
             job.kind = %job.kind,
-            job.id = job.id,
+            job.id = job.id.0,
             job.attempt = job.attempts
         );
         let _entered = span.enter();
@@ -156,11 +157,11 @@ impl Runner {
                 match (kept, retry_at) {
                     (false, _) => Turn::LostClaim { id: job.id },
                     (true, Some(_)) => {
-                        tracing::warn!(job.id = job.id, job.kind = %job.kind, attempt = job.attempts, %error, "job failed; will retry");
+                        tracing::warn!(job.id = job.id.0, job.kind = %job.kind, attempt = job.attempts, %error, "job failed; will retry");
                         Turn::Retrying { id: job.id, error }
                     }
                     (true, None) => {
-                        tracing::error!(job.id = job.id, job.kind = %job.kind, %error, "job failed for good");
+                        tracing::error!(job.id = job.id.0, job.kind = %job.kind, %error, "job failed for good");
                         Turn::Dead { id: job.id, error }
                     }
                 }
