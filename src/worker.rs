@@ -6,7 +6,6 @@
 //! stalls a request. On shutdown every lane finishes what it has in hand and stops; a killed
 //! process loses nothing, because leases expire and the work is claimed again.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,11 +17,18 @@ use crate::config::Settings;
 use crate::db::jobs::KindFilter;
 use crate::db::{Db, DbError};
 use crate::gateway::Gateway;
+use crate::gateway::delivery::WebhookSender;
 pub use crate::jobs::PeriodicTask;
-use crate::jobs::{JobHandler, Runner, Turn};
+use crate::jobs::{
+    CancelEvent, DeliverWebhook, Handlers, Job, RefundPayment, Runner, SendLoginLink,
+    SendPasswordReset, Turn,
+};
 use crate::mail::{MailConfigError, Mailer};
+use crate::services::cancellation::CancelJob;
 use crate::services::email::{SendTurn, Sender};
 use crate::services::live::LiveHub;
+use crate::services::notify::RequestJob;
+use crate::services::payments::RefundJob;
 
 /// How often an idle worker looks for new work.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -62,10 +68,7 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
 }
 
 /// The job kinds the payments lane runs (and the other-jobs lane leaves to it): money first.
-pub const PAYMENT_JOB_KINDS: &[&str] = &[
-    crate::gateway::delivery::JOB_KIND,
-    crate::services::payments::REFUND_JOB,
-];
+pub const PAYMENT_JOB_KINDS: &[&str] = &[DeliverWebhook::KIND, RefundPayment::KIND];
 
 /// How many threads each lane runs (the periodic lane always has one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,44 +88,18 @@ impl Default for LaneSizes {
     }
 }
 
-/// Job handlers by kind: the gateway's webhook deliveries, the app's refunds and event
+/// Who runs each job: the gateway's webhook deliveries, the app's refunds and event
 /// cancellations, and the account emails asked for anonymously (reset and sign-in links).
-pub fn standard_handlers(
-    gateway: &Gateway,
-    settings: &Settings,
-    server_secret: &[u8],
-) -> HashMap<String, Arc<dyn JobHandler>> {
-    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
-    handlers.insert(
-        crate::gateway::delivery::JOB_KIND.to_owned(),
-        Arc::new(crate::gateway::delivery::WebhookSender::new(
+pub fn standard_handlers(gateway: &Gateway, settings: &Settings, server_secret: &[u8]) -> Handlers {
+    Handlers::new()
+        .register::<DeliverWebhook>(WebhookSender::new(
             settings.gateway_webhook_url.to_string(),
             crate::gateway::signature::webhook_secret(server_secret),
-        )),
-    );
-    handlers.insert(
-        crate::services::payments::REFUND_JOB.to_owned(),
-        Arc::new(crate::services::payments::RefundJob::new(gateway.clone())),
-    );
-    handlers.insert(
-        crate::services::cancellation::JOB.to_owned(),
-        Arc::new(crate::services::cancellation::CancelJob::new(
-            gateway.clone(),
-        )),
-    );
-    handlers.insert(
-        crate::services::recovery::RESET_JOB.to_owned(),
-        Arc::new(crate::services::notify::RequestJob(
-            crate::services::recovery::request_reset,
-        )),
-    );
-    handlers.insert(
-        crate::services::login_links::LINK_JOB.to_owned(),
-        Arc::new(crate::services::notify::RequestJob(
-            crate::services::login_links::request_link,
-        )),
-    );
-    handlers
+        ))
+        .register::<RefundPayment>(RefundJob::new(gateway.clone()))
+        .register::<CancelEvent>(CancelJob::new(gateway.clone()))
+        .register::<SendPasswordReset>(RequestJob(crate::services::recovery::request_reset))
+        .register::<SendLoginLink>(RequestJob(crate::services::login_links::request_link))
 }
 
 /// Everything the worker does, runnable step by step (tests) or in its lanes.
@@ -148,7 +125,7 @@ impl Worker {
         clock: Clock,
         mailer: Arc<Mailer>,
         base_url: url::Url,
-        handlers: HashMap<String, Arc<dyn JobHandler>>,
+        handlers: impl Into<Handlers>,
         tasks: Vec<PeriodicTask>,
     ) -> Self {
         Worker {

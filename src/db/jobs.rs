@@ -8,12 +8,13 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::schema::jobs;
 use super::{DbConnection, backend};
+use crate::domain::ids::JobId;
 
 /// A job as a worker holds it.
 #[derive(Debug, Clone, QueryableByName, PartialEq, Eq)]
 pub struct ClaimedJob {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: JobId,
     #[diesel(sql_type = Text)]
     pub kind: String,
     #[diesel(sql_type = Text)]
@@ -122,7 +123,7 @@ pub fn claim_in(
 /// worker took it).
 pub fn complete(
     conn: &mut DbConnection,
-    id: i64,
+    id: JobId,
     attempt: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -147,7 +148,7 @@ pub fn complete(
 /// `retry_at` is `None`.
 pub fn fail(
     conn: &mut DbConnection,
-    id: i64,
+    id: JobId,
     attempt: i32,
     error: &str,
     retry_at: Option<NaiveDateTime>,
@@ -208,7 +209,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
 }
 
 /// The last error of a job, if any.
-pub fn last_error(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+pub fn last_error(conn: &mut DbConnection, id: JobId) -> QueryResult<Option<String>> {
     jobs::table
         .filter(jobs::id.eq(id))
         .select(jobs::last_error)
@@ -219,7 +220,7 @@ pub fn last_error(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
 pub struct JobRow {
-    pub id: i64,
+    pub id: JobId,
     pub kind: String,
     pub status: String,
     pub attempts: i32,
@@ -252,7 +253,7 @@ pub fn list(
 
 /// Queues a dead (or waiting) job to run at once with a fresh count of attempts; `false` when
 /// it is running or done.
-pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn retry(conn: &mut DbConnection, id: JobId, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::update(
         jobs::table
             .filter(jobs::id.eq(id))

@@ -50,5 +50,6 @@ id_type!(
     EventId,
     TierId,
     EventSeatId,
-    BookingId
+    BookingId,
+    JobId
 );

@@ -1,8 +1,8 @@
 //! Webhook delivery: the worker posts each gateway event to the merchant's URL, signed, and
-//! retries (job kind [`JOB_KIND`], backoff from 10 s up to an hour, [`MAX_ATTEMPTS`] tries,
-//! about a day) until the merchant answers 2xx. Like a real provider it promises at least
-//! once, not exactly once, and not in order: about one event in four is sent a second time a
-//! few seconds later.
+//! retries (the job [`DeliverWebhook`], backoff from 10 s up to an hour, 20 tries, about a
+//! day) until the merchant answers 2xx. Like a real provider it promises at least once, not
+//! exactly once, and not in order: about one event in four is sent a second time a few
+//! seconds later.
 
 use std::time::Duration;
 
@@ -12,44 +12,25 @@ use diesel::prelude::*;
 use super::signature;
 use crate::clock::Clock;
 use crate::db::schema::gateway_events;
-use crate::db::{Db, DbConnection, DbError, jobs};
-use crate::jobs::JobHandler;
+use crate::db::{Db, DbConnection, DbError};
+use crate::jobs::{DeliverWebhook, Job, RunJob};
 
-pub const JOB_KIND: &str = "gateway.webhook";
-pub const MAX_ATTEMPTS: i32 = 20;
 /// One answer from the merchant may take this long.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Queues the delivery of an event (in the gateway's transaction that created it).
-pub fn queue(conn: &mut DbConnection, event_id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn queue(conn: &mut DbConnection, event_id: &str, now: NaiveDateTime) -> Result<(), DbError> {
     use rand::Rng;
-    let payload = serde_json::json!({ "event_id": event_id }).to_string();
-    jobs::enqueue(
-        conn,
-        JOB_KIND,
-        &payload,
-        Some(&format!("{JOB_KIND}:{event_id}")),
-        MAX_ATTEMPTS,
-        now,
-        now,
-    )?;
+    DeliverWebhook::new(event_id).enqueue(conn, now)?;
     let mut rng = rand::rng();
     if rng.random_ratio(1, 4) {
         let later = now + TimeDelta::milliseconds(rng.random_range(1_000..5_000));
-        jobs::enqueue(
-            conn,
-            JOB_KIND,
-            &payload,
-            Some(&format!("{JOB_KIND}:{event_id}:again")),
-            MAX_ATTEMPTS,
-            later,
-            now,
-        )?;
+        DeliverWebhook::again(event_id).enqueue_at(conn, later, now)?;
     }
     Ok(())
 }
 
-/// The job handler that posts events to the merchant.
+/// Runs [`DeliverWebhook`]: posts events to the merchant.
 pub struct WebhookSender {
     agent: ureq::Agent,
     url: String,
@@ -108,12 +89,8 @@ impl WebhookSender {
     }
 }
 
-impl JobHandler for WebhookSender {
-    fn run(&self, db: &Db, clock: &Clock, payload: &serde_json::Value) -> Result<(), String> {
-        let event_id = payload
-            .get("event_id")
-            .and_then(|v| v.as_str())
-            .ok_or("the job has no event_id")?;
-        self.deliver(db, clock, event_id)
+impl RunJob<DeliverWebhook> for WebhookSender {
+    fn run(&self, db: &Db, clock: &Clock, job: DeliverWebhook) -> Result<(), String> {
+        self.deliver(db, clock, &job.event_id)
     }
 }

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::DbConnection;
 use crate::db::schema::gateway_events;
+use crate::db::{DbConnection, DbError};
 
 use super::intent::{Intent, Refund, new_id};
 use super::{EventKind, IntentStatus, Method, delivery};
@@ -55,7 +55,7 @@ pub(super) fn record_event(
     intent: &Intent,
     refund: Option<&Refund>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), DbError> {
     let body = EventBody {
         id: new_id("evt"),
         kind,

@@ -1,20 +1,49 @@
-//! Durable background jobs (ARCHITECTURE §4): enqueued in the same transaction as the change
-//! that needs them, claimed with a short lease, retried with exponential backoff, and kept as
-//! dead with their last error after `max_attempts`. Handlers must be idempotent: a job whose
-//! worker dies mid-run is run again once its lease expires.
-
-use std::collections::HashMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+//! Durable background jobs (ARCHITECTURE §4), shaped like crates.io's. Each job is a typed
+//! struct in a file of its own here, saying what the job is: its payload, its [`Job::KIND`], its
+//! [`Job::MAX_ATTEMPTS`] and its dedupe key. A use case enqueues one with [`Job::enqueue`] in the
+//! same transaction as the change that needs it. The service that does the work implements
+//! [`RunJob`] for it, and `src/worker.rs` pairs the two ([`Handlers::register`]). The
+//! [`Runner`] claims a job with a short lease, decodes its payload into the struct (a payload
+//! that does not decode is a failed attempt), runs it, retries with exponential backoff, and
+//! keeps it as dead with its last error after its max attempts. Jobs carry ids, not data, and
+//! running one must be idempotent: a job whose worker dies mid-run runs again once its lease
+//! expires.
+//!
+//! Why the work is not in the job files: services and the gateway enqueue jobs, so they
+//! import this module; were a job file to import them back, the top-level modules would import
+//! each other (`.ci/code-shape --check` refuses that). So the dependency runs one way, and the
+//! wiring is the worker's.
+//!
+//! The jobs (the kind in brackets is what the queue's rows say):
+//! - [`RefundPayment`] (`payments.refund`): ask the gateway for a recorded refund.
+//! - [`CancelEvent`] (`events.cancel`): refund a cancelled event's paid bookings, a batch a run.
+//! - [`SendPasswordReset`] (`accounts.password_reset`), [`SendLoginLink`]
+//!   (`accounts.login_link`): the emailed-link requests, answered off the request path.
+//! - [`DeliverWebhook`] (`gateway.webhook`): the simulated gateway posting an event to the app.
+//!
+//! Periodic tasks (the hold sweeper and others) run on a timer instead: [`periodic`].
 
 use chrono::{NaiveDateTime, TimeDelta};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::clock::Clock;
-use crate::db::{Db, DbConnection, DbError, jobs as queries};
+use crate::db::{DbConnection, DbError, jobs as queries};
 
+pub mod cancel_event;
+pub mod deliver_webhook;
 pub mod periodic;
+pub mod refund_payment;
+mod runner;
+pub mod send_login_link;
+pub mod send_password_reset;
 
+pub use cancel_event::CancelEvent;
+pub use deliver_webhook::DeliverWebhook;
 pub use periodic::PeriodicTask;
+pub use refund_payment::RefundPayment;
+pub use runner::{Handlers, JobHandler, RunJob, Runner, Turn};
+pub use send_login_link::SendLoginLink;
+pub use send_password_reset::SendPasswordReset;
 
 /// How long a claim lasts; a job still running after this is presumed abandoned.
 pub const LEASE: TimeDelta = TimeDelta::seconds(60);
@@ -27,8 +56,52 @@ pub fn backoff(attempt: i32) -> TimeDelta {
     TimeDelta::seconds(seconds.min(3_600))
 }
 
-/// Adds a job to the queue within the caller's transaction. With a dedupe key, a second
-/// enqueue of the same key does nothing and answers `false`.
+/// A kind of background job: the struct is its payload (stored as JSON in the queue).
+pub trait Job: Serialize + DeserializeOwned + 'static {
+    /// The queue's name for it (the `kind` column, the `job.kind` log field, the worker
+    /// lanes). Rows in the queue carry it: never renamed.
+    const KIND: &'static str;
+    /// Attempts before the job is kept as dead for an admin to look at.
+    const MAX_ATTEMPTS: i32 = DEFAULT_MAX_ATTEMPTS;
+
+    /// With a key, a second enqueue of the same key does nothing (and answers `false`).
+    fn dedupe_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Adds the job to the queue, due now, within the caller's transaction: it exists exactly
+    /// when the change that needs it does.
+    fn enqueue(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, DbError> {
+        self.enqueue_at(conn, now, now)
+    }
+
+    /// [`Job::enqueue`], first due at `run_after`.
+    fn enqueue_at(
+        &self,
+        conn: &mut DbConnection,
+        run_after: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
+        // Jobs are ids and strings; should one ever fail to serialize, the caller's
+        // transaction fails with it, as for any query that cannot be written.
+        let payload = serde_json::to_string(self)
+            .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
+        Ok(queries::enqueue(
+            conn,
+            Self::KIND,
+            &payload,
+            self.dedupe_key().as_deref(),
+            Self::MAX_ATTEMPTS,
+            run_after,
+            now,
+        )?)
+    }
+}
+
+/// Adds a job of any kind with a payload built by hand, [`DEFAULT_MAX_ATTEMPTS`] tries, within
+/// the caller's transaction (tests use it to prove the wire format; the app's jobs use
+/// [`Job::enqueue`]). With a dedupe key, a second enqueue of the same key does nothing and
+/// answers `false`.
 pub fn enqueue(
     conn: &mut DbConnection,
     kind: &str,
@@ -45,148 +118,6 @@ pub fn enqueue(
         now,
         now,
     )?)
-}
-
-/// Runs one kind of job. An `Err` or a panic is a failed attempt.
-pub trait JobHandler: Send + Sync {
-    fn run(&self, db: &Db, clock: &Clock, payload: &serde_json::Value) -> Result<(), String>;
-}
-
-/// What one turn of the runner did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Turn {
-    Idle,
-    Done {
-        id: i64,
-    },
-    Retrying {
-        id: i64,
-        error: String,
-    },
-    Dead {
-        id: i64,
-        error: String,
-    },
-    /// Its lease ran out while it ran and another worker took it over.
-    LostClaim {
-        id: i64,
-    },
-}
-
-/// The job runner: handlers by kind, on one database.
-#[derive(Clone)]
-pub struct Runner {
-    db: Db,
-    clock: Clock,
-    handlers: Arc<HashMap<String, Arc<dyn JobHandler>>>,
-    kinds: queries::KindFilter,
-}
-
-impl Runner {
-    pub fn new(db: Db, clock: Clock, handlers: HashMap<String, Arc<dyn JobHandler>>) -> Self {
-        Runner {
-            db,
-            clock,
-            handlers: Arc::new(handlers),
-            kinds: queries::KindFilter::Any,
-        }
-    }
-
-    /// The same runner, claiming only the jobs `kinds` lets through (a worker lane).
-    pub fn with_filter(mut self, kinds: queries::KindFilter) -> Self {
-        self.kinds = kinds;
-        self
-    }
-
-    /// Claims and runs one due job, if there is one. Blocking: call it from a worker thread.
-    pub fn run_one(&self) -> Result<Turn, DbError> {
-        let now = self.clock.now();
-        let claimed = self.db.write(|c| {
-            queries::bury_abandoned(c, now)?;
-            Ok::<_, DbError>(queries::claim_in(c, now, now + LEASE, &self.kinds)?)
-        })?;
-        let Some(job) = claimed else {
-            return Ok(Turn::Idle);
-        };
-        // Everything the job logs carries its kind, id and attempt.
-        let span = tracing::info_span!(
-            "job",
-            job.kind = %job.kind,
-            job.id = job.id,
-            job.attempt = job.attempts
-        );
-        let _entered = span.enter();
-        let outcome = match self.handlers.get(&job.kind) {
-            None => Err(format!("no handler for job kind `{}`", job.kind)),
-            Some(handler) => match serde_json::from_str::<serde_json::Value>(&job.payload) {
-                Err(e) => Err(format!("unreadable payload: {e}")),
-                Ok(payload) => catch_unwind(AssertUnwindSafe(|| {
-                    handler.run(&self.db, &self.clock, &payload)
-                }))
-                .unwrap_or_else(|panic| {
-                    Err(format!("the job panicked: {}", panic_message(&panic)))
-                }),
-            },
-        };
-        let now = self.clock.now();
-        let turn = match outcome {
-            Ok(()) => {
-                let kept = self.db.write(|c| {
-                    Ok::<_, DbError>(queries::complete(c, job.id, job.attempts, now)?)
-                })?;
-                if kept {
-                    Turn::Done { id: job.id }
-                } else {
-                    Turn::LostClaim { id: job.id }
-                }
-            }
-            Err(error) => {
-                let retry_at =
-                    (job.attempts < job.max_attempts).then(|| now + backoff(job.attempts));
-                let kept = self.db.write(|c| {
-                    Ok::<_, DbError>(queries::fail(
-                        c,
-                        job.id,
-                        job.attempts,
-                        &error,
-                        retry_at,
-                        now,
-                    )?)
-                })?;
-                match (kept, retry_at) {
-                    (false, _) => Turn::LostClaim { id: job.id },
-                    (true, Some(_)) => {
-                        tracing::warn!(job.id = job.id, job.kind = %job.kind, attempt = job.attempts, %error, "job failed; will retry");
-                        Turn::Retrying { id: job.id, error }
-                    }
-                    (true, None) => {
-                        tracing::error!(job.id = job.id, job.kind = %job.kind, %error, "job failed for good");
-                        Turn::Dead { id: job.id, error }
-                    }
-                }
-            }
-        };
-        Ok(turn)
-    }
-
-    /// Runs due jobs until none is left (tests, and each tick of the worker).
-    pub fn run_until_idle(&self) -> Result<Vec<Turn>, DbError> {
-        let mut turns = Vec::new();
-        loop {
-            match self.run_one()? {
-                Turn::Idle => return Ok(turns),
-                turn => turns.push(turn),
-            }
-        }
-    }
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{Db, DbError, login_links, users};
 use crate::domain::user_input::EmailAddress;
 use crate::services::accounts::{Account, AccountError, enabled_with_email};
+pub use crate::services::notify::enqueue_link;
 use crate::services::notify::queue_login_link;
-pub use crate::services::notify::{LINK_JOB, enqueue_link};
 use crate::services::tokens::{new_token, token_hash};
 
 pub const LOGIN_LINK_TTL: TimeDelta = TimeDelta::minutes(15);

@@ -7,7 +7,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::jobs::{self, JobRow};
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{DbConnection, DbError};
-use crate::domain::ids::UserId;
+use crate::domain::ids::{JobId, UserId};
 
 pub const PAGE_SIZE: i64 = 50;
 pub const EMAIL_STATUSES: [&str; 3] = ["pending", "sent", "failed"];
@@ -106,7 +106,7 @@ pub fn retry_job(
     id: i64,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let queued = jobs::retry(conn, id, now)?;
+    let queued = jobs::retry(conn, JobId(id), now)?;
     if queued {
         audit_action(conn, actor, "job.retried", "job", id, now)?;
     }

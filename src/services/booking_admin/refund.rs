@@ -8,10 +8,10 @@ use crate::db::booking_admin::{self as queries};
 use crate::db::payments::{self as payment_queries};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::UserId;
+use crate::jobs::{Job, RefundPayment};
 use crate::mail::templates::EmailKind;
 use crate::services::live::{Change, LiveHub};
 use crate::services::notify::queue_booking_email;
-use crate::services::payments::{REFUND_JOB, REFUND_MAX_ATTEMPTS};
 
 use super::search::{BookingAdminError, REASON_MAX};
 
@@ -82,15 +82,7 @@ pub fn refund(
             Some(payment) => {
                 let (refund, created) = payment_queries::create_refund(c, &payment, &reason, now)?;
                 if created {
-                    crate::db::jobs::enqueue(
-                        c,
-                        REFUND_JOB,
-                        &serde_json::json!({ "refund_id": refund }).to_string(),
-                        Some(&format!("{REFUND_JOB}:{refund}")),
-                        REFUND_MAX_ATTEMPTS,
-                        now,
-                        now,
-                    )?;
+                    RefundPayment { refund_id: refund }.enqueue(c, now)?;
                 }
                 Some(refund)
             }

@@ -9,10 +9,10 @@ use crate::db::{Db, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, UserId};
+use crate::jobs::{CancelEvent, Job};
 use crate::services::holds::changes_of;
 use crate::services::live::{Change, LiveHub};
 
-use super::job::JOB;
 use super::progress::{Progress, progress};
 
 #[derive(Debug, thiserror::Error)]
@@ -54,15 +54,7 @@ pub fn cancel(
             queries::mark_cancelled(c, event, reason, now)?;
             let pending = queries::bookings_in(c, event, BookingStatus::Pending, i64::MAX)?;
             released = hold_queries::end_pending(c, &pending, BookingStatus::Cancelled, now)?;
-            crate::db::jobs::enqueue(
-                c,
-                JOB,
-                &serde_json::json!({ "event_id": event }).to_string(),
-                Some(&format!("{JOB}:{event}")),
-                crate::services::payments::REFUND_MAX_ATTEMPTS,
-                now,
-                now,
-            )?;
+            CancelEvent::new(event).enqueue(c, now)?;
             record(
                 c,
                 &NewAuditEntry {

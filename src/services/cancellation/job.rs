@@ -1,28 +1,26 @@
 //! The cancellation job: refunds each paid booking of a cancelled event.
 
 use chrono::NaiveDateTime;
-use serde::Deserialize;
 
 use crate::clock::Clock;
 use crate::db::cancellation as queries;
 use crate::db::payments as payment_queries;
 use crate::db::{Db, DbError};
-use crate::domain::ids::{BookingId, EventId};
+use crate::domain::ids::BookingId;
 use crate::gateway::Gateway;
+use crate::jobs::{CancelEvent, Job, RunJob};
 use crate::mail::templates::EmailKind;
 use crate::services::notify::queue_booking_email;
 use crate::services::payments::send_refund;
 
-/// The job that refunds a cancelled event's paid bookings.
-pub const JOB: &str = "events.cancel";
 /// Bookings refunded per turn of the job (it queues itself again until none are left).
 pub(super) const BATCH: i64 = 25;
 /// Refusals of one booking's refund before the job leaves it for an admin to retry (the
 /// job itself is retried with backoff in between, so a short outage costs no admin work).
 pub const REFUND_ATTEMPTS: i32 = 3;
 
-/// The job: refunds a batch of the cancelled event's paid bookings, then queues itself again
-/// while any are left.
+/// Runs [`CancelEvent`]: refunds a batch of the cancelled event's paid bookings, then queues
+/// the job again while any are left.
 pub struct CancelJob {
     pub(super) gateway: Gateway,
 }
@@ -33,15 +31,9 @@ impl CancelJob {
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct CancelPayload {
-    pub(super) event_id: EventId,
-}
-
-impl crate::jobs::JobHandler for CancelJob {
-    fn run(&self, db: &Db, clock: &Clock, payload: &serde_json::Value) -> Result<(), String> {
-        let CancelPayload { event_id } =
-            serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
+impl RunJob<CancelEvent> for CancelJob {
+    fn run(&self, db: &Db, clock: &Clock, job: CancelEvent) -> Result<(), String> {
+        let event_id = job.event_id;
         let (reason, batch) = db
             .read(|c| -> Result<(String, Vec<BookingId>), DbError> {
                 let reason = queries::cancellation_reason(c, event_id)?;
@@ -66,22 +58,9 @@ impl crate::jobs::JobHandler for CancelJob {
         if batch.len() as i64 == BATCH {
             // More to do: a fresh job (its own attempts) picks up where this one stopped.
             let now = clock.now();
-            db.write(|c| {
-                crate::db::jobs::enqueue(
-                    c,
-                    JOB,
-                    &serde_json::json!({ "event_id": event_id }).to_string(),
-                    Some(&format!(
-                        "{JOB}:{event_id}:after:{}",
-                        batch[batch.len() - 1]
-                    )),
-                    crate::services::payments::REFUND_MAX_ATTEMPTS,
-                    now,
-                    now,
-                )
-                .map_err(DbError::Query)
-            })
-            .map_err(|e| e.to_string())?;
+            let next = CancelEvent::after(event_id, batch[batch.len() - 1]);
+            db.write(|c| next.enqueue(c, now))
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }

@@ -20,6 +20,6 @@ mod progress;
 mod retry;
 
 pub use cancel::{CancelError, cancel};
-pub use job::{CancelJob, JOB, REFUND_ATTEMPTS};
+pub use job::{CancelJob, REFUND_ATTEMPTS};
 pub use progress::{Preview, Progress, preview, progress};
 pub use retry::{RetryError, retry_refunds};

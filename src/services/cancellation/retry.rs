@@ -6,8 +6,7 @@ use crate::db::audit::{NewAuditEntry, record};
 use crate::db::cancellation as queries;
 use crate::db::{Db, DbError};
 use crate::domain::ids::{EventId, UserId};
-
-use super::job::JOB;
+use crate::jobs::{CancelEvent, Job};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetryError {
@@ -51,19 +50,7 @@ pub fn retry_refunds(
             };
         }
         let first = reopened[0];
-        crate::db::jobs::enqueue(
-            c,
-            JOB,
-            &serde_json::json!({ "event_id": event }).to_string(),
-            Some(&format!(
-                "{JOB}:{event}:retry:{first}:{}",
-                now.and_utc().timestamp_micros()
-            )),
-            crate::services::payments::REFUND_MAX_ATTEMPTS,
-            now,
-            now,
-        )
-        .map_err(DbError::Query)?;
+        CancelEvent::retry(event, first, now).enqueue(c, now)?;
         record(
             c,
             &NewAuditEntry {

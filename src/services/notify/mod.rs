@@ -12,7 +12,7 @@ pub use account::{
 };
 pub(crate) use booking::queue_email;
 pub use booking::{booking_email, queue_again, queue_booking_email, queue_hold_expired};
-pub use requests::{LINK_JOB, RESET_JOB, RequestJob, enqueue_link, enqueue_reset};
+pub use requests::{RequestJob, enqueue_link, enqueue_reset};
 
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{DbConnection, DbError};

@@ -5,46 +5,40 @@
 
 use chrono::NaiveDateTime;
 
+use crate::clock::Clock;
 use crate::db::{Db, DbError};
+use crate::jobs::{Job, RunJob, SendLoginLink, SendPasswordReset};
 
-/// The job that does the work of "send me a reset link".
-pub const RESET_JOB: &str = "accounts.password_reset";
-/// The job that does the work of "email me a sign-in link".
-pub const LINK_JOB: &str = "accounts.login_link";
-
-/// What the request path does for "send me a reset link" (`recovery::request_reset` runs it).
+/// What the request path does for "send me a reset link": queues [`SendPasswordReset`],
+/// whatever the address (`recovery::request_reset` runs it).
 pub fn enqueue_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    enqueue_request(db, RESET_JOB, email, now)
+    let job = SendPasswordReset {
+        email: email.to_owned(),
+    };
+    db.write(|c| job.enqueue(c, now).map(|_| ()))
 }
 
-/// What the request path does for "email me a sign-in link" (`login_links::request_link`
-/// runs it).
+/// What the request path does for "email me a sign-in link": queues [`SendLoginLink`],
+/// whatever the address (`login_links::request_link` runs it).
 pub fn enqueue_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    enqueue_request(db, LINK_JOB, email, now)
+    let job = SendLoginLink {
+        email: email.to_owned(),
+    };
+    db.write(|c| job.enqueue(c, now).map(|_| ()))
 }
 
-/// Queues the job `kind` with `{"email": ...}`, whatever the address.
-fn enqueue_request(db: &Db, kind: &str, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    db.write(|c| {
-        crate::jobs::enqueue(c, kind, &serde_json::json!({ "email": email }), None, now)?;
-        Ok(())
-    })
-}
-
-/// Runs a queued request: reads the address from the job and hands it to the use case
-/// (`recovery::request_reset` for [`RESET_JOB`], `login_links::request_link` for [`LINK_JOB`]).
+/// Runs a queued request: hands the job's address to the use case (`recovery::request_reset`
+/// for [`SendPasswordReset`], `login_links::request_link` for [`SendLoginLink`]).
 pub struct RequestJob(pub fn(&Db, &str, NaiveDateTime) -> Result<(), DbError>);
 
-impl crate::jobs::JobHandler for RequestJob {
-    fn run(
-        &self,
-        db: &Db,
-        clock: &crate::clock::Clock,
-        payload: &serde_json::Value,
-    ) -> Result<(), String> {
-        let email = payload["email"]
-            .as_str()
-            .ok_or("the job has no email address")?;
-        (self.0)(db, email, clock.now()).map_err(|e| e.to_string())
+impl RunJob<SendPasswordReset> for RequestJob {
+    fn run(&self, db: &Db, clock: &Clock, job: SendPasswordReset) -> Result<(), String> {
+        (self.0)(db, &job.email, clock.now()).map_err(|e| e.to_string())
+    }
+}
+
+impl RunJob<SendLoginLink> for RequestJob {
+    fn run(&self, db: &Db, clock: &Clock, job: SendLoginLink) -> Result<(), String> {
+        (self.0)(db, &job.email, clock.now()).map_err(|e| e.to_string())
     }
 }

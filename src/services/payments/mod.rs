@@ -27,7 +27,7 @@ mod succeeded;
 mod webhook;
 
 pub use cancel::{cancel_booking, cancel_open_intents};
-pub use refund::{REFUND_JOB, REFUND_MAX_ATTEMPTS, RefundJob};
+pub use refund::RefundJob;
 pub(crate) use refund::{send_refund, start_refund};
 pub use start::{PaymentError, Started, checkout_url, latest_for, start, valid_key};
 pub(crate) use succeeded::succeeded;

@@ -1,21 +1,16 @@
 //! Refunds: recorded in the caller's transaction, sent to the gateway by a job, confirmed.
 
 use chrono::NaiveDateTime;
-use serde::Deserialize;
 
 use crate::clock::Clock;
 use crate::db::payments::{self as queries, BookingForPayment, Payment};
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::payment::PaymentStatus;
 use crate::gateway::Gateway;
+use crate::jobs::{Job, RefundPayment, RunJob};
 use crate::mail::templates::EmailKind;
 
 use crate::services::notify::queue_email;
-
-/// The job that gives a payment back through the gateway.
-pub const REFUND_JOB: &str = "payments.refund";
-/// Refunds are money: tried for about two days before an admin has to look.
-pub const REFUND_MAX_ATTEMPTS: i32 = 40;
 
 /// Creates the payment's refund (once), queues the job that asks the gateway for it, and
 /// queues the email that tells the buyer why.
@@ -28,15 +23,7 @@ pub(crate) fn start_refund(
 ) -> Result<(), DbError> {
     let (refund, created) = queries::create_refund(c, payment, reason, now)?;
     if created {
-        crate::db::jobs::enqueue(
-            c,
-            REFUND_JOB,
-            &serde_json::json!({ "refund_id": refund }).to_string(),
-            Some(&format!("{REFUND_JOB}:{refund}")),
-            REFUND_MAX_ATTEMPTS,
-            now,
-            now,
-        )?;
+        RefundPayment { refund_id: refund }.enqueue(c, now)?;
     }
     queue_email(
         c,
@@ -71,8 +58,8 @@ pub(super) fn confirm_refund(
     Ok(moved)
 }
 
-/// The job that asks the gateway for a refund. Idempotent: the gateway answers the same
-/// refund for the same key, and confirming it is a guarded update.
+/// Runs [`RefundPayment`]: asks the gateway for the refund. Idempotent: the gateway answers
+/// the same refund for the same key, and confirming it is a guarded update.
 pub struct RefundJob {
     pub(super) gateway: Gateway,
 }
@@ -83,16 +70,9 @@ impl RefundJob {
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct RefundPayload {
-    pub(super) refund_id: i64,
-}
-
-impl crate::jobs::JobHandler for RefundJob {
-    fn run(&self, db: &Db, clock: &Clock, payload: &serde_json::Value) -> Result<(), String> {
-        let RefundPayload { refund_id } =
-            serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
-        send_refund(db, &self.gateway, refund_id, clock.now())
+impl RunJob<RefundPayment> for RefundJob {
+    fn run(&self, db: &Db, clock: &Clock, job: RefundPayment) -> Result<(), String> {
+        send_refund(db, &self.gateway, job.refund_id, clock.now())
     }
 }
 

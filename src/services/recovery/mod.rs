@@ -10,6 +10,6 @@ pub use reset::{ResetError, request_reset, reset_password, reset_token_is_live};
 pub use verify::{Verification, resend_verification, verify_email};
 
 pub use crate::services::notify::{
-    RESET_JOB, enqueue_reset, mask_address, queue_password_changed, queue_verification,
+    enqueue_reset, mask_address, queue_password_changed, queue_verification,
 };
 pub use crate::services::tokens::{RESET_PURPOSE, RESET_TTL, VERIFY_PURPOSE, VERIFY_TTL};
