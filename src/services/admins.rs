@@ -70,6 +70,7 @@ impl AdminRequest {
 
 /// Creates this admin, or makes an existing account with this email an admin with this
 /// password (the documented way to recover a lost admin password).
+#[tracing::instrument(name = "admins.create_or_reset", level = "debug", skip_all)]
 pub fn create_or_reset(
     conn: &mut DbConnection,
     request: &AdminRequest,

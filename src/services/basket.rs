@@ -19,6 +19,7 @@ pub const PAYMENT_GRACE: TimeDelta = TimeDelta::minutes(5);
 /// Cancels, at the gateway and here, the booking's open payments opened for another basket
 /// version or amount than `version` / `total_cents`. One the buyer paid just before is
 /// refunded when its webhook arrives (it can no longer sell). Answers how many it cancelled.
+#[tracing::instrument(name = "basket.cancel_stale_intents", skip_all, fields(booking.id = %booking))]
 pub fn cancel_stale_intents(
     db: &Db,
     gateway: &Gateway,

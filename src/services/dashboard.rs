@@ -74,6 +74,7 @@ pub struct Dashboard {
     pub activity: Vec<Activity>,
 }
 
+#[tracing::instrument(name = "dashboard.overview", level = "debug", skip_all)]
 pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Dashboard, DbError> {
     let today = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     let week = today - TimeDelta::days(i64::from(now.weekday().num_days_from_monday()));

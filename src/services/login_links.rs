@@ -16,6 +16,7 @@ use crate::services::tokens::{new_token, token_hash};
 pub const LOGIN_LINK_TTL: TimeDelta = TimeDelta::minutes(15);
 
 /// Queues a sign-in link if `email` belongs to an enabled account; otherwise does nothing.
+#[tracing::instrument(name = "accounts.request_login_link", skip_all)]
 pub fn request_link(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
@@ -49,6 +50,7 @@ pub fn link_is_live(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, Db
 }
 
 /// Uses a link: the account it signs in, if the link was live and the account is enabled.
+#[tracing::instrument(name = "accounts.use_login_link", skip_all)]
 pub fn use_link(db: &Db, token: &str, now: NaiveDateTime) -> Result<Option<Account>, AccountError> {
     let hash = token_hash(token.trim());
     db.write(|c| {

@@ -85,21 +85,27 @@ fn audit_action(
     )?)
 }
 
-/// Sends an email again (any status, unless a sender holds it right now).
+/// Sends an email again (any status, unless a sender holds it right now); `None` for an
+/// unknown email.
+#[tracing::instrument(name = "queues.resend_email", skip_all, fields(email.id = %id, admin.id = %actor))]
 pub fn resend_email(
     conn: &mut DbConnection,
     actor: UserId,
     id: i64,
     now: NaiveDateTime,
-) -> Result<bool, DbError> {
+) -> Result<Option<bool>, DbError> {
+    if outbox::find(conn, id)?.is_none() {
+        return Ok(None);
+    }
     let queued = outbox::resend(conn, id, now)?;
     if queued {
         audit_action(conn, actor, "email.resent", "email", id, now)?;
     }
-    Ok(queued)
+    Ok(Some(queued))
 }
 
 /// Runs a dead or waiting job again at once.
+#[tracing::instrument(name = "queues.retry_job", skip_all, fields(job.id = %id, admin.id = %actor))]
 pub fn retry_job(
     conn: &mut DbConnection,
     actor: UserId,

@@ -51,6 +51,7 @@ impl Reconciled {
 }
 
 /// One reconciliation run.
+#[tracing::instrument(name = "payments.reconcile", level = "debug", skip_all)]
 pub fn run(
     db: &Db,
     gateway: &Gateway,

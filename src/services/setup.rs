@@ -31,6 +31,7 @@ pub struct SetupReport {
     pub generated_admin_password: Option<String>,
 }
 
+#[tracing::instrument(name = "setup.prepare", level = "debug", skip_all)]
 pub fn prepare(db: &Db, settings: &Settings, clock: &Clock) -> Result<SetupReport, SetupError> {
     db.migrate()?;
     let mut report = SetupReport::default();
@@ -59,6 +60,7 @@ pub fn prepare(db: &Db, settings: &Settings, clock: &Clock) -> Result<SetupRepor
 }
 
 /// Seeds the demo when the catalogue is empty; `None` when there was something already.
+#[tracing::instrument(name = "setup.seed_demo", level = "debug", skip_all)]
 pub fn seed_demo_if_empty(db: &Db, clock: &Clock) -> Result<Option<SeedSummary>, DbError> {
     let now = clock.now();
     db.write(|c| {

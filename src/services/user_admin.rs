@@ -46,6 +46,7 @@ pub enum Change {
 
 /// Applies a change; `Ok(false)` when the account was already that way. Run it inside one
 /// write transaction (`Db::write`): the check, the change and its audit row go together.
+#[tracing::instrument(name = "users.apply", skip_all, fields(admin.id = %admin, user.id = %target))]
 pub fn apply(
     conn: &mut DbConnection,
     admin: UserId,

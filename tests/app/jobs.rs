@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use boxoffice::clock::Clock;
 use boxoffice::db::{Db, DbError};
-use boxoffice::jobs::{self, JobHandler, Runner, Turn};
+use boxoffice::jobs::{self, Handlers, Job, JobHandler, RunJob, Runner, Turn};
 use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app_with};
@@ -236,4 +236,87 @@ async fn a_worker_whose_lease_ran_out_does_not_overwrite_the_new_owner() {
     enqueue(&app, "slow", json!({}), None);
     assert!(matches!(first.run_one().unwrap(), Turn::LostClaim { .. }));
     assert_eq!(counts(&app), HashMap::from([("done".to_owned(), 1)]));
+}
+
+/// A typed job of the test's own: enqueued through [`Job::enqueue`], run decoded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Remind {
+    booking: i64,
+}
+
+impl Job for Remind {
+    const KIND: &'static str = "test.remind";
+    const MAX_ATTEMPTS: i32 = 2;
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("{}:{}", Self::KIND, self.booking))
+    }
+}
+
+/// Remembers each decoded job it ran.
+struct Reminder(Arc<Mutex<Vec<Remind>>>);
+
+impl RunJob<Remind> for Reminder {
+    fn run(&self, _: &Db, _: &Clock, job: Remind) -> Result<(), String> {
+        if job.booking == 0 {
+            return Err("no booking 0".to_owned());
+        }
+        self.0.lock().unwrap().push(job);
+        Ok(())
+    }
+}
+
+#[actix_web::test]
+async fn a_typed_job_runs_decoded_an_unreadable_payload_fails_and_its_max_attempts_hold() {
+    let app = spawn_app_with(false).await;
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let runner = Runner::new(
+        app.db.clone(),
+        app.clock.clone(),
+        Handlers::new().register::<Remind>(Reminder(ran.clone())),
+    );
+    let now = app.clock.now();
+    let job = Remind { booking: 7 };
+    assert!(app.db.write(|c| job.enqueue(c, now)).unwrap());
+    assert!(
+        !app.db.write(|c| job.enqueue(c, now)).unwrap(),
+        "the same key twice adds nothing"
+    );
+    let turns = runner.run_until_idle().unwrap();
+    assert!(matches!(&turns[..], [Turn::Done { .. }]), "{turns:?}");
+    assert_eq!(*ran.lock().unwrap(), vec![Remind { booking: 7 }]);
+
+    // A row of the same kind whose payload is not a Remind is a failed attempt, never run.
+    enqueue(&app, Remind::KIND, json!({"booking": "seven"}), None);
+    match &runner.run_until_idle().unwrap()[..] {
+        [Turn::Retrying { error, .. }] => assert!(error.contains("unreadable payload"), "{error}"),
+        other => panic!("expected a failed attempt, got {other:?}"),
+    }
+
+    // A Remind that fails is dead after Remind's own two attempts, not the default eight.
+    assert!(
+        app.db
+            .write(|c| Remind { booking: 0 }.enqueue(c, now))
+            .unwrap()
+    );
+    app.clock.advance(chrono::TimeDelta::hours(2));
+    let turns = runner.run_until_idle().unwrap();
+    assert_eq!(turns.len(), 2, "{turns:?}");
+    app.clock.advance(chrono::TimeDelta::hours(2));
+    let turns = runner.run_until_idle().unwrap();
+    assert!(
+        turns
+            .iter()
+            .any(|t| matches!(t, Turn::Dead { error, .. } if error.contains("no booking 0"))),
+        "{turns:?}"
+    );
+    assert_eq!(ran.lock().unwrap().len(), 1, "the unreadable job never ran");
+    assert_eq!(
+        counts(&app),
+        HashMap::from([
+            ("done".to_owned(), 1),
+            ("queued".to_owned(), 1),
+            ("dead".to_owned(), 1)
+        ])
+    );
 }

@@ -12,6 +12,7 @@ use super::account::{Account, AccountError};
 /// Checks an email and password. An unknown email costs the same as a wrong password (the
 /// password is checked against a dummy hash), and both answer [`AccountError::WrongCredentials`].
 /// Every attempt is audited, without the password.
+#[tracing::instrument(name = "accounts.authenticate", skip_all)]
 pub fn authenticate(
     db: &Db,
     email: &str,

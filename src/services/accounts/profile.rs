@@ -12,6 +12,7 @@ use crate::services::tokens::{RESET_PURPOSE, VERIFY_PURPOSE};
 
 use super::account::{AccountError, audit_entry, verify_current};
 
+#[tracing::instrument(name = "accounts.change_name", skip_all, fields(user.id = %id))]
 pub fn change_name(
     db: &Db,
     id: UserId,
@@ -26,6 +27,7 @@ pub fn change_name(
     })
 }
 
+#[tracing::instrument(name = "accounts.change_email", skip_all, fields(user.id = %id))]
 pub fn change_email(
     db: &Db,
     id: UserId,
@@ -67,6 +69,7 @@ pub fn change_email(
 
 /// Changes the password and ends every session; returns the new session epoch so the caller
 /// can keep the session it is answering.
+#[tracing::instrument(name = "accounts.change_password", skip_all, fields(user.id = %id))]
 pub fn change_password(
     db: &Db,
     id: UserId,

@@ -49,6 +49,7 @@ pub fn find_session(
 }
 
 /// The periodic clean-up: sessions that ended (logged out or timed out) are deleted.
+#[tracing::instrument(name = "accounts.purge_ended_sessions", level = "debug", skip_all)]
 pub fn purge_ended_sessions(db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
     db.write(|c| {
         Ok(crate::db::sessions::purge_ended(
@@ -61,6 +62,7 @@ pub fn purge_ended_sessions(db: &Db, now: NaiveDateTime) -> Result<usize, DbErro
 }
 
 /// Ends every session of the user, this one included.
+#[tracing::instrument(name = "accounts.log_out_everywhere", skip_all, fields(user.id = %id))]
 pub fn log_out_everywhere(db: &Db, id: UserId, now: NaiveDateTime) -> Result<(), AccountError> {
     db.write(|c| {
         users::bump_session_epoch(c, id, now)?;

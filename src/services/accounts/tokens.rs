@@ -16,6 +16,7 @@ pub struct IssuedToken {
     pub expires_at: NaiveDateTime,
 }
 
+#[tracing::instrument(name = "accounts.issue_token", skip_all, fields(user.id = %account.id))]
 pub fn issue_token(
     db: &Db,
     account: &Account,
@@ -47,6 +48,7 @@ pub fn account_for_token(
     Ok(crate::db::tokens::account_for(conn, &token_hash(token), now)?.map(Account::from))
 }
 
+#[tracing::instrument(name = "accounts.revoke_token", skip_all)]
 pub fn revoke_token(db: &Db, token: &str, now: NaiveDateTime) -> Result<bool, AccountError> {
     let hash = token_hash(token);
     db.write(|c| -> Result<bool, AccountError> { Ok(crate::db::tokens::revoke(c, &hash, now)?) })

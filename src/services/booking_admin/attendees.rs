@@ -25,6 +25,7 @@ pub const CSV_HEADER: [&str; 13] = [
 
 /// The event's attendee list: the event's slug (for the file name) and the CSV, one line per
 /// ticket. `None` when there is no such event.
+#[tracing::instrument(name = "booking_admin.attendees_csv", level = "debug", skip_all, fields(event.id = %event))]
 pub fn attendees_csv(
     conn: &mut DbConnection,
     event: EventId,

@@ -39,6 +39,7 @@ impl Detail {
 }
 
 /// One booking's record and history, by reference (exact; references are upper case).
+#[tracing::instrument(name = "booking_admin.detail", level = "debug", skip_all, fields(booking.reference = reference))]
 pub fn detail(conn: &mut DbConnection, reference: &str) -> Result<Option<Detail>, DbError> {
     let reference = reference.trim().to_uppercase();
     let Some(row) = queries::by_reference(conn, &reference)? else {

@@ -107,6 +107,7 @@ impl Page {
 }
 
 /// Bookings matching the search, newest first, a page at a time. Four queries a page.
+#[tracing::instrument(name = "booking_admin.search", level = "debug", skip_all)]
 pub fn search(conn: &mut DbConnection, search: &Search) -> Result<Page, DbError> {
     let offset = i64::from(search.page - 1) * search.per_page;
     let rows = queries::search(conn, &search.filters, search.per_page, offset)?;

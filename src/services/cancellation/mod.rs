@@ -21,5 +21,5 @@ mod retry;
 
 pub use cancel::{CancelError, cancel};
 pub use job::{CancelJob, REFUND_ATTEMPTS};
-pub use progress::{Preview, Progress, preview, progress};
+pub use progress::{CancelOverview, Preview, Progress, overview, preview, progress};
 pub use retry::{RetryError, retry_refunds};

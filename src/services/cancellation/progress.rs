@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use crate::db::cancellation as queries;
+use crate::db::cancellation::{self as queries, FailedRefund};
+use crate::db::stats::EventHeader;
 use crate::db::{DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::EventId;
@@ -28,6 +29,37 @@ pub struct Preview {
     pub pending_bookings: i64,
     pub held_places: i64,
     pub tickets: i64,
+}
+
+/// Everything the box office's cancel page shows: the event, what cancelling would do, the
+/// refunds' progress and the refunds the gateway refused.
+pub struct CancelOverview {
+    pub event: EventHeader,
+    pub preview: Preview,
+    pub progress: Progress,
+    pub failed: Vec<FailedRefund>,
+}
+
+/// The cancel page's figures; `None` for an unknown event.
+#[tracing::instrument(name = "events.cancel_overview", level = "debug", skip_all, fields(event.id = %event))]
+pub fn overview(
+    c: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> Result<Option<CancelOverview>, DbError> {
+    let Some(header) = crate::db::stats::event_header(c, event)? else {
+        return Ok(None);
+    };
+    let Some((preview, progress)) = preview(c, event, now)? else {
+        return Ok(None);
+    };
+    let failed = queries::failed_refunds(c, event)?;
+    Ok(Some(CancelOverview {
+        event: header,
+        preview,
+        progress,
+        failed,
+    }))
 }
 
 /// `None` for an unknown event.

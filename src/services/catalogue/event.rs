@@ -16,7 +16,13 @@ use crate::domain::venue::SectionKind;
 use super::search::to_summary;
 use super::views::{CatalogueError, EventDetail, StandingAvailability, TierAvailability};
 
+/// Whether the public may see the event (published or past, not a draft).
+pub fn is_public(conn: &mut DbConnection, id: EventId) -> Result<bool, CatalogueError> {
+    Ok(queries::public_event(conn, id)?.is_some())
+}
+
 /// One public event with its tiers and what is left in each.
+#[tracing::instrument(name = "catalogue.event", level = "debug", skip_all, fields(event.id = %id))]
 pub fn event(
     conn: &mut DbConnection,
     id: EventId,

@@ -5,7 +5,7 @@ mod search;
 mod seats;
 mod views;
 
-pub use event::{event, section_counts};
+pub use event::{event, is_public, section_counts};
 pub use search::{Home, cities, home, search};
 pub use seats::{EventSeats, SeatView, seats};
 pub use views::{

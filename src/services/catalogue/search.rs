@@ -16,6 +16,7 @@ use crate::domain::local_time::{LocalStart, zone};
 use super::event::section_availability;
 use super::views::{CatalogueError, EventSummary, SearchResults};
 
+#[tracing::instrument(name = "catalogue.search", level = "debug", skip_all)]
 pub fn search(
     conn: &mut DbConnection,
     q: &CatalogueQuery,
@@ -37,6 +38,7 @@ pub struct Home {
     pub cities: Vec<String>,
 }
 
+#[tracing::instrument(name = "catalogue.home", level = "debug", skip_all)]
 pub fn home(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Home, CatalogueError> {
     let featured = queries::featured(conn, now, 3)?;
     let upcoming_query = CatalogueQuery {

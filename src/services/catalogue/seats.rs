@@ -32,6 +32,7 @@ pub struct EventSeats {
     pub standing: Vec<StandingAvailability>,
 }
 
+#[tracing::instrument(name = "catalogue.seats", level = "debug", skip_all, fields(event.id = %id))]
 pub fn seats(
     conn: &mut DbConnection,
     id: EventId,

@@ -125,6 +125,7 @@ pub(super) fn insert(
 }
 
 /// Creates a draft event with its tiers and inventory; `publish` publishes it at once.
+#[tracing::instrument(name = "events.create", skip_all, fields(admin.id = %actor))]
 pub fn create(
     conn: &mut DbConnection,
     actor: UserId,

@@ -17,6 +17,7 @@ use super::validate::unique_slug;
 
 /// A new draft copy: same venue, tiers, section mapping, times, sales window and limit; fresh
 /// inventory; no bookings.
+#[tracing::instrument(name = "events.duplicate", skip_all, fields(event.id = %id, admin.id = %actor))]
 pub fn duplicate(
     conn: &mut DbConnection,
     actor: UserId,

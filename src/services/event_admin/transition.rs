@@ -12,6 +12,7 @@ use super::input::EventAdminError;
 use super::read::get;
 
 /// publish (draft → published) or close (published → completed), from `version`.
+#[tracing::instrument(name = "events.transition", skip_all, fields(event.id = %id, admin.id = %actor, event.to = %to))]
 pub fn transition(
     conn: &mut DbConnection,
     actor: UserId,

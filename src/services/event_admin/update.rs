@@ -17,6 +17,7 @@ use super::read::get;
 use super::validate::validate;
 
 /// Applies an edit made from `version`. See the module doc for what may change when.
+#[tracing::instrument(name = "events.update", skip_all, fields(event.id = %id, admin.id = %actor))]
 pub fn update(
     conn: &mut DbConnection,
     actor: UserId,

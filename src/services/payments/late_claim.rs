@@ -32,6 +32,7 @@ impl From<diesel::result::Error> for ClaimError {
 /// Sells the booking its seats and places and issues its tickets: the ones it holds, or
 /// (after its hold ran out) the same ones again if they are still free. All or nothing: in a
 /// savepoint, so a claim that cannot take everything changes nothing. `None` then.
+#[tracing::instrument(name = "payments.late_claim", skip_all, fields(booking.id = %booking.id, payment.id = %payment.id))]
 pub(super) fn claim(
     c: &mut DbConnection,
     booking: &BookingForPayment,

@@ -29,6 +29,6 @@ mod webhook;
 pub use cancel::{cancel_booking, cancel_open_intents};
 pub use refund::RefundJob;
 pub(crate) use refund::{send_refund, start_refund};
-pub use start::{PaymentError, Started, checkout_url, latest_for, start, valid_key};
+pub use start::{PaymentError, Started, checkout_url, latest, latest_for, start, valid_key};
 pub(crate) use succeeded::succeeded;
 pub use webhook::{Outcome, Received, WebhookError, receive};

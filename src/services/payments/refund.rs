@@ -14,6 +14,7 @@ use crate::services::notify::queue_email;
 
 /// Creates the payment's refund (once), queues the job that asks the gateway for it, and
 /// queues the email that tells the buyer why.
+#[tracing::instrument(name = "payments.start_refund", skip_all, fields(booking.id = %booking.id, payment.id = %payment.id))]
 pub(crate) fn start_refund(
     c: &mut DbConnection,
     payment: &Payment,
@@ -79,6 +80,7 @@ impl RunJob<RefundPayment> for RefundJob {
 /// Asks the gateway for a refund the app has recorded, and confirms it (refund `succeeded`,
 /// payment `refunded`). Idempotent: a refund already confirmed is left alone, and the gateway
 /// answers the same refund for the same key. A refusal is kept on the row and returned.
+#[tracing::instrument(name = "payments.send_refund", skip_all, fields(refund.id = %refund_id))]
 pub(crate) fn send_refund(
     db: &Db,
     gateway: &Gateway,

@@ -6,7 +6,7 @@ use crate::db::holds::{self as hold_queries};
 use crate::db::payments::{self as queries, NewPayment, Payment};
 use crate::db::{Db, DbConnection, DbError, is_unique_violation};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{BookingId, UserId};
 use crate::gateway::{Gateway, GatewayError, Method, NewIntent};
 
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +201,11 @@ pub fn start(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The newest payment of a booking the caller may already see.
+pub fn latest(conn: &mut DbConnection, booking: BookingId) -> Result<Option<Payment>, DbError> {
+    Ok(queries::latest(conn, booking)?)
 }
 
 /// The booking's newest payment, for its owner (or an admin).

@@ -18,6 +18,7 @@ use crate::services::notify::queue_email;
 pub(super) const BASKET_CHANGED: &str = "The seats in this booking changed after this payment was started, so it paid for a different basket and is being refunded in full. Pay again for the booking as it is now.";
 
 /// The gateway took the money. See the module's notes for every case.
+#[tracing::instrument(name = "payments.succeeded", skip_all, fields(booking.id = %payment.booking_id, payment.id = %payment.id))]
 pub(crate) fn succeeded(
     c: &mut DbConnection,
     payment: &Payment,

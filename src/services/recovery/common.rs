@@ -42,6 +42,7 @@ pub(super) fn sent_to_current_address(
 }
 
 /// The periodic clean-up: tokens and sign-in links that expired a week ago go.
+#[tracing::instrument(name = "accounts.purge_expired_tokens", level = "debug", skip_all)]
 pub fn purge_expired_tokens(db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
     db.write(|c| {
         let tokens = user_tokens::purge_expired(c, now - KEEP_EXPIRED)?;

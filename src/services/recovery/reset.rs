@@ -15,6 +15,7 @@ use super::common::{audit_entry, sent_to_current_address};
 
 /// Queues a reset link if `email` belongs to an enabled account. The caller answers the same
 /// either way, so nobody learns whether an address has an account.
+#[tracing::instrument(name = "accounts.request_reset", skip_all)]
 pub fn request_reset(db: &Db, email: &str, now: NaiveDateTime) -> Result<(), DbError> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
@@ -74,6 +75,7 @@ impl From<DbError> for ResetError {
 /// Sets a new password with a reset token. Uses the token (and every other reset link of the
 /// account), ends every session and API token, and marks the address verified: the link
 /// proved the user reads it. Answers the user and their new session epoch.
+#[tracing::instrument(name = "accounts.reset_password", skip_all)]
 pub fn reset_password(
     db: &Db,
     token: &str,

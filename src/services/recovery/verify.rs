@@ -27,6 +27,7 @@ pub enum Verification {
 
 /// Uses a verification token: the account's current address counts as verified, if the link
 /// was sent to it (a link for an address the account no longer has verifies nothing).
+#[tracing::instrument(name = "accounts.verify_email", skip_all)]
 pub fn verify_email(db: &Db, token: &str, now: NaiveDateTime) -> Result<Verification, DbError> {
     let hash = token_hash(token.trim());
     db.write(|c| {
@@ -55,6 +56,7 @@ pub fn verify_email(db: &Db, token: &str, now: NaiveDateTime) -> Result<Verifica
 
 /// Sends a fresh verification link to a signed-in user whose address is not verified yet.
 /// `false` when there was nothing to do (already verified).
+#[tracing::instrument(name = "accounts.resend_verification", skip_all, fields(user.id = %user))]
 pub fn resend_verification(db: &Db, user: UserId, now: NaiveDateTime) -> Result<bool, DbError> {
     db.write(|c| {
         let Some(row) = users::find_by_id(c, user)? else {

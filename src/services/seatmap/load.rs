@@ -20,6 +20,7 @@ use super::views::{RowLabel, SEAT_RADIUS, Scope, SeatMap, SeatView, SectionView,
 
 /// The map for `viewer` (signed out: `None`). `section`: a seated section's id, or `all` for
 /// every seat; otherwise big venues open on the overview and small ones show every seat.
+#[tracing::instrument(name = "seatmap.load", level = "debug", skip_all, fields(event.id = %event))]
 pub fn load(
     conn: &mut DbConnection,
     layouts: &Layouts,

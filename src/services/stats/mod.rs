@@ -10,4 +10,7 @@ mod sales;
 pub use heatmap::{HeatSeat, HeatSection, Heatmap, heat_class, heatmap};
 pub use progress::Progress;
 pub use report::{EventReport, report};
-pub use sales::{EventSales, EventStats, TierSales, event_sales, event_stats, sales, tier_sales};
+pub use sales::{
+    EventSales, EventStats, TierSales, event_sales, event_stats, sales, tickets_checked_in,
+    tier_sales,
+};

@@ -44,6 +44,7 @@ impl EventReport {
 }
 
 /// `None` for an unknown event.
+#[tracing::instrument(name = "stats.report", level = "debug", skip_all, fields(event.id = %event))]
 pub fn report(
     conn: &mut DbConnection,
     event: EventId,

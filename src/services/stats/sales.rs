@@ -99,6 +99,11 @@ pub struct TierSales {
     pub revenue_cents: i64,
 }
 
+/// Tickets of the event used at the door.
+pub fn tickets_checked_in(conn: &mut DbConnection, event: EventId) -> Result<i64, DbError> {
+    Ok(queries::tickets_checked_in(conn, event)?)
+}
+
 /// Every tier of the event, in its order, with what it sold (zero when nothing).
 pub fn tier_sales(conn: &mut DbConnection, event: EventId) -> Result<Vec<TierSales>, DbError> {
     let sold: BTreeMap<TierId, (i64, i64)> = queries::sales_by_tier(conn, event)?

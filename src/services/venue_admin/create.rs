@@ -35,6 +35,7 @@ pub(super) fn audit_row(
 }
 
 /// Creates a venue with its sections and seats. Run it inside one write transaction.
+#[tracing::instrument(name = "venues.create", skip_all, fields(admin.id = %actor))]
 pub fn create(
     conn: &mut DbConnection,
     actor: UserId,

@@ -44,6 +44,11 @@ pub fn load(conn: &mut DbConnection, id: VenueId) -> Result<VenueEditor, VenueAd
     Ok(VenueEditor { venue, sections })
 }
 
+/// Whether the venue exists (an edit of an unknown venue is a 404, not a form).
+pub fn exists(conn: &mut DbConnection, id: VenueId) -> Result<bool, VenueAdminError> {
+    Ok(q::venue(conn, id)?.is_some())
+}
+
 /// The layout the editor's preview draws; `venue` names the venue being edited (for sections
 /// kept as they are).
 pub fn preview(

@@ -15,7 +15,7 @@ mod list;
 mod update;
 
 pub use create::create;
-pub use editor::{VenueEditor, load, preview};
+pub use editor::{VenueEditor, exists, load, preview};
 pub use input::{Usage, VenueAdminError, VenueInput, slugify};
 pub use list::{VenueListRow, list};
 pub use update::{EditSummary, update};

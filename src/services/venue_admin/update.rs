@@ -28,6 +28,7 @@ pub struct EditSummary {
 /// Reshapes a venue: sections matched by name, seats by (section, row label, number), so
 /// unchanged seats keep their ids. Refuses, changing nothing, to remove seats or sections that
 /// an event's inventory uses. Run it inside one write transaction.
+#[tracing::instrument(name = "venues.update", skip_all, fields(venue.id = %id, admin.id = %actor))]
 pub fn update(
     conn: &mut DbConnection,
     actor: UserId,

@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
-use crate::db::DbError;
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
@@ -75,8 +74,7 @@ async fn event_stats(
                 return Ok(None);
             };
             let tiers = stats::tier_sales(conn, event)?;
-            let checked_in =
-                crate::db::stats::tickets_checked_in(conn, event).map_err(DbError::Query)?;
+            let checked_in = stats::tickets_checked_in(conn, event)?;
             Ok(Some((figures, tiers, checked_in)))
         })
         .await?

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::DbError;
 use crate::services::queues;
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
@@ -111,12 +110,7 @@ pub(super) async fn resend_email(
     let id = path.into_inner();
     let actor = admin.0.id;
     let outcome = state
-        .write(move |c, now| -> Result<Option<bool>, DbError> {
-            if crate::db::outbox::find(c, id)?.is_none() {
-                return Ok(None);
-            }
-            queues::resend_email(c, actor, id, now).map(Some)
-        })
+        .write(move |c, now| queues::resend_email(c, actor, id, now))
         .await??;
     let message = match outcome {
         None => return Err(AppError::NotFound),

@@ -7,14 +7,15 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::DbError;
 use crate::db::cancellation::FailedRefund;
 use crate::db::stats::EventHeader;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::EventId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
-use crate::services::cancellation::{self, CancelError, Preview, Progress, RetryError};
+use crate::services::cancellation::{
+    self, CancelError, CancelOverview, Preview, Progress, RetryError,
+};
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
@@ -61,40 +62,16 @@ impl CancelPage<'_> {
     }
 }
 
-struct CancelView {
-    event: EventHeader,
-    preview: Preview,
-    progress: Progress,
-    failed: Vec<FailedRefund>,
-}
-
-async fn cancel_view(state: &AppState, event: EventId) -> Result<CancelView, AppError> {
+async fn cancel_view(state: &AppState, event: EventId) -> Result<CancelOverview, AppError> {
     state
-        .read(move |conn, now| {
-            let Some(header) =
-                crate::db::stats::event_header(conn, event).map_err(DbError::Query)?
-            else {
-                return Ok(None);
-            };
-            let Some((preview, progress)) = cancellation::preview(conn, event, now)? else {
-                return Ok(None);
-            };
-            let failed =
-                crate::db::cancellation::failed_refunds(conn, event).map_err(DbError::Query)?;
-            Ok(Some(CancelView {
-                event: header,
-                preview,
-                progress,
-                failed,
-            }))
-        })
+        .read(move |conn, now| Ok(cancellation::overview(conn, event, now)?))
         .await?
         .ok_or(AppError::NotFound)
 }
 
 fn render_cancel(
     ctx: PageContext,
-    view: &CancelView,
+    view: &CancelOverview,
     status: StatusCode,
     reason: &str,
     error: Option<&str>,

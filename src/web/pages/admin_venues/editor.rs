@@ -221,10 +221,9 @@ pub(super) async fn update(
     let id = VenueId(path.into_inner());
     // An unknown venue is a 404, not a form.
     state
-        .read(move |c, _| {
-            crate::db::venue_admin::venue(c, id).map_err(|e| crate::db::DbError::Query(e).into())
-        })
+        .read(move |c, _| Ok(crate::services::venue_admin::exists(c, id)?))
         .await?
+        .then_some(())
         .ok_or(AppError::NotFound)?;
     submit(state, ctx, admin, Some(id), body).await
 }

@@ -139,9 +139,7 @@ async fn show(
     let (view, _, own) = visible(&state, &ctx, reference.clone()).await?;
     let id = view.booking.id;
     let payment = state
-        .read(move |conn, _| {
-            Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
-        })
+        .read(move |conn, _| Ok(crate::services::payments::latest(conn, id)?))
         .await?;
     let page = BookingPage::new(ctx.layout, view, own, payment, state.clock.now());
     super::html(page.render())

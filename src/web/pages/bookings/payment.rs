@@ -107,9 +107,7 @@ pub(super) async fn payment_state(
     let (view, _, _) = visible(state, ctx, reference).await?;
     let id = view.booking.id;
     let payment = state
-        .read(move |conn, _| {
-            Ok(crate::db::payments::latest(conn, id).map_err(crate::db::DbError::Query)?)
-        })
+        .read(move |conn, _| Ok(crate::services::payments::latest(conn, id)?))
         .await?;
     let b = &view.booking;
     let now = state.clock.now();

@@ -69,9 +69,7 @@ async fn basket_and_scope(
 ) -> Result<(Basket, Scope), AppError> {
     state
         .read(move |conn, now| {
-            let public =
-                crate::db::catalogue::public_event(conn, event).map_err(AppError::internal)?;
-            if public.is_none() {
+            if !crate::services::catalogue::is_public(conn, event)? {
                 return Err(AppError::NotFound);
             }
             let scope = match requested {
