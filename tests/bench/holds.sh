@@ -37,61 +37,13 @@ PAIRS=${PAIRS:-seats}
 DATABASES=${DATABASES:-"sqlite postgres"}
 PG_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/boxoffice_bench}
 
-say() { echo "== $*" >&2; }
-pg() { PGOPTIONS="-c client_min_messages=warning" psql "$@"; }
-die() {
-  echo "holds.sh: $*" >&2
-  exit 1
-}
+bench=holds.sh
+. tests/bench/lib.sh
 
-if [[ " $DATABASES " == *" postgres "* ]]; then
-  command -v pgbench >/dev/null && command -v psql >/dev/null ||
-    die "pgbench and psql are needed for PostgreSQL: apt-get install postgresql-client postgresql-contrib"
-  if ! pg "${PG_URL%/*}/postgres" -Atqc 'SELECT 1' >/dev/null 2>&1; then
-    if [ -n "${BENCH_DATABASE_URL:-}" ]; then die "PostgreSQL at $PG_URL does not answer"; fi
-    say "no PostgreSQL on 127.0.0.1:5432: SQLite only"
-    DATABASES=${DATABASES//postgres/}
-  fi
-fi
-pg_name=${PG_URL##*/}
-pg_admin=${PG_URL%/*}/postgres
-[[ " $DATABASES " != *" postgres "* || $pg_name == *bench* ]] ||
-  die "the PostgreSQL database name must contain \"bench\" (it is dropped): $pg_name"
+check_postgres
+bench_tmp
 
-tmp=$(mktemp -d)
-server=
-stop_server() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    server=
-  fi
-}
-cleanup() {
-  stop_server
-  if [[ " $DATABASES " == *" postgres "* ]]; then
-    pg "$pg_admin" -q -c "DROP DATABASE IF EXISTS ${pg_name}_run WITH (FORCE)" \
-      -c "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# The load generator first, then the server: building the bench turns on the crate's
-# test-hooks feature, and target/release/boxoffice must be the plain release build. Both are
-# copied so a build elsewhere during the run cannot change them.
-say "building (release): the load generator, then the server"
-cargo bench --no-run --bench holds --message-format=json-render-diagnostics >"$tmp/build.json"
-gen_bin=$(python3 -c 'import json,sys
-for line in open(sys.argv[1]):
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "holds" and m.get("executable"):
-        print(m["executable"])' "$tmp/build.json" | tail -1)
-[ -x "$gen_bin" ] || die "cannot find the holds bench executable"
-cargo build --release --quiet
-mkdir -p "$tmp/bin"
-cp "$gen_bin" "$tmp/bin/holds"
-cp target/release/boxoffice "$tmp/bin/boxoffice"
+build_bins holds
 results=$tmp/results.jsonl
 : >"$results"
 
@@ -99,68 +51,6 @@ results=$tmp/results.jsonl
 gen() {
   "$tmp/bin/holds" "$@" >"$tmp/gen.out" || die "the load generator failed ($1)"
   sed -n 's/^RESULT //p' "$tmp/gen.out" | tee -a "$results" | sed 's/^/   /' >&2
-}
-
-# Starts the release server on DATABASE_URL=$1 and a free port; sets $base.
-start_server() {
-  local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  base=http://127.0.0.1:$port
-  # The abuse limits on accounts are off: the buyers here are unconfirmed accounts holding
-  # many pairs, and the hot fight cancels and re-holds the same seats at once, which is what
-  # the limits exist to refuse; this measures the hold path itself.
-  DATABASE_URL=$1 BOXOFFICE_BIND=127.0.0.1:$port BOXOFFICE_BCRYPT_COST=4 BOXOFFICE_WORKER=false \
-    BOXOFFICE_UNVERIFIED_HOLD_LIMIT=0 BOXOFFICE_REHOLD_COOLDOWN_SECONDS=0 \
-    BOXOFFICE_LOG_FORMAT=json RUST_LOG=warn "$tmp/bin/boxoffice" serve >>"$tmp/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 600); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-  done
-  tail -20 "$tmp/server.log" >&2
-  die "the server did not start on $1"
-}
-
-# A fresh copy of the seeded database: prints its URL.
-fresh() {
-  case $1 in
-    sqlite)
-      rm -rf "$tmp/sqlite-run"
-      mkdir -p "$tmp/sqlite-run"
-      cp "$tmp/sqlite-seed"/boxoffice.db* "$tmp/sqlite-run/"
-      echo "sqlite://$tmp/sqlite-run/boxoffice.db"
-      ;;
-    postgres)
-      pg "$pg_admin" -q -v ON_ERROR_STOP=1 \
-        -c "DROP DATABASE IF EXISTS ${pg_name}_run WITH (FORCE)" \
-        -c "CREATE DATABASE ${pg_name}_run TEMPLATE $pg_name" >/dev/null
-      echo "${PG_URL%/*}/${pg_name}_run"
-      ;;
-  esac
-}
-
-# Seeds the demo (the server does it on an empty database), adds the buyers, freezes the result.
-seed() {
-  local url
-  case $1 in
-    sqlite)
-      mkdir -p "$tmp/sqlite-seed"
-      url=sqlite://$tmp/sqlite-seed/boxoffice.db
-      ;;
-    postgres)
-      pg "$pg_admin" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS ${pg_name}_run WITH (FORCE)" \
-        -c "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" -c "CREATE DATABASE $pg_name" >/dev/null
-      url=$PG_URL
-      ;;
-  esac
-  mkdir -p "$tmp/$1-data"
-  start_server "$url"
-  gen prepare --base "$base" --db "$url" --out "$tmp/$1-data" --order "$PAIRS"
-  stop_server
-  if [ "$1" = postgres ]; then
-    pg "$url" -q -c 'VACUUM ANALYZE' >/dev/null # the copies start with fresh statistics
-  fi
 }
 
 # pgbench at $1 clients on a fresh copy, with the pair table the script needs.
@@ -224,7 +114,6 @@ PY
   echo "   $(tail -1 "$results")" >&2
 }
 
-machine="$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/Mem:/{print $2}') GiB"
 for db in $DATABASES; do
   say "$db: seeding the demo and the buyers"
   seed "$db"
