@@ -40,7 +40,7 @@ pub fn event(
                 id: t.id,
                 name: t.name.clone(),
                 price_cents: t.price_cents,
-                price: Money::new(t.price_cents, &row.currency).to_string(),
+                price: Money::new(t.price_cents, row.currency).to_string(),
                 capacity: counts.capacity,
                 available: counts.available,
             }

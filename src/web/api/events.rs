@@ -59,7 +59,7 @@ impl<'a> From<&'a EventSummary> for EventJson<'a> {
                 country: &e.venue.country,
                 timezone: &e.venue.timezone,
             },
-            currency: &e.currency,
+            currency: e.currency.as_str(),
             min_price_cents: e.min_price_cents,
             capacity: e.capacity,
             available: e.available,

@@ -29,14 +29,7 @@ struct ProgressFragment<'a> {
     event: EventId,
     progress: Progress,
     failed: &'a [FailedRefund],
-    currency: &'a str,
     csrf: &'a str,
-}
-
-impl ProgressFragment<'_> {
-    fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
-        Money::new(*cents.borrow(), self.currency).to_string()
-    }
 }
 
 #[derive(Template)]
@@ -53,7 +46,7 @@ struct CancelPage<'a> {
 
 impl CancelPage<'_> {
     fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
-        Money::new(*cents.borrow(), &self.event.currency).to_string()
+        Money::new(*cents.borrow(), self.event.currency).to_string()
     }
 
     fn cancelled(&self) -> bool {
@@ -111,7 +104,6 @@ fn render_cancel(
                 event: view.event.id,
                 progress: view.progress,
                 failed: &view.failed,
-                currency: &view.event.currency,
                 csrf: &csrf,
             },
             reason,
@@ -147,7 +139,6 @@ pub(super) async fn cancel_progress(
             event: view.event.id,
             progress: view.progress,
             failed: &view.failed,
-            currency: &view.event.currency,
             csrf: &ctx.layout.csrf,
         }
         .render(),
