@@ -60,18 +60,6 @@ impl std::str::FromStr for Currency {
     }
 }
 
-impl PartialEq<str> for Currency {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Currency {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl serde::Serialize for Currency {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -114,40 +102,9 @@ pub struct Money {
     pub currency: Currency,
 }
 
-/// Two amounts of different currencies were added, or the sum overflowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum MoneyError {
-    #[error("cannot add {0} to {1}")]
-    MixedCurrencies(Currency, Currency),
-    #[error("the amount overflows")]
-    Overflow,
-}
-
 impl Money {
     pub fn new(cents: i64, currency: Currency) -> Self {
         Money { cents, currency }
-    }
-
-    pub fn zero(currency: Currency) -> Self {
-        Money { cents: 0, currency }
-    }
-
-    /// The sum of two amounts of the same currency.
-    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        if self.currency != other.currency {
-            return Err(MoneyError::MixedCurrencies(other.currency, self.currency));
-        }
-        let cents = self
-            .cents
-            .checked_add(other.cents)
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money::new(cents, self.currency))
-    }
-
-    /// The price of `qty` of something costing `self`.
-    pub fn times(self, qty: i64) -> Result<Money, MoneyError> {
-        let cents = self.cents.checked_mul(qty).ok_or(MoneyError::Overflow)?;
-        Ok(Money::new(cents, self.currency))
     }
 
     /// How many minor units the currency has (ISO 4217); the catalogue's currencies all have 2
@@ -283,31 +240,5 @@ mod tests {
             serde_json::to_string(&row).unwrap(),
             r#"{"id":1,"amount_cents":4500,"currency":"EUR","method":"card"}"#
         );
-    }
-
-    #[test]
-    fn amounts_add_only_within_one_currency() {
-        assert_eq!(
-            money(4500, "EUR").checked_add(money(250, "EUR")),
-            Ok(money(4750, "EUR"))
-        );
-        assert_eq!(
-            money(4500, "EUR").checked_add(money(250, "GBP")),
-            Err(MoneyError::MixedCurrencies(
-                Currency::parse("GBP").unwrap(),
-                Currency::parse("EUR").unwrap()
-            ))
-        );
-        assert_eq!(
-            money(i64::MAX, "EUR").checked_add(money(1, "EUR")),
-            Err(MoneyError::Overflow)
-        );
-    }
-
-    #[test]
-    fn a_price_times_a_quantity() {
-        assert_eq!(money(4500, "EUR").times(3), Ok(money(13500, "EUR")));
-        assert_eq!(money(4500, "EUR").times(0), Ok(money(0, "EUR")));
-        assert_eq!(money(i64::MAX, "EUR").times(2), Err(MoneyError::Overflow));
     }
 }

@@ -45,9 +45,8 @@ pub struct EventSummary {
 }
 
 impl EventSummary {
-    pub fn min_price(&self) -> Option<String> {
-        self.min_price_cents
-            .map(|c| Money::new(c, self.currency).to_string())
+    pub fn min_price(&self) -> Option<Money> {
+        self.min_price_cents.map(|c| Money::new(c, self.currency))
     }
 
     pub fn category_label(&self) -> &'static str {
@@ -60,8 +59,7 @@ impl EventSummary {
 pub struct TierAvailability {
     pub id: TierId,
     pub name: String,
-    pub price_cents: i64,
-    pub price: String,
+    pub price: Money,
     pub capacity: i64,
     pub available: i64,
 }

@@ -97,7 +97,7 @@ pub fn load(
         .map(|t| TierLegend {
             id: t.id.0,
             name: t.name.clone(),
-            price: t.price.clone(),
+            price: t.price,
             class: tier_class(tier_position(&rows, t.id.0)),
             available: t.available,
         })

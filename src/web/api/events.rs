@@ -146,7 +146,7 @@ async fn show(
             .map(|t| TierJson {
                 id: t.id,
                 name: &t.name,
-                price_cents: t.price_cents,
+                price_cents: t.price.cents,
                 capacity: t.capacity,
                 available: t.available,
             })
