@@ -17,6 +17,7 @@ use super::schema::{
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, SectionId, UserId, VenueId};
+use crate::domain::money::Currency;
 use crate::domain::venue::SectionKind;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Over
 pub fn paid_since(
     conn: &mut DbConnection,
     since: NaiveDateTime,
-) -> QueryResult<Vec<(String, i64, Option<i64>)>> {
+) -> QueryResult<Vec<(Currency, i64, Option<i64>)>> {
     bookings::table
         .filter(bookings::status.eq(BookingStatus::Paid))
         .filter(bookings::paid_at.ge(since))

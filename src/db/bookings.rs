@@ -8,6 +8,7 @@ use super::schema::{
 };
 use super::{DbConnection, backend};
 use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::money::Money;
 
 /// A booking as the buyer's list shows it.
 #[derive(Debug, Clone, Queryable)]
@@ -15,8 +16,7 @@ pub struct BookingListRow {
     pub id: BookingId,
     pub reference: String,
     pub status: String,
-    pub total_cents: i64,
-    pub currency: String,
+    pub total: Money,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub event_id: EventId,
@@ -36,8 +36,7 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Bookin
             bookings::id,
             bookings::reference,
             bookings::status,
-            bookings::total_cents,
-            bookings::currency,
+            (bookings::total_cents, bookings::currency),
             bookings::expires_at,
             bookings::created_at,
             events::id,
@@ -58,8 +57,7 @@ pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<Booki
             bookings::id,
             bookings::reference,
             bookings::status,
-            bookings::total_cents,
-            bookings::currency,
+            (bookings::total_cents, bookings::currency),
             bookings::expires_at,
             bookings::created_at,
             events::id,

@@ -8,6 +8,7 @@ use super::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId};
+use crate::domain::money::Money;
 use crate::domain::payment::RefundStatus;
 
 /// The event's status, its row locked `FOR UPDATE` on PostgreSQL: the cancel waits for holds
@@ -92,8 +93,7 @@ pub struct FailedRefund {
     pub reference: String,
     pub buyer_name: String,
     pub buyer_email: String,
-    pub amount_cents: i64,
-    pub currency: String,
+    pub amount: Money,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub updated_at: NaiveDateTime,
@@ -123,8 +123,7 @@ pub fn failed_refunds(conn: &mut DbConnection, event: EventId) -> QueryResult<Ve
             bookings::reference,
             users::name,
             users::email,
-            refunds::amount_cents,
-            refunds::currency,
+            (refunds::amount_cents, refunds::currency),
             refunds::attempts,
             refunds::last_error,
             refunds::updated_at,

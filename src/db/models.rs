@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::*;
 use crate::domain::event::{Category, EventStatus};
 use crate::domain::ids::*;
+use crate::domain::money::Currency;
 use crate::domain::user::Role;
 use crate::domain::venue::{SeatStatus, SectionKind};
 
@@ -36,7 +37,7 @@ pub struct EventRow {
     pub featured: bool,
     pub starts_at: NaiveDateTime,
     pub ends_at: Option<NaiveDateTime>,
-    pub currency: String,
+    pub currency: Currency,
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,

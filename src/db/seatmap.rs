@@ -10,6 +10,7 @@ use super::schema::{
 };
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId, UserId, VenueId};
+use crate::domain::money::{Currency, Money};
 use crate::domain::venue::{SeatStatus, SectionKind};
 
 #[derive(Debug, Clone, Queryable)]
@@ -99,7 +100,7 @@ pub fn seats_of(
 }
 
 /// The event's currency, if the event exists.
-pub fn currency(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<String>> {
+pub fn currency(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<Currency>> {
     events::table
         .filter(events::id.eq(event))
         .select(events::currency)
@@ -114,8 +115,7 @@ pub struct LatestBooking {
     pub reference: String,
     pub status: BookingStatus,
     pub expires_at: NaiveDateTime,
-    pub total_cents: i64,
-    pub currency: String,
+    pub total: Money,
 }
 
 pub fn latest_booking(
@@ -132,8 +132,7 @@ pub fn latest_booking(
             bookings::reference,
             bookings::status,
             bookings::expires_at,
-            bookings::total_cents,
-            bookings::currency,
+            (bookings::total_cents, bookings::currency),
         ))
         .first(conn)
         .optional()

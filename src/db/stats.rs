@@ -11,6 +11,7 @@ use super::schema::{booking_items, bookings, events, refunds, tickets, venues};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, TierId};
+use crate::domain::money::Currency;
 use crate::domain::payment::RefundStatus;
 
 /// What the statistics page says about the event itself.
@@ -20,7 +21,7 @@ pub struct EventHeader {
     pub title: String,
     pub status: EventStatus,
     pub starts_at: NaiveDateTime,
-    pub currency: String,
+    pub currency: Currency,
     pub cancellation_reason: Option<String>,
     pub venue_name: String,
     pub venue_city: String,

@@ -63,8 +63,8 @@ pub(super) fn record_event(
         data: EventData {
             external_id: intent.external_id.clone(),
             merchant_reference: intent.merchant_reference.clone(),
-            amount_cents: intent.amount_cents,
-            currency: intent.currency.clone(),
+            amount_cents: intent.amount.cents,
+            currency: intent.amount.currency.to_string(),
             method: intent.method,
             status: intent.status,
             failure_reason: intent.failure_reason.clone(),

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{IntentStatus, Method};
 use crate::db::DbError;
 use crate::db::schema::{gateway_intents, gateway_refunds};
+use crate::domain::money::Money;
 
 /// A payment intent as the gateway keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
@@ -19,8 +20,12 @@ pub struct Intent {
     pub idempotency_key: String,
     pub merchant_reference: String,
     pub description: String,
-    pub amount_cents: i64,
-    pub currency: String,
+    #[diesel(select_expression = (gateway_intents::amount_cents, gateway_intents::currency))]
+    #[serde(
+        flatten,
+        serialize_with = "crate::domain::money::as_amount_cents_and_currency"
+    )]
+    pub amount: Money,
     pub method: Method,
     pub status: IntentStatus,
     pub failure_reason: Option<String>,
@@ -43,8 +48,7 @@ pub struct NewIntent<'a> {
     pub idempotency_key: &'a str,
     pub merchant_reference: &'a str,
     pub description: &'a str,
-    pub amount_cents: i64,
-    pub currency: &'a str,
+    pub amount: Money,
     pub method: Method,
     pub return_url: &'a str,
 }

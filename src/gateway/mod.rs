@@ -94,13 +94,12 @@ impl Gateway {
     /// Creates a payment intent, or answers the one this idempotency key already made. The
     /// same key with a different amount, currency or method is refused.
     pub fn create_intent(&self, new: &NewIntent) -> Result<Intent, GatewayError> {
-        if new.amount_cents <= 0 {
+        if new.amount.cents <= 0 {
             return Err(GatewayError::BadAmount);
         }
         let now = self.clock.now();
         let same = |i: &Intent| {
-            i.amount_cents == new.amount_cents
-                && i.currency == new.currency
+            i.amount == new.amount
                 && i.method == new.method
                 && i.merchant_reference == new.merchant_reference
         };
@@ -121,8 +120,8 @@ impl Gateway {
                     gateway_intents::idempotency_key.eq(new.idempotency_key),
                     gateway_intents::merchant_reference.eq(new.merchant_reference),
                     gateway_intents::description.eq(new.description),
-                    gateway_intents::amount_cents.eq(new.amount_cents),
-                    gateway_intents::currency.eq(new.currency),
+                    gateway_intents::amount_cents.eq(new.amount.cents),
+                    gateway_intents::currency.eq(new.amount.currency),
                     gateway_intents::method.eq(new.method),
                     gateway_intents::return_url.eq(new.return_url),
                     gateway_intents::created_at.eq(now),

@@ -85,7 +85,7 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Dashboard
             tickets: admin::tickets_paid_since(conn, since)?,
             revenue: rows
                 .iter()
-                .map(|(currency, _, total)| Money::new(total.unwrap_or(0), currency).to_string())
+                .map(|(currency, _, total)| Money::new(total.unwrap_or(0), *currency).to_string())
                 .collect(),
         })
     };

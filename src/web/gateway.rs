@@ -22,7 +22,7 @@ use crate::web::state::AppState;
 #[template(path = "gateway/checkout.html")]
 struct CheckoutPage<'a> {
     intent: &'a Intent,
-    amount: String,
+    amount: Money,
     token: String,
     error: Option<&'a str>,
     card_number: &'a str,
@@ -37,7 +37,7 @@ fn page(
 ) -> Result<HttpResponse, AppError> {
     let body = CheckoutPage {
         intent,
-        amount: Money::new(intent.amount_cents, &intent.currency).to_string(),
+        amount: intent.amount,
         token: form_token(&state.webhook_secret, &intent.external_id),
         error,
         card_number,

@@ -9,6 +9,7 @@ use crate::db::schema::{
     tickets, users,
 };
 use crate::domain::ids::EventId;
+use crate::domain::money::Money;
 
 /// One line of an event's attendee list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,14 +22,13 @@ pub struct Attendee {
     pub row: Option<String>,
     pub seat: Option<i32>,
     pub tier: String,
-    pub price_cents: i64,
-    pub currency: String,
+    pub price: Money,
     pub code: String,
     pub status: String,
     pub checked_in_at: Option<NaiveDateTime>,
 }
 
-type AttendeeHead = (String, String, String, String, String, i64, String);
+type AttendeeHead = (String, String, String, String, String, Money);
 
 type AttendeeTicket = (String, String, Option<NaiveDateTime>);
 
@@ -52,8 +52,7 @@ pub fn attendees(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<Att
                 users::name,
                 users::email,
                 price_tiers::name,
-                booking_items::unit_price_cents,
-                bookings::currency,
+                (booking_items::unit_price_cents, bookings::currency),
             ),
             (tickets::code, tickets::status, tickets::checked_in_at),
             (sections::name, seats::row_label, seats::number),
@@ -76,33 +75,30 @@ pub fn attendees(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<Att
                 users::name,
                 users::email,
                 price_tiers::name,
-                booking_items::unit_price_cents,
-                bookings::currency,
+                (booking_items::unit_price_cents, bookings::currency),
             ),
             (tickets::code, tickets::status, tickets::checked_in_at),
             sections::name,
         ))
         .load(conn)?;
-    let line =
-        |(reference, booking_status, name, email, tier, price_cents, currency): AttendeeHead,
-         (code, status, checked_in_at): AttendeeTicket,
-         section: String,
-         row: Option<String>,
-         seat: Option<i32>| Attendee {
-            reference,
-            booking_status,
-            name,
-            email,
-            section,
-            row,
-            seat,
-            tier,
-            price_cents,
-            currency,
-            code,
-            status,
-            checked_in_at,
-        };
+    let line = |(reference, booking_status, name, email, tier, price): AttendeeHead,
+                (code, status, checked_in_at): AttendeeTicket,
+                section: String,
+                row: Option<String>,
+                seat: Option<i32>| Attendee {
+        reference,
+        booking_status,
+        name,
+        email,
+        section,
+        row,
+        seat,
+        tier,
+        price,
+        code,
+        status,
+        checked_in_at,
+    };
     Ok(seated
         .into_iter()
         .map(|(h, t, (section, row, number))| line(h, t, section, Some(row), Some(number)))

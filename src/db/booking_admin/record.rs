@@ -11,6 +11,7 @@ use crate::db::schema::{
 };
 use crate::domain::catalogue::contains_pattern;
 use crate::domain::ids::{BookingId, UserId};
+use crate::domain::money::Money;
 
 /// What the detail adds to the list row: when the booking changed state, and its event's
 /// slug and status.
@@ -124,8 +125,8 @@ pub fn tickets_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Ve
 pub struct AdminRefund {
     pub id: i64,
     pub payment_id: i64,
-    pub amount_cents: i64,
-    pub currency: String,
+    #[diesel(select_expression = (refunds::amount_cents, refunds::currency))]
+    pub amount: Money,
     pub status: String,
     pub reason: String,
     pub attempts: i32,

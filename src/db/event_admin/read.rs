@@ -11,6 +11,7 @@ use crate::db::schema::{bookings, event_sections, events, price_tiers, seats, se
 use crate::domain::catalogue::contains_pattern;
 use crate::domain::event::{Category, EventStatus};
 use crate::domain::ids::{EventId, SectionId, TierId, VenueId};
+use crate::domain::money::Currency;
 use crate::domain::venue::SectionKind;
 
 /// An event as the editor reads it: every column the form and the admin document show.
@@ -27,7 +28,7 @@ pub struct AdminEventRow {
     pub status: EventStatus,
     pub starts_at: NaiveDateTime,
     pub ends_at: Option<NaiveDateTime>,
-    pub currency: String,
+    pub currency: Currency,
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,

@@ -8,6 +8,7 @@ use crate::db::schema::{booking_items, bookings};
 use crate::db::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, TierId, UserId};
+use crate::domain::money::Currency;
 
 /// A buyer's pending booking for an event: their basket.
 #[derive(Debug, Clone, Queryable)]
@@ -64,7 +65,7 @@ pub struct NewBooking<'a> {
     pub reference: &'a str,
     pub user: UserId,
     pub event: EventId,
-    pub currency: &'a str,
+    pub currency: Currency,
     pub expires_at: NaiveDateTime,
     pub now: NaiveDateTime,
 }

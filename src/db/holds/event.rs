@@ -9,6 +9,7 @@ use crate::db::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, UserId};
+use crate::domain::money::Currency;
 
 /// What a hold needs to know about the event.
 #[derive(Debug, Clone, Queryable)]
@@ -19,7 +20,7 @@ pub struct HoldEvent {
     pub sales_start_at: Option<NaiveDateTime>,
     pub sales_end_at: Option<NaiveDateTime>,
     pub max_tickets_per_order: i32,
-    pub currency: String,
+    pub currency: Currency,
     /// The box office's cap on one account's tickets for the event (held and bought).
     pub max_tickets_per_account: Option<i32>,
 }

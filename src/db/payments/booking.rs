@@ -9,6 +9,7 @@ use crate::db::schema::{bookings, event_seats, events, users, venues};
 use crate::db::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
+use crate::domain::money::Money;
 use crate::domain::venue::SeatStatus;
 
 /// A booking as checkout needs it, locked on PostgreSQL (`FOR UPDATE`) so that two webhooks
@@ -20,8 +21,7 @@ pub struct BookingForPayment {
     pub user_id: UserId,
     pub event_id: EventId,
     pub status: BookingStatus,
-    pub total_cents: i64,
-    pub currency: String,
+    pub total: Money,
     pub expires_at: NaiveDateTime,
     /// Bumped by every change of the pending basket.
     pub basket_version: i32,
@@ -34,9 +34,7 @@ impl BookingForPayment {
     /// Whether `payment` was opened for the basket as it is now, at its total: the only
     /// payment that may sell it.
     pub fn is_paid_for_by(&self, payment: &Payment) -> bool {
-        payment.basket_version == self.basket_version
-            && payment.amount_cents == self.total_cents
-            && payment.currency == self.currency
+        payment.basket_version == self.basket_version && payment.amount == self.total
     }
 
     /// Until when a new payment may start: the hold's own end, without the grace.
@@ -59,8 +57,7 @@ pub fn booking(
                 bookings::user_id,
                 bookings::event_id,
                 bookings::status,
-                bookings::total_cents,
-                bookings::currency,
+                (bookings::total_cents, bookings::currency),
                 bookings::expires_at,
                 bookings::basket_version,
                 bookings::payable_until,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::payments;
 use crate::domain::ids::BookingId;
+use crate::domain::money::Money;
 use crate::domain::payment::PaymentStatus;
 
 /// A payment as the app keeps it.
@@ -18,8 +19,8 @@ pub struct Payment {
     pub idempotency_key: String,
     pub method: String,
     pub status: PaymentStatus,
-    pub amount_cents: i64,
-    pub currency: String,
+    #[diesel(select_expression = (payments::amount_cents, payments::currency))]
+    pub amount: Money,
     pub failure_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -101,8 +102,7 @@ pub struct NewPayment<'a> {
     pub external_id: &'a str,
     pub idempotency_key: &'a str,
     pub method: &'a str,
-    pub amount_cents: i64,
-    pub currency: &'a str,
+    pub amount: Money,
     pub basket_version: i32,
 }
 
@@ -113,8 +113,8 @@ pub fn insert(conn: &mut DbConnection, p: &NewPayment, now: NaiveDateTime) -> Qu
             payments::external_id.eq(p.external_id),
             payments::idempotency_key.eq(p.idempotency_key),
             payments::method.eq(p.method),
-            payments::amount_cents.eq(p.amount_cents),
-            payments::currency.eq(p.currency),
+            payments::amount_cents.eq(p.amount.cents),
+            payments::currency.eq(p.amount.currency),
             payments::basket_version.eq(p.basket_version),
             payments::created_at.eq(now),
             payments::updated_at.eq(now),

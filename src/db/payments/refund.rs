@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{bookings, payments, refunds};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::BookingId;
+use crate::domain::money::Money;
 use crate::domain::payment::{PaymentStatus, RefundStatus};
 
 /// A refund as the app keeps it.
@@ -17,8 +18,8 @@ pub struct RefundRow {
     pub id: i64,
     pub payment_id: i64,
     pub booking_id: BookingId,
-    pub amount_cents: i64,
-    pub currency: String,
+    #[diesel(select_expression = (refunds::amount_cents, refunds::currency))]
+    pub amount: Money,
     pub status: RefundStatus,
     pub idempotency_key: String,
     pub external_id: Option<String>,
@@ -47,8 +48,8 @@ pub fn create_refund(
         .values((
             refunds::payment_id.eq(payment.id),
             refunds::booking_id.eq(payment.booking_id),
-            refunds::amount_cents.eq(payment.amount_cents),
-            refunds::currency.eq(&payment.currency),
+            refunds::amount_cents.eq(payment.amount.cents),
+            refunds::currency.eq(payment.amount.currency),
             refunds::idempotency_key.eq(format!("refund:payment:{}", payment.id)),
             refunds::reason.eq(reason),
             refunds::created_at.eq(now),

@@ -143,8 +143,8 @@ pub fn mark_paid(
             .filter(bookings::id.eq(booking))
             .filter(bookings::status.eq_any([BookingStatus::Pending, BookingStatus::Expired]))
             .filter(bookings::basket_version.eq(payment.basket_version))
-            .filter(bookings::total_cents.eq(payment.amount_cents))
-            .filter(bookings::currency.eq(&payment.currency)),
+            .filter(bookings::total_cents.eq(payment.amount.cents))
+            .filter(bookings::currency.eq(payment.amount.currency)),
     )
     .set((
         bookings::status.eq(BookingStatus::Paid),

@@ -45,8 +45,8 @@ pub fn attendees_csv(
             a.seat
                 .map_or_else(|| "standing".to_owned(), |n| n.to_string()),
             a.tier,
-            plain_amount(a.price_cents, &a.currency),
-            a.currency,
+            plain_amount(a.price.cents, a.price.currency.as_str()),
+            a.price.currency.to_string(),
             a.code,
             a.status,
             a.checked_in_at.map(rfc3339_utc).unwrap_or_default(),

@@ -33,8 +33,8 @@ impl Detail {
         self.status() == "paid"
     }
 
-    pub fn total(&self) -> String {
-        Money::new(self.row.booking.total_cents, &self.row.booking.currency).to_string()
+    pub fn total(&self) -> Money {
+        self.row.booking.total
     }
 }
 

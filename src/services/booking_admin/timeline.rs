@@ -5,7 +5,6 @@ use chrono::NaiveDateTime;
 
 use crate::db::booking_admin::{AdminRefund, AdminTicket, AuditRow, BookingEmailRow, Moments};
 use crate::db::payments::Payment;
-use crate::domain::money::Money;
 use crate::domain::seatmap::place_label;
 
 /// One moment of a booking's history.
@@ -47,7 +46,7 @@ pub fn build(s: &Sources) -> Vec<Entry> {
         ),
     );
     for p in s.payments {
-        let amount = Money::new(p.amount_cents, &p.currency);
+        let amount = p.amount;
         push(
             p.created_at,
             "payment",
@@ -98,7 +97,7 @@ pub fn build(s: &Sources) -> Vec<Entry> {
         push(at, "booking", "Booking refunded; tickets void".to_owned());
     }
     for r in s.refunds {
-        let amount = Money::new(r.amount_cents, &r.currency);
+        let amount = r.amount;
         push(
             r.created_at,
             "refund",

@@ -45,8 +45,7 @@ pub fn event(
             TierAvailability {
                 id: t.id,
                 name: t.name.clone(),
-                price_cents: t.price_cents,
-                price: Money::new(t.price_cents, &row.currency).to_string(),
+                price: Money::new(t.price_cents, row.currency),
                 capacity: counts.capacity,
                 available: counts.available,
             }
@@ -58,7 +57,7 @@ pub fn event(
         acc += *c;
         acc
     });
-    let min_price = tier_rows.iter().map(|t| t.price_cents).min();
+    let min_price = tier_rows.iter().map(|t| t.price.cents).min();
     let sales_start_at = row.sales_start_at;
     let sales_end_at = row.sales_end_at;
     let max_tickets_per_order = row.max_tickets_per_order;

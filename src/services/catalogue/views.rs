@@ -7,7 +7,7 @@ use crate::db::models::VenueRef;
 use crate::domain::event::{Category, EventStatus, SaleState};
 use crate::domain::ids::{EventId, SectionId, TierId};
 use crate::domain::local_time::LocalStart;
-use crate::domain::money::Money;
+use crate::domain::money::{Currency, Money};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
@@ -37,7 +37,7 @@ pub struct EventSummary {
     pub ends_at: Option<NaiveDateTime>,
     pub local_start: LocalStart,
     pub venue: VenueRef,
-    pub currency: String,
+    pub currency: Currency,
     pub min_price_cents: Option<i64>,
     pub capacity: i64,
     pub available: i64,
@@ -45,9 +45,8 @@ pub struct EventSummary {
 }
 
 impl EventSummary {
-    pub fn min_price(&self) -> Option<String> {
-        self.min_price_cents
-            .map(|c| Money::new(c, &self.currency).to_string())
+    pub fn min_price(&self) -> Option<Money> {
+        self.min_price_cents.map(|c| Money::new(c, self.currency))
     }
 
     pub fn category_label(&self) -> &'static str {
@@ -60,8 +59,7 @@ impl EventSummary {
 pub struct TierAvailability {
     pub id: TierId,
     pub name: String,
-    pub price_cents: i64,
-    pub price: String,
+    pub price: Money,
     pub capacity: i64,
     pub available: i64,
 }

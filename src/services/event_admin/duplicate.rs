@@ -49,7 +49,7 @@ pub fn duplicate(
             starts_at: r.starts_at,
             starts_local: source.local(r.starts_at),
             ends_at: r.ends_at,
-            currency: &r.currency,
+            currency: r.currency.as_str(),
             sales_start_at: r.sales_start_at,
             sales_end_at: r.sales_end_at,
             max_tickets_per_order: r.max_tickets_per_order,

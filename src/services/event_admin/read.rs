@@ -46,7 +46,7 @@ impl AdminEvent {
             venue_id: Some(self.row.venue_id),
             starts_at: Some(When::Utc(self.row.starts_at)),
             ends_at: self.row.ends_at.map(When::Utc),
-            currency: self.row.currency.clone(),
+            currency: self.row.currency.to_string(),
             sales_start_at: self.row.sales_start_at.map(When::Utc),
             sales_end_at: self.row.sales_end_at.map(When::Utc),
             max_tickets_per_order: Some(i64::from(self.row.max_tickets_per_order)),

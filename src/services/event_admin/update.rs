@@ -45,7 +45,7 @@ pub fn update(
             "The venue can only change while the event is a draft without bookings.",
         ));
     }
-    if v.currency != current.row.currency && booked {
+    if v.currency != current.row.currency.as_str() && booked {
         return Err(invalid(
             "currency",
             "The currency can't change once the event has bookings.",

@@ -11,6 +11,7 @@ use crate::db::lock_order::{self, SectionLocks};
 use crate::db::{Db, DbConnection};
 use crate::domain::event::{SaleFacts, SaleState};
 use crate::domain::ids::{EventId, UserId};
+use crate::domain::money::Money;
 
 use super::expire::expire;
 use super::lines::{
@@ -135,8 +136,7 @@ pub(super) fn hold_once(
             reference,
             event,
             expires_at,
-            total_cents,
-            currency: ev.currency.clone(),
+            total: Money::new(total_cents, ev.currency),
             items,
         };
         Ok((held, released))

@@ -151,7 +151,7 @@ pub(super) fn basket_or_new(
                     reference: &reference,
                     user: at.user,
                     event: at.event,
-                    currency: &ev.currency,
+                    currency: ev.currency,
                     expires_at: at.now + hold_for,
                     now: at.now,
                 },

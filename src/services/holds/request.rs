@@ -9,6 +9,7 @@ use crate::db::lock_order::SectionLocks;
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::event::SaleState;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
+use crate::domain::money::Money;
 
 /// The most seats one request may name (the event's per-order maximum is usually lower).
 pub const MAX_SEATS_PER_REQUEST: usize = 50;
@@ -78,8 +79,7 @@ pub struct Held {
     pub reference: String,
     pub event: EventId,
     pub expires_at: NaiveDateTime,
-    pub total_cents: i64,
-    pub currency: String,
+    pub total: Money,
     /// Every line of the basket now, read in the hold's own transaction (so the answer needs
     /// no second trip to the database).
     pub items: Vec<crate::db::bookings::ItemRow>,

@@ -101,11 +101,12 @@ pub fn booking_email(
                 } else {
                     String::new()
                 };
-                let price = Money::new(i64::from(i.quantity) * i.unit_price_cents, &b.currency);
+                let price =
+                    Money::new(i64::from(i.quantity) * i.unit_price_cents, b.total.currency);
                 format!("{what}{quantity} · {price}")
             })
             .collect(),
-        total: Money::new(b.total_cents, &b.currency).to_string(),
+        total: b.total.to_string(),
         tickets: view
             .tickets
             .iter()

@@ -105,7 +105,7 @@ pub(crate) fn send_refund(
     }
     match gateway.refund(
         &payment.external_id,
-        refund.amount_cents,
+        refund.amount.cents,
         &refund.idempotency_key,
         &refund.reason,
     ) {

@@ -124,7 +124,7 @@ pub fn start(
     if paid_already {
         return Err(PaymentError::AlreadyPaid);
     }
-    if booking.total_cents <= 0 {
+    if booking.total.cents <= 0 {
         return Err(PaymentError::Invalid(
             "There is nothing to pay for this booking.",
         ));
@@ -135,8 +135,7 @@ pub fn start(
         idempotency_key: &format!("boxoffice:{}:{key}", booking.id),
         merchant_reference: &booking.reference,
         description: &format!("{title} · booking {}", booking.reference),
-        amount_cents: booking.total_cents,
-        currency: &booking.currency,
+        amount: booking.total,
         method,
         return_url: &crate::mail::templates::absolute(
             base_url,
@@ -151,8 +150,7 @@ pub fn start(
                 external_id: &intent.external_id,
                 idempotency_key: key,
                 method: method.as_str(),
-                amount_cents: intent.amount_cents,
-                currency: &intent.currency,
+                amount: intent.amount,
                 basket_version: booking.basket_version,
             },
             now,
@@ -179,7 +177,7 @@ pub fn start(
                 gateway,
                 booking.id,
                 booking.basket_version,
-                booking.total_cents,
+                booking.total.cents,
                 now,
             ) {
                 tracing::warn!(booking = %booking.id, error = %e, "could not cancel the basket's stale payments");

@@ -7,7 +7,7 @@ use crate::db::bookings::ItemRow;
 use crate::db::seatmap::{self as queries};
 use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
 use crate::domain::local_time::rfc3339_utc;
-use crate::domain::money::Money;
+use crate::domain::money::{Currency, Money};
 use crate::domain::seatmap::countdown;
 use crate::services::catalogue::CatalogueError;
 
@@ -19,12 +19,12 @@ pub struct BasketLine {
     pub item_id: i64,
     pub what: String,
     pub quantity: i32,
-    pub price: String,
+    pub price: Money,
 }
 
 impl BasketLine {
     /// A booking's line as the basket and the booking page show it.
-    pub fn of(item: &ItemRow, currency: &str) -> Self {
+    pub fn of(item: &ItemRow, currency: Currency) -> Self {
         BasketLine {
             seat_id: item.seat_id,
             item_id: item.item_id,
@@ -34,8 +34,7 @@ impl BasketLine {
                 item.number,
             ),
             quantity: item.quantity,
-            price: Money::new(i64::from(item.quantity) * item.unit_price_cents, currency)
-                .to_string(),
+            price: Money::new(i64::from(item.quantity) * item.unit_price_cents, currency),
         }
     }
 }
@@ -53,7 +52,7 @@ pub struct BasketView {
     pub left: String,
     pub lines: Vec<BasketLine>,
     pub count: i64,
-    pub total: String,
+    pub total: Money,
 }
 
 /// The viewer's basket: none, live, or just run out (so the page can say so).
@@ -138,7 +137,7 @@ pub fn basket(
     let items = crate::db::bookings::items_of(conn, &[latest.id])?;
     let lines: Vec<BasketLine> = items
         .iter()
-        .map(|i| BasketLine::of(i, &latest.currency))
+        .map(|i| BasketLine::of(i, latest.total.currency))
         .collect();
     let count = items.iter().map(|i| i64::from(i.quantity)).sum();
     Ok(Basket::Live(BasketView {
@@ -149,7 +148,7 @@ pub fn basket(
         left: countdown(latest.expires_at, now),
         lines,
         count,
-        total: Money::new(latest.total_cents, &latest.currency).to_string(),
+        total: latest.total,
     }))
 }
 

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::seatmap::{self as queries, MapSeat, MapSection};
 use crate::domain::ids::{BookingId, SeatId, SectionId, VenueId};
-use crate::domain::money::Money;
+use crate::domain::money::{Currency, Money};
 use crate::domain::seatmap::{SeatState, tier_class};
 use crate::services::catalogue::CatalogueError;
 
@@ -94,7 +94,7 @@ pub(super) fn layout_views(
     layout: &VenueLayout,
     states: &[queries::SeatStateRow],
     sections: &[MapSection],
-    currency: &str,
+    currency: Currency,
     basket: Option<BookingId>,
     now: NaiveDateTime,
 ) -> Vec<SeatView> {
@@ -133,7 +133,7 @@ pub(super) fn layout_views(
 /// Each section's shared strings: its name, its price and its tier's colour class.
 pub(super) fn section_strings(
     sections: &[MapSection],
-    currency: &str,
+    currency: Currency,
 ) -> HashMap<SectionId, (Arc<str>, Arc<str>, &'static str)> {
     sections
         .iter()
@@ -154,7 +154,7 @@ pub(super) fn section_strings(
 pub(super) fn seat_views(
     seats: &[MapSeat],
     sections: &[MapSection],
-    currency: &str,
+    currency: Currency,
     basket: Option<BookingId>,
     now: NaiveDateTime,
 ) -> Vec<SeatView> {

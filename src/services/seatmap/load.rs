@@ -8,7 +8,7 @@ use crate::db::DbConnection;
 use crate::db::seatmap::{self as queries, MapSection};
 use crate::domain::ids::{EventId, SectionId, UserId};
 use crate::domain::inventory::Counts;
-use crate::domain::money::Money;
+use crate::domain::money::{Currency, Money};
 use crate::domain::seatmap::{OVERVIEW_ABOVE, Rect, stage, tier_class};
 use crate::domain::venue::SectionKind;
 use crate::services::catalogue::{self, CatalogueError};
@@ -32,10 +32,10 @@ pub fn load(
     let detail = catalogue::event(conn, event, now)?;
     let rows = queries::sections(conn, event)?;
     let counts = catalogue::section_counts(conn, event, now)?;
-    let currency = detail.event.currency.clone();
+    let currency = detail.event.currency;
     let sections: Vec<SectionView> = rows
         .iter()
-        .map(|r| section_view(r, &currency, counts.get(&r.id).copied()))
+        .map(|r| section_view(r, currency, counts.get(&r.id).copied()))
         .collect();
     let seat_count: i64 = rows
         .iter()
@@ -64,12 +64,12 @@ pub fn load(
         Scope::Section(id) => {
             let states = queries::seat_states(conn, event, Some(id))?;
             let layout = layouts.venue(conn, detail.event.venue.id)?;
-            layout_views(&layout, &states, &rows, &currency, mine, now)
+            layout_views(&layout, &states, &rows, currency, mine, now)
         }
         Scope::All => {
             let states = queries::seat_states(conn, event, None)?;
             let layout = layouts.venue(conn, detail.event.venue.id)?;
-            layout_views(&layout, &states, &rows, &currency, mine, now)
+            layout_views(&layout, &states, &rows, currency, mine, now)
         }
     };
     let layout = Rect::union(sections.iter().map(|s| s.rect)).unwrap_or(Rect {
@@ -98,7 +98,7 @@ pub fn load(
         .map(|t| TierLegend {
             id: t.id.0,
             name: t.name.clone(),
-            price: t.price.clone(),
+            price: t.price,
             class: tier_class(tier_position(&rows, t.id.0)),
             available: t.available,
         })
@@ -160,7 +160,11 @@ pub(super) fn tier_position(rows: &[MapSection], tier: i64) -> usize {
         .map_or(0, |r| usize::try_from(r.tier_position).unwrap_or(0))
 }
 
-pub(super) fn section_view(r: &MapSection, currency: &str, counts: Option<Counts>) -> SectionView {
+pub(super) fn section_view(
+    r: &MapSection,
+    currency: Currency,
+    counts: Option<Counts>,
+) -> SectionView {
     let counts = counts.unwrap_or(Counts {
         capacity: i64::from(r.capacity),
         available: 0,

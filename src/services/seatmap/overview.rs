@@ -24,7 +24,7 @@ pub fn overview_sections(
     let counts = catalogue::section_counts(conn, event, now)?;
     Ok(rows
         .iter()
-        .map(|r| section_view(r, &currency, counts.get(&r.id).copied()))
+        .map(|r| section_view(r, currency, counts.get(&r.id).copied()))
         .collect())
 }
 

@@ -14,6 +14,7 @@ use super::basket::basket_id;
 use super::layouts::seat_views;
 use super::overview::overview_sections;
 use super::views::{SeatView, SectionView, StandingView};
+use crate::domain::money::Currency;
 
 /// These seats as `viewer` sees them now (after a click).
 pub fn seats(
@@ -33,7 +34,7 @@ pub fn seats(
         Some(user) => basket_id(conn, user, event, now)?,
         None => None,
     };
-    Ok(seat_views(&seats, &rows, &currency, mine, now))
+    Ok(seat_views(&seats, &rows, currency, mine, now))
 }
 
 /// The seats of a live change, read once for every viewer, with who holds them.
@@ -66,7 +67,7 @@ pub fn raw_seats(
 /// Changed seats as read once for all viewers of a live update.
 #[derive(Debug, Clone)]
 pub struct SharedSeats {
-    pub(super) currency: String,
+    pub(super) currency: Currency,
     pub(super) sections: Vec<MapSection>,
     pub(super) seats: Vec<MapSeat>,
     /// Who holds the held ones.
@@ -88,7 +89,7 @@ impl SharedSeats {
             .filter(|s| section.is_none_or(|id| s.section_id == id))
             .cloned()
             .collect();
-        seat_views(&seats, &self.sections, &self.currency, basket, now)
+        seat_views(&seats, &self.sections, self.currency, basket, now)
     }
 
     /// Whether any of the seats is now held by `viewer` (perhaps from another tab).

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::domain::ids::{SeatId, SectionId};
+use crate::domain::money::Money;
 use crate::domain::seatmap::{Rect, SeatState, seat_label};
 use crate::services::catalogue::EventDetail;
 
@@ -143,7 +144,7 @@ impl SectionView {
 pub struct TierLegend {
     pub id: i64,
     pub name: String,
-    pub price: String,
+    pub price: Money,
     pub class: &'static str,
     pub available: i64,
 }

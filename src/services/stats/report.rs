@@ -30,7 +30,7 @@ pub struct EventReport {
 
 impl EventReport {
     pub fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
-        Money::new(*cents.borrow(), &self.event.currency).to_string()
+        Money::new(*cents.borrow(), self.event.currency).to_string()
     }
 
     /// Sold share of what can be sold, 0-100.

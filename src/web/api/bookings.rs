@@ -58,8 +58,8 @@ impl<'a> From<&'a BookingView> for BookingJson<'a> {
             event_id: v.booking.event_id,
             status: &v.booking.status,
             expires_at: rfc3339_utc(v.booking.expires_at),
-            total_cents: v.booking.total_cents,
-            currency: &v.booking.currency,
+            total_cents: v.booking.total.cents,
+            currency: v.booking.total.currency.as_str(),
             items: v.items.iter().map(ItemJson::from).collect(),
             tickets: v
                 .tickets
@@ -84,8 +84,8 @@ impl<'a> BookingJson<'a> {
             event_id: h.event,
             status: BookingStatus::Pending.as_str(),
             expires_at: rfc3339_utc(h.expires_at),
-            total_cents: h.total_cents,
-            currency: &h.currency,
+            total_cents: h.total.cents,
+            currency: h.total.currency.as_str(),
             items: h.items.iter().map(ItemJson::from).collect(),
             tickets: Vec::new(),
         }

@@ -59,7 +59,7 @@ impl<'a> From<&'a EventSummary> for EventJson<'a> {
                 country: &e.venue.country,
                 timezone: &e.venue.timezone,
             },
-            currency: &e.currency,
+            currency: e.currency.as_str(),
             min_price_cents: e.min_price_cents,
             capacity: e.capacity,
             available: e.available,
@@ -146,7 +146,7 @@ async fn show(
             .map(|t| TierJson {
                 id: t.id,
                 name: &t.name,
-                price_cents: t.price_cents,
+                price_cents: t.price.cents,
                 capacity: t.capacity,
                 available: t.available,
             })

@@ -33,8 +33,8 @@ impl<'a> PaymentJson<'a> {
             external_id: &p.external_id,
             status: p.status.as_str(),
             method: &p.method,
-            amount_cents: p.amount_cents,
-            currency: &p.currency,
+            amount_cents: p.amount.cents,
+            currency: p.amount.currency.as_str(),
             checkout_url: checkout_url(base_url, &p.external_id),
             failure_reason: p.failure_reason.as_deref(),
         }

@@ -21,7 +21,7 @@ struct BookingLine {
     when: LocalStart,
     status_label: &'static str,
     status_class: &'static str,
-    total: String,
+    total: Money,
 }
 
 impl BookingLine {
@@ -29,7 +29,7 @@ impl BookingLine {
         let b = view.booking;
         let (status_label, status_class) = crate::web::pages::view::booking_status(&b.status);
         BookingLine {
-            total: Money::new(b.total_cents, &b.currency).to_string(),
+            total: b.total,
             when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
             reference: b.reference,
             event_id: b.event_id.0,

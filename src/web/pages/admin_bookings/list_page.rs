@@ -82,7 +82,7 @@ pub(super) struct Row {
     buyer: String,
     email: String,
     status: String,
-    total: String,
+    total: Money,
     created: String,
 }
 
@@ -123,7 +123,7 @@ pub(super) fn results(query: &ListQuery, page: &Page) -> Results {
                     buyer: l.buyer.name.clone(),
                     email: l.buyer.email.clone(),
                     status: b.status.clone(),
-                    total: Money::new(b.total_cents, &b.currency).to_string(),
+                    total: b.total,
                     created: b.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 }
             })

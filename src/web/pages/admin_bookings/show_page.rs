@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
-use crate::domain::money::Money;
+use crate::domain::money::{Currency, Money};
 use crate::services::booking_admin::{self, Detail};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
@@ -32,8 +32,8 @@ impl ShowPage {
         crate::domain::seatmap::place_label(section, row.as_deref(), *number)
     }
 
-    pub(super) fn money(&self, cents: &i64, currency: &str) -> String {
-        Money::new(*cents, currency).to_string()
+    pub(super) fn money(&self, cents: &i64, currency: &Currency) -> Money {
+        Money::new(*cents, *currency)
     }
 }
 

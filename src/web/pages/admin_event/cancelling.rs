@@ -30,14 +30,7 @@ struct ProgressFragment<'a> {
     event: EventId,
     progress: Progress,
     failed: &'a [FailedRefund],
-    currency: &'a str,
     csrf: &'a str,
-}
-
-impl ProgressFragment<'_> {
-    fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
-        Money::new(*cents.borrow(), self.currency).to_string()
-    }
 }
 
 #[derive(Template)]
@@ -54,7 +47,7 @@ struct CancelPage<'a> {
 
 impl CancelPage<'_> {
     fn money(&self, cents: impl std::borrow::Borrow<i64>) -> String {
-        Money::new(*cents.borrow(), &self.event.currency).to_string()
+        Money::new(*cents.borrow(), self.event.currency).to_string()
     }
 
     fn cancelled(&self) -> bool {
@@ -88,7 +81,6 @@ fn render_cancel(
                 event: view.event.id,
                 progress: view.progress,
                 failed: &view.failed,
-                currency: &view.event.currency,
                 csrf: &csrf,
             },
             reason,
@@ -124,7 +116,6 @@ pub(super) async fn cancel_progress(
             event: view.event.id,
             progress: view.progress,
             failed: &view.failed,
-            currency: &view.event.currency,
             csrf: &ctx.layout.csrf,
         }
         .render(),

@@ -102,7 +102,7 @@ impl EventForm {
             ("venue_id", r.venue_id.0.to_string()),
             ("starts_at", local(Some(r.starts_at))),
             ("ends_at", local(r.ends_at)),
-            ("currency", r.currency.clone()),
+            ("currency", r.currency.to_string()),
             ("sales_start_at", local(r.sales_start_at)),
             ("sales_end_at", local(r.sales_end_at)),
             ("max_tickets_per_order", r.max_tickets_per_order.to_string()),

@@ -36,7 +36,7 @@ struct BookingPage {
     status_label: &'static str,
     status_class: &'static str,
     when: LocalStart,
-    total: String,
+    total: Money,
     lines: Vec<BasketLine>,
     /// Pending and not run out: the basket can still change.
     live: bool,
@@ -64,13 +64,13 @@ impl BookingPage {
         let lines = view
             .items
             .iter()
-            .map(|i| BasketLine::of(i, &b.currency))
+            .map(|i| BasketLine::of(i, b.total.currency))
             .collect();
         BookingPage {
             status_label,
             status_class,
             when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
-            total: Money::new(b.total_cents, &b.currency).to_string(),
+            total: b.total,
             lines,
             live,
             left: countdown(b.expires_at, now),

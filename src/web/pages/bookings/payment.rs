@@ -92,7 +92,7 @@ pub struct PaymentState {
     /// `processing`, `paid`, `failed`, `refunding`, `none`.
     pub kind: &'static str,
     pub reason: Option<String>,
-    pub total: String,
+    pub total: Money,
     /// The booking can still be paid (show "try again").
     pub can_retry: bool,
     pub tickets: Vec<TicketView>,
@@ -122,7 +122,7 @@ pub(super) async fn payment_state(
     let payment_state = PaymentState {
         kind,
         reason: payment.as_ref().and_then(|p| p.failure_reason.clone()),
-        total: Money::new(b.total_cents, &b.currency).to_string(),
+        total: b.total,
         can_retry: live,
         tickets: view.tickets.iter().map(TicketView::of).collect(),
         checkout_url: payment
