@@ -5,6 +5,7 @@ mod text_enum;
 pub mod booking;
 pub mod catalogue;
 pub mod event;
+pub mod event_rules;
 pub mod ics;
 pub mod ids;
 pub mod inventory;

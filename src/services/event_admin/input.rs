@@ -13,12 +13,9 @@ use crate::domain::local_time::from_local;
 use super::read::AdminEvent;
 
 /// Field → message, as the forms and the API's 422 show them.
-pub type Errors = BTreeMap<&'static str, String>;
+pub use crate::domain::catalogue::FieldErrors as Errors;
+pub use crate::domain::event_rules::{MAX_TICKETS, MAX_TICKETS_PER_ACCOUNT, TITLE_MAX};
 
-pub const TITLE_MAX: usize = 200;
-pub const MAX_TICKETS: i64 = 50;
-/// The highest per-account cap a box office may set on an event.
-pub const MAX_TICKETS_PER_ACCOUNT: i64 = 1_000;
 pub const LIST_LIMIT: i64 = 500;
 
 #[derive(Debug, thiserror::Error)]
