@@ -7,7 +7,7 @@ use super::schema::{
     booking_items, bookings, event_seats, event_sections, events, seats, sections, tickets, venues,
 };
 use super::{DbConnection, backend};
-use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::ids::{BookingId, BookingItemId, EventId, SeatId, UserId};
 
 /// A booking as the buyer's list shows it.
 #[derive(Debug, Clone, Queryable)]
@@ -76,7 +76,7 @@ pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<Booki
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {
     pub booking_id: BookingId,
-    pub item_id: i64,
+    pub item_id: BookingItemId,
     pub seat_id: Option<SeatId>,
     pub section: String,
     pub row: Option<String>,
@@ -89,7 +89,7 @@ pub struct ItemRow {
 /// index)`: seat lines and standing lines alike (a standing line has no seat, row or number).
 type ItemLine = (
     BookingId,
-    i64,
+    BookingItemId,
     Option<SeatId>,
     String,
     Option<String>,

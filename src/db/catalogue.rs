@@ -15,7 +15,7 @@ use super::schema::{
 use super::{DbConnection, MultiBackend};
 use crate::domain::catalogue::{CatalogueQuery, Sort, contains_pattern};
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, SectionId};
+use crate::domain::ids::{EventId, EventSectionId, SectionId};
 use crate::domain::venue::SeatStatus;
 
 diesel::define_sql_function!(
@@ -212,7 +212,7 @@ pub fn expired_holds(
     conn: &mut DbConnection,
     sections: &[SectionRow],
     now: NaiveDateTime,
-) -> QueryResult<HashMap<i64, i64>> {
+) -> QueryResult<HashMap<EventSectionId, i64>> {
     let with_holds: Vec<&SectionRow> = sections.iter().filter(|s| s.held > 0).collect();
     let mut expired = HashMap::new();
     if with_holds.is_empty() {
@@ -234,8 +234,8 @@ pub fn expired_holds(
             expired.insert(row.id, n);
         }
     }
-    let ids: Vec<i64> = with_holds.iter().map(|s| s.id).collect();
-    let places: Vec<(Option<i64>, Option<i64>)> = booking_items::table
+    let ids: Vec<EventSectionId> = with_holds.iter().map(|s| s.id).collect();
+    let places: Vec<(Option<EventSectionId>, Option<i64>)> = booking_items::table
         .inner_join(bookings::table)
         .filter(booking_items::event_section_id.eq_any(&ids))
         .filter(booking_items::active.eq(true))

@@ -7,12 +7,12 @@ use super::DbConnection;
 use super::schema::{bookings, events, tickets, users, venues};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{BookingId, EventId, UserId};
+use crate::domain::ids::{BookingId, EventId, TicketId, UserId};
 
 /// A ticket as the door looks it up, with its booking's state and holder.
 #[derive(Debug, Clone, Queryable)]
 pub struct DoorTicket {
-    pub id: i64,
+    pub id: TicketId,
     pub booking_id: BookingId,
     pub event_id: EventId,
     pub status: String,
@@ -41,7 +41,7 @@ pub fn ticket_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option
 /// `valid` → `checked_in` (guarded); `true` when this call admitted it.
 pub fn admit(
     conn: &mut DbConnection,
-    ticket: i64,
+    ticket: TicketId,
     by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::schema::email_outbox;
 use super::{DbConnection, backend};
-use crate::domain::ids::UserId;
+use crate::domain::ids::{EmailId, UserId};
 
 pub struct NewEmail<'a> {
     pub dedupe_key: &'a str,
@@ -23,7 +23,7 @@ pub struct NewEmail<'a> {
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ClaimedEmail {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: EmailId,
     #[diesel(sql_type = Text)]
     pub dedupe_key: String,
     #[diesel(sql_type = Text)]
@@ -41,7 +41,7 @@ pub struct ClaimedEmail {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = email_outbox)]
 pub struct OutboxRow {
-    pub id: i64,
+    pub id: EmailId,
     pub kind: String,
     pub recipient: String,
     pub status: String,
@@ -107,13 +107,13 @@ pub fn claim(
 /// The rows a claim may still settle: pending, and on the attempt it made.
 type Claimed = diesel::dsl::Filter<
     diesel::dsl::Filter<
-        diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, i64>>,
+        diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, EmailId>>,
         diesel::dsl::Eq<email_outbox::status, &'static str>,
     >,
     diesel::dsl::Eq<email_outbox::attempts, i32>,
 >;
 
-fn claimed(id: i64, attempt: i32) -> Claimed {
+fn claimed(id: EmailId, attempt: i32) -> Claimed {
     email_outbox::table
         .filter(email_outbox::id.eq(id))
         .filter(email_outbox::status.eq("pending"))
@@ -123,7 +123,7 @@ fn claimed(id: i64, attempt: i32) -> Claimed {
 /// Marks a claimed email sent; `false` if the claim was lost meanwhile.
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: i64,
+    id: EmailId,
     attempt: i32,
     message_id: &str,
     now: NaiveDateTime,
@@ -143,7 +143,7 @@ pub fn mark_sent(
 /// Records a failed attempt: pending again at `retry_at`, or `failed` for good when `None`.
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: i64,
+    id: EmailId,
     attempt: i32,
     error: &str,
     retry_at: Option<NaiveDateTime>,
@@ -170,7 +170,7 @@ pub fn mark_failed(
 
 /// Puts an email back in the queue to go at once, with a fresh count of attempts (the admin's
 /// resend). Not while a sender holds it; `false` when it was not resendable.
-pub fn resend(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn resend(conn: &mut DbConnection, id: EmailId, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::update(
         email_outbox::table.filter(email_outbox::id.eq(id)).filter(
             email_outbox::lease_until
@@ -216,7 +216,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
         .load(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OutboxRow>> {
+pub fn find(conn: &mut DbConnection, id: EmailId) -> QueryResult<Option<OutboxRow>> {
     email_outbox::table
         .filter(email_outbox::id.eq(id))
         .select(OutboxRow::as_select())

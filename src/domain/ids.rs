@@ -42,6 +42,8 @@ macro_rules! id_type {
     )+};
 }
 
+pub(crate) use id_type;
+
 id_type!(
     UserId,
     VenueId,
@@ -51,5 +53,11 @@ id_type!(
     TierId,
     EventSeatId,
     BookingId,
-    JobId
+    JobId,
+    EventSectionId,
+    BookingItemId,
+    TicketId,
+    PaymentId,
+    RefundId,
+    EmailId,
 );

@@ -7,7 +7,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::jobs::{self, JobRow};
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{DbConnection, DbError};
-use crate::domain::ids::{JobId, UserId};
+use crate::domain::ids::{EmailId, JobId, UserId};
 
 pub const PAGE_SIZE: i64 = 50;
 pub const EMAIL_STATUSES: [&str; 3] = ["pending", "sent", "failed"];
@@ -89,12 +89,12 @@ fn audit_action(
 pub fn resend_email(
     conn: &mut DbConnection,
     actor: UserId,
-    id: i64,
+    id: EmailId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let queued = outbox::resend(conn, id, now)?;
     if queued {
-        audit_action(conn, actor, "email.resent", "email", id, now)?;
+        audit_action(conn, actor, "email.resent", "email", id.0, now)?;
     }
     Ok(queued)
 }
@@ -103,12 +103,12 @@ pub fn resend_email(
 pub fn retry_job(
     conn: &mut DbConnection,
     actor: UserId,
-    id: i64,
+    id: JobId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let queued = jobs::retry(conn, JobId(id), now)?;
+    let queued = jobs::retry(conn, id, now)?;
     if queued {
-        audit_action(conn, actor, "job.retried", "job", id, now)?;
+        audit_action(conn, actor, "job.retried", "job", id.0, now)?;
     }
     Ok(queued)
 }

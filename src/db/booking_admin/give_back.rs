@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{booking_items, event_seats, event_sections, events, tickets};
-use crate::domain::ids::{BookingId, EventId, SeatId};
+use crate::domain::ids::{BookingId, BookingItemId, EventId, EventSeatId, EventSectionId, SeatId};
 use crate::domain::venue::SeatStatus;
 
 /// Whether the event still sells: published and not started.
@@ -42,13 +42,13 @@ pub fn give_back(
         .filter(tickets::status.ne("void"))
         .filter(tickets::event_seat_id.is_not_null())
         .select(tickets::event_seat_id.assume_not_null());
-    let freed: Vec<(i64, EventId, SeatId)> = event_seats::table
+    let freed: Vec<(EventSeatId, EventId, SeatId)> = event_seats::table
         .filter(event_seats::booking_id.eq(Some(booking)))
         .filter(event_seats::status.eq(SeatStatus::Sold))
         .filter(event_seats::id.ne_all(admitted_seats))
         .select((event_seats::id, event_seats::event_id, event_seats::seat_id))
         .load(conn)?;
-    let ids: Vec<i64> = freed.iter().map(|(id, _, _)| *id).collect();
+    let ids: Vec<EventSeatId> = freed.iter().map(|(id, _, _)| *id).collect();
     if !ids.is_empty() {
         // Guarded: only seats this booking still owns as sold.
         diesel::update(
@@ -72,7 +72,7 @@ pub fn give_back(
         .set(booking_items::active.eq(false))
         .execute(conn)?;
     }
-    let lines: Vec<(i64, Option<i64>, i32)> = booking_items::table
+    let lines: Vec<(BookingItemId, Option<EventSectionId>, i32)> = booking_items::table
         .filter(booking_items::booking_id.eq(booking))
         .filter(booking_items::active.eq(true))
         .filter(booking_items::event_section_id.is_not_null())

@@ -10,7 +10,7 @@ use crate::db::schema::{
     seats, sections, tickets, users,
 };
 use crate::domain::catalogue::contains_pattern;
-use crate::domain::ids::{BookingId, UserId};
+use crate::domain::ids::{BookingId, EmailId, PaymentId, RefundId, TicketId, UserId};
 
 /// What the detail adds to the list row: when the booking changed state, and its event's
 /// slug and status.
@@ -42,7 +42,7 @@ pub fn moments(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Momen
 /// A ticket with its state at the door.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminTicket {
-    pub id: i64,
+    pub id: TicketId,
     pub code: String,
     pub status: String,
     pub checked_in_at: Option<NaiveDateTime>,
@@ -52,7 +52,13 @@ pub struct AdminTicket {
     pub number: Option<i32>,
 }
 
-type TicketCols = (i64, String, String, Option<NaiveDateTime>, NaiveDateTime);
+type TicketCols = (
+    TicketId,
+    String,
+    String,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+);
 
 /// Every ticket of the booking (void ones too), seats in map order, then standing places.
 pub fn tickets_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Vec<AdminTicket>> {
@@ -122,8 +128,8 @@ pub fn tickets_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Ve
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = refunds)]
 pub struct AdminRefund {
-    pub id: i64,
-    pub payment_id: i64,
+    pub id: RefundId,
+    pub payment_id: PaymentId,
     pub amount_cents: i64,
     pub currency: String,
     pub status: String,
@@ -158,10 +164,10 @@ pub fn payments_of(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = email_outbox)]
 pub struct BookingEmailRow {
-    pub id: i64,
+    pub id: EmailId,
     pub kind: String,
     pub recipient: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub payload: String,
     pub status: String,
     pub attempts: i32,

@@ -43,7 +43,7 @@ pub fn resend(
             &format!("{}:{id}:resend:{fresh}", last.kind),
             &last.kind,
             &last.recipient,
-            last.user_id.map(UserId),
+            last.user_id,
             &last.payload,
             now,
         )?;

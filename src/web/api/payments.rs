@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use crate::db::payments::Payment;
+use crate::domain::ids::PaymentId;
 use crate::domain::user::Role;
 use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
@@ -15,7 +16,7 @@ use crate::web::state::AppState;
 
 #[derive(Serialize)]
 pub struct PaymentJson<'a> {
-    id: i64,
+    id: PaymentId,
     external_id: &'a str,
     status: &'a str,
     method: &'a str,
