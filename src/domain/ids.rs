@@ -60,4 +60,7 @@ id_type!(
     PaymentId,
     RefundId,
     EmailId,
+    AuditEntryId,
+    UserTokenId,
+    LoginLinkId,
 );

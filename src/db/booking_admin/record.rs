@@ -10,7 +10,7 @@ use crate::db::schema::{
     seats, sections, tickets, users,
 };
 use crate::domain::catalogue::contains_pattern;
-use crate::domain::ids::{BookingId, EmailId, PaymentId, RefundId, TicketId, UserId};
+use crate::domain::ids::{AuditEntryId, BookingId, EmailId, PaymentId, RefundId, TicketId, UserId};
 
 /// What the detail adds to the list row: when the booking changed state, and its event's
 /// slug and status.
@@ -200,7 +200,7 @@ pub fn emails_of(
 /// An audit row about a booking.
 #[derive(Debug, Clone, Queryable)]
 pub struct AuditRow {
-    pub id: i64,
+    pub id: AuditEntryId,
     pub action: String,
     pub detail: String,
     pub created_at: NaiveDateTime,
