@@ -7,14 +7,16 @@ use super::schema::{
     booking_items, bookings, event_seats, event_sections, events, seats, sections, tickets, venues,
 };
 use super::{DbConnection, backend};
+use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, BookingItemId, EventId, SeatId, UserId};
+use crate::domain::ticket::TicketStatus;
 
 /// A booking as the buyer's list shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct BookingListRow {
     pub id: BookingId,
     pub reference: String,
-    pub status: String,
+    pub status: BookingStatus,
     pub total_cents: i64,
     pub currency: String,
     pub expires_at: NaiveDateTime,
@@ -185,7 +187,7 @@ pub fn tickets_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec
     let seated: Vec<(BookingId, String, SeatId, String, String, i32)> = tickets::table
         .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
         .filter(tickets::booking_id.eq_any(ids))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .order((
             tickets::booking_id,
             sections::position,
@@ -206,7 +208,7 @@ pub fn tickets_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec
             booking_items::table.inner_join(event_sections::table.inner_join(sections::table)),
         )
         .filter(tickets::booking_id.eq_any(ids))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .order((tickets::booking_id, tickets::id))
         .select((tickets::booking_id, tickets::code, sections::name))
         .load(conn)?;

@@ -9,6 +9,7 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId, RefundId};
 use crate::domain::payment::RefundStatus;
+use crate::domain::ticket::TicketStatus;
 
 /// The event's status, its row locked `FOR UPDATE` on PostgreSQL: the cancel waits for holds
 /// in flight (they hold `FOR KEY SHARE`, see `holds::event_for_hold`).
@@ -215,9 +216,9 @@ pub fn mark_refunded(
         diesel::update(
             tickets::table
                 .filter(tickets::booking_id.eq(booking))
-                .filter(tickets::status.eq("valid")),
+                .filter(tickets::status.eq(TicketStatus::Valid)),
         )
-        .set(tickets::status.eq("void"))
+        .set(tickets::status.eq(TicketStatus::Void))
         .execute(conn)?;
     }
     Ok(moved == 1)

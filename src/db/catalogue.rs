@@ -13,6 +13,7 @@ use super::schema::{
     venues,
 };
 use super::{DbConnection, MultiBackend};
+use crate::domain::booking::BookingStatus;
 use crate::domain::catalogue::{CatalogueQuery, Sort, contains_pattern};
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, EventSectionId, SectionId};
@@ -239,7 +240,7 @@ pub fn expired_holds(
         .inner_join(bookings::table)
         .filter(booking_items::event_section_id.eq_any(&ids))
         .filter(booking_items::active.eq(true))
-        .filter(bookings::status.eq("pending"))
+        .filter(bookings::status.eq(BookingStatus::Pending))
         .filter(bookings::expires_at.lt(now))
         .group_by(booking_items::event_section_id)
         .select((

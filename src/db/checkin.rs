@@ -8,6 +8,7 @@ use super::schema::{bookings, events, tickets, users, venues};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId, TicketId, UserId};
+use crate::domain::ticket::TicketStatus;
 
 /// A ticket as the door looks it up, with its booking's state and holder.
 #[derive(Debug, Clone, Queryable)]
@@ -15,7 +16,7 @@ pub struct DoorTicket {
     pub id: TicketId,
     pub booking_id: BookingId,
     pub event_id: EventId,
-    pub status: String,
+    pub status: TicketStatus,
     pub checked_in_at: Option<NaiveDateTime>,
     pub booking_status: BookingStatus,
     pub holder: String,
@@ -48,10 +49,10 @@ pub fn admit(
     diesel::update(
         tickets::table
             .filter(tickets::id.eq(ticket))
-            .filter(tickets::status.eq("valid")),
+            .filter(tickets::status.eq(TicketStatus::Valid)),
     )
     .set((
-        tickets::status.eq("checked_in"),
+        tickets::status.eq(TicketStatus::CheckedIn),
         tickets::checked_in_at.eq(Some(now)),
         tickets::checked_in_by.eq(Some(by)),
     ))

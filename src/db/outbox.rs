@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::schema::email_outbox;
 use super::{DbConnection, backend};
+use crate::domain::email::EmailStatus;
 use crate::domain::ids::{EmailId, UserId};
 
 pub struct NewEmail<'a> {
@@ -44,7 +45,7 @@ pub struct OutboxRow {
     pub id: EmailId,
     pub kind: String,
     pub recipient: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub run_after: NaiveDateTime,
     pub last_error: Option<String>,
@@ -77,7 +78,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &NewEmail, now: NaiveDateTime) ->
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         email_outbox::table
-            .filter(email_outbox::status.eq("pending"))
+            .filter(email_outbox::status.eq(EmailStatus::Pending))
             .filter(email_outbox::run_after.le(now))
             .filter(
                 email_outbox::lease_until
@@ -108,7 +109,7 @@ pub fn claim(
 type Claimed = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, EmailId>>,
-        diesel::dsl::Eq<email_outbox::status, &'static str>,
+        diesel::dsl::Eq<email_outbox::status, EmailStatus>,
     >,
     diesel::dsl::Eq<email_outbox::attempts, i32>,
 >;
@@ -116,7 +117,7 @@ type Claimed = diesel::dsl::Filter<
 fn claimed(id: EmailId, attempt: i32) -> Claimed {
     email_outbox::table
         .filter(email_outbox::id.eq(id))
-        .filter(email_outbox::status.eq("pending"))
+        .filter(email_outbox::status.eq(EmailStatus::Pending))
         .filter(email_outbox::attempts.eq(attempt))
 }
 
@@ -130,7 +131,7 @@ pub fn mark_sent(
 ) -> QueryResult<bool> {
     diesel::update(claimed(id, attempt))
         .set((
-            email_outbox::status.eq("sent"),
+            email_outbox::status.eq(EmailStatus::Sent),
             email_outbox::sent_at.eq(Some(now)),
             email_outbox::lease_until.eq(None::<NaiveDateTime>),
             email_outbox::message_id.eq(Some(message_id)),
@@ -159,7 +160,7 @@ pub fn mark_failed(
             .execute(conn)?,
         None => diesel::update(claimed(id, attempt))
             .set((
-                email_outbox::status.eq("failed"),
+                email_outbox::status.eq(EmailStatus::Failed),
                 email_outbox::lease_until.eq(None::<NaiveDateTime>),
                 email_outbox::last_error.eq(Some(error)),
             ))
@@ -179,7 +180,7 @@ pub fn resend(conn: &mut DbConnection, id: EmailId, now: NaiveDateTime) -> Query
         ),
     )
     .set((
-        email_outbox::status.eq("pending"),
+        email_outbox::status.eq(EmailStatus::Pending),
         email_outbox::attempts.eq(0),
         email_outbox::run_after.eq(now),
         email_outbox::lease_until.eq(None::<NaiveDateTime>),

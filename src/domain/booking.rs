@@ -36,6 +36,33 @@ impl BookingStatus {
     pub fn is_live(self) -> bool {
         matches!(self, BookingStatus::Pending | BookingStatus::Paid)
     }
+
+    /// A hold, live or run out: it never became a sale.
+    pub fn is_hold(self) -> bool {
+        matches!(self, BookingStatus::Pending | BookingStatus::Expired)
+    }
+
+    /// The status as buyers read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "Awaiting payment",
+            BookingStatus::Paid => "Paid",
+            BookingStatus::Expired => "Expired",
+            BookingStatus::Cancelled => "Cancelled",
+            BookingStatus::Refunded => "Refunded",
+        }
+    }
+
+    /// The buyer's badge for it (`badge-<class>`), in the colours of the event badges.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "not-yet-on-sale",
+            BookingStatus::Paid => "on-sale",
+            BookingStatus::Expired => "past",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Refunded => "sales-ended",
+        }
+    }
 }
 
 /// A seat as best-available sees it.

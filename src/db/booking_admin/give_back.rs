@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{booking_items, event_seats, event_sections, events, tickets};
+use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, BookingItemId, EventId, EventSeatId, EventSectionId, SeatId};
+use crate::domain::ticket::TicketStatus;
 use crate::domain::venue::SeatStatus;
 
 /// Whether the event still sells: published and not started.
@@ -17,8 +19,8 @@ pub fn event_on_sale(
     events::table
         .filter(events::id.eq(event))
         .select((events::status, events::starts_at))
-        .first::<(String, NaiveDateTime)>(conn)
-        .map(|(status, starts_at)| status == "published" && starts_at > now)
+        .first::<(EventStatus, NaiveDateTime)>(conn)
+        .map(|(status, starts_at)| status == EventStatus::Published && starts_at > now)
 }
 
 /// What a refunded booking gave back to sale.
@@ -39,7 +41,7 @@ pub fn give_back(
 ) -> QueryResult<GivenBack> {
     let admitted_seats = tickets::table
         .filter(tickets::booking_id.eq(booking))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .filter(tickets::event_seat_id.is_not_null())
         .select(tickets::event_seat_id.assume_not_null());
     let freed: Vec<(EventSeatId, EventId, SeatId)> = event_seats::table
@@ -87,7 +89,7 @@ pub fn give_back(
         let Some(section) = section else { continue };
         let admitted: i64 = tickets::table
             .filter(tickets::booking_item_id.eq(item))
-            .filter(tickets::status.eq("checked_in"))
+            .filter(tickets::status.eq(TicketStatus::CheckedIn))
             .count()
             .get_result(conn)?;
         let back = i32::try_from(i64::from(quantity) - admitted).unwrap_or(0);

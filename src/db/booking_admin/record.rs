@@ -10,7 +10,11 @@ use crate::db::schema::{
     seats, sections, tickets, users,
 };
 use crate::domain::catalogue::contains_pattern;
+use crate::domain::email::EmailStatus;
+use crate::domain::event::EventStatus;
 use crate::domain::ids::{AuditEntryId, BookingId, EmailId, PaymentId, RefundId, TicketId, UserId};
+use crate::domain::payment::RefundStatus;
+use crate::domain::ticket::TicketStatus;
 
 /// What the detail adds to the list row: when the booking changed state, and its event's
 /// slug and status.
@@ -21,7 +25,7 @@ pub struct Moments {
     pub refunded_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub event_slug: String,
-    pub event_status: String,
+    pub event_status: EventStatus,
 }
 
 pub fn moments(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Moments> {
@@ -44,7 +48,7 @@ pub fn moments(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Momen
 pub struct AdminTicket {
     pub id: TicketId,
     pub code: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub checked_in_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub section: String,
@@ -55,7 +59,7 @@ pub struct AdminTicket {
 type TicketCols = (
     TicketId,
     String,
-    String,
+    TicketStatus,
     Option<NaiveDateTime>,
     NaiveDateTime,
 );
@@ -132,7 +136,7 @@ pub struct AdminRefund {
     pub payment_id: PaymentId,
     pub amount_cents: i64,
     pub currency: String,
-    pub status: String,
+    pub status: RefundStatus,
     pub reason: String,
     pub attempts: i32,
     pub last_error: Option<String>,
@@ -169,7 +173,7 @@ pub struct BookingEmailRow {
     pub recipient: String,
     pub user_id: Option<UserId>,
     pub payload: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,

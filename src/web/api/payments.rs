@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::payments::Payment;
 use crate::domain::ids::PaymentId;
+use crate::domain::payment::PaymentStatus;
 use crate::domain::user::Role;
 use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
@@ -18,7 +19,7 @@ use crate::web::state::AppState;
 pub struct PaymentJson<'a> {
     id: PaymentId,
     external_id: &'a str,
-    status: &'a str,
+    status: PaymentStatus,
     method: &'a str,
     amount_cents: i64,
     currency: &'a str,
@@ -32,7 +33,7 @@ impl<'a> PaymentJson<'a> {
         PaymentJson {
             id: p.id,
             external_id: &p.external_id,
-            status: p.status.as_str(),
+            status: p.status,
             method: &p.method,
             amount_cents: p.amount_cents,
             currency: &p.currency,
