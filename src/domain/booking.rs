@@ -244,6 +244,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn each_status_has_its_words_and_badge_and_reads_back() {
+        let shown: Vec<_> = BookingStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().parse(), s.label(), s.css_class(), s.is_hold()))
+            .collect();
+        use BookingStatus::*;
+        assert_eq!(
+            shown,
+            [
+                (Ok(Pending), "Awaiting payment", "not-yet-on-sale", true),
+                (Ok(Paid), "Paid", "on-sale", false),
+                (Ok(Expired), "Expired", "past", true),
+                (Ok(Cancelled), "Cancelled", "cancelled", false),
+                (Ok(Refunded), "Refunded", "sales-ended", false),
+            ]
+        );
+    }
+
     fn row(section_rank: i32, row_index: i32, pattern: &str) -> Vec<Candidate> {
         pattern
             .chars()
