@@ -15,6 +15,7 @@ use super::schema::{
     sections, users, venues,
 };
 use crate::domain::booking::BookingStatus;
+use crate::domain::email::EmailStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, SectionId, UserId, VenueId};
 use crate::domain::money::Currency;
@@ -45,7 +46,7 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Over
         drafts: by_status(conn, EventStatus::Draft)?,
         cancelled: by_status(conn, EventStatus::Cancelled)?,
         paid_bookings: bookings::table
-            .filter(bookings::status.eq("paid"))
+            .filter(bookings::status.eq(BookingStatus::Paid))
             .count()
             .get_result(conn)?,
         users: users::table.count().get_result(conn)?,
@@ -171,7 +172,7 @@ pub fn upcoming(
 /// When the oldest email still waiting to go out was queued.
 pub fn oldest_pending_email(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
     email_outbox::table
-        .filter(email_outbox::status.eq("pending"))
+        .filter(email_outbox::status.eq(EmailStatus::Pending))
         .select(diesel::dsl::min(email_outbox::created_at))
         .first(conn)
 }

@@ -7,15 +7,17 @@ use super::schema::{
     booking_items, bookings, event_seats, event_sections, events, seats, sections, tickets, venues,
 };
 use super::{DbConnection, backend};
-use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::booking::BookingStatus;
+use crate::domain::ids::{BookingId, BookingItemId, EventId, SeatId, UserId};
 use crate::domain::money::Money;
+use crate::domain::ticket::TicketStatus;
 
 /// A booking as the buyer's list shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct BookingListRow {
     pub id: BookingId,
     pub reference: String,
-    pub status: String,
+    pub status: BookingStatus,
     pub total: Money,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -74,7 +76,7 @@ pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<Booki
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {
     pub booking_id: BookingId,
-    pub item_id: i64,
+    pub item_id: BookingItemId,
     pub seat_id: Option<SeatId>,
     pub section: String,
     pub row: Option<String>,
@@ -87,7 +89,7 @@ pub struct ItemRow {
 /// index)`: seat lines and standing lines alike (a standing line has no seat, row or number).
 type ItemLine = (
     BookingId,
-    i64,
+    BookingItemId,
     Option<SeatId>,
     String,
     Option<String>,
@@ -183,7 +185,7 @@ pub fn tickets_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec
     let seated: Vec<(BookingId, String, SeatId, String, String, i32)> = tickets::table
         .inner_join(event_seats::table.inner_join(seats::table.inner_join(sections::table)))
         .filter(tickets::booking_id.eq_any(ids))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .order((
             tickets::booking_id,
             sections::position,
@@ -204,7 +206,7 @@ pub fn tickets_of(conn: &mut DbConnection, ids: &[BookingId]) -> QueryResult<Vec
             booking_items::table.inner_join(event_sections::table.inner_join(sections::table)),
         )
         .filter(tickets::booking_id.eq_any(ids))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .order((tickets::booking_id, tickets::id))
         .select((tickets::booking_id, tickets::code, sections::name))
         .load(conn)?;

@@ -7,9 +7,10 @@ use super::schema::{bookings, events, refunds, tickets, users};
 use super::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{BookingId, EventId};
+use crate::domain::ids::{BookingId, EventId, RefundId};
 use crate::domain::money::Money;
 use crate::domain::payment::RefundStatus;
+use crate::domain::ticket::TicketStatus;
 
 /// The event's status, its row locked `FOR UPDATE` on PostgreSQL: the cancel waits for holds
 /// in flight (they hold `FOR KEY SHARE`, see `holds::event_for_hold`).
@@ -89,7 +90,7 @@ pub fn bookings_to_refund(
 /// A refund of a cancelled event's booking that the gateway kept refusing.
 #[derive(Debug, Clone, Queryable)]
 pub struct FailedRefund {
-    pub refund_id: i64,
+    pub refund_id: RefundId,
     pub reference: String,
     pub buyer_name: String,
     pub buyer_email: String,
@@ -136,7 +137,7 @@ pub fn failed_refunds(conn: &mut DbConnection, event: EventId) -> QueryResult<Ve
 pub fn reopen_failed_refund(
     conn: &mut DbConnection,
     event: EventId,
-    refund: i64,
+    refund: RefundId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let of_event = bookings::table
@@ -162,7 +163,7 @@ pub fn reopen_failed_refund(
 /// (guarded). `true` when it moved.
 pub fn give_up_refund(
     conn: &mut DbConnection,
-    refund: i64,
+    refund: RefundId,
     attempts: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -214,9 +215,9 @@ pub fn mark_refunded(
         diesel::update(
             tickets::table
                 .filter(tickets::booking_id.eq(booking))
-                .filter(tickets::status.eq("valid")),
+                .filter(tickets::status.eq(TicketStatus::Valid)),
         )
-        .set(tickets::status.eq("void"))
+        .set(tickets::status.eq(TicketStatus::Void))
         .execute(conn)?;
     }
     Ok(moved == 1)

@@ -13,9 +13,10 @@ use super::schema::{
     venues,
 };
 use super::{DbConnection, MultiBackend};
+use crate::domain::booking::BookingStatus;
 use crate::domain::catalogue::{CatalogueQuery, Sort, contains_pattern};
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, SectionId};
+use crate::domain::ids::{EventId, EventSectionId, SectionId};
 use crate::domain::venue::SeatStatus;
 
 diesel::define_sql_function!(
@@ -212,7 +213,7 @@ pub fn expired_holds(
     conn: &mut DbConnection,
     sections: &[SectionRow],
     now: NaiveDateTime,
-) -> QueryResult<HashMap<i64, i64>> {
+) -> QueryResult<HashMap<EventSectionId, i64>> {
     let with_holds: Vec<&SectionRow> = sections.iter().filter(|s| s.held > 0).collect();
     let mut expired = HashMap::new();
     if with_holds.is_empty() {
@@ -234,12 +235,12 @@ pub fn expired_holds(
             expired.insert(row.id, n);
         }
     }
-    let ids: Vec<i64> = with_holds.iter().map(|s| s.id).collect();
-    let places: Vec<(Option<i64>, Option<i64>)> = booking_items::table
+    let ids: Vec<EventSectionId> = with_holds.iter().map(|s| s.id).collect();
+    let places: Vec<(Option<EventSectionId>, Option<i64>)> = booking_items::table
         .inner_join(bookings::table)
         .filter(booking_items::event_section_id.eq_any(&ids))
         .filter(booking_items::active.eq(true))
-        .filter(bookings::status.eq("pending"))
+        .filter(bookings::status.eq(BookingStatus::Pending))
         .filter(bookings::expires_at.lt(now))
         .group_by(booking_items::event_section_id)
         .select((

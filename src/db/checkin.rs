@@ -7,15 +7,16 @@ use super::DbConnection;
 use super::schema::{bookings, events, tickets, users, venues};
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{BookingId, EventId, UserId};
+use crate::domain::ids::{BookingId, EventId, TicketId, UserId};
+use crate::domain::ticket::TicketStatus;
 
 /// A ticket as the door looks it up, with its booking's state and holder.
 #[derive(Debug, Clone, Queryable)]
 pub struct DoorTicket {
-    pub id: i64,
+    pub id: TicketId,
     pub booking_id: BookingId,
     pub event_id: EventId,
-    pub status: String,
+    pub status: TicketStatus,
     pub checked_in_at: Option<NaiveDateTime>,
     pub booking_status: BookingStatus,
     pub holder: String,
@@ -41,17 +42,17 @@ pub fn ticket_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option
 /// `valid` → `checked_in` (guarded); `true` when this call admitted it.
 pub fn admit(
     conn: &mut DbConnection,
-    ticket: i64,
+    ticket: TicketId,
     by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
         tickets::table
             .filter(tickets::id.eq(ticket))
-            .filter(tickets::status.eq("valid")),
+            .filter(tickets::status.eq(TicketStatus::Valid)),
     )
     .set((
-        tickets::status.eq("checked_in"),
+        tickets::status.eq(TicketStatus::CheckedIn),
         tickets::checked_in_at.eq(Some(now)),
         tickets::checked_in_by.eq(Some(by)),
     ))

@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use super::schema::jobs;
 use super::{DbConnection, backend};
 use crate::domain::ids::JobId;
+use crate::domain::job::JobStatus;
 
 /// A job as a worker holds it.
 #[derive(Debug, Clone, QueryableByName, PartialEq, Eq)]
@@ -130,11 +131,11 @@ pub fn complete(
     diesel::update(
         jobs::table
             .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(JobStatus::Running))
             .filter(jobs::attempts.eq(attempt)),
     )
     .set((
-        jobs::status.eq("done"),
+        jobs::status.eq(JobStatus::Done),
         jobs::lease_until.eq(None::<NaiveDateTime>),
         jobs::finished_at.eq(Some(now)),
         jobs::updated_at.eq(now),
@@ -156,13 +157,13 @@ pub fn fail(
 ) -> QueryResult<bool> {
     let target = jobs::table
         .filter(jobs::id.eq(id))
-        .filter(jobs::status.eq("running"))
+        .filter(jobs::status.eq(JobStatus::Running))
         .filter(jobs::attempts.eq(attempt));
     let error: String = error.chars().take(2_000).collect();
     let updated = match retry_at {
         Some(at) => diesel::update(target)
             .set((
-                jobs::status.eq("queued"),
+                jobs::status.eq(JobStatus::Queued),
                 jobs::run_after.eq(at),
                 jobs::lease_until.eq(None::<NaiveDateTime>),
                 jobs::last_error.eq(Some(error)),
@@ -171,7 +172,7 @@ pub fn fail(
             .execute(conn)?,
         None => diesel::update(target)
             .set((
-                jobs::status.eq("dead"),
+                jobs::status.eq(JobStatus::Dead),
                 jobs::lease_until.eq(None::<NaiveDateTime>),
                 jobs::last_error.eq(Some(error)),
                 jobs::finished_at.eq(Some(now)),
@@ -186,12 +187,12 @@ pub fn fail(
 pub fn bury_abandoned(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
         jobs::table
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(JobStatus::Running))
             .filter(jobs::lease_until.lt(now))
             .filter(jobs::attempts.ge(jobs::max_attempts)),
     )
     .set((
-        jobs::status.eq("dead"),
+        jobs::status.eq(JobStatus::Dead),
         jobs::lease_until.eq(None::<NaiveDateTime>),
         jobs::last_error.eq(Some("the worker stopped during the last attempt")),
         jobs::finished_at.eq(Some(now)),
@@ -222,7 +223,7 @@ pub fn last_error(conn: &mut DbConnection, id: JobId) -> QueryResult<Option<Stri
 pub struct JobRow {
     pub id: JobId,
     pub kind: String,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_after: NaiveDateTime,
@@ -257,10 +258,10 @@ pub fn retry(conn: &mut DbConnection, id: JobId, now: NaiveDateTime) -> QueryRes
     diesel::update(
         jobs::table
             .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq_any(["dead", "queued"])),
+            .filter(jobs::status.eq_any([JobStatus::Dead, JobStatus::Queued])),
     )
     .set((
-        jobs::status.eq("queued"),
+        jobs::status.eq(JobStatus::Queued),
         jobs::attempts.eq(0),
         jobs::run_after.eq(now),
         jobs::lease_until.eq(None::<NaiveDateTime>),

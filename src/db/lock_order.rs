@@ -38,23 +38,23 @@ use diesel::prelude::*;
 
 use super::schema::{booking_items, bookings, event_seats, event_sections};
 use super::{DbConnection, backend};
-use crate::domain::ids::{BookingId, EventId, SeatId, SectionId};
+use crate::domain::ids::{BookingId, EventId, EventSectionId, SeatId, SectionId};
 use crate::domain::venue::SeatStatus;
 
 /// `event_sections` ids, as a set (so they are taken once each, in id order).
-pub type SectionLocks = BTreeSet<i64>;
+pub type SectionLocks = BTreeSet<EventSectionId>;
 
 /// Locks these `event_sections` rows, `ORDER BY id FOR UPDATE`.
 pub fn lock_sections(conn: &mut DbConnection, ids: &SectionLocks) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = ids.iter().copied().collect();
+    let ids: Vec<EventSectionId> = ids.iter().copied().collect();
     let query = event_sections::table
         .filter(event_sections::id.eq_any(ids))
         .order(event_sections::id)
         .select(event_sections::id);
-    backend::lock_rows::<_, _, i64>(conn, query, QueryDsl::for_update)
+    backend::lock_rows::<_, _, EventSectionId>(conn, query, QueryDsl::for_update)
 }
 
 /// Every section row of these events (payments, refunds, event cancels, admin changes).
@@ -65,7 +65,7 @@ pub fn sections_of_events(
     if !backend::takes_row_locks(conn) || events.is_empty() {
         return Ok(SectionLocks::new());
     }
-    let ids: Vec<i64> = event_sections::table
+    let ids: Vec<EventSectionId> = event_sections::table
         .filter(event_sections::event_id.eq_any(events))
         .select(event_sections::id)
         .load(conn)?;
@@ -87,7 +87,7 @@ pub fn sections_of_seats(
     if !backend::takes_row_locks(conn) || seats.is_empty() {
         return Ok(SectionLocks::new());
     }
-    let ids: Vec<i64> = event_seats::table
+    let ids: Vec<EventSectionId> = event_seats::table
         .inner_join(
             event_sections::table.on(event_sections::event_id
                 .eq(event_seats::event_id)
@@ -110,7 +110,7 @@ pub fn section_of(
     if !backend::takes_row_locks(conn) {
         return Ok(SectionLocks::new());
     }
-    let ids: Vec<i64> = event_sections::table
+    let ids: Vec<EventSectionId> = event_sections::table
         .filter(event_sections::event_id.eq(event))
         .filter(event_sections::section_id.eq(section))
         .select(event_sections::id)
@@ -156,10 +156,10 @@ pub fn sections_of_bookings(
         .filter(event_seats::booking_id.eq_any(ids.iter().map(|b| Some(*b))))
         .select(event_sections::id)
         .distinct()
-        .load::<i64>(conn)?
+        .load::<EventSectionId>(conn)?
         .into_iter()
         .collect();
-    let places: Vec<Option<i64>> = booking_items::table
+    let places: Vec<Option<EventSectionId>> = booking_items::table
         .filter(booking_items::booking_id.eq_any(ids))
         .filter(booking_items::active.eq(true))
         .filter(booking_items::event_section_id.is_not_null())

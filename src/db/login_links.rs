@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::login_links;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{LoginLinkId, UserId};
 
 pub fn insert(
     conn: &mut DbConnection,
@@ -14,7 +14,7 @@ pub fn insert(
     token_hash: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<LoginLinkId> {
     diesel::insert_into(login_links::table)
         .values((
             login_links::user_id.eq(user),

@@ -87,7 +87,7 @@ pub struct EventSeatRow {
 /// One section on sale at an event, with its tier, price and counters.
 #[derive(Debug, Clone, Queryable)]
 pub struct SectionRow {
-    pub id: i64,
+    pub id: EventSectionId,
     pub event_id: EventId,
     pub section_id: SectionId,
     pub name: String,
@@ -232,7 +232,7 @@ pub struct NewBookingItem {
     pub booking_id: BookingId,
     pub event_id: EventId,
     pub event_seat_id: Option<EventSeatId>,
-    pub event_section_id: Option<i64>,
+    pub event_section_id: Option<EventSectionId>,
     pub tier_id: TierId,
     pub quantity: i32,
     pub unit_price_cents: i64,
@@ -278,7 +278,7 @@ pub struct NewGatewayIntent<'a> {
 #[diesel(table_name = tickets)]
 pub struct NewTicket<'a> {
     pub booking_id: BookingId,
-    pub booking_item_id: i64,
+    pub booking_item_id: BookingItemId,
     pub event_id: EventId,
     pub event_seat_id: Option<EventSeatId>,
     pub code: &'a str,

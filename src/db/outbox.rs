@@ -9,7 +9,8 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::schema::email_outbox;
 use super::{DbConnection, backend};
-use crate::domain::ids::UserId;
+use crate::domain::email::EmailStatus;
+use crate::domain::ids::{EmailId, UserId};
 
 pub struct NewEmail<'a> {
     pub dedupe_key: &'a str,
@@ -23,7 +24,7 @@ pub struct NewEmail<'a> {
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ClaimedEmail {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: EmailId,
     #[diesel(sql_type = Text)]
     pub dedupe_key: String,
     #[diesel(sql_type = Text)]
@@ -41,10 +42,10 @@ pub struct ClaimedEmail {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = email_outbox)]
 pub struct OutboxRow {
-    pub id: i64,
+    pub id: EmailId,
     pub kind: String,
     pub recipient: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub run_after: NaiveDateTime,
     pub last_error: Option<String>,
@@ -77,7 +78,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &NewEmail, now: NaiveDateTime) ->
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         email_outbox::table
-            .filter(email_outbox::status.eq("pending"))
+            .filter(email_outbox::status.eq(EmailStatus::Pending))
             .filter(email_outbox::run_after.le(now))
             .filter(
                 email_outbox::lease_until
@@ -107,30 +108,30 @@ pub fn claim(
 /// The rows a claim may still settle: pending, and on the attempt it made.
 type Claimed = diesel::dsl::Filter<
     diesel::dsl::Filter<
-        diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, i64>>,
-        diesel::dsl::Eq<email_outbox::status, &'static str>,
+        diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, EmailId>>,
+        diesel::dsl::Eq<email_outbox::status, EmailStatus>,
     >,
     diesel::dsl::Eq<email_outbox::attempts, i32>,
 >;
 
-fn claimed(id: i64, attempt: i32) -> Claimed {
+fn claimed(id: EmailId, attempt: i32) -> Claimed {
     email_outbox::table
         .filter(email_outbox::id.eq(id))
-        .filter(email_outbox::status.eq("pending"))
+        .filter(email_outbox::status.eq(EmailStatus::Pending))
         .filter(email_outbox::attempts.eq(attempt))
 }
 
 /// Marks a claimed email sent; `false` if the claim was lost meanwhile.
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: i64,
+    id: EmailId,
     attempt: i32,
     message_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(claimed(id, attempt))
         .set((
-            email_outbox::status.eq("sent"),
+            email_outbox::status.eq(EmailStatus::Sent),
             email_outbox::sent_at.eq(Some(now)),
             email_outbox::lease_until.eq(None::<NaiveDateTime>),
             email_outbox::message_id.eq(Some(message_id)),
@@ -143,7 +144,7 @@ pub fn mark_sent(
 /// Records a failed attempt: pending again at `retry_at`, or `failed` for good when `None`.
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: i64,
+    id: EmailId,
     attempt: i32,
     error: &str,
     retry_at: Option<NaiveDateTime>,
@@ -159,7 +160,7 @@ pub fn mark_failed(
             .execute(conn)?,
         None => diesel::update(claimed(id, attempt))
             .set((
-                email_outbox::status.eq("failed"),
+                email_outbox::status.eq(EmailStatus::Failed),
                 email_outbox::lease_until.eq(None::<NaiveDateTime>),
                 email_outbox::last_error.eq(Some(error)),
             ))
@@ -170,7 +171,7 @@ pub fn mark_failed(
 
 /// Puts an email back in the queue to go at once, with a fresh count of attempts (the admin's
 /// resend). Not while a sender holds it; `false` when it was not resendable.
-pub fn resend(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn resend(conn: &mut DbConnection, id: EmailId, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::update(
         email_outbox::table.filter(email_outbox::id.eq(id)).filter(
             email_outbox::lease_until
@@ -179,7 +180,7 @@ pub fn resend(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResu
         ),
     )
     .set((
-        email_outbox::status.eq("pending"),
+        email_outbox::status.eq(EmailStatus::Pending),
         email_outbox::attempts.eq(0),
         email_outbox::run_after.eq(now),
         email_outbox::lease_until.eq(None::<NaiveDateTime>),
@@ -216,7 +217,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
         .load(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OutboxRow>> {
+pub fn find(conn: &mut DbConnection, id: EmailId) -> QueryResult<Option<OutboxRow>> {
     email_outbox::table
         .filter(email_outbox::id.eq(id))
         .select(OutboxRow::as_select())

@@ -115,13 +115,15 @@ pub fn event_seat_ids(
     Ok(event_seats::table
         .filter(event_seats::event_id.eq(event))
         .select((event_seats::seat_id, event_seats::id))
-        .load::<(SeatId, i64)>(conn)?
+        .load::<(SeatId, EventSeatId)>(conn)?
         .into_iter()
-        .map(|(seat, id)| (seat, EventSeatId(id)))
         .collect())
 }
 
-pub fn insert_event_section(conn: &mut DbConnection, row: &NewEventSection) -> QueryResult<i64> {
+pub fn insert_event_section(
+    conn: &mut DbConnection,
+    row: &NewEventSection,
+) -> QueryResult<EventSectionId> {
     diesel::insert_into(event_sections::table)
         .values(row)
         .returning(event_sections::id)
@@ -133,7 +135,13 @@ pub fn insert_booking_items(conn: &mut DbConnection, rows: &[NewBookingItem]) ->
 }
 
 /// An event's booking items as `(id, booking, seat, standing section, quantity)`, in id order.
-pub type ItemKey = (i64, BookingId, Option<EventSeatId>, Option<i64>, i32);
+pub type ItemKey = (
+    BookingItemId,
+    BookingId,
+    Option<EventSeatId>,
+    Option<EventSectionId>,
+    i32,
+);
 
 pub fn booking_items_of(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<ItemKey>> {
     booking_items::table

@@ -13,6 +13,7 @@ use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, TierId};
 use crate::domain::money::Currency;
 use crate::domain::payment::RefundStatus;
+use crate::domain::ticket::TicketStatus;
 
 /// What the statistics page says about the event itself.
 #[derive(Debug, Clone, Queryable)]
@@ -119,7 +120,7 @@ pub fn tickets_sold(conn: &mut DbConnection, event: EventId) -> QueryResult<i64>
         .inner_join(bookings::table)
         .filter(tickets::event_id.eq(event))
         .filter(bookings::status.eq(BookingStatus::Paid))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .count()
         .get_result(conn)
 }
@@ -130,7 +131,7 @@ pub fn tickets_checked_in(conn: &mut DbConnection, event: EventId) -> QueryResul
         .inner_join(bookings::table)
         .filter(tickets::event_id.eq(event))
         .filter(bookings::status.eq(BookingStatus::Paid))
-        .filter(tickets::status.eq("checked_in"))
+        .filter(tickets::status.eq(TicketStatus::CheckedIn))
         .count()
         .get_result(conn)
 }

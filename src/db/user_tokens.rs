@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{api_tokens, user_tokens};
-use crate::domain::ids::UserId;
+use crate::domain::ids::{UserId, UserTokenId};
 
 pub fn insert(
     conn: &mut DbConnection,
@@ -16,7 +16,7 @@ pub fn insert(
     sent_to: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<UserTokenId> {
     diesel::insert_into(user_tokens::table)
         .values((
             user_tokens::user_id.eq(user),

@@ -36,6 +36,33 @@ impl BookingStatus {
     pub fn is_live(self) -> bool {
         matches!(self, BookingStatus::Pending | BookingStatus::Paid)
     }
+
+    /// A hold, live or run out: it never became a sale.
+    pub fn is_hold(self) -> bool {
+        matches!(self, BookingStatus::Pending | BookingStatus::Expired)
+    }
+
+    /// The status as buyers read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "Awaiting payment",
+            BookingStatus::Paid => "Paid",
+            BookingStatus::Expired => "Expired",
+            BookingStatus::Cancelled => "Cancelled",
+            BookingStatus::Refunded => "Refunded",
+        }
+    }
+
+    /// The buyer's badge for it (`badge-<class>`), in the colours of the event badges.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "not-yet-on-sale",
+            BookingStatus::Paid => "on-sale",
+            BookingStatus::Expired => "past",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Refunded => "sales-ended",
+        }
+    }
 }
 
 /// A seat as best-available sees it.
@@ -215,6 +242,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn each_status_has_its_words_and_badge_and_reads_back() {
+        let shown: Vec<_> = BookingStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().parse(), s.label(), s.css_class(), s.is_hold()))
+            .collect();
+        use BookingStatus::*;
+        assert_eq!(
+            shown,
+            [
+                (Ok(Pending), "Awaiting payment", "not-yet-on-sale", true),
+                (Ok(Paid), "Paid", "on-sale", false),
+                (Ok(Expired), "Expired", "past", true),
+                (Ok(Cancelled), "Cancelled", "cancelled", false),
+                (Ok(Refunded), "Refunded", "sales-ended", false),
+            ]
+        );
     }
 
     fn row(section_rank: i32, row_index: i32, pattern: &str) -> Vec<Candidate> {

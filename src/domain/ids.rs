@@ -42,6 +42,8 @@ macro_rules! id_type {
     )+};
 }
 
+pub(crate) use id_type;
+
 id_type!(
     UserId,
     VenueId,
@@ -51,5 +53,27 @@ id_type!(
     TierId,
     EventSeatId,
     BookingId,
-    JobId
+    JobId,
+    EventSectionId,
+    BookingItemId,
+    TicketId,
+    PaymentId,
+    RefundId,
+    EmailId,
+    AuditEntryId,
+    UserTokenId,
+    LoginLinkId,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_reads_and_writes_as_its_bare_number() {
+        assert_eq!(serde_json::to_string(&RefundId(7)).unwrap(), "7");
+        assert_eq!(serde_json::from_str::<EmailId>("12").unwrap(), EmailId(12));
+        assert_eq!(TicketId(3).to_string(), "3");
+        assert_eq!(format!("{}", BookingItemId(40)), "40");
+    }
+}

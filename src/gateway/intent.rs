@@ -7,14 +7,17 @@ use serde::Serialize;
 use super::{IntentStatus, Method};
 use crate::db::DbError;
 use crate::db::schema::{gateway_intents, gateway_refunds};
+use crate::domain::ids::id_type;
 use crate::domain::money::Money;
+
+id_type!(IntentId, GatewayRefundId);
 
 /// A payment intent as the gateway keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = gateway_intents)]
 pub struct Intent {
     #[serde(skip)]
-    pub id: i64,
+    pub id: IntentId,
     pub external_id: String,
     #[serde(skip)]
     pub idempotency_key: String,
@@ -57,9 +60,9 @@ pub struct NewIntent<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = gateway_refunds)]
 pub struct Refund {
-    pub id: i64,
+    pub id: GatewayRefundId,
     pub external_id: String,
-    pub intent_id: i64,
+    pub intent_id: IntentId,
     pub idempotency_key: String,
     pub amount_cents: i64,
     pub reason: String,

@@ -33,7 +33,7 @@ use crate::domain::text_enum;
 use events::record_event;
 pub use events::{EventBody, EventData, RefundData};
 use intent::new_id;
-pub use intent::{Attempt, GatewayError, Intent, NewIntent, Refund};
+pub use intent::{Attempt, GatewayError, GatewayRefundId, Intent, IntentId, NewIntent, Refund};
 
 /// The card that always succeeds.
 pub const TEST_CARD_OK: &str = "4242424242424242";

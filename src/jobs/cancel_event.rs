@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{Job, RefundPayment};
-use crate::domain::ids::{BookingId, EventId};
+use crate::domain::ids::{BookingId, EventId, RefundId};
 
 /// Refunds the next batch of the cancelled event's paid bookings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +28,7 @@ pub enum Round {
     /// An admin's retry of refused refunds: the first refund reopened, and when (each retry
     /// is a job of its own).
     Retry {
-        first_refund: i64,
+        first_refund: RefundId,
         at: NaiveDateTime,
     },
 }
@@ -51,7 +51,7 @@ impl CancelEvent {
     }
 
     /// Queued by an admin's retry at `at`, `first_refund` the first refund it reopened.
-    pub fn retry(event_id: EventId, first_refund: i64, at: NaiveDateTime) -> Self {
+    pub fn retry(event_id: EventId, first_refund: RefundId, at: NaiveDateTime) -> Self {
         CancelEvent {
             event_id,
             round: Round::Retry { first_refund, at },
@@ -104,7 +104,9 @@ mod tests {
             .unwrap()
             .naive_utc();
         assert_eq!(
-            CancelEvent::retry(event, 7, at).dedupe_key().as_deref(),
+            CancelEvent::retry(event, RefundId(7), at)
+                .dedupe_key()
+                .as_deref(),
             Some("events.cancel:4:retry:7:1700000000123456")
         );
         let read: CancelEvent = serde_json::from_str(r#"{"event_id":4}"#).unwrap();

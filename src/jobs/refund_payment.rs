@@ -5,11 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::Job;
+use crate::domain::ids::RefundId;
 
 /// Asks the gateway for the recorded refund `refund_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundPayment {
-    pub refund_id: i64,
+    pub refund_id: RefundId,
 }
 
 impl Job for RefundPayment {
@@ -29,7 +30,9 @@ mod tests {
 
     #[test]
     fn the_payload_and_key_are_the_refund_id() {
-        let job = RefundPayment { refund_id: 12 };
+        let job = RefundPayment {
+            refund_id: RefundId(12),
+        };
         assert_eq!(serde_json::to_string(&job).unwrap(), r#"{"refund_id":12}"#);
         assert_eq!(job.dedupe_key().as_deref(), Some("payments.refund:12"));
     }

@@ -2,6 +2,7 @@
 
 use crate::db::bookings::{self as queries, BookingListRow, ItemRow, TicketRow};
 use crate::db::{DbConnection, DbError};
+use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, UserId};
 
 /// A booking with its lines and, once paid, its tickets.
@@ -23,7 +24,7 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> Result<Vec<BookingView
         .into_iter()
         .map(|booking| {
             let id = booking.id;
-            let paid = booking.status == "paid";
+            let paid = booking.status == BookingStatus::Paid;
             BookingView {
                 items: take_where(&mut items, |i| i.booking_id == id),
                 tickets: if paid {
@@ -43,7 +44,7 @@ pub fn one(conn: &mut DbConnection, id: BookingId) -> Result<Option<BookingView>
         return Ok(None);
     };
     let items = queries::items_of(conn, &[id])?;
-    let tickets = if booking.status == "paid" {
+    let tickets = if booking.status == BookingStatus::Paid {
         queries::tickets_of(conn, &[id])?
     } else {
         Vec::new()

@@ -70,7 +70,7 @@ pub fn check_in(
             let event_title = crate::db::catalogue::event_title(c, t.event_id)?;
             return Ok(Verdict::WrongEvent { event_title });
         }
-        if t.status == "void" || t.booking_status != BookingStatus::Paid {
+        if !t.status.is_live() || t.booking_status != BookingStatus::Paid {
             return Ok(Verdict::Refunded);
         }
         let place = place_of(c, t.booking_id, &code)?;

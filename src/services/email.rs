@@ -11,6 +11,7 @@ use url::Url;
 use crate::clock::Clock;
 use crate::db::outbox;
 use crate::db::{Db, DbError};
+use crate::domain::ids::EmailId;
 use crate::jobs::backoff;
 use crate::mail::templates;
 use crate::mail::{Mailer, OutgoingEmail, SendError};
@@ -44,19 +45,19 @@ fn redact(reason: &str) -> String {
 pub enum SendTurn {
     Idle,
     Sent {
-        id: i64,
+        id: EmailId,
     },
     Retrying {
-        id: i64,
+        id: EmailId,
         error: String,
     },
     Failed {
-        id: i64,
+        id: EmailId,
         error: String,
     },
     /// Its lease ran out while it was being sent and another sender took it over.
     LostClaim {
-        id: i64,
+        id: EmailId,
     },
 }
 
@@ -126,7 +127,7 @@ impl Sender {
                     Ok::<_, DbError>(outbox::mark_sent(c, id, attempt, &message_id, now)?)
                 })?;
                 if kept {
-                    tracing::info!(email.id = id, email.kind = %email.kind, "email sent");
+                    tracing::info!(email.id = id.0, email.kind = %email.kind, "email sent");
                     SendTurn::Sent { id }
                 } else {
                     SendTurn::LostClaim { id }
@@ -158,11 +159,11 @@ impl Sender {
                 match (kept, retry_at) {
                     (false, _) => SendTurn::LostClaim { id },
                     (true, Some(_)) => {
-                        tracing::warn!(email.id = id, email.kind = %email.kind, attempt, error = %redact(&reason), "email not sent; will retry");
+                        tracing::warn!(email.id = id.0, email.kind = %email.kind, attempt, error = %redact(&reason), "email not sent; will retry");
                         SendTurn::Retrying { id, error: reason }
                     }
                     (true, None) => {
-                        tracing::error!(email.id = id, email.kind = %email.kind, error = %redact(&reason), "email failed for good");
+                        tracing::error!(email.id = id.0, email.kind = %email.kind, error = %redact(&reason), "email failed for good");
                         SendTurn::Failed { id, error: reason }
                     }
                 }

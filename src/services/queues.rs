@@ -7,7 +7,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::jobs::{self, JobRow};
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{DbConnection, DbError};
-use crate::domain::ids::{JobId, UserId};
+use crate::domain::ids::{EmailId, JobId, UserId};
 
 pub const PAGE_SIZE: i64 = 50;
 pub const EMAIL_STATUSES: [&str; 3] = ["pending", "sent", "failed"];
@@ -91,7 +91,7 @@ fn audit_action(
 pub fn resend_email(
     conn: &mut DbConnection,
     actor: UserId,
-    id: i64,
+    id: EmailId,
     now: NaiveDateTime,
 ) -> Result<Option<bool>, DbError> {
     if outbox::find(conn, id)?.is_none() {
@@ -99,7 +99,7 @@ pub fn resend_email(
     }
     let queued = outbox::resend(conn, id, now)?;
     if queued {
-        audit_action(conn, actor, "email.resent", "email", id, now)?;
+        audit_action(conn, actor, "email.resent", "email", id.0, now)?;
     }
     Ok(Some(queued))
 }
@@ -109,12 +109,12 @@ pub fn resend_email(
 pub fn retry_job(
     conn: &mut DbConnection,
     actor: UserId,
-    id: i64,
+    id: JobId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let queued = jobs::retry(conn, JobId(id), now)?;
+    let queued = jobs::retry(conn, id, now)?;
     if queued {
-        audit_action(conn, actor, "job.retried", "job", id, now)?;
+        audit_action(conn, actor, "job.retried", "job", id.0, now)?;
     }
     Ok(queued)
 }

@@ -68,7 +68,7 @@ pub fn run(
             Ok(Settled::Open) => {}
             Err(GatewayError::Db(e)) => return Err(e),
             Err(e) => {
-                tracing::warn!(payment = payment.id, error = %e, "reconciliation could not ask the gateway about a payment");
+                tracing::warn!(payment = payment.id.0, error = %e, "reconciliation could not ask the gateway about a payment");
             }
         }
     }
@@ -160,7 +160,7 @@ fn settle_pending(
                     return Err(GatewayError::Db(e));
                 }
                 Err(e) => {
-                    tracing::warn!(payment = payment.id, error = %e, "reconciliation could not apply a taken payment");
+                    tracing::warn!(payment = payment.id.0, error = %e, "reconciliation could not apply a taken payment");
                     return Ok(Settled::Open);
                 }
             };

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use boxoffice::db::outbox;
+use boxoffice::domain::email::EmailStatus;
 use boxoffice::mail::templates::EmailKind;
 use boxoffice::services::email::{self, Email, LEASE, SendTurn};
 use boxoffice::worker::Worker;
@@ -315,7 +316,11 @@ async fn racing_workers_send_each_business_event_exactly_once() {
         *per_recipient.entry(mail.to[0].clone()).or_default() += 1;
     }
     assert!(per_recipient.values().all(|n| *n == 1), "{per_recipient:?}");
-    assert!(outbox_rows(&app).iter().all(|r| r.status == "sent"));
+    assert!(
+        outbox_rows(&app)
+            .iter()
+            .all(|r| r.status == EmailStatus::Sent)
+    );
 }
 
 #[actix_web::test]

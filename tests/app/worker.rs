@@ -42,11 +42,8 @@ async fn the_worker_started_with_the_server_delivers_email_on_its_own() {
     app.register("Ada", "ada@example.com", "a long enough password")
         .await;
     let mail_dir = app.settings.mail_dir.clone();
-    let status = || {
-        app.with_conn(|c| boxoffice::db::outbox::list(c, None, 10, 0).unwrap())[0]
-            .status
-            .clone()
-    };
+    let status =
+        || app.with_conn(|c| boxoffice::db::outbox::list(c, None, 10, 0).unwrap())[0].status;
     // The file is written first, then the row is marked sent: wait for both.
     let delivered = eventually(|| {
         let written = std::fs::read_dir(&mail_dir)
@@ -55,7 +52,7 @@ async fn the_worker_started_with_the_server_delivers_email_on_its_own() {
                     .any(|e| e.path().extension().is_some_and(|x| x == "eml"))
             })
             .unwrap_or(false);
-        written && status() == "sent"
+        written && status() == boxoffice::domain::email::EmailStatus::Sent
     })
     .await;
     assert!(

@@ -8,14 +8,16 @@ use crate::db::schema::{
     booking_items, bookings, event_seats, event_sections, events, price_tiers, seats, sections,
     tickets, users,
 };
+use crate::domain::booking::BookingStatus;
 use crate::domain::ids::EventId;
 use crate::domain::money::Money;
+use crate::domain::ticket::TicketStatus;
 
 /// One line of an event's attendee list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendee {
     pub reference: String,
-    pub booking_status: String,
+    pub booking_status: BookingStatus,
     pub name: String,
     pub email: String,
     pub section: String,
@@ -24,13 +26,13 @@ pub struct Attendee {
     pub tier: String,
     pub price: Money,
     pub code: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub checked_in_at: Option<NaiveDateTime>,
 }
 
-type AttendeeHead = (String, String, String, String, String, Money);
+type AttendeeHead = (String, BookingStatus, String, String, String, Money);
 
-type AttendeeTicket = (String, String, Option<NaiveDateTime>);
+type AttendeeTicket = (String, TicketStatus, Option<NaiveDateTime>);
 
 /// Every ticket of the event (void ones too), seats in map order then standing places.
 pub fn attendees(conn: &mut DbConnection, event: EventId) -> QueryResult<Vec<Attendee>> {

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{booking_items, event_seats, event_sections, events, tickets};
-use crate::domain::ids::{BookingId, EventId, SeatId};
+use crate::domain::event::EventStatus;
+use crate::domain::ids::{BookingId, BookingItemId, EventId, EventSeatId, EventSectionId, SeatId};
+use crate::domain::ticket::TicketStatus;
 use crate::domain::venue::SeatStatus;
 
 /// Whether the event still sells: published and not started.
@@ -17,8 +19,8 @@ pub fn event_on_sale(
     events::table
         .filter(events::id.eq(event))
         .select((events::status, events::starts_at))
-        .first::<(String, NaiveDateTime)>(conn)
-        .map(|(status, starts_at)| status == "published" && starts_at > now)
+        .first::<(EventStatus, NaiveDateTime)>(conn)
+        .map(|(status, starts_at)| status == EventStatus::Published && starts_at > now)
 }
 
 /// What a refunded booking gave back to sale.
@@ -39,16 +41,16 @@ pub fn give_back(
 ) -> QueryResult<GivenBack> {
     let admitted_seats = tickets::table
         .filter(tickets::booking_id.eq(booking))
-        .filter(tickets::status.ne("void"))
+        .filter(tickets::status.ne(TicketStatus::Void))
         .filter(tickets::event_seat_id.is_not_null())
         .select(tickets::event_seat_id.assume_not_null());
-    let freed: Vec<(i64, EventId, SeatId)> = event_seats::table
+    let freed: Vec<(EventSeatId, EventId, SeatId)> = event_seats::table
         .filter(event_seats::booking_id.eq(Some(booking)))
         .filter(event_seats::status.eq(SeatStatus::Sold))
         .filter(event_seats::id.ne_all(admitted_seats))
         .select((event_seats::id, event_seats::event_id, event_seats::seat_id))
         .load(conn)?;
-    let ids: Vec<i64> = freed.iter().map(|(id, _, _)| *id).collect();
+    let ids: Vec<EventSeatId> = freed.iter().map(|(id, _, _)| *id).collect();
     if !ids.is_empty() {
         // Guarded: only seats this booking still owns as sold.
         diesel::update(
@@ -72,7 +74,7 @@ pub fn give_back(
         .set(booking_items::active.eq(false))
         .execute(conn)?;
     }
-    let lines: Vec<(i64, Option<i64>, i32)> = booking_items::table
+    let lines: Vec<(BookingItemId, Option<EventSectionId>, i32)> = booking_items::table
         .filter(booking_items::booking_id.eq(booking))
         .filter(booking_items::active.eq(true))
         .filter(booking_items::event_section_id.is_not_null())
@@ -87,7 +89,7 @@ pub fn give_back(
         let Some(section) = section else { continue };
         let admitted: i64 = tickets::table
             .filter(tickets::booking_item_id.eq(item))
-            .filter(tickets::status.eq("checked_in"))
+            .filter(tickets::status.eq(TicketStatus::CheckedIn))
             .count()
             .get_result(conn)?;
         let back = i32::try_from(i64::from(quantity) - admitted).unwrap_or(0);

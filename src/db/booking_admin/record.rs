@@ -10,8 +10,12 @@ use crate::db::schema::{
     seats, sections, tickets, users,
 };
 use crate::domain::catalogue::contains_pattern;
-use crate::domain::ids::{BookingId, UserId};
+use crate::domain::email::EmailStatus;
+use crate::domain::event::EventStatus;
+use crate::domain::ids::{AuditEntryId, BookingId, EmailId, PaymentId, RefundId, TicketId, UserId};
 use crate::domain::money::Money;
+use crate::domain::payment::RefundStatus;
+use crate::domain::ticket::TicketStatus;
 
 /// What the detail adds to the list row: when the booking changed state, and its event's
 /// slug and status.
@@ -22,7 +26,7 @@ pub struct Moments {
     pub refunded_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub event_slug: String,
-    pub event_status: String,
+    pub event_status: EventStatus,
 }
 
 pub fn moments(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Moments> {
@@ -43,9 +47,9 @@ pub fn moments(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Momen
 /// A ticket with its state at the door.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminTicket {
-    pub id: i64,
+    pub id: TicketId,
     pub code: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub checked_in_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub section: String,
@@ -53,7 +57,13 @@ pub struct AdminTicket {
     pub number: Option<i32>,
 }
 
-type TicketCols = (i64, String, String, Option<NaiveDateTime>, NaiveDateTime);
+type TicketCols = (
+    TicketId,
+    String,
+    TicketStatus,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+);
 
 /// Every ticket of the booking (void ones too), seats in map order, then standing places.
 pub fn tickets_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Vec<AdminTicket>> {
@@ -123,11 +133,11 @@ pub fn tickets_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Ve
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = refunds)]
 pub struct AdminRefund {
-    pub id: i64,
-    pub payment_id: i64,
+    pub id: RefundId,
+    pub payment_id: PaymentId,
     #[diesel(select_expression = (refunds::amount_cents, refunds::currency))]
     pub amount: Money,
-    pub status: String,
+    pub status: RefundStatus,
     pub reason: String,
     pub attempts: i32,
     pub last_error: Option<String>,
@@ -159,12 +169,12 @@ pub fn payments_of(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = email_outbox)]
 pub struct BookingEmailRow {
-    pub id: i64,
+    pub id: EmailId,
     pub kind: String,
     pub recipient: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub payload: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
@@ -195,7 +205,7 @@ pub fn emails_of(
 /// An audit row about a booking.
 #[derive(Debug, Clone, Queryable)]
 pub struct AuditRow {
-    pub id: i64,
+    pub id: AuditEntryId,
     pub action: String,
     pub detail: String,
     pub created_at: NaiveDateTime,

@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{bookings, event_sections, events, price_tiers, seats, sections, venues};
 use crate::domain::catalogue::contains_pattern;
 use crate::domain::event::{Category, EventStatus};
-use crate::domain::ids::{EventId, SectionId, TierId, VenueId};
+use crate::domain::ids::{EventId, EventSectionId, SectionId, TierId, VenueId};
 use crate::domain::money::Currency;
 use crate::domain::venue::SectionKind;
 
@@ -58,7 +58,7 @@ pub struct VenueSection {
 /// A section on sale at an event: its inventory row, tier and counters.
 #[derive(Debug, Clone, Queryable)]
 pub struct OnSale {
-    pub id: i64,
+    pub id: EventSectionId,
     pub section_id: SectionId,
     pub tier_id: TierId,
     pub held: i32,

@@ -11,7 +11,7 @@ use crate::db::schema::{
     booking_items, bookings, event_seats, event_sections, events, price_tiers, seats,
 };
 use crate::domain::event::{Category, EventStatus};
-use crate::domain::ids::{EventId, SeatId, SectionId, TierId, VenueId};
+use crate::domain::ids::{EventId, EventSectionId, SeatId, SectionId, TierId, VenueId};
 use crate::domain::venue::SeatStatus;
 
 /// The event fields an edit writes.
@@ -127,7 +127,7 @@ pub fn update_tier(
 /// Gives a section on sale another tier, only while nothing in it is held or sold.
 pub fn retier_section(
     conn: &mut DbConnection,
-    event_section: i64,
+    event_section: EventSectionId,
     tier: TierId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {

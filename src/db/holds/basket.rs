@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::schema::{booking_items, bookings};
 use crate::db::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::{BookingId, EventId, TierId, UserId};
+use crate::domain::ids::{BookingId, EventId, EventSeatId, EventSectionId, TierId, UserId};
 use crate::domain::money::Currency;
 
 /// A buyer's pending booking for an event: their basket.
@@ -90,8 +90,8 @@ pub fn insert_booking(conn: &mut DbConnection, b: &NewBooking) -> QueryResult<Bo
 pub struct NewItem {
     pub booking: BookingId,
     pub event: EventId,
-    pub event_seat_id: Option<i64>,
-    pub event_section_id: Option<i64>,
+    pub event_seat_id: Option<EventSeatId>,
+    pub event_section_id: Option<EventSectionId>,
     pub tier: TierId,
     pub quantity: i32,
     pub unit_price_cents: i64,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::event_seats;
 use crate::db::{DbConnection, backend};
-use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::ids::{BookingId, EventId, EventSeatId, EventSectionId, SeatId, UserId};
 
 /// Something an account gave back (cancelled, released or let run out): the same account may
 /// not hold it again until the re-hold cooldown has passed (issue 16, denial of inventory).
@@ -14,11 +14,11 @@ use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
 pub enum GivenBack {
     Seat {
         event: EventId,
-        event_seat: i64,
+        event_seat: EventSeatId,
     },
     Places {
         event: EventId,
-        event_section: i64,
+        event_section: EventSectionId,
         quantity: i32,
     },
 }
@@ -69,7 +69,7 @@ pub fn seats_given_back_since(
     user: UserId,
     event: EventId,
     basket: Option<BookingId>,
-    event_seats: &[i64],
+    event_seats: &[EventSeatId],
     since: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
     use crate::db::schema::hold_releases as hr;
@@ -91,7 +91,7 @@ pub fn places_given_back_since(
     user: UserId,
     event: EventId,
     basket: Option<BookingId>,
-    event_section: i64,
+    event_section: EventSectionId,
     since: NaiveDateTime,
 ) -> QueryResult<Option<(i32, NaiveDateTime)>> {
     use crate::db::schema::hold_releases as hr;
@@ -121,14 +121,14 @@ pub fn seats_given_back_by(
     since: NaiveDateTime,
 ) -> QueryResult<Vec<SeatId>> {
     use crate::db::schema::hold_releases as hr;
-    let rows: Vec<Option<i64>> = hr::table
+    let rows: Vec<Option<EventSeatId>> = hr::table
         .filter(hr::user_id.eq(user))
         .filter(hr::event_id.eq(event))
         .filter(hr::released_at.gt(since))
         .filter(hr::event_seat_id.is_not_null())
         .select(hr::event_seat_id)
         .load(conn)?;
-    let ids: Vec<i64> = rows.into_iter().flatten().collect();
+    let ids: Vec<EventSeatId> = rows.into_iter().flatten().collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }

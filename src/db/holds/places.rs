@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{booking_items, bookings, event_sections, price_tiers};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::{BookingId, EventId, SectionId, TierId};
+use crate::domain::ids::{BookingId, EventId, EventSectionId, SectionId, TierId};
 
 /// Moves `quantity` standing places of a section from free to held, if that many are free.
 pub fn take_places(
     conn: &mut DbConnection,
-    event_section_id: i64,
+    event_section_id: EventSectionId,
     quantity: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -36,7 +36,7 @@ pub fn standing_section(
     conn: &mut DbConnection,
     event: EventId,
     section: SectionId,
-) -> QueryResult<Option<(i64, TierId, i64)>> {
+) -> QueryResult<Option<(EventSectionId, TierId, i64)>> {
     use crate::db::schema::sections;
     event_sections::table
         .inner_join(sections::table)
@@ -56,7 +56,7 @@ pub fn standing_section(
 /// Pending bookings holding places in this standing section whose hold has run out.
 pub fn expired_holders_of_section(
     conn: &mut DbConnection,
-    event_section_id: i64,
+    event_section_id: EventSectionId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<BookingId>> {
     booking_items::table
@@ -71,7 +71,7 @@ pub fn expired_holders_of_section(
 }
 
 /// Standing places free in a section now (expired holds already given back).
-pub fn places_left(conn: &mut DbConnection, event_section_id: i64) -> QueryResult<i64> {
+pub fn places_left(conn: &mut DbConnection, event_section_id: EventSectionId) -> QueryResult<i64> {
     let (capacity, held, sold, blocked): (i32, i32, i32, i32) = event_sections::table
         .filter(event_sections::id.eq(event_section_id))
         .select((
@@ -88,7 +88,7 @@ pub fn places_left(conn: &mut DbConnection, event_section_id: i64) -> QueryResul
 pub fn places_held_in_section(
     conn: &mut DbConnection,
     booking: BookingId,
-    event_section: i64,
+    event_section: EventSectionId,
 ) -> QueryResult<i64> {
     let items: Vec<i32> = booking_items::table
         .filter(booking_items::booking_id.eq(booking))

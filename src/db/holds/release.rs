@@ -8,7 +8,9 @@ use super::given_back::{GivenBack, record_releases};
 use crate::db::schema::{booking_items, bookings, event_seats, event_sections};
 use crate::db::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::ids::{
+    BookingId, BookingItemId, EventId, EventSeatId, EventSectionId, SeatId, UserId,
+};
 use crate::domain::venue::SeatStatus;
 
 /// Pending bookings whose hold ran out, oldest first (the sweeper's batch).
@@ -94,7 +96,7 @@ fn release_items(
         .filter(event_seats::status.eq(SeatStatus::Held))
         .order(event_seats::id)
         .select((event_seats::id, event_seats::event_id, event_seats::seat_id));
-    let rows: Vec<(i64, EventId, SeatId)> =
+    let rows: Vec<(EventSeatId, EventId, SeatId)> =
         backend::load_locked(conn, query, QueryDsl::for_update)?;
     // A hold that ran out was given back when it ran out (the sweeper may come later).
     let (owner, status, expires_at): (UserId, BookingStatus, NaiveDateTime) = bookings::table
@@ -122,7 +124,7 @@ fn release_items(
         event_seats::updated_at.eq(now),
     ))
     .execute(conn)?;
-    let places: Vec<(Option<i64>, i32, EventId)> = booking_items::table
+    let places: Vec<(Option<EventSectionId>, i32, EventId)> = booking_items::table
         .filter(booking_items::booking_id.eq(booking))
         .filter(booking_items::active.eq(true))
         .filter(booking_items::event_section_id.is_not_null())
@@ -173,7 +175,7 @@ pub fn release_seat(
     seat: SeatId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let row: Option<i64> = event_seats::table
+    let row: Option<EventSeatId> = event_seats::table
         .filter(event_seats::event_id.eq(event))
         .filter(event_seats::seat_id.eq(seat))
         .filter(event_seats::booking_id.eq(Some(booking)))
@@ -224,10 +226,10 @@ pub fn release_seat(
 pub fn release_places(
     conn: &mut DbConnection,
     booking: BookingId,
-    item: i64,
+    item: BookingItemId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let line: Option<(Option<i64>, i32)> = booking_items::table
+    let line: Option<(Option<EventSectionId>, i32)> = booking_items::table
         .filter(booking_items::id.eq(item))
         .filter(booking_items::booking_id.eq(booking))
         .filter(booking_items::active.eq(true))

@@ -6,14 +6,16 @@ use diesel::prelude::*;
 
 use crate::db::schema::{event_seats, event_sections, price_tiers};
 use crate::db::{DbConnection, backend};
-use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
+use crate::domain::ids::{
+    BookingId, EventId, EventSeatId, EventSectionId, SeatId, SectionId, TierId,
+};
 use crate::domain::venue::SeatStatus;
 
 /// A requested seat as the hold sees it, locked.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = event_seats)]
 pub struct SeatLock {
-    pub id: i64,
+    pub id: EventSeatId,
     pub seat_id: SeatId,
     pub section_id: SectionId,
     pub status: SeatStatus,
@@ -87,7 +89,7 @@ pub fn peek_seats(
 /// A section on sale for the event: its tier and price.
 #[derive(Debug, Clone, Queryable)]
 pub struct SectionPrice {
-    pub event_section_id: i64,
+    pub event_section_id: EventSectionId,
     pub section_id: SectionId,
     pub tier_id: TierId,
     pub price_cents: i64,
@@ -111,7 +113,7 @@ pub fn section_prices(conn: &mut DbConnection, event: EventId) -> QueryResult<Ve
 /// rows changed; the caller checks it got them all.
 pub fn take_seats(
     conn: &mut DbConnection,
-    ids: &[i64],
+    ids: &[EventSeatId],
     booking: BookingId,
     until: NaiveDateTime,
     now: NaiveDateTime,

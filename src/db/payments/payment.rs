@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::payments;
-use crate::domain::ids::BookingId;
+use crate::domain::ids::{BookingId, PaymentId};
 use crate::domain::money::Money;
 use crate::domain::payment::PaymentStatus;
 
@@ -13,7 +13,7 @@ use crate::domain::payment::PaymentStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = payments)]
 pub struct Payment {
-    pub id: i64,
+    pub id: PaymentId,
     pub booking_id: BookingId,
     pub external_id: String,
     pub idempotency_key: String,
@@ -43,7 +43,7 @@ pub fn by_key(
         .optional()
 }
 
-pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Payment>> {
+pub fn by_id(conn: &mut DbConnection, id: PaymentId) -> QueryResult<Option<Payment>> {
     payments::table
         .filter(payments::id.eq(id))
         .select(Payment::as_select())
@@ -126,7 +126,7 @@ pub fn insert(conn: &mut DbConnection, p: &NewPayment, now: NaiveDateTime) -> Qu
 /// Moves a payment `from` → `to` (guarded); `true` when it moved.
 pub fn transition(
     conn: &mut DbConnection,
-    id: i64,
+    id: PaymentId,
     from: PaymentStatus,
     to: PaymentStatus,
     reason: Option<&str>,

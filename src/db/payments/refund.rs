@@ -7,7 +7,7 @@ use super::payment::Payment;
 use crate::db::DbConnection;
 use crate::db::schema::{bookings, payments, refunds};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::BookingId;
+use crate::domain::ids::{BookingId, PaymentId, RefundId};
 use crate::domain::money::Money;
 use crate::domain::payment::{PaymentStatus, RefundStatus};
 
@@ -15,8 +15,8 @@ use crate::domain::payment::{PaymentStatus, RefundStatus};
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = refunds)]
 pub struct RefundRow {
-    pub id: i64,
-    pub payment_id: i64,
+    pub id: RefundId,
+    pub payment_id: PaymentId,
     pub booking_id: BookingId,
     #[diesel(select_expression = (refunds::amount_cents, refunds::currency))]
     pub amount: Money,
@@ -35,11 +35,11 @@ pub fn create_refund(
     payment: &Payment,
     reason: &str,
     now: NaiveDateTime,
-) -> QueryResult<(i64, bool)> {
+) -> QueryResult<(RefundId, bool)> {
     if let Some(id) = refunds::table
         .filter(refunds::payment_id.eq(payment.id))
         .select(refunds::id)
-        .first::<i64>(conn)
+        .first::<RefundId>(conn)
         .optional()?
     {
         return Ok((id, false));
@@ -63,9 +63,9 @@ pub fn create_refund(
 /// The payment's refund made with this idempotency key.
 pub fn refund_id_by_key(
     conn: &mut DbConnection,
-    payment: i64,
+    payment: PaymentId,
     idempotency_key: &str,
-) -> QueryResult<Option<i64>> {
+) -> QueryResult<Option<RefundId>> {
     refunds::table
         .filter(refunds::idempotency_key.eq(idempotency_key))
         .filter(refunds::payment_id.eq(payment))
@@ -74,7 +74,7 @@ pub fn refund_id_by_key(
         .optional()
 }
 
-pub fn refund(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RefundRow>> {
+pub fn refund(conn: &mut DbConnection, id: RefundId) -> QueryResult<Option<RefundRow>> {
     refunds::table
         .filter(refunds::id.eq(id))
         .select(RefundRow::as_select())
@@ -85,7 +85,7 @@ pub fn refund(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RefundRow>
 /// The gateway confirmed the refund: `pending` → `succeeded` (guarded).
 pub fn refund_succeeded(
     conn: &mut DbConnection,
-    id: i64,
+    id: RefundId,
     external_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -107,7 +107,7 @@ pub fn refund_succeeded(
 /// A refund attempt failed; it stays pending (the job retries it) with the error kept.
 pub fn refund_attempt_failed(
     conn: &mut DbConnection,
-    id: i64,
+    id: RefundId,
     error: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -142,7 +142,7 @@ pub fn unrefunded_without_tickets(
 }
 
 /// Whether the payment has a refund (one per payment: a unique index).
-pub fn has_refund(conn: &mut DbConnection, payment: i64) -> QueryResult<bool> {
+pub fn has_refund(conn: &mut DbConnection, payment: PaymentId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         refunds::table.filter(refunds::payment_id.eq(payment)),
     ))

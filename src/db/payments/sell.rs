@@ -9,15 +9,15 @@ use crate::db::holds::{SEAT_LOCK_COLUMNS, SeatLock};
 use crate::db::schema::{booking_items, bookings, event_seats, event_sections, tickets};
 use crate::db::{DbConnection, backend};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::{BookingId, EventId};
+use crate::domain::ids::{BookingId, BookingItemId, EventId, EventSeatId, EventSectionId};
 use crate::domain::venue::SeatStatus;
 
 /// A line of a booking as re-claiming its seats needs it.
 #[derive(Debug, Clone, Queryable)]
 pub struct ItemForClaim {
-    pub id: i64,
-    pub event_seat_id: Option<i64>,
-    pub event_section_id: Option<i64>,
+    pub id: BookingItemId,
+    pub event_seat_id: Option<EventSeatId>,
+    pub event_section_id: Option<EventSectionId>,
     pub quantity: i32,
     pub active: bool,
 }
@@ -40,7 +40,10 @@ pub fn items_for_claim(
 }
 
 /// These `event_seats` rows, locked in id order on PostgreSQL.
-pub fn lock_event_seats(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<SeatLock>> {
+pub fn lock_event_seats(
+    conn: &mut DbConnection,
+    ids: &[EventSeatId],
+) -> QueryResult<Vec<SeatLock>> {
     let query = event_seats::table
         .filter(event_seats::id.eq_any(ids))
         .order(event_seats::id)
@@ -52,7 +55,7 @@ pub fn lock_event_seats(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec
 /// (guarded). Answers how many changed; the caller checks it got them all.
 pub fn sell_seats(
     conn: &mut DbConnection,
-    ids: &[i64],
+    ids: &[EventSeatId],
     booking: BookingId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -79,7 +82,7 @@ pub fn sell_seats(
 /// Standing places the booking held become sold (guarded: never below zero held).
 pub fn sell_held_places(
     conn: &mut DbConnection,
-    event_section: i64,
+    event_section: EventSectionId,
     quantity: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -100,7 +103,7 @@ pub fn sell_held_places(
 /// Standing places sold afresh (a late payment re-claiming them), if that many are free.
 pub fn sell_free_places(
     conn: &mut DbConnection,
-    event_section: i64,
+    event_section: EventSectionId,
     quantity: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -157,9 +160,9 @@ pub fn mark_paid(
 
 pub struct NewTicket {
     pub booking: BookingId,
-    pub item: i64,
+    pub item: BookingItemId,
     pub event: EventId,
-    pub event_seat: Option<i64>,
+    pub event_seat: Option<EventSeatId>,
     pub code: String,
 }
 

@@ -37,7 +37,7 @@ pub fn attendees_csv(
     for a in queries::attendees(conn, event)? {
         let cells = [
             a.reference,
-            a.booking_status,
+            a.booking_status.to_string(),
             a.name,
             a.email,
             a.section,
@@ -48,7 +48,7 @@ pub fn attendees_csv(
             plain_amount(a.price.cents, a.price.currency.as_str()),
             a.price.currency.to_string(),
             a.code,
-            a.status,
+            a.status.to_string(),
             a.checked_in_at.map(rfc3339_utc).unwrap_or_default(),
         ];
         out.push_str(&csv::record(&cells));

@@ -7,6 +7,7 @@ use crate::db::booking_admin::{
 use crate::db::bookings::ItemRow;
 use crate::db::payments::Payment;
 use crate::db::{DbConnection, DbError};
+use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::services::bookings::BookingView;
 
@@ -25,12 +26,12 @@ pub struct Detail {
 }
 
 impl Detail {
-    pub fn status(&self) -> &str {
-        &self.row.booking.status
+    pub fn status(&self) -> BookingStatus {
+        self.row.booking.status
     }
 
     pub fn refundable(&self) -> bool {
-        self.status() == "paid"
+        self.status() == BookingStatus::Paid
     }
 
     pub fn total(&self) -> Money {
@@ -55,7 +56,7 @@ pub fn detail(conn: &mut DbConnection, reference: &str) -> Result<Option<Detail>
     let emails = queries::emails_of(conn, row.buyer.id, &row.booking.reference)?;
     let audit = queries::audit_of(conn, id)?;
     let timeline = timeline::build(&timeline::Sources {
-        status: &row.booking.status,
+        status: row.booking.status,
         created_at: row.booking.created_at,
         expires_at: row.booking.expires_at,
         moments: &moments,

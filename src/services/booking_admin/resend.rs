@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::audit::{NewAuditEntry, record};
 use crate::db::booking_admin::{self as queries};
+use crate::domain::booking::BookingStatus;
 use crate::domain::ids::UserId;
 use crate::mail::templates::EmailKind;
 use crate::services::notify::{queue_again, queue_booking_email};
@@ -24,7 +25,7 @@ pub fn resend(
     let row = queries::by_reference(conn, &reference)?.ok_or(BookingAdminError::NotFound)?;
     let id = row.booking.id;
     let fresh = fresh_suffix();
-    let kind = if row.booking.status == "paid" {
+    let kind = if row.booking.status == BookingStatus::Paid {
         let kind = EmailKind::BookingConfirmed;
         queue_booking_email(
             conn,
@@ -43,7 +44,7 @@ pub fn resend(
             &format!("{}:{id}:resend:{fresh}", last.kind),
             &last.kind,
             &last.recipient,
-            last.user_id.map(UserId),
+            last.user_id,
             &last.payload,
             now,
         )?;

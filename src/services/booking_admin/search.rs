@@ -119,7 +119,7 @@ pub fn search(conn: &mut DbConnection, search: &Search) -> Result<Page, DbError>
         .into_iter()
         .map(|AdminBookingRow { booking, buyer }| {
             let id = booking.id;
-            let paid = booking.status == "paid";
+            let paid = booking.status == BookingStatus::Paid;
             let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut items)
                 .into_iter()
                 .partition(|i| i.booking_id == id);

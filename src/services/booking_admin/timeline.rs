@@ -5,6 +5,9 @@ use chrono::NaiveDateTime;
 
 use crate::db::booking_admin::{AdminRefund, AdminTicket, AuditRow, BookingEmailRow, Moments};
 use crate::db::payments::Payment;
+use crate::domain::booking::BookingStatus;
+use crate::domain::email::EmailStatus;
+use crate::domain::payment::PaymentStatus;
 use crate::domain::seatmap::place_label;
 
 /// One moment of a booking's history.
@@ -19,7 +22,7 @@ pub struct Entry {
 
 /// Everything the timeline is made from.
 pub struct Sources<'a> {
-    pub status: &'a str,
+    pub status: BookingStatus,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub moments: &'a Moments,
@@ -62,8 +65,8 @@ pub fn build(s: &Sources) -> Vec<Entry> {
                 format!("Payment {} succeeded", p.external_id),
             );
         }
-        match p.status.as_str() {
-            "failed" => push(
+        match p.status {
+            PaymentStatus::Failed => push(
                 p.updated_at,
                 "payment",
                 format!(
@@ -72,7 +75,7 @@ pub fn build(s: &Sources) -> Vec<Entry> {
                     p.failure_reason.as_deref().unwrap_or("no reason given")
                 ),
             ),
-            "refunded" => push(
+            PaymentStatus::Refunded => push(
                 p.updated_at,
                 "payment",
                 format!("Payment {} refunded", p.external_id),
@@ -83,7 +86,7 @@ pub fn build(s: &Sources) -> Vec<Entry> {
     if let Some(at) = s.moments.paid_at {
         push(at, "booking", "Booking paid; tickets issued".to_owned());
     }
-    if s.status == "expired" {
+    if s.status == BookingStatus::Expired {
         push(
             s.moments.updated_at,
             "booking",
@@ -128,7 +131,7 @@ pub fn build(s: &Sources) -> Vec<Entry> {
         push(e.created_at, "email", format!("Email {} queued", e.kind));
         if let Some(at) = e.sent_at {
             push(at, "email", format!("Email {} sent", e.kind));
-        } else if e.status == "failed" {
+        } else if e.status == EmailStatus::Failed {
             push(
                 e.created_at,
                 "email",

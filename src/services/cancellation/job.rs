@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::db::cancellation as queries;
 use crate::db::payments as payment_queries;
 use crate::db::{Db, DbError};
-use crate::domain::ids::BookingId;
+use crate::domain::ids::{BookingId, RefundId};
 use crate::gateway::Gateway;
 use crate::jobs::{CancelEvent, Job, RunJob};
 use crate::mail::templates::EmailKind;
@@ -78,7 +78,7 @@ pub(super) fn refund_booking(
 ) -> Result<(), Refusal> {
     let why = format!("The event was cancelled. {reason}");
     let refund = db
-        .write(|c| -> Result<Option<i64>, DbError> {
+        .write(|c| -> Result<Option<RefundId>, DbError> {
             match payment_queries::succeeded_of(c, booking)? {
                 Some(p) => Ok(Some(payment_queries::create_refund(c, &p, &why, now)?.0)),
                 None => Ok(None),

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::audit::{NewAuditEntry, record};
 use crate::db::cancellation as queries;
 use crate::db::{Db, DbError};
-use crate::domain::ids::{EventId, UserId};
+use crate::domain::ids::{EventId, RefundId, UserId};
 use crate::jobs::{CancelEvent, Job};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,12 +23,12 @@ pub enum RetryError {
 pub fn retry_refunds(
     db: &Db,
     event: EventId,
-    refund: Option<i64>,
+    refund: Option<RefundId>,
     admin: UserId,
     now: NaiveDateTime,
 ) -> Result<usize, RetryError> {
     db.write(|c| -> Result<usize, RetryError> {
-        let ids: Vec<i64> = match refund {
+        let ids: Vec<RefundId> = match refund {
             Some(id) => vec![id],
             None => queries::failed_refunds(c, event)
                 .map_err(DbError::Query)?

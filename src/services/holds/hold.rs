@@ -10,7 +10,7 @@ use crate::db::holds::{self as queries, Released, SeatLock};
 use crate::db::lock_order::SectionLocks;
 use crate::db::{Db, DbError, is_unique_violation};
 use crate::domain::booking::{Candidate, best_available};
-use crate::domain::ids::{EventId, SeatId, TierId, UserId};
+use crate::domain::ids::{EventId, EventSeatId, SeatId, TierId, UserId};
 use crate::services::live::{Change, LiveHub};
 
 use super::attempt::hold_once;
@@ -134,7 +134,7 @@ pub(super) fn choose_best(
             row_index: p.row_index,
             number: p.number,
             free: SeatLock {
-                id: 0,
+                id: EventSeatId(0),
                 seat_id: p.seat_id,
                 section_id: p.section_id,
                 status: p.status,

@@ -11,7 +11,7 @@ use crate::db::holds::{
     self as queries, Basket, HoldEvent, NewBooking, NewItem, Released, SeatLock,
 };
 use crate::db::lock_order::SectionLocks;
-use crate::domain::ids::{BookingId, SeatId, SectionId, TierId};
+use crate::domain::ids::{BookingId, EventSeatId, EventSectionId, SeatId, SectionId, TierId};
 
 use super::attempt::Attempt;
 use super::expire::expire;
@@ -23,7 +23,7 @@ use super::request::{HoldError, invalid};
 pub(super) enum SeatItems {
     Seats(Vec<SeatLock>),
     Places {
-        event_section: i64,
+        event_section: EventSectionId,
         tier: TierId,
         price: i64,
         quantity: i32,
@@ -62,7 +62,7 @@ pub(super) fn gather_seats(
     }
     // Seats this account gave back moments ago (the cancel-and-hold-again loop).
     if let Some(since) = at.cooling_since() {
-        let rows: Vec<i64> = seats.iter().map(|s| s.id).collect();
+        let rows: Vec<EventSeatId> = seats.iter().map(|s| s.id).collect();
         if let Some(given_back) = queries::seats_given_back_since(
             c,
             at.user,
@@ -172,10 +172,11 @@ pub(super) fn write_seats(
     guarded: bool,
 ) -> Result<Vec<ItemRow>, HoldError> {
     let (event, now) = (at.event, at.now);
-    let prices: HashMap<SectionId, (i64, TierId, i64)> = queries::section_prices(c, event)?
-        .into_iter()
-        .map(|p| (p.section_id, (p.event_section_id, p.tier_id, p.price_cents)))
-        .collect();
+    let prices: HashMap<SectionId, (EventSectionId, TierId, i64)> =
+        queries::section_prices(c, event)?
+            .into_iter()
+            .map(|p| (p.section_id, (p.event_section_id, p.tier_id, p.price_cents)))
+            .collect();
     let mut new_items = Vec::with_capacity(seats.len());
     for s in seats {
         let (_, tier, price) = prices
@@ -196,7 +197,7 @@ pub(super) fn write_seats(
     let added = new_items.iter().map(|i| i.unit_price_cents).sum();
     queries::add_to_total(c, booking, added, now)?;
     let lines = crate::db::bookings::items_of(c, &[booking])?;
-    let ids: Vec<i64> = seats.iter().map(|s| s.id).collect();
+    let ids: Vec<EventSeatId> = seats.iter().map(|s| s.id).collect();
     let changed = queries::take_seats(c, &ids, booking, expires_at, now, guarded)?;
     if changed != ids.len() {
         // The guard caught what the locks should have: refuse, change nothing.
@@ -212,7 +213,7 @@ pub(super) fn write_seats(
 pub(super) fn write_places(
     c: &mut DbConnection,
     at: &Attempt,
-    event_section: i64,
+    event_section: EventSectionId,
     tier: TierId,
     price: i64,
     quantity: i32,

@@ -6,7 +6,7 @@ use crate::db::holds::{self as queries};
 use crate::db::lock_order;
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
-use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::ids::{BookingId, BookingItemId, EventId, SeatId, UserId};
 use crate::services::live::{Change, LiveHub};
 
 use super::locks::retry_lock_conflicts;
@@ -53,13 +53,13 @@ pub fn release_seat(
 
 /// Takes a standing line out of the buyer's basket; an emptied basket is cancelled. `false`
 /// when the basket has no such line.
-#[tracing::instrument(name = "holds.release_places", skip_all, fields(event.id = %event, user.id = %user, item.id = item))]
+#[tracing::instrument(name = "holds.release_places", skip_all, fields(event.id = %event, user.id = %user, item.id = item.0))]
 pub fn release_places(
     db: &Db,
     live: &LiveHub,
     user: UserId,
     event: EventId,
-    item: i64,
+    item: BookingItemId,
     now: NaiveDateTime,
 ) -> Result<bool, BookingError> {
     let released = take_out(db, user, event, now, |c, basket| {

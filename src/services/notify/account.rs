@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::{DbConnection, DbError, user_tokens};
-use crate::domain::ids::UserId;
+use crate::domain::ids::{LoginLinkId, UserId, UserTokenId};
 use crate::mail::templates::{AccountEmail, EmailKind};
 use crate::services::tokens::{VERIFY_PURPOSE, VERIFY_TTL, new_token, token_hash};
 
@@ -115,7 +115,7 @@ pub fn queue_password_reset(
     user: UserId,
     name: &str,
     email: &str,
-    (token, token_id): (String, i64),
+    (token, token_id): (String, UserTokenId),
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     queue(
@@ -138,7 +138,7 @@ pub fn queue_login_link(
     user: UserId,
     name: &str,
     email: &str,
-    (token, link_id): (String, i64),
+    (token, link_id): (String, LoginLinkId),
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     queue(

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use crate::db::holds::Released;
 use crate::db::payments::{self as queries, BookingForPayment, NewTicket, Payment};
 use crate::db::{DbConnection, DbError, write_transaction};
-use crate::domain::ids::BookingId;
+use crate::domain::ids::{BookingId, EventSeatId};
 use crate::domain::payment::new_ticket_code;
 
 /// Why a claim could not take every seat and place (rolls its savepoint back).
@@ -41,7 +41,7 @@ pub(super) fn claim(
 ) -> Result<Option<Released>, DbError> {
     let result = write_transaction(c, |c| -> Result<Released, ClaimError> {
         let items = queries::items_for_claim(c, booking.id)?;
-        let seat_rows: Vec<i64> = items.iter().filter_map(|i| i.event_seat_id).collect();
+        let seat_rows: Vec<EventSeatId> = items.iter().filter_map(|i| i.event_seat_id).collect();
         let mut released = Released::default();
         if !seat_rows.is_empty() {
             let seats = queries::lock_event_seats(c, &seat_rows)?;

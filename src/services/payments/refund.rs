@@ -10,6 +10,7 @@ use crate::gateway::Gateway;
 use crate::jobs::{Job, RefundPayment, RunJob};
 use crate::mail::templates::EmailKind;
 
+use crate::domain::ids::RefundId;
 use crate::services::notify::queue_email;
 
 /// Creates the payment's refund (once), queues the job that asks the gateway for it, and
@@ -84,7 +85,7 @@ impl RunJob<RefundPayment> for RefundJob {
 pub(crate) fn send_refund(
     db: &Db,
     gateway: &Gateway,
-    refund_id: i64,
+    refund_id: RefundId,
     now: NaiveDateTime,
 ) -> Result<(), String> {
     let (refund, payment) = db

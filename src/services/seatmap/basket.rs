@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::bookings::ItemRow;
 use crate::db::seatmap::{self as queries};
-use crate::domain::ids::{BookingId, EventId, SeatId, UserId};
+use crate::domain::ids::{BookingId, BookingItemId, EventId, SeatId, UserId};
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::money::{Currency, Money};
 use crate::domain::seatmap::countdown;
@@ -16,7 +16,7 @@ use crate::services::catalogue::CatalogueError;
 pub struct BasketLine {
     /// The seat, for seat lines; standing lines have none.
     pub seat_id: Option<SeatId>,
-    pub item_id: i64,
+    pub item_id: BookingItemId,
     pub what: String,
     pub quantity: i32,
     pub price: Money,

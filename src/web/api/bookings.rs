@@ -43,7 +43,7 @@ struct TicketJson<'a> {
 pub struct BookingJson<'a> {
     reference: &'a str,
     event_id: EventId,
-    status: &'a str,
+    status: BookingStatus,
     expires_at: String,
     total_cents: i64,
     currency: &'a str,
@@ -56,7 +56,7 @@ impl<'a> From<&'a BookingView> for BookingJson<'a> {
         BookingJson {
             reference: &v.booking.reference,
             event_id: v.booking.event_id,
-            status: &v.booking.status,
+            status: v.booking.status,
             expires_at: rfc3339_utc(v.booking.expires_at),
             total_cents: v.booking.total.cents,
             currency: v.booking.total.currency.as_str(),
@@ -82,7 +82,7 @@ impl<'a> BookingJson<'a> {
         BookingJson {
             reference: &h.reference,
             event_id: h.event,
-            status: BookingStatus::Pending.as_str(),
+            status: BookingStatus::Pending,
             expires_at: rfc3339_utc(h.expires_at),
             total_cents: h.total.cents,
             currency: h.total.currency.as_str(),

@@ -4,6 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use crate::db::payments::Payment;
+use crate::domain::ids::PaymentId;
+use crate::domain::payment::PaymentStatus;
 use crate::domain::user::Role;
 use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
@@ -15,9 +17,9 @@ use crate::web::state::AppState;
 
 #[derive(Serialize)]
 pub struct PaymentJson<'a> {
-    id: i64,
+    id: PaymentId,
     external_id: &'a str,
-    status: &'a str,
+    status: PaymentStatus,
     method: &'a str,
     amount_cents: i64,
     currency: &'a str,
@@ -31,7 +33,7 @@ impl<'a> PaymentJson<'a> {
         PaymentJson {
             id: p.id,
             external_id: &p.external_id,
-            status: p.status.as_str(),
+            status: p.status,
             method: &p.method,
             amount_cents: p.amount.cents,
             currency: p.amount.currency.as_str(),

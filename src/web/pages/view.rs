@@ -155,15 +155,3 @@ impl CardView for EventSummary {
         }
     }
 }
-
-/// A booking status as people read it, and its badge class.
-pub fn booking_status(status: &str) -> (&'static str, &'static str) {
-    match status {
-        "pending" => ("Awaiting payment", "not-yet-on-sale"),
-        "paid" => ("Paid", "on-sale"),
-        "expired" => ("Expired", "past"),
-        "cancelled" => ("Cancelled", "cancelled"),
-        "refunded" => ("Refunded", "sales-ended"),
-        _ => ("Unknown", "past"),
-    }
-}

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
+use crate::domain::booking::BookingStatus;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::bookings::{self as booking_views, BookingView};
@@ -19,15 +20,13 @@ struct BookingLine {
     event_title: String,
     venue: String,
     when: LocalStart,
-    status_label: &'static str,
-    status_class: &'static str,
+    status: BookingStatus,
     total: Money,
 }
 
 impl BookingLine {
     fn of(view: BookingView) -> Self {
         let b = view.booking;
-        let (status_label, status_class) = crate::web::pages::view::booking_status(&b.status);
         BookingLine {
             total: b.total,
             when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
@@ -35,8 +34,7 @@ impl BookingLine {
             event_id: b.event_id.0,
             event_title: b.event_title,
             venue: b.venue_name,
-            status_label,
-            status_class,
+            status: b.status,
         }
     }
 }

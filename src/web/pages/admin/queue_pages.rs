@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::ids::{EmailId, JobId};
 use crate::services::queues;
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
@@ -107,7 +108,7 @@ pub(super) async fn resend_email(
     path: web::Path<i64>,
     form: web::Form<BackTo>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = EmailId(path.into_inner());
     let actor = admin.0.id;
     let outcome = state
         .write(move |c, now| queues::resend_email(c, actor, id, now))
@@ -133,7 +134,7 @@ pub(super) async fn retry_job(
     path: web::Path<i64>,
     form: web::Form<BackTo>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = JobId(path.into_inner());
     let actor = admin.0.id;
     let queued = state
         .write(move |c, now| queues::retry_job(c, actor, id, now))

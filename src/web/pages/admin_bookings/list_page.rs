@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::services::booking_admin::{self, BookingAdminError, Page, Search, SearchInput};
 use crate::web::auth::{Layout, PageContext};
@@ -81,7 +82,7 @@ pub(super) struct Row {
     event: String,
     buyer: String,
     email: String,
-    status: String,
+    status: BookingStatus,
     total: Money,
     created: String,
 }
@@ -122,7 +123,7 @@ pub(super) fn results(query: &ListQuery, page: &Page) -> Results {
                     event: b.event_title.clone(),
                     buyer: l.buyer.name.clone(),
                     email: l.buyer.email.clone(),
-                    status: b.status.clone(),
+                    status: b.status,
                     total: b.total,
                     created: b.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 }

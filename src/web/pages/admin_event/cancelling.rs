@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::db::cancellation::FailedRefund;
 use crate::db::stats::EventHeader;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::EventId;
+use crate::domain::ids::{EventId, RefundId};
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::cancellation::{
@@ -183,7 +183,7 @@ fn to_cancel_page(event: EventId) -> HttpResponse {
 #[derive(Deserialize)]
 struct RetryForm {
     /// One refund; without it, every refused one.
-    refund_id: Option<i64>,
+    refund_id: Option<RefundId>,
 }
 
 /// Sends refused refunds back to the background job.

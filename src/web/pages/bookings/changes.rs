@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
-use crate::domain::ids::{EventId, SeatId, UserId};
+use crate::domain::ids::{BookingItemId, EventId, SeatId, UserId};
 use crate::services::holds;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -60,7 +60,7 @@ pub(super) struct RemoveForm {
 /// The line to take out: a seat, or a standing line.
 enum Line {
     Seat(SeatId),
-    Places(i64),
+    Places(BookingItemId),
 }
 
 impl RemoveForm {
@@ -68,7 +68,7 @@ impl RemoveForm {
         let number = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
         match (number(&self.release), number(&self.remove_line)) {
             (Some(seat), None) => Ok(Line::Seat(SeatId(seat))),
-            (None, Some(item)) => Ok(Line::Places(item)),
+            (None, Some(item)) => Ok(Line::Places(BookingItemId(item))),
             _ => Err(AppError::Validation(
                 [("line", "Choose a line of the booking to remove.".to_owned())]
                     .into_iter()

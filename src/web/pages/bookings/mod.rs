@@ -10,8 +10,8 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 
-use super::view::booking_status;
 use crate::db::payments::Payment;
+use crate::domain::booking::BookingStatus;
 use crate::domain::ids::UserId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
@@ -33,8 +33,6 @@ use tickets_page::tickets;
 struct BookingPage {
     layout: Layout,
     view: BookingView,
-    status_label: &'static str,
-    status_class: &'static str,
     when: LocalStart,
     total: Money,
     lines: Vec<BasketLine>,
@@ -59,16 +57,13 @@ impl BookingPage {
         now: NaiveDateTime,
     ) -> Self {
         let b = &view.booking;
-        let (status_label, status_class) = booking_status(&b.status);
-        let live = b.status == "pending" && b.expires_at > now;
+        let live = b.status == BookingStatus::Pending && b.expires_at > now;
         let lines = view
             .items
             .iter()
             .map(|i| BasketLine::of(i, b.total.currency))
             .collect();
         BookingPage {
-            status_label,
-            status_class,
             when: LocalStart::new(b.starts_at, zone(&b.venue_timezone)),
             total: b.total,
             lines,

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::PaymentStatus;
 use crate::gateway::Method;
@@ -111,9 +112,9 @@ pub(super) async fn payment_state(
         .await?;
     let b = &view.booking;
     let now = state.clock.now();
-    let live = b.status == "pending" && b.expires_at > now;
-    let kind = match (b.status.as_str(), payment.as_ref().map(|p| p.status)) {
-        ("paid", _) => "paid",
+    let live = b.status == BookingStatus::Pending && b.expires_at > now;
+    let kind = match (b.status, payment.as_ref().map(|p| p.status)) {
+        (BookingStatus::Paid, _) => "paid",
         (_, None) => "none",
         (_, Some(PaymentStatus::Pending)) => "processing",
         (_, Some(PaymentStatus::Failed)) => "failed",

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::update::{Changed, Message, answer};
 use super::{buyer, page_of, parse_event};
-use crate::domain::ids::{EventId, SeatId, UserId};
+use crate::domain::ids::{BookingItemId, EventId, SeatId, UserId};
 use crate::services::holds::{self, Held, HoldError, HoldRequest};
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -38,7 +38,7 @@ struct SeatAction {
 enum Act {
     Hold(SeatId),
     Release(SeatId),
-    RemoveLine(i64),
+    RemoveLine(BookingItemId),
 }
 
 impl SeatAction {
@@ -48,7 +48,9 @@ impl SeatAction {
         match (&self.hold, &self.release, &self.remove_line) {
             (Some(s), None, None) => id(s).map(|n| Act::Hold(SeatId(n))).ok_or_else(bad),
             (None, Some(s), None) => id(s).map(|n| Act::Release(SeatId(n))).ok_or_else(bad),
-            (None, None, Some(s)) => id(s).map(Act::RemoveLine).ok_or_else(bad),
+            (None, None, Some(s)) => id(s)
+                .map(|n| Act::RemoveLine(BookingItemId(n)))
+                .ok_or_else(bad),
             _ => Err(bad()),
         }
     }
@@ -135,7 +137,7 @@ async fn remove_line(
     state: &AppState,
     viewer: UserId,
     event: EventId,
-    item: i64,
+    item: BookingItemId,
 ) -> Result<Changed, AppError> {
     let live = state.live.clone();
     let released = state
