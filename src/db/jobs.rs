@@ -202,7 +202,7 @@ pub fn bury_abandoned(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResul
 }
 
 /// `(status, count)` of every job, for dashboards and tests.
-pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(JobStatus, i64)>> {
     jobs::table
         .group_by(jobs::status)
         .select((jobs::status, diesel::dsl::count_star()))
@@ -236,7 +236,7 @@ pub struct JobRow {
 /// One page of jobs, newest first, optionally of one status.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<JobStatus>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<JobRow>> {
@@ -247,7 +247,7 @@ pub fn list(
         .offset(offset)
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(jobs::status.eq(status.to_owned()));
+        query = query.filter(jobs::status.eq(status));
     }
     query.load(conn)
 }

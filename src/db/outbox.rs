@@ -193,7 +193,7 @@ pub fn resend(conn: &mut DbConnection, id: EmailId, now: NaiveDateTime) -> Query
 /// One page of the outbox, newest first, optionally of one status.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<EmailStatus>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
@@ -204,13 +204,13 @@ pub fn list(
         .offset(offset)
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(email_outbox::status.eq(status.to_owned()));
+        query = query.filter(email_outbox::status.eq(status));
     }
     query.load(conn)
 }
 
 /// `(status, count)` over the outbox.
-pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(EmailStatus, i64)>> {
     email_outbox::table
         .group_by(email_outbox::status)
         .select((email_outbox::status, diesel::dsl::count_star()))

@@ -4,6 +4,8 @@ use chrono::{Datelike, NaiveDateTime, TimeDelta};
 
 use crate::db::admin::{self, Activity, Overview, SectionSummary, VenueRow};
 use crate::db::{DbConnection, DbError};
+use crate::domain::email::EmailStatus;
+use crate::domain::job::JobStatus;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
 use crate::services::queues::{EMAIL_STATUSES, JOB_STATUSES, tally};
@@ -92,12 +94,7 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Dashboard
     let minutes_since = |t: Option<NaiveDateTime>| t.map(|t| (now - t).num_minutes().max(0));
     let email_counts = tally(&crate::db::outbox::counts(conn)?, &EMAIL_STATUSES);
     let job_counts = tally(&crate::db::jobs::counts(conn)?, &JOB_STATUSES);
-    let count_of = |counts: &[(&'static str, i64)], status: &str| {
-        counts
-            .iter()
-            .find(|(s, _)| *s == status)
-            .map_or(0, |(_, n)| *n)
-    };
+
     Ok(Dashboard {
         overview: admin::overview(conn, now)?,
         today: sales(conn, today)?,
@@ -111,17 +108,25 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Dashboard
             })
             .collect(),
         emails: QueueHealth {
-            stuck: count_of(&email_counts, "failed"),
+            stuck: count_of(&email_counts, EmailStatus::Failed),
             oldest_waiting_minutes: minutes_since(admin::oldest_pending_email(conn)?),
-            counts: email_counts,
+            counts: email_counts.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
         },
         jobs: QueueHealth {
-            stuck: count_of(&job_counts, "dead"),
+            stuck: count_of(&job_counts, JobStatus::Dead),
             oldest_waiting_minutes: minutes_since(admin::oldest_queued_job(conn)?),
-            counts: job_counts,
+            counts: job_counts.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
         },
         activity: admin::recent_activity(conn, ACTIVITY)?,
     })
+}
+
+/// How many rows of a queue have `status`.
+fn count_of<S: PartialEq>(counts: &[(S, i64)], status: S) -> i64 {
+    counts
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or(0, |(_, n)| *n)
 }
 
 /// A venue with its sections and total capacity.

@@ -1,26 +1,37 @@
 //! The admin's view of background work: the email outbox (with resend) and the job queue (with
 //! retry). Every action is audited with the admin as the actor.
 
+use std::str::FromStr;
+
 use chrono::NaiveDateTime;
 
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::jobs::{self, JobRow};
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{DbConnection, DbError};
+use crate::domain::email::EmailStatus;
 use crate::domain::ids::{EmailId, JobId, UserId};
+use crate::domain::job::JobStatus;
 
 pub const PAGE_SIZE: i64 = 50;
-pub const EMAIL_STATUSES: [&str; 3] = ["pending", "sent", "failed"];
-pub const JOB_STATUSES: [&str; 4] = ["queued", "running", "dead", "done"];
+/// The outbox's statuses in the order the admin's filter lists them.
+pub const EMAIL_STATUSES: [EmailStatus; 3] =
+    [EmailStatus::Pending, EmailStatus::Sent, EmailStatus::Failed];
+/// The job queue's statuses in the order the admin's filter lists them.
+pub const JOB_STATUSES: [JobStatus; 4] = [
+    JobStatus::Queued,
+    JobStatus::Running,
+    JobStatus::Dead,
+    JobStatus::Done,
+];
 
 /// A status filter from the query string: one of `allowed`, or all.
-pub fn status_filter(raw: Option<&str>, allowed: &[&'static str]) -> Option<&'static str> {
-    let raw = raw?.trim();
-    allowed.iter().copied().find(|s| *s == raw)
+pub fn status_filter<S: FromStr + PartialEq>(raw: Option<&str>, allowed: &[S]) -> Option<S> {
+    raw?.trim().parse().ok().filter(|s| allowed.contains(s))
 }
 
 /// How many rows have each status (every status listed, zeros included).
-pub fn tally(counts: &[(String, i64)], statuses: &[&'static str]) -> Vec<(&'static str, i64)> {
+pub fn tally<S: Copy + PartialEq>(counts: &[(S, i64)], statuses: &[S]) -> Vec<(S, i64)> {
     statuses
         .iter()
         .map(|s| {
@@ -32,13 +43,13 @@ pub fn tally(counts: &[(String, i64)], statuses: &[&'static str]) -> Vec<(&'stat
 
 pub struct EmailsView {
     pub rows: Vec<OutboxRow>,
-    pub counts: Vec<(&'static str, i64)>,
+    pub counts: Vec<(EmailStatus, i64)>,
     pub more: bool,
 }
 
 pub fn emails(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<EmailStatus>,
     page: u32,
 ) -> Result<EmailsView, DbError> {
     let offset = i64::from(page.saturating_sub(1)) * PAGE_SIZE;
@@ -51,11 +62,15 @@ pub fn emails(
 
 pub struct JobsView {
     pub rows: Vec<JobRow>,
-    pub counts: Vec<(&'static str, i64)>,
+    pub counts: Vec<(JobStatus, i64)>,
     pub more: bool,
 }
 
-pub fn jobs(conn: &mut DbConnection, status: Option<&str>, page: u32) -> Result<JobsView, DbError> {
+pub fn jobs(
+    conn: &mut DbConnection,
+    status: Option<JobStatus>,
+    page: u32,
+) -> Result<JobsView, DbError> {
     let offset = i64::from(page.saturating_sub(1)) * PAGE_SIZE;
     let mut rows = jobs::list(conn, status, PAGE_SIZE + 1, offset)?;
     let more = rows.len() as i64 > PAGE_SIZE;

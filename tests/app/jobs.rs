@@ -47,6 +47,7 @@ fn enqueue(app: &TestApp, kind: &str, payload: serde_json::Value, key: Option<&s
 fn counts(app: &TestApp) -> HashMap<String, i64> {
     app.with_conn(|c| boxoffice::db::jobs::counts(c).unwrap())
         .into_iter()
+        .map(|(status, n)| (status.to_string(), n))
         .collect()
 }
 

@@ -1,11 +1,16 @@
 //! `/admin/emails` and `/admin/jobs`: the outbox and job queues, resend and retry.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::email::EmailStatus;
 use crate::domain::ids::{EmailId, JobId};
+use crate::domain::job::JobStatus;
 use crate::services::queues;
 use crate::web::admin_guard::Admin;
 use crate::web::auth::{Layout, PageContext};
@@ -24,7 +29,7 @@ pub(super) struct QueueQuery {
 #[template(path = "admin/emails.html")]
 pub(super) struct EmailsPage {
     layout: Layout,
-    status: Option<&'static str>,
+    status: Option<EmailStatus>,
     page: u32,
     view: queues::EmailsView,
 }
@@ -56,7 +61,7 @@ pub(super) async fn emails(
 #[template(path = "admin/jobs.html")]
 pub(super) struct JobsPage {
     layout: Layout,
-    status: Option<&'static str>,
+    status: Option<JobStatus>,
     page: u32,
     view: queues::JobsView,
 }
@@ -90,7 +95,11 @@ pub(super) struct BackTo {
     status: Option<String>,
 }
 
-pub(super) fn back_to(list: &str, status: Option<&str>, allowed: &[&'static str]) -> HttpResponse {
+pub(super) fn back_to<S: FromStr + PartialEq + Display>(
+    list: &str,
+    status: Option<&str>,
+    allowed: &[S],
+) -> HttpResponse {
     let target = match queues::status_filter(status, allowed) {
         Some(s) => format!("{list}?status={s}"),
         None => list.to_owned(),

@@ -7,7 +7,7 @@ use askama::Template;
 use super::form::{EventForm, SectionChoice};
 use crate::db::event_admin::VenueBrief;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::VenueId;
+use crate::domain::ids::{EventId, VenueId};
 use crate::services::event_admin::{self as service, AdminEvent};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
@@ -29,22 +29,25 @@ pub(super) struct FormPage {
 
 /// What the edit page shows above the form.
 pub struct EventHead {
-    pub id: i64,
-    pub status: &'static str,
+    pub id: EventId,
+    pub status: EventStatus,
     pub version: i32,
     pub can_publish: bool,
     pub can_close: bool,
+    /// Not cancelled yet (the cancel page is offered).
+    pub can_cancel: bool,
     pub editable: bool,
 }
 
 impl EventHead {
     pub(super) fn of(e: &AdminEvent) -> EventHead {
         EventHead {
-            id: e.row.id.0,
-            status: e.row.status.as_str(),
+            id: e.row.id,
+            status: e.row.status,
             version: e.row.version,
             can_publish: e.row.status == EventStatus::Draft,
             can_close: e.row.status == EventStatus::Published,
+            can_cancel: e.row.status != EventStatus::Cancelled,
             editable: matches!(e.row.status, EventStatus::Draft | EventStatus::Published),
         }
     }
