@@ -375,6 +375,105 @@ async fn standing_places_are_counted_and_never_oversold() {
     assert_eq!(status, 422);
 }
 
+/// The status of a booking as stored (the sweeper has not necessarily run).
+fn stored_status(app: &TestApp, reference: &str) -> String {
+    use boxoffice::db::schema::bookings;
+    use diesel::prelude::*;
+    app.with_conn(|c| {
+        bookings::table
+            .filter(bookings::reference.eq(reference))
+            .select(bookings::status)
+            .first::<String>(c)
+            .unwrap()
+    })
+}
+
+#[actix_web::test]
+async fn a_standing_hold_ends_its_sections_expired_holds_and_leaves_other_events_to_the_sweeper() {
+    let app = spawn_app().await;
+    let (event, area) = standing_area(&app, 10).await;
+    let section = area["section_id"].as_i64().unwrap();
+    let before = area["available"].as_i64().unwrap();
+    let (ada, bob, cy) = (
+        buyer(&app, 1).await,
+        buyer(&app, 2).await,
+        buyer(&app, 3).await,
+    );
+    let standing = |n: i64| json!({"standing": {"section_id": section, "quantity": n}});
+    let (status, ada_booking) = hold(&app, &ada, event, standing(3)).await;
+    assert_eq!(status, 201, "{ada_booking}");
+    // Bob holds seats of another event.
+    let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
+    let mut other = None;
+    for e in list["items"].as_array().unwrap() {
+        let id = e["id"].as_i64().unwrap();
+        if id == event {
+            continue;
+        }
+        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
+        let free: Vec<i64> = map["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "available")
+            .map(|s| s["id"].as_i64().unwrap())
+            .take(2)
+            .collect();
+        if free.len() == 2 {
+            other = Some((id, free));
+            break;
+        }
+    }
+    let (other_event, seats) = other.expect("another event with two free seats");
+    let (status, bob_booking) = hold(&app, &bob, other_event, json!({"seat_ids": seats})).await;
+    assert_eq!(status, 201, "{bob_booking}");
+
+    // Both run out; no sweeper runs. Cy's standing hold ends Ada's basket (its places come
+    // back) and leaves Bob's, of another event, as it was.
+    app.clock.advance(TimeDelta::seconds(901));
+    let (status, cy_booking) = hold(&app, &cy, event, standing(1)).await;
+    assert_eq!(status, 201, "{cy_booking}");
+    let ada_ref = ada_booking["reference"].as_str().unwrap();
+    let bob_ref = bob_booking["reference"].as_str().unwrap();
+    assert_eq!(stored_status(&app, ada_ref), "expired");
+    assert_eq!(stored_status(&app, bob_ref), "pending");
+    let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
+    let left = map["standing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["section_id"] == section)
+        .unwrap()["available"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        left,
+        before - 1,
+        "Ada's three places are back, Cy holds one"
+    );
+
+    // Ada is told at once; the sweeper ends Bob's and tells him.
+    assert_eq!(
+        app.deliver_emails_listed(),
+        ["hold_expired buyer1@example.com"]
+    );
+    app.run_worker();
+    assert_eq!(stored_status(&app, bob_ref), "expired");
+    app.deliver_emails_listed();
+    let told: Vec<String> = app.with_conn(|c| {
+        use boxoffice::db::schema::email_outbox;
+        use diesel::prelude::*;
+        email_outbox::table
+            .filter(email_outbox::status.eq("sent"))
+            .filter(email_outbox::kind.eq("hold_expired"))
+            .order(email_outbox::id)
+            .select(email_outbox::recipient)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(told, ["buyer1@example.com", "buyer2@example.com"]);
+}
+
 #[actix_web::test]
 async fn holding_too_fast_is_throttled_and_changes_nothing() {
     let app = crate::helpers::spawn_app_configured(true, |s| s.holds_per_minute = 3).await;

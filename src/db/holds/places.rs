@@ -53,18 +53,22 @@ pub fn standing_section(
         .optional()
 }
 
-/// Pending bookings holding places in this standing section whose hold has run out.
+/// Pending bookings holding places in this standing section (of `event`) whose hold has run
+/// out. Read from the event's own expired pending bookings (index `bookings (event_id, status,
+/// expires_at)`), so its cost does not grow with other events' unswept holds (issue 18).
 pub fn expired_holders_of_section(
     conn: &mut DbConnection,
+    event: EventId,
     event_section_id: EventSectionId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<BookingId>> {
     booking_items::table
         .inner_join(bookings::table)
-        .filter(booking_items::event_section_id.eq(event_section_id))
-        .filter(booking_items::active.eq(true))
+        .filter(bookings::event_id.eq(event))
         .filter(bookings::status.eq(BookingStatus::Pending))
         .filter(bookings::expires_at.le(now))
+        .filter(booking_items::event_section_id.eq(event_section_id))
+        .filter(booking_items::active.eq(true))
         .select(bookings::id)
         .distinct()
         .load(conn)

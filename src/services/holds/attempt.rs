@@ -117,7 +117,7 @@ pub(super) fn hold_once(
                 price,
                 quantity,
             } => {
-                let stale = queries::expired_holders_of_section(c, event_section, now)?;
+                let stale = queries::expired_holders_of_section(c, event, event_section, now)?;
                 if !stale.is_empty() {
                     check_locked(c, &locked, &stale)?;
                     released.extend(expire(c, &stale, now)?);

@@ -64,7 +64,7 @@ pub(super) fn sections_to_lock(
         HoldRequest::Standing { section, .. } => {
             let sections = lock_order::section_of(c, event, *section)?;
             for &s in &sections {
-                stale.extend(queries::expired_holders_of_section(c, s, now)?);
+                stale.extend(queries::expired_holders_of_section(c, event, s, now)?);
             }
             sections
         }
