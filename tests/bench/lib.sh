@@ -119,6 +119,7 @@ seed() {
   local url
   case $1 in
     sqlite)
+      rm -rf "$tmp/sqlite-seed" # a second seeding (BASELINE) starts empty too
       mkdir -p "$tmp/sqlite-seed"
       url=sqlite://$tmp/sqlite-seed/boxoffice.db
       ;;

@@ -8,7 +8,7 @@
 #   and their latency, maps/s and their latency. The load generator is tests/bench/onsale.rs
 #   (Rust, one thread); its own CPU is reported beside the server's.
 # With BASELINE=<commit>, every level also runs against that commit's server (built in a git
-# worktree under target/bench-baseline/, seeded by that commit's own `holds prepare`): the
+# worktree kept at target/bench-baseline/tree, seeded by that commit's own `holds prepare`): the
 # figures to compare with, measured in the same sitting.
 #
 # Usage: tests/bench/onsale.sh
@@ -45,9 +45,17 @@ build_bins holds onsale
 if [ -n "$BASELINE" ]; then
   say "building the baseline $BASELINE (release) in target/bench-baseline/"
   rev=$(git rev-parse --verify "$BASELINE^{commit}") || die "no such commit: $BASELINE"
-  git worktree add --detach "$tmp/baseline" "$rev" >/dev/null
+  # Kept in target/bench-baseline/tree (a git worktree), so a second run on the same commit
+  # compiles nothing.
+  tree=$PWD/target/bench-baseline/tree
+  if [ "$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null)" != "$tree" ] ||
+    [ "$(git -C "$tree" rev-parse HEAD)" != "$rev" ]; then
+    git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
+    git worktree prune
+    git worktree add --detach "$tree" "$rev" >/dev/null
+  fi
   (
-    cd "$tmp/baseline"
+    cd "$tree"
     export CARGO_TARGET_DIR=$OLDPWD/target/bench-baseline
     cargo bench --no-run --bench holds --message-format=json-render-diagnostics >"$tmp/base-build.json"
     cargo build --release --quiet
@@ -59,7 +67,6 @@ for line in open(sys.argv[1]):
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "holds" and m.get("executable"):
         print(m["executable"])' "$tmp/base-build.json" | tail -1 | xargs -I{} cp {} "$tmp/base-bin/holds"
   cp target/bench-baseline/release/boxoffice "$tmp/base-bin/boxoffice"
-  git worktree remove --force "$tmp/baseline"
 fi
 
 results=$tmp/results.jsonl
