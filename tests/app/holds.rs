@@ -66,20 +66,38 @@ pub(crate) async fn seat_statuses(app: &TestApp, event: i64) -> BTreeMap<i64, St
         .collect()
 }
 
+/// The event's available seats, as the seat-map API lists them.
+async fn free_seats(app: &TestApp, event: i64) -> Vec<i64> {
+    let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
+    map["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "available")
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Places left in a standing section, as the seat-map API gives them.
+async fn standing_left(app: &TestApp, event: i64, section: i64) -> i64 {
+    let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
+    map["standing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["section_id"] == section)
+        .unwrap()["available"]
+        .as_i64()
+        .unwrap()
+}
+
 /// An on-sale event with at least `seats` available seats, and those seats' ids (one row's
 /// worth first).
 pub(crate) async fn seated_event(app: &TestApp, seats: usize) -> (i64, Vec<i64>, i64) {
     let (_, list) = app.get_json("/api/v1/events?per_page=50").await;
     for event in list["items"].as_array().unwrap() {
         let id = event["id"].as_i64().unwrap();
-        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
-        let free: Vec<i64> = map["seats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["status"] == "available")
-            .map(|s| s["id"].as_i64().unwrap())
-            .collect();
+        let free = free_seats(app, id).await;
         if free.len() >= seats {
             let (_, detail) = app.get_json(&format!("/api/v1/events/{id}")).await;
             let max = detail["max_tickets_per_order"].as_i64().unwrap_or(6);
@@ -355,15 +373,7 @@ async fn standing_places_are_counted_and_never_oversold() {
     .await;
     assert_eq!(status, 201, "{booking}");
     assert_eq!(booking["items"][0]["quantity"], 3);
-    let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
-    let after = map["standing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["section_id"] == section)
-        .unwrap()["available"]
-        .as_i64()
-        .unwrap();
+    let after = standing_left(&app, event, section).await;
     assert_eq!(after, before - 3);
     let (status, _) = hold(
         &app,
@@ -410,17 +420,9 @@ async fn a_standing_hold_ends_its_sections_expired_holds_and_leaves_other_events
         if id == event {
             continue;
         }
-        let (_, map) = app.get_json(&format!("/api/v1/events/{id}/seats")).await;
-        let free: Vec<i64> = map["seats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["status"] == "available")
-            .map(|s| s["id"].as_i64().unwrap())
-            .take(2)
-            .collect();
-        if free.len() == 2 {
-            other = Some((id, free));
+        let free = free_seats(&app, id).await;
+        if free.len() >= 2 {
+            other = Some((id, free[..2].to_vec()));
             break;
         }
     }
@@ -437,15 +439,7 @@ async fn a_standing_hold_ends_its_sections_expired_holds_and_leaves_other_events
     let bob_ref = bob_booking["reference"].as_str().unwrap();
     assert_eq!(stored_status(&app, ada_ref), "expired");
     assert_eq!(stored_status(&app, bob_ref), "pending");
-    let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
-    let left = map["standing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["section_id"] == section)
-        .unwrap()["available"]
-        .as_i64()
-        .unwrap();
+    let left = standing_left(&app, event, section).await;
     assert_eq!(
         left,
         before - 1,
