@@ -75,7 +75,9 @@ impl Application {
                 let _ = url.set_port(Some(port.port()));
             }
         }
-        let live = Arc::new(crate::services::live::LiveHub::new());
+        let live = Arc::new(crate::services::live::LiveHub::with_tick(
+            std::time::Duration::from_millis(u64::from(settings.live_tick_ms)),
+        ));
         let worker =
             Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
         let limits = Arc::new(
@@ -95,6 +97,7 @@ impl Application {
             dummy_hash: Arc::new(dummy_hash),
             live,
             layouts: Arc::new(crate::services::seatmap::Layouts::new()),
+            maps: Arc::new(crate::web::pages::seatmap::MapCache::default()),
             gateway,
             webhook_secret,
         };

@@ -177,6 +177,12 @@ impl Settings {
             default_live_streams_total(),
             1..=1_000_000,
         )?;
+        let live_tick_ms = parse_number(
+            get("BOXOFFICE_LIVE_TICK_MS"),
+            "BOXOFFICE_LIVE_TICK_MS",
+            150,
+            10..=1_000,
+        )?;
         let login_slowdown_ms = parse_number(
             get("BOXOFFICE_LOGIN_SLOWDOWN_MS"),
             "BOXOFFICE_LOGIN_SLOWDOWN_MS",
@@ -223,6 +229,7 @@ impl Settings {
             db_checkout_ms,
             live_streams_per_client,
             live_streams_total,
+            live_tick_ms,
             login_slowdown_ms,
         })
     }

@@ -62,6 +62,9 @@ pub struct Settings {
     /// Live streams open at once in all (`BOXOFFICE_LIVE_STREAMS_TOTAL`; default 4000, or half
     /// the process's open-file limit if that is lower); more are refused with 503.
     pub live_streams_total: u32,
+    /// How long the live map gathers an event's changes before sending them as one message
+    /// (`BOXOFFICE_LIVE_TICK_MS`, default 150, 10 to 1000).
+    pub live_tick_ms: u32,
     /// The longest pause (ms) before a login attempt from an unknown browser on an account
     /// that is getting many wrong passwords (`BOXOFFICE_LOGIN_SLOWDOWN_MS`, default 2000; 0
     /// turns the pause off). See `web::rate_limit`.

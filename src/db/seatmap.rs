@@ -219,3 +219,60 @@ pub fn seat_states(
     }
     query.load(conn)
 }
+
+/// What a map of the event drawn earlier depends on besides its seats' and places' states
+/// (which the live hub's versions follow): the event as edited, its venue's layout, its
+/// sections on sale, and the times at which it starts or stops selling.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct MapStamp {
+    pub event_version: i32,
+    pub event_updated: NaiveDateTime,
+    pub status: String,
+    pub venue_updated: NaiveDateTime,
+    pub starts_at: NaiveDateTime,
+    pub sales_start_at: Option<NaiveDateTime>,
+    pub sales_end_at: Option<NaiveDateTime>,
+}
+
+/// The event's [`MapStamp`] and when its sections on sale last changed; `None`: no such event.
+pub fn map_stamp(
+    conn: &mut DbConnection,
+    event: EventId,
+) -> QueryResult<Option<(MapStamp, Option<NaiveDateTime>)>> {
+    let Some(stamp) = events::table
+        .inner_join(venues::table)
+        .filter(events::id.eq(event))
+        .select((
+            events::version,
+            events::updated_at,
+            events::status,
+            venues::updated_at,
+            events::starts_at,
+            events::sales_start_at,
+            events::sales_end_at,
+        ))
+        .first::<MapStamp>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let sections = event_sections::table
+        .filter(event_sections::event_id.eq(event))
+        .select(diesel::dsl::max(event_sections::updated_at))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    Ok(Some((stamp, sections)))
+}
+
+/// The first hold of the event to run out after `now` (its seats look free from then on).
+pub fn next_expiry(
+    conn: &mut DbConnection,
+    event: EventId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    bookings::table
+        .filter(bookings::event_id.eq(event))
+        .filter(bookings::status.eq(BookingStatus::Pending))
+        .filter(bookings::expires_at.gt(now))
+        .select(diesel::dsl::min(bookings::expires_at))
+        .first(conn)
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bearer;
 pub mod csrf;
 pub mod device;
+pub mod encoding;
 pub mod error;
 pub mod gateway;
 pub mod headers;

@@ -32,6 +32,8 @@ pub struct AppState {
     pub live: Arc<crate::services::live::LiveHub>,
     /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
     pub layouts: Arc<crate::services::seatmap::Layouts>,
+    /// Seat maps drawn for everyone and kept (see `web::pages::seatmap::MapCache`).
+    pub maps: Arc<crate::web::pages::seatmap::MapCache>,
     /// The simulated payment gateway (see `gateway`).
     pub gateway: crate::gateway::Gateway,
     /// The secret webhooks are signed with (derived from `secret`).

@@ -291,7 +291,10 @@ async fn an_expired_hold_is_free_at_once_and_the_sweeper_ends_it() {
 
     // Unswept expiry: the sweeper ends it, and frees the seat in the rows too.
     app.clock.advance(TimeDelta::seconds(901));
-    let mut live = app.live.subscribe(boxoffice::domain::ids::EventId(event));
+    let mut live = app
+        .live
+        .subscribe(boxoffice::domain::ids::EventId(event), None)
+        .rx;
     app.run_worker();
     let path = format!("/api/v1/bookings/{}", second["reference"].as_str().unwrap());
     let (_, view) = call(&app, &ada, reqwest::Method::GET, &path).await;
@@ -309,6 +312,8 @@ async fn an_expired_hold_is_free_at_once_and_the_sweeper_ends_it() {
     assert_eq!(held, 0, "the sweeper released every expired hold");
     // Viewers were told which seats came back.
     let mut told = BTreeSet::new();
+    // Changes go out once a tick: send what is waiting now.
+    app.live.flush();
     while let Ok(change) = live.try_recv() {
         told.extend(change.change.seats.iter().map(|s| s.0));
     }

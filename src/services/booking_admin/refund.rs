@@ -119,18 +119,10 @@ pub fn refund(
         let mut changes: Vec<Change> = given
             .seats
             .into_iter()
-            .map(|(event, seat)| Change {
-                event,
-                seats: vec![seat],
-                standing: false,
-            })
+            .map(|(event, seat)| Change::seats(event, vec![seat]))
             .collect();
         if given.places > 0 {
-            changes.push(Change {
-                event,
-                seats: Vec::new(),
-                standing: true,
-            });
+            changes.push(Change::standing(event));
         }
         live.publish_all(changes);
     }

@@ -74,11 +74,7 @@ pub fn cancel(
         Ok((progress(c, event)?, released))
     })?;
     let mut changes = changes_of(released);
-    changes.push(Change {
-        event,
-        seats: Vec::new(),
-        standing: true,
-    });
+    changes.push(Change::standing(event));
     live.publish_all(changes);
     Ok(progress)
 }

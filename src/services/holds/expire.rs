@@ -13,20 +13,20 @@ use super::request::RELEASES_KEPT;
 
 /// What the viewers need to hear about freed seats and places.
 pub fn changes_of(released: Released) -> Vec<Change> {
+    // The ended bookings go with every change: a viewer whose basket one of them was hears
+    // of it (whichever of the changes is about its event).
+    let ended = released.ended;
     let mut changes: Vec<Change> = released
         .seats
         .into_iter()
-        .map(|(event, seat)| Change {
-            event,
-            seats: vec![seat],
-            standing: false,
-        })
+        .map(|(event, seat)| Change::seats(event, vec![seat]).of(ended.iter().copied()))
         .collect();
-    changes.extend(released.standing_events.into_iter().map(|event| Change {
-        event,
-        seats: Vec::new(),
-        standing: true,
-    }));
+    changes.extend(
+        released
+            .standing_events
+            .into_iter()
+            .map(|event| Change::standing(event).of(ended.iter().copied())),
+    );
     changes
 }
 

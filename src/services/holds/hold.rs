@@ -10,7 +10,7 @@ use crate::db::holds::{self as queries, Released, SeatLock};
 use crate::db::lock_order::SectionLocks;
 use crate::db::{Db, DbError, is_unique_violation};
 use crate::domain::booking::{Candidate, best_available};
-use crate::domain::ids::{EventId, EventSeatId, SeatId, TierId, UserId};
+use crate::domain::ids::{BookingId, EventId, EventSeatId, SeatId, TierId, UserId};
 use crate::services::live::{Change, LiveHub};
 
 use super::attempt::hold_once;
@@ -82,7 +82,7 @@ pub fn hold_with(
         let lock_all = relocks >= 2;
         match hold_once(db, user, event, &concrete, policy, now, &relock, lock_all) {
             Ok((held, released)) => {
-                publish(live, event, &concrete, released);
+                publish(live, event, &concrete, held.booking, released);
                 return Ok(held);
             }
             Err(HoldError::Unavailable { .. })
@@ -154,14 +154,20 @@ pub(super) fn choose_best(
     }
 }
 
-pub(super) fn publish(live: &LiveHub, event: EventId, request: &HoldRequest, released: Released) {
+pub(super) fn publish(
+    live: &LiveHub,
+    event: EventId,
+    request: &HoldRequest,
+    basket: BookingId,
+    released: Released,
+) {
     let mut changes = changes_of(released);
-    if let HoldRequest::Seats(ids) = request {
-        changes.push(Change {
-            event,
-            seats: ids.clone(),
-            standing: false,
-        });
-    }
+    changes.push(
+        match request {
+            HoldRequest::Seats(ids) => Change::seats(event, ids.clone()),
+            _ => Change::standing(event),
+        }
+        .of([basket]),
+    );
     live.publish_all(changes);
 }

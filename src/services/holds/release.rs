@@ -41,14 +41,10 @@ pub fn release_seat(
     let released = take_out(db, user, event, now, |c, basket| {
         queries::release_seat(c, basket, event, seat, now)
     })?;
-    if released {
-        live.publish(Change {
-            event,
-            seats: vec![seat],
-            standing: false,
-        });
+    if let Some(basket) = released {
+        live.publish(Change::seats(event, vec![seat]).of([basket]));
     }
-    Ok(released)
+    Ok(released.is_some())
 }
 
 /// Takes a standing line out of the buyer's basket; an emptied basket is cancelled. `false`
@@ -65,25 +61,22 @@ pub fn release_places(
     let released = take_out(db, user, event, now, |c, basket| {
         queries::release_places(c, basket, item, now)
     })?;
-    if released {
-        live.publish(Change {
-            event,
-            seats: Vec::new(),
-            standing: true,
-        });
+    if let Some(basket) = released {
+        live.publish(Change::standing(event).of([basket]));
     }
-    Ok(released)
+    Ok(released.is_some())
 }
 
 /// Runs `release` on the buyer's basket for the event in one write transaction; then cancels
-/// the basket if nothing is left in it, or refreshes its total.
+/// the basket if nothing is left in it, or refreshes its total. The basket, if it gave
+/// something back.
 pub(super) fn take_out(
     db: &Db,
     user: UserId,
     event: EventId,
     now: NaiveDateTime,
     release: impl Fn(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
-) -> Result<bool, BookingError> {
+) -> Result<Option<BookingId>, BookingError> {
     retry_lock_conflicts(|| take_out_once(db, user, event, now, &release))
 }
 
@@ -93,24 +86,24 @@ pub(super) fn take_out_once(
     event: EventId,
     now: NaiveDateTime,
     release: &impl Fn(&mut DbConnection, BookingId) -> diesel::QueryResult<bool>,
-) -> Result<bool, BookingError> {
-    db.write(|c| -> Result<bool, BookingError> {
+) -> Result<Option<BookingId>, BookingError> {
+    db.write(|c| -> Result<Option<BookingId>, BookingError> {
         let Some(basket) = queries::pending_booking(c, user, event)? else {
-            return Ok(false);
+            return Ok(None);
         };
         lock_order::lock_for_bookings(c, &[basket.id])?;
         // Locked now: still pending, or ended meanwhile (nothing left to take out).
         let Some(basket) = queries::lock_pending_booking(c, user, event)? else {
-            return Ok(false);
+            return Ok(None);
         };
         if !release(c, basket.id)? {
-            return Ok(false);
+            return Ok(None);
         }
         if queries::quantity_held(c, basket.id)? == 0 {
             queries::end_pending(c, &[basket.id], BookingStatus::Cancelled, now)?;
         } else {
             queries::refresh_total(c, basket.id, now)?;
         }
-        Ok(true)
+        Ok(Some(basket.id))
     })
 }

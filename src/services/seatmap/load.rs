@@ -185,3 +185,38 @@ pub(super) fn section_view(
         available: counts.available,
     }
 }
+
+/// What a map drawn earlier depends on besides the seats' and places' states: the event, its
+/// venue and sections as edited (see `db::seatmap::MapStamp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapState {
+    stamp: queries::MapStamp,
+    sections: Option<NaiveDateTime>,
+}
+
+/// The event's [`MapState`]; `NotFound` for no such event.
+pub fn map_state(conn: &mut DbConnection, event: EventId) -> Result<MapState, CatalogueError> {
+    let (stamp, sections) = queries::map_stamp(conn, event)?.ok_or(CatalogueError::NotFound)?;
+    Ok(MapState { stamp, sections })
+}
+
+impl MapState {
+    /// The first moment after `now` at which a map drawn now may look different without any
+    /// change being made to it: a hold runs out, sales open or close, or the event starts.
+    pub fn next_moment(
+        &self,
+        conn: &mut DbConnection,
+        event: EventId,
+        now: NaiveDateTime,
+    ) -> Result<Option<NaiveDateTime>, CatalogueError> {
+        let s = &self.stamp;
+        let expiry = queries::next_expiry(conn, event, now)?;
+        Ok(
+            [expiry, s.sales_start_at, s.sales_end_at, Some(s.starts_at)]
+                .into_iter()
+                .flatten()
+                .filter(|t| *t > now)
+                .min(),
+        )
+    }
+}

@@ -11,7 +11,7 @@ mod views;
 
 pub use basket::{Basket, BasketLine, BasketView, basket, basket_id, expired_basket_seats};
 pub use layouts::{Layouts, VenueLayout};
-pub use load::load;
+pub use load::{MapState, load, map_state};
 pub use overview::{Snapshot, default_scope, on_sale, overview_sections, snapshot};
 pub use seats::{SharedSeats, raw_seats, seats, standing};
 pub use views::{

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
 use crate::db::seatmap::{self as queries};
-use crate::domain::ids::{EventId, SeatId};
+use crate::domain::ids::{BookingId, EventId, SeatId};
 use crate::domain::seatmap::OVERVIEW_ABOVE;
 use crate::domain::venue::SectionKind;
 use crate::services::catalogue::{self, CatalogueError};
@@ -64,10 +64,11 @@ pub fn snapshot(
     conn: &mut DbConnection,
     event: EventId,
     seats: &[SeatId],
+    bookings: &[BookingId],
     now: NaiveDateTime,
 ) -> Result<Snapshot, CatalogueError> {
     Ok(Snapshot {
-        seats: raw_seats(conn, event, seats)?,
+        seats: raw_seats(conn, event, seats, bookings)?,
         sections: overview_sections(conn, event, now)?,
         on_sale: on_sale(conn, event, now)?,
     })

@@ -37,11 +37,13 @@ pub fn seats(
     Ok(seat_views(&seats, &rows, currency, mine, now))
 }
 
-/// The seats of a live change, read once for every viewer, with who holds them.
+/// The seats of a live change, read once for every viewer, with who holds them and who owns
+/// the changed `bookings`.
 pub fn raw_seats(
     conn: &mut DbConnection,
     event: EventId,
     only: &[SeatId],
+    bookings: &[BookingId],
 ) -> Result<SharedSeats, CatalogueError> {
     let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
     let sections = queries::sections(conn, event)?;
@@ -50,11 +52,14 @@ pub fn raw_seats(
     } else {
         queries::seats_of(conn, event, None, Some(only))?
     };
-    let held: Vec<BookingId> = seats
+    let mut held: Vec<BookingId> = seats
         .iter()
         .filter(|s| s.status == SeatStatus::Held)
         .filter_map(|s| s.booking_id)
+        .chain(bookings.iter().copied())
         .collect();
+    held.sort_unstable();
+    held.dedup();
     let owners = queries::booking_owners(conn, &held)?.into_iter().collect();
     Ok(SharedSeats {
         currency,
@@ -70,7 +75,7 @@ pub struct SharedSeats {
     pub(super) currency: Currency,
     pub(super) sections: Vec<MapSection>,
     pub(super) seats: Vec<MapSeat>,
-    /// Who holds the held ones.
+    /// Who holds the held ones, and who owns the changed bookings.
     pub(super) owners: HashMap<BookingId, UserId>,
 }
 
@@ -92,9 +97,15 @@ impl SharedSeats {
         seat_views(&seats, &self.sections, self.currency, basket, now)
     }
 
-    /// Whether any of the seats is now held by `viewer` (perhaps from another tab).
-    pub fn held_by(&self, viewer: UserId) -> bool {
+    /// Whether the change concerns `viewer`'s basket: one of the seats is now held by them
+    /// (perhaps from another tab), or one of the changed bookings is theirs.
+    pub fn touches(&self, viewer: UserId) -> bool {
         self.owners.values().any(|u| *u == viewer)
+    }
+
+    /// The sections the seats are in.
+    pub fn sections(&self) -> impl Iterator<Item = SectionId> + '_ {
+        self.seats.iter().map(|s| s.section_id)
     }
 }
 

@@ -13,7 +13,7 @@ use super::basket::Basket;
 pub const SEAT_RADIUS: i32 = 4;
 
 /// What part of the venue the map shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Big venues: the sections only; pick one to see its seats.
     Overview,

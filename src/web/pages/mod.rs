@@ -11,7 +11,7 @@ mod bookings;
 mod events;
 mod home;
 mod recovery;
-mod seatmap;
+pub mod seatmap;
 pub mod view;
 
 use actix_web::web;

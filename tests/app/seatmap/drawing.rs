@@ -59,11 +59,13 @@ async fn the_map_draws_every_seat_with_its_state_price_and_a_spoken_label() {
     let legend = texts(&doc, ".legend li[data-tier-id]");
     assert_eq!(legend.len(), detail["tiers"].as_array().unwrap().len());
     assert!(legend.iter().any(|t| t.contains('£')));
-    // The page subscribes to its live stream.
-    assert_eq!(
-        attrs(&doc, "#live", "sse-connect"),
-        vec![format!("/events/{event}/live?section=all")]
-    );
+    // The page subscribes to its live stream, saying which version it was drawn at (the
+    // stream first sends what came after).
+    let stream = attrs(&doc, "#live", "sse-connect");
+    let since = stream[0]
+        .strip_prefix(&format!("/events/{event}/live?section=all&v="))
+        .unwrap_or_else(|| panic!("{stream:?}"));
+    assert!(since.parse::<u64>().is_ok(), "{stream:?}");
     // And the event page leads here.
     let (_, show) = app.get_html(&format!("/events/{event}")).await;
     assert_eq!(

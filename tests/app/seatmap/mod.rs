@@ -7,6 +7,7 @@ mod booking_page;
 mod drawing;
 mod holding;
 mod live;
+mod shared;
 
 use scraper::{Html, Selector};
 use serde_json::Value;

@@ -5,10 +5,12 @@
 //! a redirect back to the page.
 
 mod actions;
+mod drawn;
 mod live;
 mod update;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header::{CONTENT_ENCODING, VARY};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -16,9 +18,12 @@ use crate::config::Settings;
 use crate::domain::ids::{EventId, SectionId, UserId};
 use crate::services::seatmap::{self, Basket, Scope, SeatMap};
 use crate::web::auth::{Layout, PageContext};
+use crate::web::encoding::{self, Encoding};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
+use drawn::Asked;
+pub use drawn::MapCache;
 pub use update::Update;
 
 /// Where on the map page a request came from: which part of the venue, map or list.
@@ -52,13 +57,13 @@ impl MapPage {
         }
     }
 
-    /// The live stream for this page.
-    pub fn live_url(&self) -> String {
+    /// The live stream for this page, drawn at version `v`: it first sends what came after.
+    pub fn live_url(&self, v: &u64) -> String {
         let q = self.query();
         if q.is_empty() {
-            format!("/events/{}/live", self.event_id)
+            format!("/events/{}/live?v={v}", self.event_id)
         } else {
-            format!("/events/{}/live?{q}", self.event_id)
+            format!("/events/{}/live?{q}&v={v}", self.event_id)
         }
     }
 
@@ -89,6 +94,8 @@ impl MapPage {
 pub struct PageQuery {
     pub section: Option<String>,
     pub view: Option<String>,
+    /// The live stream: the version the page was drawn at.
+    pub v: Option<u64>,
 }
 
 impl PageQuery {
@@ -137,11 +144,17 @@ fn buyer(ctx: &PageContext, page: &MapPage, hx: bool) -> Result<UserId, AppError
         })
 }
 
+/// Where the map's drawing goes in the page (the page is drawn around it, then split there).
+const BODY: &str = "<!--boxoffice:seat-map-->";
+
 #[derive(Template)]
 #[template(path = "seats/show.html")]
-struct SeatPage {
+struct SeatPage<'a> {
     layout: Layout,
-    map: SeatMap,
+    map: &'a SeatMap,
+    /// The drawing's place (see [`BODY`]).
+    body: &'static str,
+    basket: Basket,
     page: MapPage,
     hold_minutes: i64,
     max_per_order: i32,
@@ -152,13 +165,20 @@ struct SeatPage {
     unverified_limit: Option<u32>,
     /// Shown only when the visitor can act (signed in, on sale).
     signed_in: bool,
-    /// The live version read before the map (`crate::services::live::LiveHub` on versions).
+    /// The version the map was drawn at (`crate::services::live::LiveHub` on versions).
     v: u64,
 }
 
-impl SeatPage {
-    /// The page for `map`, drawn as a list or a map, with the limits the settings set.
-    fn new(layout: Layout, map: SeatMap, page: MapPage, settings: &Settings, v: u64) -> Self {
+impl<'a> SeatPage<'a> {
+    /// The page around `map`, drawn as a list or a map, with the limits the settings set.
+    fn new(
+        layout: Layout,
+        map: &'a SeatMap,
+        basket: Basket,
+        page: MapPage,
+        settings: &Settings,
+        v: u64,
+    ) -> Self {
         let unverified_limit = layout
             .user
             .as_ref()
@@ -172,6 +192,8 @@ impl SeatPage {
             max_per_order: map.detail.max_tickets_per_order,
             max_per_account: map.detail.max_tickets_per_account,
             unverified_limit,
+            body: BODY,
+            basket,
             page,
             map,
             v,
@@ -179,31 +201,59 @@ impl SeatPage {
     }
 }
 
+/// The map page: the drawing for everyone (kept, compressed once; `drawn.rs`), with the
+/// visitor's own seats drawn as theirs, inside the page drawn for this visitor.
 #[get("/events/{id}/seats")]
 async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
     ctx: PageContext,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
-    let section = query.section().map(str::to_owned);
-    let layouts = state.layouts.clone();
-    let v = state.live.version();
-    let map = state
+    let (map_state, basket, now) = state
         .read(move |conn, now| {
-            let section = section.as_deref();
-            Ok(seatmap::load(conn, &layouts, event, viewer, section, now)?)
+            let map_state = seatmap::map_state(conn, event)?;
+            let basket = match viewer {
+                Some(user) => seatmap::basket(conn, user, event, now)?,
+                None => Basket::Empty,
+            };
+            Ok((map_state, basket, now))
         })
         .await?;
+    let asked = Asked::of(query.section());
+    let drawn = drawn::drawn(&state, event, asked, query.list(), &map_state, now).await?;
+    let mine = drawn.with_mine(&basket.seat_ids(), query.list())?;
     let page = MapPage {
         event_id: event,
-        scope: map.scope,
+        scope: drawn.map.scope,
         list: query.list(),
     };
-    let page = SeatPage::new(ctx.layout, map, page, &state.settings, v);
-    super::html(page.render())
+    let page = SeatPage::new(
+        ctx.layout,
+        &drawn.map,
+        basket,
+        page,
+        &state.settings,
+        drawn.v,
+    );
+    let around = page.render().map_err(AppError::internal)?;
+    let (head, tail) = around.split_once(BODY).unwrap_or((&around, ""));
+    let encoding = Encoding::of(&req);
+    let bytes = match &mine {
+        Some(own) => encoding::join(encoding, head, own, None, tail),
+        None => encoding::join(encoding, head, &drawn.body, Some(&drawn.compressed), tail),
+    };
+    let mut answer = HttpResponse::Ok();
+    answer
+        .content_type("text/html; charset=utf-8")
+        .insert_header((VARY, "Accept-Encoding"));
+    if let Some(coding) = encoding.header() {
+        answer.insert_header((CONTENT_ENCODING, coding));
+    }
+    Ok(answer.body(bytes))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -224,7 +274,10 @@ mod tests {
             list: true,
         };
         assert_eq!(page.url(), "/events/7/seats?section=12&view=list");
-        assert_eq!(page.live_url(), "/events/7/live?section=12&view=list");
+        assert_eq!(
+            page.live_url(&41),
+            "/events/7/live?section=12&view=list&v=41"
+        );
         assert_eq!(page.as_list(false), "/events/7/seats?section=12");
         assert_eq!(page.vals(), r#"{"section":"12","view":"list"}"#);
         let overview = MapPage {

@@ -25,6 +25,9 @@ pub struct Update {
     pub seats: Vec<SeatView>,
     pub sections: Vec<SectionView>,
     pub standing: Vec<StandingView>,
+    /// Changed seats a page does not draw (the overview), named for tools that follow the
+    /// stream (`data-seat-id`); not swapped into the page.
+    pub named: Vec<SeatId>,
     pub basket: Option<Basket>,
     pub message: Option<Message>,
     /// For the basket's forms (browsers without JavaScript).
@@ -152,6 +155,7 @@ pub async fn render_update(
                 seats: shown,
                 sections: map_sections,
                 standing,
+                named: Vec::new(),
                 basket,
                 message: None,
                 csrf_token: String::new(),

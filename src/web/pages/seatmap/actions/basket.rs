@@ -49,6 +49,7 @@ fn empty_basket(event: EventId, list: bool, csrf_token: String, v: u64) -> Updat
         seats: Vec::new(),
         sections: Vec::new(),
         standing: Vec::new(),
+        named: Vec::new(),
         basket: Some(Basket::Empty),
         message: None,
         csrf_token,

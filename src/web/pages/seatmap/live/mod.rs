@@ -1,8 +1,10 @@
-//! `/events/{id}/live`: the seat map's server-sent events (ARCHITECTURE §5). Each viewer gets
-//! out-of-band swaps of just what changed, drawn for them (their own seats show as theirs) and
-//! for the part of the venue their page shows. The changed seats are read once per change for
-//! all viewers (`live::Published`). A viewer that falls behind, or comes back after losing the
-//! connection, is told to refresh its map.
+//! `/events/{id}/live`: the seat map's server-sent events (ARCHITECTURE §5). Each viewer gets,
+//! a few times a second, out-of-band swaps of just what changed in the part of the venue their
+//! page shows: drawn once per batch for everyone who sees that part (`live::Published`), and a
+//! small message of its own when a batch concerns the viewer's basket (their seats show as
+//! theirs). A page says which version it was drawn at (`?v=`) and first gets what it missed.
+//! A viewer that falls behind, or comes back after losing the connection, is told to refresh
+//! its map.
 
 use std::convert::Infallible;
 
@@ -38,14 +40,24 @@ async fn live(
     };
     let mut page = page_of(event, query.section(), query.view.as_deref());
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
-    // Subscribe before reading the basket, so no change falls between the two.
-    let rx = state.live.subscribe(event);
+    // Subscribe before reading the basket, so no change falls between the two; with what the
+    // page missed since it was drawn (`?v=`).
+    let subscription = state.live.subscribe(event, query.v);
     let (mine, scope) = basket_and_scope(&state, event, page.scope, viewer).await?;
     page.scope = scope;
     // A browser reconnecting by itself says which message it saw last: it may have missed some.
     let reconnected = req.headers().contains_key("Last-Event-ID");
     let csrf = ctx.layout.csrf.clone();
-    let stream = Stream::new(state, page, viewer, csrf, rx, mine, reconnected, slot);
+    let stream = Stream::new(
+        state,
+        page,
+        viewer,
+        csrf,
+        subscription,
+        mine,
+        reconnected,
+        slot,
+    );
     Ok(event_stream(stream))
 }
 

@@ -1,4 +1,7 @@
-//! One viewer's live stream: what it has drawn, and the swaps it sends for each change.
+//! One viewer's live stream: the batches of changes as every viewer of its part of the venue
+//! sees them (drawn once per batch and audience, the same bytes for all), then, only when a
+//! batch concerns this viewer's basket, a small message of its own (the basket and the
+//! viewer's changed seats drawn as theirs).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -10,7 +13,7 @@ use askama::Template;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::domain::ids::{BookingId, SeatId, UserId};
-use crate::services::live::{Published, StreamSlot};
+use crate::services::live::{Audience, CatchUp, Published, StreamSlot, Subscription};
 use crate::services::seatmap::{self, Basket, Scope, Snapshot};
 use crate::web::error::AppError;
 use crate::web::pages::seatmap::{MapPage, Update};
@@ -40,11 +43,11 @@ pub(super) struct Stream {
     viewer: Option<UserId>,
     csrf: String,
     rx: broadcast::Receiver<Arc<Published>>,
+    /// Batches the page missed between being drawn and opening this stream.
+    replay: VecDeque<Arc<Published>>,
     /// The viewer's pending booking and its seats, as last drawn.
     basket: Option<BookingId>,
     mine: Vec<SeatId>,
-    has_basket: bool,
-    sent: u64,
     pending: VecDeque<Bytes>,
     /// This stream's place among the open ones, freed when the stream is dropped.
     _slot: StreamSlot,
@@ -52,7 +55,8 @@ pub(super) struct Stream {
 
 impl Stream {
     /// A viewer's stream: first how long to wait before reconnecting, then (when the browser
-    /// came back by itself) a refresh, then the changes.
+    /// came back by itself, or the page missed more than is kept) a refresh, then what the
+    /// page missed, then the changes.
     #[expect(
         clippy::too_many_arguments,
         reason = "one viewer's stream has this many parts"
@@ -62,26 +66,30 @@ impl Stream {
         page: MapPage,
         viewer: Option<UserId>,
         csrf: String,
-        rx: broadcast::Receiver<Arc<Published>>,
+        subscription: Subscription,
         mine: Basket,
         reconnected: bool,
         slot: StreamSlot,
     ) -> Self {
         let mut pending = VecDeque::new();
         pending.push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
-        if reconnected {
-            pending.push_back(message(0, "refresh", "reconnected"));
+        let version = state.live.version();
+        let mut replay = VecDeque::new();
+        match subscription.catch_up {
+            _ if reconnected => pending.push_back(message(version, "refresh", "reconnected")),
+            CatchUp::Refresh => pending.push_back(message(version, "refresh", "missed")),
+            CatchUp::Replay(missed) => replay.extend(missed),
+            CatchUp::Nothing => {}
         }
         Stream {
             state,
             page,
             viewer,
             csrf,
-            rx,
+            rx: subscription.rx,
+            replay,
             basket: mine.booking_id(),
             mine: mine.seat_ids(),
-            has_basket: mine.live().is_some(),
-            sent: 0,
             pending,
             _slot: slot,
         }
@@ -89,89 +97,104 @@ impl Stream {
 
     /// The next bytes to send; `None` ends the stream (the server is stopping).
     pub(super) async fn next(&mut self) -> Option<Bytes> {
-        if let Some(first) = self.pending.pop_front() {
-            return Some(first);
-        }
         loop {
-            let received = actix_web::rt::time::timeout(KEEPALIVE, self.rx.recv()).await;
-            let published = match received {
-                Err(_) => return Some(Bytes::from_static(b": keepalive\n\n")),
-                Ok(Err(RecvError::Closed)) => return None,
-                Ok(Err(RecvError::Lagged(_))) => {
-                    self.sent += 1;
-                    return Some(message(self.sent, "refresh", "lagged"));
-                }
-                Ok(Ok(published)) => published,
+            if let Some(first) = self.pending.pop_front() {
+                return Some(first);
+            }
+            let published = match self.replay.pop_front() {
+                Some(missed) => missed,
+                None => match actix_web::rt::time::timeout(KEEPALIVE, self.rx.recv()).await {
+                    Err(_) => return Some(Bytes::from_static(b": keepalive\n\n")),
+                    Ok(Err(RecvError::Closed)) => return None,
+                    Ok(Err(RecvError::Lagged(_))) => {
+                        // Too far behind: draw the map again rather than catch up.
+                        return Some(message(self.state.live.version(), "refresh", "lagged"));
+                    }
+                    Ok(Ok(published)) => published,
+                },
             };
-            match self.render(published).await {
-                Ok(None) => continue,
-                Ok(Some(html)) => {
-                    self.sent += 1;
-                    return Some(message(self.sent, "update", &html));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "a live update could not be drawn; the viewer refreshes");
-                    self.sent += 1;
-                    return Some(message(self.sent, "refresh", "error"));
-                }
+            if let Err(e) = self.deliver(&published).await {
+                tracing::warn!(error = %e, "a live update could not be drawn; the viewer refreshes");
+                return Some(message(published.through, "refresh", "error"));
             }
         }
     }
 
-    /// The swaps this viewer needs for one change, if any.
-    async fn render(&mut self, published: Arc<Published>) -> Result<Option<String>, AppError> {
+    /// Queues what this viewer is sent for one batch: the audience's shared message, then its
+    /// own, if the batch concerns its basket.
+    async fn deliver(&mut self, published: &Arc<Published>) -> Result<(), AppError> {
+        let audience = Audience {
+            scope: self.page.scope,
+            list: self.page.list,
+        };
         let (version, snapshot) = shared_snapshot(&self.state, published.clone()).await?;
-        let change = &published.change;
-        let (scope, list) = (self.page.scope, self.page.list);
-        let viewer = self.viewer;
-        let now = self.state.clock.now();
-        let sections = if scope == Scope::Overview && !list {
-            snapshot.sections.clone()
-        } else {
-            Vec::new()
-        };
-        let standing = if change.standing {
-            snapshot.standing()
-        } else {
-            Vec::new()
-        };
-        // The viewer's basket changed if one of its seats did, if they now hold a changed seat
-        // (another tab), or if standing places moved while they have a basket.
-        let basket_touched = viewer.is_some_and(|v| {
-            snapshot.seats.held_by(v)
-                || change.seats.iter().any(|s| self.mine.contains(s))
-                || (change.standing && self.has_basket)
-        });
-        let basket = match (basket_touched, viewer) {
-            (true, Some(user)) => {
+        let cell = published.rendered(audience);
+        let shared = cell
+            .get_or_try_init(|| async {
                 let event = self.page.event_id;
-                let basket = self
-                    .state
-                    .read(move |conn, now| Ok(seatmap::basket(conn, user, event, now)?))
-                    .await?;
-                self.basket = basket.booking_id();
-                self.mine = basket.seat_ids();
-                self.has_basket = basket.live().is_some();
-                Some(basket)
-            }
-            _ => None,
+                let update = everyone(event, audience, published, &snapshot, version, &self.state);
+                let html = update.render().map_err(AppError::internal)?;
+                Ok::<_, AppError>(
+                    (!html.trim().is_empty()).then(|| message(published.through, "update", &html)),
+                )
+            })
+            .await?;
+        if let Some(bytes) = shared {
+            self.pending.push_back(bytes.clone());
+        }
+        if let Some(own) = self.own(published, &snapshot, version).await? {
+            self.pending
+                .push_back(message(published.through, "update", &own));
+        }
+        Ok(())
+    }
+
+    /// This viewer's basket and its changed seats drawn as theirs, when the batch concerns
+    /// them: a seat of theirs changed, they now hold a changed seat (another tab), or one of
+    /// the changed bookings is theirs.
+    async fn own(
+        &mut self,
+        published: &Published,
+        snapshot: &Snapshot,
+        version: u64,
+    ) -> Result<Option<String>, AppError> {
+        let change = &published.change;
+        let Some(user) = self.viewer else {
+            return Ok(None);
         };
-        // After the basket, so seats the viewer just took in another tab show as theirs.
-        let seats = match scope {
-            Scope::Overview => Vec::new(),
-            _ => snapshot.seats.for_viewer(self.basket, scope.section(), now),
-        };
-        if seats.is_empty() && sections.is_empty() && standing.is_empty() && basket.is_none() {
+        let touched = snapshot.seats.touches(user)
+            || change.seats.iter().any(|s| self.mine.contains(s))
+            || self.basket.is_some_and(|b| change.bookings.contains(&b));
+        if !touched {
             return Ok(None);
         }
+        let event = self.page.event_id;
+        let basket = self
+            .state
+            .read(move |conn, now| Ok(seatmap::basket(conn, user, event, now)?))
+            .await?;
+        self.basket = basket.booking_id();
+        let was = std::mem::replace(&mut self.mine, basket.seat_ids());
+        let now = self.state.clock.now();
+        // The seats that are theirs now or were a moment ago, as they see them.
+        let seats = match self.page.scope {
+            Scope::Overview => Vec::new(),
+            scope => snapshot
+                .seats
+                .for_viewer(self.basket, scope.section(), now)
+                .into_iter()
+                .filter(|s| self.mine.contains(&s.id) || was.contains(&s.id))
+                .collect(),
+        };
         let update = Update {
-            event_id: self.page.event_id,
+            event_id: event,
             on_sale: snapshot.on_sale,
-            list,
+            list: self.page.list,
             seats,
-            sections,
-            standing,
-            basket,
+            sections: Vec::new(),
+            standing: Vec::new(),
+            named: Vec::new(),
+            basket: Some(basket),
             message: None,
             csrf_token: self.csrf.clone(),
             v: version,
@@ -180,7 +203,59 @@ impl Stream {
     }
 }
 
-/// The change's seats and sections, read by the first viewer that needs them and kept for the
+/// A batch as every viewer of `audience` sees it: the changed seats in their part of the
+/// venue (or, on the overview, the sections they are in and their ids), and what is left of
+/// the standing areas when places moved.
+fn everyone(
+    event: crate::domain::ids::EventId,
+    audience: Audience,
+    published: &Published,
+    snapshot: &Snapshot,
+    version: u64,
+    state: &AppState,
+) -> Update {
+    let change = &published.change;
+    let now = state.clock.now();
+    let Audience { scope, list } = audience;
+    let sections = if scope == Scope::Overview && !list {
+        let touched: std::collections::HashSet<_> = snapshot.seats.sections().collect();
+        snapshot
+            .sections
+            .iter()
+            .filter(|s| touched.contains(&s.id) || (change.standing && s.standing))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let standing = if change.standing {
+        snapshot.standing()
+    } else {
+        Vec::new()
+    };
+    let (seats, named) = match scope {
+        Scope::Overview => (Vec::new(), change.seats.clone()),
+        _ => (
+            snapshot.seats.for_viewer(None, scope.section(), now),
+            Vec::new(),
+        ),
+    };
+    Update {
+        event_id: event,
+        on_sale: snapshot.on_sale,
+        list,
+        seats,
+        sections,
+        standing,
+        named,
+        basket: None,
+        message: None,
+        csrf_token: String::new(),
+        v: version,
+    }
+}
+
+/// The batch's seats and sections, read by the first viewer that needs them and kept for the
 /// rest.
 async fn shared_snapshot(
     state: &AppState,
@@ -194,10 +269,12 @@ async fn shared_snapshot(
                 .get_or_init(|| {
                     let change = &published.change;
                     let version = hub.version();
-                    db.read(|c| seatmap::snapshot(c, change.event, &change.seats, now))
-                        .map_err(|e| tracing::warn!(error = %e, "reading a live change failed"))
-                        .ok()
-                        .map(|s| (version, Arc::new(s)))
+                    db.read(|c| {
+                        seatmap::snapshot(c, change.event, &change.seats, &change.bookings, now)
+                    })
+                    .map_err(|e| tracing::warn!(error = %e, "reading a live change failed"))
+                    .ok()
+                    .map(|s| (version, Arc::new(s)))
                 })
                 .clone()
         })
