@@ -5,7 +5,8 @@
 //!      --seconds T --warmup W --server-pid PID --label L`
 //!
 //! An on-sale of the arena, as the server sees it:
-//! - N live viewers of the arena's map (`GET /events/{id}/live?section=all`, server-sent
+//! - N live viewers of the arena's map (`GET /events/{id}/live`, `?section=all` with
+//!   `--scope all`, the default; `--scope overview` watches the page the arena opens on), server-sent
 //!   events), 16 to a client address (127.x.y.z: loopback has a whole /8, and the server caps
 //!   streams per address). The first K are signed in (the login form, each from an address of
 //!   its own) and hold a pair of seats before the run, so their streams carry a basket.
@@ -211,6 +212,11 @@ fn run(flags: &Flags) {
     let warmup = flags.num("warmup", 2.0);
     let pid = flags.get("server-pid").to_owned();
     let label = flags.0.get("label").cloned().unwrap_or_default();
+    let scope = flags
+        .0
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| "all".to_owned());
 
     let meta: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("meta.json")).unwrap_or_else(|e| fail(&e.to_string())),
@@ -270,7 +276,14 @@ fn run(flags: &Flags) {
         let totals = Arc::new(Totals::default());
         let stride = (viewers / sample).max(1);
         let mut seen: Vec<Arc<Mutex<Seen>>> = Vec::new();
-        let path = format!("/events/{event}/live?section=all");
+        // Viewers watch the part of the venue `--scope` says: `overview` (the arena's map page
+        // as it opens, sections only) or `all` (every seat). Map loads are always of every seat.
+        let query = match scope.as_str() {
+            "all" => "?section=all",
+            _ => "",
+        };
+        let path = format!("/events/{event}/live{query}");
+        let refresh_url = format!("{base}/events/{event}/seats{query}");
         let map_url = format!("{base}/events/{event}/seats?section=all");
         let mut streams = tokio::task::JoinSet::new();
         for v in 0..viewers {
@@ -285,7 +298,7 @@ fn run(flags: &Flags) {
                 from: viewer_address(v),
                 path: path.clone(),
                 cookie,
-                map_url: map_url.clone(),
+                map_url: refresh_url.clone(),
                 sent: sent.clone(),
                 totals: totals.clone(),
                 record,

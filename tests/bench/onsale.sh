@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: an on-sale of the arena, live viewers and all (issue 18), on SQLite and PostgreSQL,
 # against a release build on loopback:
-#   N live viewers of the arena's whole map (server-sent events; the first K signed in with a
+#   N live viewers of the arena's map (server-sent events; SCOPE below; the first K signed in with a
 #   basket), holds at a steady R per second, whole-map page loads at M per second. Reports the
 #   delivery delay (p50/p99) and the fraction of screens updated within 1 s (measured on S of
 #   the viewers, who read every message), server CPU (cores, from /proc) and memory, holds/s
@@ -12,7 +12,8 @@
 # figures to compare with, measured in the same sitting.
 #
 # Usage: tests/bench/onsale.sh
-#   VIEWERS ("100 1000"; levels), RATE (holds/s, 20), MAPS (map loads/s, 2), SIGNED_IN (per
+#   VIEWERS ("100 1000"; levels), RATE (holds/s, 20), MAPS (map loads/s, 2), SCOPE (what the
+#   viewers watch: "overview", the page the arena's map opens on, or "all", every seat), SIGNED_IN (per
 #   level, 10% of the viewers up to 200), SAMPLE (100), RUN_SECONDS (10), WARMUP (3),
 #   DATABASES ("sqlite postgres"), BENCH_DATABASE_URL (as holds.sh: its name must say "bench";
 #   the databases NAME and NAME_run are dropped), BASELINE (a commit, optional).
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/../.."
 
 VIEWERS=${VIEWERS:-"100 1000"}
 RATE=${RATE:-20}
+SCOPE=${SCOPE:-overview}
 MAPS=${MAPS:-2}
 SAMPLE=${SAMPLE:-100}
 SECONDS_PER_RUN=${RUN_SECONDS:-10}
@@ -79,7 +81,7 @@ level() {
   say "$db ($label): $n viewers ($signed signed in), $RATE holds/s, $MAPS maps/s, ${SECONDS_PER_RUN}s"
   start_server "$(fresh "$db")" BOXOFFICE_LIVE_STREAMS_TOTAL=$((n + 500)) BOXOFFICE_LIVE_STREAMS_PER_CLIENT=32
   "$tmp/bin/onsale" run --base "$base" --dir "$tmp/$db-data" --viewers "$n" --signed-in "$signed" \
-    --sample "$SAMPLE" --rate "$RATE" --maps "$MAPS" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
+    --sample "$SAMPLE" --rate "$RATE" --maps "$MAPS" --scope "$SCOPE" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
     --server-pid "$server" --label "$db $label" >"$tmp/gen.out" || die "the load generator failed"
   sed -n 's/^RESULT //p' "$tmp/gen.out" | tee -a "$results" | sed 's/^/   /' >&2
   stop_server
@@ -103,7 +105,7 @@ cp "$results" "target/bench-onsale/$stamp.jsonl"
 {
   echo "tests/bench/onsale.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ changed since)')${BASELINE:+, baseline $BASELINE}"
   echo "machine: $machine; the server, PostgreSQL and the load generator (one thread) share these cores"
-  echo "holds ${RATE}/s, whole-map loads ${MAPS}/s, ${SECONDS_PER_RUN}s measured after ${WARMUP}s; deliveries measured on up to $SAMPLE viewers"
+  echo "viewers on $SCOPE; holds ${RATE}/s, whole-map loads ${MAPS}/s, ${SECONDS_PER_RUN}s measured after ${WARMUP}s; deliveries measured on up to $SAMPLE viewers"
   python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

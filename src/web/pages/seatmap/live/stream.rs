@@ -127,24 +127,35 @@ impl Stream {
             scope: self.page.scope,
             list: self.page.list,
         };
-        let (version, snapshot) = shared_snapshot(&self.state, published.clone()).await?;
         let cell = published.rendered(audience);
-        let shared = cell
-            .get_or_try_init(|| async {
-                let event = self.page.event_id;
-                let update = everyone(event, audience, published, &snapshot, version, &self.state);
-                let html = update.render().map_err(AppError::internal)?;
-                Ok::<_, AppError>(
-                    (!html.trim().is_empty()).then(|| message(published.through, "update", &html)),
-                )
-            })
-            .await?;
+        // Most viewers find the message drawn already: no snapshot, no database, no drawing.
+        let shared = match cell.get() {
+            Some(drawn) => drawn.clone(),
+            None => cell
+                .get_or_try_init(|| async {
+                    let (version, snapshot) =
+                        shared_snapshot(&self.state, published.clone()).await?;
+                    let event = self.page.event_id;
+                    let update =
+                        everyone(event, audience, published, &snapshot, version, &self.state);
+                    let html = update.render().map_err(AppError::internal)?;
+                    Ok::<_, AppError>(
+                        (!html.trim().is_empty())
+                            .then(|| message(published.through, "update", &html)),
+                    )
+                })
+                .await?
+                .clone(),
+        };
         if let Some(bytes) = shared {
-            self.pending.push_back(bytes.clone());
+            self.pending.push_back(bytes);
         }
-        if let Some(own) = self.own(published, &snapshot, version).await? {
-            self.pending
-                .push_back(message(published.through, "update", &own));
+        if self.viewer.is_some() {
+            let (version, snapshot) = shared_snapshot(&self.state, published.clone()).await?;
+            if let Some(own) = self.own(published, &snapshot, version).await? {
+                self.pending
+                    .push_back(message(published.through, "update", &own));
+            }
         }
         Ok(())
     }
@@ -261,6 +272,11 @@ async fn shared_snapshot(
     state: &AppState,
     published: Arc<Published>,
 ) -> Result<(u64, Arc<Snapshot>), AppError> {
+    if let Some(read) = published.snapshot.get() {
+        return read
+            .clone()
+            .ok_or_else(|| AppError::internal("the live change could not be read"));
+    }
     let hub = state.live.clone();
     let snapshot = state
         .run(move |db, now| {
