@@ -865,11 +865,10 @@ fn map(flags: &Flags) {
     // Like the server, the venue's layout is read once and kept.
     let layouts = boxoffice::services::seatmap::Layouts::new();
     let load = |c: &mut boxoffice::db::DbConnection| {
-        boxoffice::services::seatmap::load(
+        boxoffice::web::pages::seatmap::view::load(
             c,
             &layouts,
             EventId(event),
-            None,
             Some("all"),
             Clock::System.now(),
         )

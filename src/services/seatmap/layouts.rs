@@ -1,4 +1,4 @@
-//! Venue layouts turned into seat positions and section outlines.
+//! Venue layouts: each venue's seats with their positions, read once per version of the venue.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -6,36 +6,34 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
-use crate::db::seatmap::{self as queries, MapSeat, MapSection};
-use crate::domain::ids::{BookingId, SeatId, SectionId, VenueId};
-use crate::domain::money::{Currency, Money};
-use crate::domain::seatmap::{SeatState, tier_class};
+use crate::db::seatmap::{self as queries};
+use crate::domain::ids::{SeatId, SectionId, VenueId};
 use crate::services::catalogue::CatalogueError;
-
-use super::views::SeatView;
 
 /// Each venue's layout (its seats: section, row, number, position), read once per version of
 /// the venue and kept: it changes only when the venue is edited (which moves its
 /// `updated_at`), so a map reads only the event's seat states.
 #[derive(Default)]
 pub struct Layouts {
-    pub(super) venues: Mutex<HashMap<VenueId, Arc<VenueLayout>>>,
+    venues: Mutex<HashMap<VenueId, Arc<VenueLayout>>>,
 }
 
 /// A venue's seats in map order, at one version of the venue.
 pub struct VenueLayout {
-    pub(super) version: NaiveDateTime,
-    pub(super) seats: Vec<LayoutSeat>,
+    version: NaiveDateTime,
+    /// The seats in map order.
+    pub seats: Vec<LayoutSeat>,
 }
 
-pub(super) struct LayoutSeat {
-    pub(super) seat_id: SeatId,
-    pub(super) section_id: SectionId,
-    pub(super) row: Arc<str>,
-    pub(super) number: i32,
-    pub(super) x: i32,
-    pub(super) y: i32,
-    pub(super) accessible: bool,
+/// A seat of a venue's layout: where it is and what it is called (rows share their label).
+pub struct LayoutSeat {
+    pub seat_id: SeatId,
+    pub section_id: SectionId,
+    pub row: Arc<str>,
+    pub number: i32,
+    pub x: i32,
+    pub y: i32,
+    pub accessible: bool,
 }
 
 impl Layouts {
@@ -87,96 +85,4 @@ impl Layouts {
             .insert(venue, layout.clone());
         Ok(layout)
     }
-}
-
-/// The event's seats that have states (those on sale), in the layout's map order.
-pub(super) fn layout_views(
-    layout: &VenueLayout,
-    states: &[queries::SeatStateRow],
-    sections: &[MapSection],
-    currency: Currency,
-    basket: Option<BookingId>,
-    now: NaiveDateTime,
-) -> Vec<SeatView> {
-    let by_seat: HashMap<SeatId, &queries::SeatStateRow> =
-        states.iter().map(|s| (s.seat_id, s)).collect();
-    let by_section = section_strings(sections, currency);
-    layout
-        .seats
-        .iter()
-        .filter_map(|l| {
-            let state = by_seat.get(&l.seat_id)?;
-            let (section, price, class) = by_section.get(&l.section_id)?;
-            Some(SeatView {
-                id: l.seat_id,
-                section_id: l.section_id,
-                section: section.clone(),
-                row: l.row.clone(),
-                number: l.number,
-                cx: l.x,
-                cy: l.y,
-                accessible: l.accessible,
-                state: SeatState::of(
-                    state.status,
-                    state.held_until,
-                    state.booking_id,
-                    basket,
-                    now,
-                ),
-                price: price.clone(),
-                tier_class: class,
-            })
-        })
-        .collect()
-}
-
-/// Each section's shared strings: its name, its price and its tier's colour class.
-pub(super) fn section_strings(
-    sections: &[MapSection],
-    currency: Currency,
-) -> HashMap<SectionId, (Arc<str>, Arc<str>, &'static str)> {
-    sections
-        .iter()
-        .map(|s| {
-            (
-                s.id,
-                (
-                    Arc::from(s.name.as_str()),
-                    Arc::from(Money::new(s.price_cents, currency).to_string()),
-                    tier_class(usize::try_from(s.tier_position).unwrap_or(0)),
-                ),
-            )
-        })
-        .collect()
-}
-
-/// `basket`: the viewer's pending booking (its seats are theirs).
-pub(super) fn seat_views(
-    seats: &[MapSeat],
-    sections: &[MapSection],
-    currency: Currency,
-    basket: Option<BookingId>,
-    now: NaiveDateTime,
-) -> Vec<SeatView> {
-    let by_id = section_strings(sections, currency);
-    seats
-        .iter()
-        // A seat of a section not on sale for this event is not drawn.
-        .filter_map(|s| {
-            let (section, price, class) = by_id.get(&s.section_id)?;
-            Some(SeatView {
-                id: s.seat_id,
-                section_id: s.section_id,
-                section: section.clone(),
-                row: Arc::from(s.row_label.as_str()),
-                number: s.number,
-                cx: s.x,
-                cy: s.y,
-                accessible: s.accessible,
-                state: SeatState::of(s.status, s.held_until, s.booking_id, basket, now),
-                price: price.clone(),
-                tier_class: class,
-            })
-        })
-        .collect()
 }

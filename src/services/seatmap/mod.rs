@@ -1,19 +1,17 @@
-//! The live seat map as one viewer sees it: sections, seats in that viewer's colours (theirs,
-//! someone else's, free, sold), the legend, standing areas, and the viewer's basket. The page,
-//! the htmx answers to a click and the live stream all draw from here.
+//! The live seat map's data: an event's sections with what is left in each, its seats with
+//! their state in the venue's layout, the changed seats of a live update (with who holds them),
+//! and a buyer's basket. Read here; drawn by the web layer (`web::pages::seatmap::view`).
 
 mod basket;
 mod layouts;
 mod load;
 mod overview;
+mod scope;
 mod seats;
-mod views;
 
-pub use basket::{Basket, BasketLine, BasketView, basket, basket_id, expired_basket_seats};
-pub use layouts::{Layouts, VenueLayout};
-pub use load::{MapState, load, map_state};
-pub use overview::{Snapshot, default_scope, on_sale, overview_sections, snapshot};
-pub use seats::{SharedSeats, raw_seats, seats, standing};
-pub use views::{
-    RowLabel, SEAT_RADIUS, Scope, SeatMap, SeatView, SectionView, StandingView, TierLegend,
-};
+pub use basket::{Basket, basket, basket_id, expired_basket_seats};
+pub use layouts::{LayoutSeat, Layouts, VenueLayout};
+pub use load::{MapData, MapSeats, MapState, load, map_state};
+pub use overview::{Sections, Snapshot, default_scope, on_sale, sections, snapshot};
+pub use scope::Scope;
+pub use seats::{ChangedSeats, SharedSeats, raw_seats, seats};

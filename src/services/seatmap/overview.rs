@@ -1,31 +1,44 @@
-//! The map's overview, whether it sells, snapshots for live updates, the default scope.
+//! The sections with what is left in each, whether the event sells, snapshots for live
+//! updates, the default scope.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
-use crate::db::seatmap::{self as queries};
-use crate::domain::ids::{BookingId, EventId, SeatId};
+use crate::db::seatmap::{self as queries, MapSection};
+use crate::domain::ids::{BookingId, EventId, SeatId, SectionId};
+use crate::domain::inventory::Counts;
+use crate::domain::money::Currency;
 use crate::domain::seatmap::OVERVIEW_ABOVE;
 use crate::domain::venue::SectionKind;
 use crate::services::catalogue::{self, CatalogueError};
 
-use super::load::section_view;
-use super::seats::{SharedSeats, raw_seats, standing_views};
-use super::views::{Scope, SectionView, StandingView};
+use super::scope::Scope;
+use super::seats::{SharedSeats, raw_seats};
+
+/// The event's sections on sale (seated and standing) with what is left in each.
+#[derive(Debug, Clone)]
+pub struct Sections {
+    pub currency: Currency,
+    pub rows: Vec<MapSection>,
+    pub counts: HashMap<SectionId, Counts>,
+}
 
 /// The seated and standing sections with what is left in each (the overview's shapes).
-pub fn overview_sections(
+pub fn sections(
     conn: &mut DbConnection,
     event: EventId,
     now: NaiveDateTime,
-) -> Result<Vec<SectionView>, CatalogueError> {
+) -> Result<Sections, CatalogueError> {
     let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
     let rows = queries::sections(conn, event)?;
     let counts = catalogue::section_counts(conn, event, now)?;
-    Ok(rows
-        .iter()
-        .map(|r| section_view(r, currency, counts.get(&r.id).copied()))
-        .collect())
+    Ok(Sections {
+        currency,
+        rows,
+        counts,
+    })
 }
 
 /// Whether seats of the event can be held now (published, sales open, not started).
@@ -43,21 +56,14 @@ pub fn on_sale(
     }))
 }
 
-/// What every viewer of a change needs, read once: the changed seats (with their holders) and
-/// every section with what is left in it.
+/// What every viewer of a change needs, read once: the changed seats (with their holders and
+/// the owners of the changed bookings) and every section with what is left in it.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub seats: SharedSeats,
-    pub sections: Vec<SectionView>,
+    pub sections: Sections,
     /// Seats can be held (the event may have closed meanwhile).
     pub on_sale: bool,
-}
-
-impl Snapshot {
-    /// The standing areas, as the standing panel shows them.
-    pub fn standing(&self) -> Vec<StandingView> {
-        standing_views(&self.sections)
-    }
 }
 
 pub fn snapshot(
@@ -69,7 +75,7 @@ pub fn snapshot(
 ) -> Result<Snapshot, CatalogueError> {
     Ok(Snapshot {
         seats: raw_seats(conn, event, seats, bookings)?,
-        sections: overview_sections(conn, event, now)?,
+        sections: sections(conn, event, now)?,
         on_sale: on_sale(conn, event, now)?,
     })
 }

@@ -1,4 +1,5 @@
-//! Seats and standing areas with their live status (shared between viewers).
+//! Seats with their live state: those an action changed, and those of a live change (shared
+//! between viewers, with who holds them).
 
 use std::collections::HashMap;
 
@@ -7,34 +8,46 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::seatmap::{self as queries, MapSeat, MapSection};
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, UserId};
+use crate::domain::money::Currency;
 use crate::domain::venue::SeatStatus;
 use crate::services::catalogue::CatalogueError;
 
 use super::basket::basket_id;
-use super::layouts::seat_views;
-use super::overview::overview_sections;
-use super::views::{SeatView, SectionView, StandingView};
-use crate::domain::money::Currency;
 
-/// These seats as `viewer` sees them now (after a click).
+/// Seats as one viewer's action left them, with the sections they are drawn with.
+#[derive(Debug, Clone)]
+pub struct ChangedSeats {
+    pub currency: Currency,
+    pub sections: Vec<MapSection>,
+    pub seats: Vec<MapSeat>,
+    /// The viewer's pending booking (its seats are theirs).
+    pub basket: Option<BookingId>,
+}
+
+/// These seats as `viewer` sees them now (after a click); `None` for no seats.
 pub fn seats(
     conn: &mut DbConnection,
     event: EventId,
     viewer: Option<UserId>,
     only: &[SeatId],
     now: NaiveDateTime,
-) -> Result<Vec<SeatView>, CatalogueError> {
+) -> Result<Option<ChangedSeats>, CatalogueError> {
     if only.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let currency = queries::currency(conn, event)?.ok_or(CatalogueError::NotFound)?;
-    let rows = queries::sections(conn, event)?;
+    let sections = queries::sections(conn, event)?;
     let seats = queries::seats_of(conn, event, None, Some(only))?;
-    let mine = match viewer {
+    let basket = match viewer {
         Some(user) => basket_id(conn, user, event, now)?,
         None => None,
     };
-    Ok(seat_views(&seats, &rows, currency, mine, now))
+    Ok(Some(ChangedSeats {
+        currency,
+        sections,
+        seats,
+        basket,
+    }))
 }
 
 /// The seats of a live change, read once for every viewer, with who holds them and who owns
@@ -72,31 +85,14 @@ pub fn raw_seats(
 /// Changed seats as read once for all viewers of a live update.
 #[derive(Debug, Clone)]
 pub struct SharedSeats {
-    pub(super) currency: Currency,
-    pub(super) sections: Vec<MapSection>,
-    pub(super) seats: Vec<MapSeat>,
+    pub currency: Currency,
+    pub sections: Vec<MapSection>,
+    pub seats: Vec<MapSeat>,
     /// Who holds the held ones, and who owns the changed bookings.
-    pub(super) owners: HashMap<BookingId, UserId>,
+    owners: HashMap<BookingId, UserId>,
 }
 
 impl SharedSeats {
-    /// The seats as a viewer whose basket is `basket` sees them, only those of `section`
-    /// when given.
-    pub fn for_viewer(
-        &self,
-        basket: Option<BookingId>,
-        section: Option<SectionId>,
-        now: NaiveDateTime,
-    ) -> Vec<SeatView> {
-        let seats: Vec<MapSeat> = self
-            .seats
-            .iter()
-            .filter(|s| section.is_none_or(|id| s.section_id == id))
-            .cloned()
-            .collect();
-        seat_views(&seats, &self.sections, self.currency, basket, now)
-    }
-
     /// Whether the change concerns `viewer`'s basket: one of the seats is now held by them
     /// (perhaps from another tab), or one of the changed bookings is theirs.
     pub fn touches(&self, viewer: UserId) -> bool {
@@ -107,29 +103,4 @@ impl SharedSeats {
     pub fn sections(&self) -> impl Iterator<Item = SectionId> + '_ {
         self.seats.iter().map(|s| s.section_id)
     }
-}
-
-/// The standing areas of an event as the map shows them (for a live update).
-pub fn standing(
-    conn: &mut DbConnection,
-    event: EventId,
-    now: NaiveDateTime,
-) -> Result<Vec<StandingView>, CatalogueError> {
-    Ok(standing_views(&overview_sections(conn, event, now)?))
-}
-
-/// The standing areas among `sections`, as the standing panel shows them.
-pub(super) fn standing_views(sections: &[SectionView]) -> Vec<StandingView> {
-    sections
-        .iter()
-        .filter(|s| s.standing)
-        .map(|s| StandingView {
-            section_id: s.id,
-            name: s.name.clone(),
-            price: s.price.clone(),
-            tier_class: s.tier_class,
-            available: s.available,
-            capacity: s.capacity,
-        })
-        .collect()
 }

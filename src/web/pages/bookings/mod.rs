@@ -19,9 +19,9 @@ use crate::domain::seatmap::countdown;
 use crate::domain::user::Role;
 use crate::services::bookings::{self, BookingView};
 use crate::services::holds;
-use crate::services::seatmap::BasketLine;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
+use crate::web::pages::seatmap::view::BasketLine;
 use crate::web::state::AppState;
 
 use changes::{cancel, remove};

@@ -19,9 +19,10 @@ use tokio::sync::OnceCell;
 
 use crate::domain::ids::{EventId, SeatId, SectionId};
 use crate::domain::seatmap::SeatState;
-use crate::services::seatmap::{self, MapState, Scope, SeatMap, SeatView};
+use crate::services::seatmap::{self, MapState, Scope};
 use crate::web::encoding::Shared;
 use crate::web::error::AppError;
+use crate::web::pages::seatmap::view::{self, SeatMap, SeatView};
 use crate::web::state::AppState;
 
 /// Drawings kept at most (the oldest goes first).
@@ -285,7 +286,7 @@ async fn draw(
     let (map, state, drawn_at, good_until) = app
         .read(move |conn, now| {
             let state = seatmap::map_state(conn, event)?;
-            let map = seatmap::load(conn, &layouts, event, None, section.as_deref(), now)?;
+            let map = view::load(conn, &layouts, event, section.as_deref(), now)?;
             let good_until = state.next_moment(conn, event, now)?;
             Ok((map, state, now, good_until))
         })

@@ -8,6 +8,7 @@ mod actions;
 mod drawn;
 mod live;
 mod update;
+pub mod view;
 
 use actix_web::http::header::{CONTENT_ENCODING, VARY};
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -16,7 +17,7 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::domain::ids::{EventId, SectionId, UserId};
-use crate::services::seatmap::{self, Basket, Scope, SeatMap};
+use crate::services::seatmap::{self, Scope};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::encoding::{self, Encoding};
 use crate::web::error::AppError;
@@ -25,6 +26,7 @@ use crate::web::state::AppState;
 use drawn::Asked;
 pub use drawn::MapCache;
 pub use update::Update;
+use view::{Basket, SeatMap};
 
 /// Where on the map page a request came from: which part of the venue, map or list.
 #[derive(Debug, Clone)]
@@ -217,7 +219,7 @@ async fn show(
         .read(move |conn, now| {
             let map_state = seatmap::map_state(conn, event)?;
             let basket = match viewer {
-                Some(user) => seatmap::basket(conn, user, event, now)?,
+                Some(user) => view::basket(conn, user, event, now)?,
                 None => Basket::Empty,
             };
             Ok((map_state, basket, now))

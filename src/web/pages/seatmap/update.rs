@@ -8,11 +8,12 @@ use askama::Template;
 
 use super::MapPage;
 use crate::domain::ids::{EventId, SeatId, UserId};
-use crate::services::seatmap::{self, Basket, Scope, SeatView, SectionView, StandingView};
+use crate::services::seatmap::{self, Scope};
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::pages::accounts::see_other;
 use crate::web::pages::html_with_status;
+use crate::web::pages::seatmap::view::{self, Basket, SeatView, SectionView, StandingView};
 use crate::web::session;
 use crate::web::state::AppState;
 
@@ -127,24 +128,24 @@ pub async fn render_update(
                 other => other,
             };
             let map_sections = if scope == Scope::Overview && !list {
-                seatmap::overview_sections(conn, event, now)?
+                view::overview_sections(conn, event, now)?
             } else {
                 Vec::new()
             };
             let shown: Vec<SeatView> = match scope {
                 Scope::Overview => Vec::new(),
-                _ => seatmap::seats(conn, event, viewer, &seats, now)?
+                _ => view::seats(conn, event, viewer, &seats, now)?
                     .into_iter()
                     .filter(|s| scope.section().is_none_or(|id| id == s.section_id))
                     .collect(),
             };
             let standing = if standing {
-                seatmap::standing(conn, event, now)?
+                view::standing(conn, event, now)?
             } else {
                 Vec::new()
             };
             let basket = match (basket, viewer) {
-                (true, Some(user)) => Some(seatmap::basket(conn, user, event, now)?),
+                (true, Some(user)) => Some(view::basket(conn, user, event, now)?),
                 _ => None,
             };
             let on_sale = seatmap::on_sale(conn, event, now)?;

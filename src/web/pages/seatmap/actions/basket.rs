@@ -4,10 +4,11 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
 use crate::domain::ids::EventId;
-use crate::services::seatmap::{self, Basket};
+use crate::services::seatmap;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::pages::seatmap::update::{Update, render_update};
+use crate::web::pages::seatmap::view::Basket;
 use crate::web::pages::seatmap::{PageQuery, page_of, parse_event};
 use crate::web::state::AppState;
 

@@ -4,9 +4,9 @@ use actix_web::http::StatusCode;
 
 use crate::domain::ids::{EventId, SeatId};
 use crate::services::holds::HoldError;
-use crate::services::seatmap::{self};
 use crate::web::error::AppError;
 use crate::web::pages::seatmap::update::{Changed, Message};
+use crate::web::pages::seatmap::view;
 use crate::web::state::AppState;
 
 /// What a failed hold tells the buyer, the status, and the seats to redraw.
@@ -103,7 +103,7 @@ pub(super) async fn seat_name(
     seat: SeatId,
 ) -> Result<String, AppError> {
     let found = state
-        .read(move |conn, now| Ok(seatmap::seats(conn, event, None, &[seat], now)?))
+        .read(move |conn, now| Ok(view::seats(conn, event, None, &[seat], now)?))
         .await?;
     Ok(found
         .first()

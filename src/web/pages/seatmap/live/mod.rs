@@ -14,9 +14,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::{PageQuery, page_of, parse_event};
 use crate::domain::ids::{EventId, UserId};
 use crate::services::live::{SlotRefused, StreamSlot};
-use crate::services::seatmap::{self, Basket, Scope};
+use crate::services::seatmap::{self, Scope};
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
+use crate::web::pages::seatmap::view::{self, Basket};
 use crate::web::state::AppState;
 
 mod stream;
@@ -89,7 +90,7 @@ async fn basket_and_scope(
                 other => other,
             };
             let basket = match viewer {
-                Some(user) => seatmap::basket(conn, user, event, now)?,
+                Some(user) => view::basket(conn, user, event, now)?,
                 None => Basket::Empty,
             };
             Ok((basket, scope))

@@ -14,8 +14,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::domain::ids::{BookingId, SeatId, UserId};
 use crate::services::live::{Audience, CatchUp, Published, StreamSlot, Subscription};
-use crate::services::seatmap::{self, Basket, Scope, Snapshot};
+use crate::services::seatmap::{self, Scope, Snapshot};
 use crate::web::error::AppError;
+use crate::web::pages::seatmap::view::{self, Basket};
 use crate::web::pages::seatmap::{MapPage, Update};
 use crate::web::state::AppState;
 
@@ -182,7 +183,7 @@ impl Stream {
         let event = self.page.event_id;
         let basket = self
             .state
-            .read(move |conn, now| Ok(seatmap::basket(conn, user, event, now)?))
+            .read(move |conn, now| Ok(view::basket(conn, user, event, now)?))
             .await?;
         self.basket = basket.booking_id();
         let was = std::mem::replace(&mut self.mine, basket.seat_ids());
@@ -190,9 +191,7 @@ impl Stream {
         // The seats that are theirs now or were a moment ago, as they see them.
         let seats = match self.page.scope {
             Scope::Overview => Vec::new(),
-            scope => snapshot
-                .seats
-                .for_viewer(self.basket, scope.section(), now)
+            scope => view::changed(&snapshot.seats, self.basket, scope.section(), now)
                 .into_iter()
                 .filter(|s| self.mine.contains(&s.id) || was.contains(&s.id))
                 .collect(),
@@ -230,24 +229,22 @@ fn everyone(
     let Audience { scope, list } = audience;
     let sections = if scope == Scope::Overview && !list {
         let touched: std::collections::HashSet<_> = snapshot.seats.sections().collect();
-        snapshot
-            .sections
-            .iter()
+        view::sections_of(&snapshot.sections)
+            .into_iter()
             .filter(|s| touched.contains(&s.id) || (change.standing && s.standing))
-            .cloned()
             .collect()
     } else {
         Vec::new()
     };
     let standing = if change.standing {
-        snapshot.standing()
+        view::standing_of(&snapshot.sections)
     } else {
         Vec::new()
     };
     let (seats, named) = match scope {
         Scope::Overview => (Vec::new(), change.seats.clone()),
         _ => (
-            snapshot.seats.for_viewer(None, scope.section(), now),
+            view::changed(&snapshot.seats, None, scope.section(), now),
             Vec::new(),
         ),
     };

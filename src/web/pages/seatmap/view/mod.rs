@@ -1,4 +1,11 @@
-//! The seat map's view models: seats, sections, legends, standing areas, row labels.
+//! The seat map as the page draws it (view models): seats in their state's colours, sections
+//! with what is left, the price legend, standing areas, row labels, and the buyer's basket.
+//! Built from what `services::seatmap` reads; the page, the answers to a click and the live
+//! stream all draw from here.
+
+mod basket;
+mod map;
+mod seats;
 
 use std::sync::Arc;
 
@@ -6,40 +13,14 @@ use crate::domain::ids::{SeatId, SectionId};
 use crate::domain::money::Money;
 use crate::domain::seatmap::{Rect, SeatState, seat_label};
 use crate::services::catalogue::EventDetail;
+use crate::services::seatmap::Scope;
 
-use super::basket::Basket;
+pub use basket::{Basket, BasketLine, BasketView, basket};
+pub use map::load;
+pub use seats::{changed, overview_sections, seats, sections_of, standing, standing_of};
 
 /// Seat radius in map units (seat centres are 10 units apart in the demo layouts).
 pub const SEAT_RADIUS: i32 = 4;
-
-/// What part of the venue the map shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Big venues: the sections only; pick one to see its seats.
-    Overview,
-    /// One seated section's seats.
-    Section(SectionId),
-    /// Every seat.
-    All,
-}
-
-impl Scope {
-    /// The query string that shows this scope again ("" for the default).
-    pub fn query(self) -> String {
-        match self {
-            Scope::Overview => String::new(),
-            Scope::Section(id) => format!("section={id}"),
-            Scope::All => "section=all".to_owned(),
-        }
-    }
-
-    pub fn section(self) -> Option<SectionId> {
-        match self {
-            Scope::Section(id) => Some(id),
-            _ => None,
-        }
-    }
-}
 
 /// A seat drawn on the map (and listed in the list view). The strings a section's seats share
 /// are shared (a 20,000-seat map builds 20,000 of these).
@@ -185,7 +166,6 @@ pub struct SeatMap {
     pub row_labels: Vec<RowLabel>,
     pub tiers: Vec<TierLegend>,
     pub standing: Vec<StandingView>,
-    pub basket: Basket,
     /// Holds are possible now.
     pub on_sale: bool,
 }
