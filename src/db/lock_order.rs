@@ -15,7 +15,7 @@
 //! share a section cannot interleave at all. The event row (`FOR KEY SHARE` by a hold,
 //! `FOR UPDATE` by an event cancel) comes before the sections.
 //!
-//! A hold then locks the buyer's `users` row (`FOR NO KEY UPDATE`, db::holds::lock_account),
+//! A hold then locks the buyer's `users` row (`FOR NO KEY UPDATE`, db::holds::event_and_account_for_hold),
 //! still before any section: two holds of one account (on any events) take turns, so what it
 //! may hold (issue 16: the unverified-account cap, the per-event cap per account) is counted
 //! by one at a time. Nothing takes that lock after a section lock: cancels, releases, the

@@ -77,8 +77,8 @@ pub(super) fn hold_once(
         _ => None,
     };
     db.write(|c| {
-        let ev = event_on_sale(c, &at)?;
-        let (verified, locked, mut seen) = lock_in_order(c, &at, relock, lock_all)?;
+        let (ev, verified) = event_on_sale(c, &at)?;
+        let (locked, mut seen) = lock_in_order(c, &at, relock, lock_all)?;
         let mut released = Released::default();
         let basket = match seen.basket {
             Some(None) => None,
@@ -144,37 +144,39 @@ pub(super) fn hold_once(
     })
 }
 
-/// The event, if it sells now.
-fn event_on_sale(c: &mut DbConnection, at: &Attempt) -> Result<HoldEvent, HoldError> {
-    let ev = queries::event_for_hold(c, at.event)?.ok_or(HoldError::EventNotFound)?;
+/// The event, if it sells now, and whether the account's email address is verified. Reads
+/// (and locks, db::lock_order) the event row, then the account's row, in one statement: two
+/// holds of one account count its tickets one after the other.
+fn event_on_sale(c: &mut DbConnection, at: &Attempt) -> Result<(HoldEvent, bool), HoldError> {
+    let (ev, verified) = queries::event_and_account_for_hold(c, at.event, at.user)?
+        .ok_or(HoldError::EventNotFound)?;
     match sale_state(&ev, at.now) {
-        SaleState::OnSale | SaleState::FewLeft => Ok(ev),
+        SaleState::OnSale | SaleState::FewLeft => Ok((ev, verified)),
         SaleState::Draft => Err(HoldError::EventNotFound),
         other => Err(HoldError::NotOnSale(other)),
     }
 }
 
-/// Locks the account's row, then the sections' rows; answers whether the account's email
-/// address is verified, the sections locked, and what was read on the way
-/// ([`sections_to_lock`]).
+/// Locks the sections' rows (after the event's and the account's, [`event_on_sale`]); answers
+/// the sections locked and what was read on the way ([`sections_to_lock`]).
 fn lock_in_order(
     c: &mut DbConnection,
     at: &Attempt,
     relock: &SectionLocks,
     lock_all: bool,
-) -> Result<(bool, SectionLocks, Seen), HoldError> {
-    // The account's row next, before any section (db::lock_order): two holds of one
-    // account count its tickets one after the other.
-    let verified = queries::lock_account(c, at.user)?.ok_or(HoldError::EventNotFound)?;
+) -> Result<(SectionLocks, Seen), HoldError> {
     // The section rows first, in id order, before any seat or booking (db::lock_order).
     let (mut locked, seen) = if lock_all {
-        (lock_order::sections_of_events(c, &[at.event])?, Seen::default())
+        (
+            lock_order::sections_of_events(c, &[at.event])?,
+            Seen::default(),
+        )
     } else {
         sections_to_lock(c, at.user, at.event, at.request, at.now)?
     };
     locked.extend(relock.iter().copied());
     lock_order::lock_sections(c, &locked)?;
-    Ok((verified, locked, seen))
+    Ok((locked, seen))
 }
 
 /// The buyer's basket for the event, its row locked; `None` when there is none (or it ran out
