@@ -20,9 +20,10 @@
 //!   each holding one place of the standing area `prepare` chose (its capacity raised so the run
 //!   never sells out), each request the next buyer.
 //! - `leftovers --db URL --dir DIR --count N`: what a crashed sweeper leaves behind: N pending
-//!   bookings whose hold ran out an hour ago, with their items, holding seats of every fifth
-//!   pair (the arena events' seats the holds take) and, one in five, places of the standing
-//!   area, each of a different buyer.
+//!   bookings whose hold ran out an hour ago, with their items: four in five hold a seat pair
+//!   (every k-th pair, k = pairs / their number, at most 5: spread over the arena events,
+//!   the held ones included), one in five a place of the standing area. `holds` and
+//!   `standing` given the same `--leftovers N` leave those pairs and buyers alone.
 //! - `map --base URL --db URL --dir DIR --seconds S`: the arena's full seat map page
 //!   (`/events/{id}/seats?section=all`): size by encoding, latency, maps/s at 1, 2 and 4
 //!   clients, next to the raw seat query (`db::seatmap::seats_of`) run in this process (and,
@@ -406,6 +407,18 @@ fn standing_area(base: &str, events: &[Value], db: &Db, now: chrono::NaiveDateTi
 
 // ----- leftovers: unswept expired holds -----
 
+/// How `leftovers --count N` splits N: `(seated baskets, standing baskets, stride)`: the seated
+/// ones hold pairs 0, stride, 2 × stride… (spread over every arena event, the held ones
+/// included), each booked by that pair's own buyer for that pair's event; the standing ones are
+/// the last buyers' baskets in the standing area. The measured holds leave exactly those pairs
+/// and buyers alone (`holds`, `standing` with `--leftovers N`), so what they measure is what
+/// the leftovers' presence costs, not the work of ending the ones a hold meets.
+fn leftover_split(count: usize, pairs: usize) -> (usize, usize, usize) {
+    let places = count / 5;
+    let seated = count - places;
+    (seated, places, (pairs / seated.max(1)).clamp(1, 5))
+}
+
 fn leftovers(flags: &Flags) {
     use boxoffice::db::schema::{
         booking_items, bookings, event_seats, event_sections, events, price_tiers,
@@ -428,14 +441,10 @@ fn leftovers(flags: &Flags) {
         now - chrono::TimeDelta::hours(1),
         now - chrono::TimeDelta::minutes(75),
     );
-    // One in five is a standing basket; the others hold every fifth pair (a hold over HTTP
-    // meets one at every fifth pair it takes), each of a buyer of its own.
-    let places = count / 5;
-    let seated = count - places;
-    if seated > buyers.len() || places > buyers.len() {
+    let (seated, places, stride) = leftover_split(count, pairs.len());
+    if places > buyers.len() {
         fail("more leftovers than buyers");
     }
-    let stride = (pairs.len() / seated.max(1)).clamp(1, 5);
     if seated * stride > pairs.len() {
         fail("more seated leftovers than pairs");
     }
@@ -490,7 +499,7 @@ fn leftovers(flags: &Flags) {
                 lines.push((event_seat, tier, price));
             }
             let total = lines.iter().map(|l| l.2).sum();
-            let booking = new_booking(c, n, buyers[n].user_id, pair.event, total)?;
+            let booking = new_booking(c, n, buyers[pair.buyer].user_id, pair.event, total)?;
             for (event_seat, tier, price) in lines {
                 diesel::insert_into(booking_items::table)
                     .values((
@@ -513,7 +522,7 @@ fn leftovers(flags: &Flags) {
             }
         }
         let (tier, price) = tier_price(c, event_section)?;
-        for (i, buyer) in buyers.iter().take(places).enumerate() {
+        for (i, buyer) in buyers.iter().rev().take(places).enumerate() {
             let booking = new_booking(c, seated + i, buyer.user_id, standing_event, price)?;
             diesel::insert_into(booking_items::table)
                 .values((
@@ -680,9 +689,14 @@ async fn drive_holds(
 }
 
 fn holds(flags: &Flags) {
-    let jobs = read_pairs(&flags.dir())
+    let pairs = read_pairs(&flags.dir());
+    let (seated, _, stride) = leftover_split(flags.num("leftovers", 0.0) as usize, pairs.len());
+    let jobs = pairs
         .into_iter()
-        .map(|p| Job {
+        .enumerate()
+        // The pairs the leftovers hold (none without them) are not asked for.
+        .filter(|&(i, _)| seated == 0 || i % stride != 0 || i / stride >= seated)
+        .map(|(_, p)| Job {
             event: p.event,
             buyer: p.buyer,
             body: json!({ "seat_ids": p.seats }),
@@ -700,7 +714,9 @@ fn standing(flags: &Flags) {
     let section = meta["standing"]["section"]
         .as_i64()
         .unwrap_or_else(|| fail("no standing area"));
-    let buyers = read_buyers(&flags.dir()).len();
+    // The buyers with a standing leftover (the last ones) do not hold.
+    let (_, places, _) = leftover_split(flags.num("leftovers", 0.0) as usize, 1);
+    let buyers = read_buyers(&flags.dir()).len().saturating_sub(places).max(1);
     // Each buyer's basket takes one place per request, up to the event's per-order maximum:
     // enough buyers for any run of this length.
     let jobs = (0..buyers * 2)

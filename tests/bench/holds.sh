@@ -12,8 +12,10 @@
 #   expired   with EXPIRED=N (e.g. 10000): seat holds and standing holds over HTTP at
 #             EXPIRED_BUYERS (8) buyers, on a clean copy and on a copy with N unswept expired
 #             pending holds (holds.rs leftovers: as a crashed sweeper leaves them, a fifth of
-#             them in the standing area held on, the rest on every fifth seat pair the holds
-#             take); no warm-up, so a hold's ending of the leftovers is counted
+#             them in the standing area held on, the rest on seat pairs spread over the arena
+#             events, the held ones included); the holds leave the leftovers' own pairs and
+#             buyers alone, so the ratio is what their presence costs (a standing hold still
+#             ends its area's leftovers, all at once); no warm-up, so that is counted
 #   map       GET /events/{id}/seats?section=all of the 20,010-seat arena: latency, bytes as a
 #             browser (brotli) and a gzip-only client get it, maps/s at 1, 2 and 4 clients;
 #             baseline: the raw seat query (db::seatmap::seats_of) in-process on the same database
