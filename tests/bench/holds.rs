@@ -716,10 +716,13 @@ fn standing(flags: &Flags) {
         .unwrap_or_else(|| fail("no standing area"));
     // The buyers with a standing leftover (the last ones) do not hold.
     let (_, places, _) = leftover_split(flags.num("leftovers", 0.0) as usize, 1);
-    let buyers = read_buyers(&flags.dir()).len().saturating_sub(places).max(1);
-    // Each buyer's basket takes one place per request, up to the event's per-order maximum:
-    // enough buyers for any run of this length.
-    let jobs = (0..buyers * 2)
+    let buyers = read_buyers(&flags.dir())
+        .len()
+        .saturating_sub(places)
+        .max(1);
+    // Each buyer's basket takes one place per request, 4 at most (the demo's standing events
+    // allow 6 or 8 per order): enough for any run of this length.
+    let jobs = (0..buyers * 4)
         .map(|i| Job {
             event,
             buyer: i % buyers,
