@@ -72,6 +72,38 @@ pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<Booki
         .optional()
 }
 
+/// These bookings as the list shows them, each with its owner's id, name and email address
+/// (the emails about many bookings at once); in no particular order.
+pub fn with_owners(
+    conn: &mut DbConnection,
+    ids: &[BookingId],
+) -> QueryResult<Vec<(BookingListRow, UserId, String, String)>> {
+    use super::schema::users;
+    bookings::table
+        .inner_join(events::table.inner_join(venues::table))
+        .inner_join(users::table)
+        .filter(bookings::id.eq_any(ids))
+        .select((
+            (
+                bookings::id,
+                bookings::reference,
+                bookings::status,
+                (bookings::total_cents, bookings::currency),
+                bookings::expires_at,
+                bookings::created_at,
+                events::id,
+                events::title,
+                events::starts_at,
+                venues::name,
+                venues::timezone,
+            ),
+            users::id,
+            users::name,
+            users::email,
+        ))
+        .load(conn)
+}
+
 /// One line of a booking: a seat, or a number of standing places.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {

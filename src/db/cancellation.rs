@@ -13,7 +13,7 @@ use crate::domain::payment::RefundStatus;
 use crate::domain::ticket::TicketStatus;
 
 /// The event's status, its row locked `FOR UPDATE` on PostgreSQL: the cancel waits for holds
-/// in flight (they hold `FOR KEY SHARE`, see `holds::event_for_hold`).
+/// in flight (they hold `FOR KEY SHARE`, see `holds::event_and_account_for_hold`).
 pub fn lock_event(conn: &mut DbConnection, event: EventId) -> QueryResult<Option<EventStatus>> {
     let query = events::table
         .filter(events::id.eq(event))

@@ -60,11 +60,17 @@ impl DbConnection {
     /// Begins a write transaction as ARCHITECTURE §3 wants it: READ COMMITTED on PostgreSQL
     /// (the connection's lock_timeout, set when it was opened, applies); `BEGIN IMMEDIATE` on
     /// SQLite (a deferred one fails with "database is locked" under concurrency).
+    ///
+    /// On PostgreSQL the transaction runs no parallel plans, set in the same round trip: a
+    /// write transaction reads a few rows by key, and a generic prepared plan whose estimates
+    /// are off (no statistics yet, a bloated table) otherwise starts workers on every hold
+    /// (issue 18, 5b: the basket's lines, `db::bookings::items_of`, took 17-24 ms under a
+    /// Gather instead of 0.26 ms, measured with `plan_cache_mode = force_generic_plan`).
     pub(super) fn begin_write(&mut self) -> QueryResult<()> {
         match self {
             DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(
                 c,
-                "BEGIN ISOLATION LEVEL READ COMMITTED",
+                "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL max_parallel_workers_per_gather = 0",
             ),
             DbConnection::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")

@@ -15,7 +15,7 @@
 //! share a section cannot interleave at all. The event row (`FOR KEY SHARE` by a hold,
 //! `FOR UPDATE` by an event cancel) comes before the sections.
 //!
-//! A hold then locks the buyer's `users` row (`FOR NO KEY UPDATE`, db::holds::lock_account),
+//! A hold then locks the buyer's `users` row (`FOR NO KEY UPDATE`, db::holds::event_and_account_for_hold),
 //! still before any section: two holds of one account (on any events) take turns, so what it
 //! may hold (issue 16: the unverified-account cap, the per-event cap per account) is counted
 //! by one at a time. Nothing takes that lock after a section lock: cancels, releases, the
@@ -78,29 +78,6 @@ pub fn lock_event_sections(conn: &mut DbConnection, event: EventId) -> QueryResu
     lock_sections(conn, &ids)
 }
 
-/// The section rows of these seats of the event (a seat never changes section).
-pub fn sections_of_seats(
-    conn: &mut DbConnection,
-    event: EventId,
-    seats: &[SeatId],
-) -> QueryResult<SectionLocks> {
-    if !backend::takes_row_locks(conn) || seats.is_empty() {
-        return Ok(SectionLocks::new());
-    }
-    let ids: Vec<EventSectionId> = event_seats::table
-        .inner_join(
-            event_sections::table.on(event_sections::event_id
-                .eq(event_seats::event_id)
-                .and(event_sections::section_id.eq(event_seats::section_id))),
-        )
-        .filter(event_seats::event_id.eq(event))
-        .filter(event_seats::seat_id.eq_any(seats))
-        .select(event_sections::id)
-        .distinct()
-        .load(conn)?;
-    Ok(ids.into_iter().collect())
-}
-
 /// The section row of a section of the event, if it is on sale.
 pub fn section_of(
     conn: &mut DbConnection,
@@ -118,25 +95,47 @@ pub fn section_of(
     Ok(ids.into_iter().collect())
 }
 
-/// Run-out pending bookings that hold any of these seats of the event now (read without a
-/// lock: the hold checks again once it has the seats).
-pub fn stale_holders_of_seats(
+/// The section rows of these seats of the event (a seat never changes section), and the
+/// run-out pending bookings that hold any of them now, in one statement (read without a lock:
+/// the hold checks again once it has the seats).
+pub fn sections_and_stale_holders_of_seats(
     conn: &mut DbConnection,
     event: EventId,
     seats: &[SeatId],
     now: NaiveDateTime,
-) -> QueryResult<Vec<BookingId>> {
+) -> QueryResult<(SectionLocks, Vec<BookingId>)> {
     if !backend::takes_row_locks(conn) || seats.is_empty() {
-        return Ok(Vec::new());
+        return Ok((SectionLocks::new(), Vec::new()));
     }
-    event_seats::table
+    let rows: Vec<(
+        EventSectionId,
+        SeatStatus,
+        Option<NaiveDateTime>,
+        Option<BookingId>,
+    )> = event_seats::table
+        .inner_join(
+            event_sections::table.on(event_sections::event_id
+                .eq(event_seats::event_id)
+                .and(event_sections::section_id.eq(event_seats::section_id))),
+        )
         .filter(event_seats::event_id.eq(event))
         .filter(event_seats::seat_id.eq_any(seats))
-        .filter(event_seats::status.eq(SeatStatus::Held))
-        .filter(event_seats::held_until.le(now))
-        .select(event_seats::booking_id.assume_not_null())
-        .distinct()
-        .load(conn)
+        .select((
+            event_sections::id,
+            event_seats::status,
+            event_seats::held_until,
+            event_seats::booking_id,
+        ))
+        .load(conn)?;
+    let sections = rows.iter().map(|r| r.0).collect();
+    let mut stale: Vec<BookingId> = rows
+        .iter()
+        .filter(|r| r.1 == SeatStatus::Held && r.2.is_some_and(|until| until <= now))
+        .filter_map(|r| r.3)
+        .collect();
+    stale.sort();
+    stale.dedup();
+    Ok((sections, stale))
 }
 
 /// Every section row in which these bookings hold or own seats or places.

@@ -74,6 +74,43 @@ pub fn enqueue(conn: &mut DbConnection, email: &NewEmail, now: NaiveDateTime) ->
     Ok(inserted == 1)
 }
 
+/// Rows per insert of [`enqueue_many`] (SQLite binds each value: 7 a row).
+const ENQUEUE_CHUNK: usize = 500;
+
+/// Adds these emails, each unless one with the same dedupe key exists (one statement per 500
+/// emails); answers how many were added.
+pub fn enqueue_many(
+    conn: &mut DbConnection,
+    emails: &[NewEmail],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut added = 0;
+    for chunk in emails.chunks(ENQUEUE_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|email| {
+                (
+                    email_outbox::dedupe_key.eq(email.dedupe_key),
+                    email_outbox::kind.eq(email.kind),
+                    email_outbox::recipient.eq(email.recipient),
+                    email_outbox::user_id.eq(email.user_id.map(|u| u.0)),
+                    email_outbox::payload.eq(email.payload),
+                    email_outbox::run_after.eq(now),
+                    email_outbox::created_at.eq(now),
+                )
+            })
+            .collect();
+        added += backend::execute(
+            conn,
+            diesel::insert_into(email_outbox::table)
+                .values(&rows)
+                .on_conflict(email_outbox::dedupe_key)
+                .do_nothing(),
+        )?;
+    }
+    Ok(added)
+}
+
 /// Whether any email is due (a cheap read, so an idle sender never takes the write lock).
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

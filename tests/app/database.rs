@@ -121,6 +121,33 @@ async fn write_transactions_use_read_committed_and_a_lock_timeout_on_postgres() 
 }
 
 #[actix_web::test]
+async fn write_transactions_run_no_parallel_plans_on_postgres_and_reads_still_may() {
+    let app = spawn_app_with(false).await;
+    let workers = |conn: &mut DbConnection| -> Result<Option<String>, DbError> {
+        match conn {
+            DbConnection::Postgres(c) => {
+                let workers: Setting = diesel::sql_query(
+                    "SELECT current_setting('max_parallel_workers_per_gather') AS value",
+                )
+                .get_result(c)
+                .map_err(DbError::Query)?;
+                Ok(Some(workers.value))
+            }
+            DbConnection::Sqlite(_) => Ok(None),
+        }
+    };
+    let in_write = app.db.write(workers).unwrap();
+    let outside = app.db.read(workers).unwrap();
+    match (in_write, outside) {
+        (Some(in_write), Some(outside)) => {
+            assert_eq!(in_write, "0", "a write transaction starts no workers");
+            assert_ne!(outside, "0", "only for that transaction (SET LOCAL)");
+        }
+        _ => assert_eq!(backend_name(), "sqlite"),
+    }
+}
+
+#[actix_web::test]
 async fn a_failed_write_rolls_back_everything_it_did() {
     let app = spawn_app_with(false).await;
     let result: Result<(), DbError> = app.db.write(|conn| {

@@ -23,6 +23,7 @@ mod email;
 mod health;
 mod helpers;
 mod hold_limits;
+mod hold_round_trips;
 mod holds;
 mod jobs;
 mod lockout;

@@ -16,6 +16,14 @@
 //! - `hot --base URL --dir DIR --buyers 64 --seconds S`: 64 clients at once fight over 50 seats;
 //!   a winner cancels at once (untimed) and tries again. Each client goes round its own share of
 //!   the accounts, so none passes the app's per-account hold limit.
+//! - `standing --base URL --dir DIR --concurrency C --seconds S --warmup S`: C buyers at once,
+//!   each holding one place of the standing area `prepare` chose (its capacity raised so the run
+//!   never sells out), each request the next buyer.
+//! - `leftovers --db URL --dir DIR --count N`: what a crashed sweeper leaves behind: N pending
+//!   bookings whose hold ran out an hour ago, with their items: four in five hold a seat pair
+//!   (every k-th pair, k = pairs / their number, at most 5: spread over the arena events,
+//!   the held ones included), one in five a place of the standing area. `holds` and
+//!   `standing` given the same `--leftovers N` leave those pairs and buyers alone.
 //! - `map --base URL --db URL --dir DIR --seconds S`: the arena's full seat map page
 //!   (`/events/{id}/seats?section=all`): size by encoding, latency, maps/s at 1, 2 and 4
 //!   clients, next to the raw seat query (`db::seatmap::seats_of`) run in this process (and,
@@ -57,11 +65,13 @@ fn main() {
         Some("holds") => holds(&flags),
         Some("direct") => direct(&flags),
         Some("hot") => hot(&flags),
+        Some("standing") => standing(&flags),
+        Some("leftovers") => leftovers(&flags),
         Some("map") => map(&flags),
         // `cargo bench` / `cargo test --benches` run this with no subcommand: nothing to do.
         _ => eprintln!(
             "holds: the load generator of tests/bench/holds.sh; run that script \
-             (subcommands: prepare, holds, direct, hot, map)"
+             (subcommands: prepare, holds, direct, hot, standing, leftovers, map)"
         ),
     }
 }
@@ -320,7 +330,10 @@ fn prepare(flags: &Flags) {
         .map(|(i, id, token)| format!("{i},{id},{token}\n"))
         .collect();
 
+    let standing = standing_area(&base, &items, &db, now);
+
     let meta = json!({
+        "standing": standing,
         "events": events.iter().map(|e| e.0).collect::<Vec<_>>(),
         "map_event": events[0].0,
         "map_seats": arena_seats,
@@ -337,6 +350,203 @@ fn prepare(flags: &Flags) {
     write("buyers.csv", &buyers_csv);
     write("meta.json", &meta.to_string());
     eprintln!("prepare: done ({meta})");
+}
+
+/// The on-sale standing area with the most places left (of any venue), its capacity raised by
+/// a million places so that a run never sells it out: `{event, section, event_section}`.
+fn standing_area(base: &str, events: &[Value], db: &Db, now: chrono::NaiveDateTime) -> Value {
+    use boxoffice::db::schema::event_sections;
+    use diesel::prelude::*;
+    let on_sale: Vec<i64> = events
+        .iter()
+        .filter(|e| matches!(e["sale_state"].as_str(), Some("on_sale" | "few_left")))
+        .filter_map(|e| e["id"].as_i64())
+        .collect();
+    let mut best: Option<(i64, i64, i64)> = None;
+    runtime().block_on(async {
+        let client = client(1);
+        for event in on_sale {
+            let map: Value = client
+                .get(format!("{base}/api/v1/events/{event}/seats"))
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .unwrap_or_else(|e| fail(&e.to_string()))
+                .json()
+                .await
+                .unwrap_or_else(|e| fail(&e.to_string()));
+            for area in map["standing"].as_array().cloned().unwrap_or_default() {
+                let (Some(section), Some(left)) =
+                    (area["section_id"].as_i64(), area["available"].as_i64())
+                else {
+                    continue;
+                };
+                if best.is_none_or(|(_, _, most)| left > most) {
+                    best = Some((event, section, left));
+                }
+            }
+        }
+    });
+    let (event, section, _) = best.unwrap_or_else(|| fail("no standing area on sale"));
+    let mut conn = db.conn().unwrap_or_else(|e| fail(&e.to_string()));
+    let event_section: i64 = event_sections::table
+        .filter(event_sections::event_id.eq(event))
+        .filter(event_sections::section_id.eq(section))
+        .select(event_sections::id)
+        .first(&mut *conn)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    diesel::update(event_sections::table.filter(event_sections::id.eq(event_section)))
+        .set((
+            event_sections::capacity.eq(event_sections::capacity + 1_000_000),
+            event_sections::updated_at.eq(now),
+        ))
+        .execute(&mut *conn)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    json!({ "event": event, "section": section, "event_section": event_section })
+}
+
+// ----- leftovers: unswept expired holds -----
+
+/// How `leftovers --count N` splits N: `(seated baskets, standing baskets, stride)`: the seated
+/// ones hold pairs 0, stride, 2 × stride… (spread over every arena event, the held ones
+/// included), each booked by that pair's own buyer for that pair's event; the standing ones are
+/// the last buyers' baskets in the standing area. The measured holds leave exactly those pairs
+/// and buyers alone (`holds`, `standing` with `--leftovers N`), so what they measure is what
+/// the leftovers' presence costs, not the work of ending the ones a hold meets.
+fn leftover_split(count: usize, pairs: usize) -> (usize, usize, usize) {
+    let places = count / 5;
+    let seated = count - places;
+    (seated, places, (pairs / seated.max(1)).clamp(1, 5))
+}
+
+fn leftovers(flags: &Flags) {
+    use boxoffice::db::schema::{
+        booking_items, bookings, event_seats, event_sections, events, price_tiers,
+    };
+    use diesel::prelude::*;
+    let dir = flags.dir();
+    let count = flags.num("count", 10_000.0) as usize;
+    let pairs = read_pairs(&dir);
+    let buyers = read_buyers(&dir);
+    let meta = read_meta(&dir);
+    let standing_event = meta["standing"]["event"]
+        .as_i64()
+        .unwrap_or_else(|| fail("no standing area"));
+    let event_section = meta["standing"]["event_section"]
+        .as_i64()
+        .unwrap_or_else(|| fail("no standing area"));
+    let db = connect(flags.get("db"), 1);
+    let now = Clock::System.now();
+    let (ran_out, opened) = (
+        now - chrono::TimeDelta::hours(1),
+        now - chrono::TimeDelta::minutes(75),
+    );
+    let (seated, places, stride) = leftover_split(count, pairs.len());
+    if places > buyers.len() {
+        fail("more leftovers than buyers");
+    }
+    if seated * stride > pairs.len() {
+        fail("more seated leftovers than pairs");
+    }
+    let started = Instant::now();
+    let outcome: Result<(), boxoffice::db::DbError> = db.write(|c| {
+        let new_booking = |c: &mut boxoffice::db::DbConnection,
+                           n: usize,
+                           user: i64,
+                           event: i64,
+                           total: i64|
+         -> Result<i64, diesel::result::Error> {
+            let currency: String = events::table
+                .filter(events::id.eq(event))
+                .select(events::currency)
+                .first(c)?;
+            diesel::insert_into(bookings::table)
+                .values((
+                    bookings::reference.eq(format!("LEFTOVER{n:06}")),
+                    bookings::user_id.eq(user),
+                    bookings::event_id.eq(event),
+                    bookings::status.eq("pending"),
+                    bookings::total_cents.eq(total),
+                    bookings::currency.eq(currency),
+                    bookings::expires_at.eq(ran_out),
+                    bookings::created_at.eq(opened),
+                    bookings::updated_at.eq(opened),
+                ))
+                .returning(bookings::id)
+                .get_result(c)
+        };
+        let tier_price = |c: &mut boxoffice::db::DbConnection, event_section: i64| {
+            event_sections::table
+                .inner_join(price_tiers::table.on(price_tiers::id.eq(event_sections::tier_id)))
+                .filter(event_sections::id.eq(event_section))
+                .select((event_sections::tier_id, price_tiers::price_cents))
+                .first::<(i64, i64)>(c)
+        };
+        for (n, pair) in pairs.iter().step_by(stride).take(seated).enumerate() {
+            let rows: Vec<(i64, i64)> = event_seats::table
+                .inner_join(
+                    event_sections::table.on(event_sections::event_id
+                        .eq(event_seats::event_id)
+                        .and(event_sections::section_id.eq(event_seats::section_id))),
+                )
+                .filter(event_seats::event_id.eq(pair.event))
+                .filter(event_seats::seat_id.eq_any(pair.seats))
+                .select((event_seats::id, event_sections::id))
+                .load(c)?;
+            let mut lines = Vec::new();
+            for (event_seat, section) in rows {
+                let (tier, price) = tier_price(c, section)?;
+                lines.push((event_seat, tier, price));
+            }
+            let total = lines.iter().map(|l| l.2).sum();
+            let booking = new_booking(c, n, buyers[pair.buyer].user_id, pair.event, total)?;
+            for (event_seat, tier, price) in lines {
+                diesel::insert_into(booking_items::table)
+                    .values((
+                        booking_items::booking_id.eq(booking),
+                        booking_items::event_id.eq(pair.event),
+                        booking_items::event_seat_id.eq(Some(event_seat)),
+                        booking_items::tier_id.eq(tier),
+                        booking_items::quantity.eq(1),
+                        booking_items::unit_price_cents.eq(price),
+                    ))
+                    .execute(c)?;
+                diesel::update(event_seats::table.filter(event_seats::id.eq(event_seat)))
+                    .set((
+                        event_seats::status.eq("held"),
+                        event_seats::booking_id.eq(Some(booking)),
+                        event_seats::held_until.eq(Some(ran_out)),
+                        event_seats::updated_at.eq(opened),
+                    ))
+                    .execute(c)?;
+            }
+        }
+        let (tier, price) = tier_price(c, event_section)?;
+        for (i, buyer) in buyers.iter().rev().take(places).enumerate() {
+            let booking = new_booking(c, seated + i, buyer.user_id, standing_event, price)?;
+            diesel::insert_into(booking_items::table)
+                .values((
+                    booking_items::booking_id.eq(booking),
+                    booking_items::event_id.eq(standing_event),
+                    booking_items::event_section_id.eq(Some(event_section)),
+                    booking_items::tier_id.eq(tier),
+                    booking_items::quantity.eq(1),
+                    booking_items::unit_price_cents.eq(price),
+                ))
+                .execute(c)?;
+        }
+        let places = i32::try_from(places).unwrap_or(i32::MAX);
+        diesel::update(event_sections::table.filter(event_sections::id.eq(event_section)))
+            .set(event_sections::held.eq(event_sections::held + places))
+            .execute(c)?;
+        Ok(())
+    });
+    outcome.unwrap_or_else(|e| fail(&format!("leftovers: {e}")));
+    eprintln!(
+        "leftovers: {seated} seated baskets (every {stride}th pair) and {places} standing ones, \
+         run out an hour ago, in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 // ----- holds over HTTP -----
@@ -397,10 +607,20 @@ async fn post_hold(
     event: i64,
     seats: &[i64],
 ) -> (u16, Value) {
+    post_body(client, base, token, event, &json!({ "seat_ids": seats })).await
+}
+
+async fn post_body(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    event: i64,
+    body: &Value,
+) -> (u16, Value) {
     match client
         .post(format!("{base}/api/v1/events/{event}/holds"))
         .bearer_auth(token)
-        .json(&json!({ "seat_ids": seats }))
+        .json(body)
         .send()
         .await
     {
@@ -414,12 +634,19 @@ async fn post_hold(
     }
 }
 
-/// `concurrency` buyers until `until`, each taking the next pair. Answers the tally, the time
-/// it took and whether the pairs ran out.
+/// One hold request: which event, which buyer, what body.
+struct Job {
+    event: i64,
+    buyer: usize,
+    body: Value,
+}
+
+/// `concurrency` buyers until `until`, each taking the next job. Answers the tally, the time
+/// it took and whether the jobs ran out.
 async fn drive_holds(
     client: &reqwest::Client,
     base: &str,
-    pairs: &Arc<Vec<Pair>>,
+    pairs: &Arc<Vec<Job>>,
     buyers: &Arc<Vec<Buyer>>,
     next: &Arc<AtomicUsize>,
     concurrency: usize,
@@ -447,8 +674,7 @@ async fn drive_holds(
                 };
                 let token = &buyers[pair.buyer].token;
                 let sent = Instant::now();
-                let (status, body) =
-                    post_hold(&client, &base, token, pair.event, &pair.seats).await;
+                let (status, body) = post_body(&client, &base, token, pair.event, &pair.body).await;
                 tally.record(sent.elapsed(), status, || body.to_string());
             }
             tally
@@ -463,12 +689,56 @@ async fn drive_holds(
 }
 
 fn holds(flags: &Flags) {
+    let pairs = read_pairs(&flags.dir());
+    let (seated, _, stride) = leftover_split(flags.num("leftovers", 0.0) as usize, pairs.len());
+    let jobs = pairs
+        .into_iter()
+        .enumerate()
+        // The pairs the leftovers hold (none without them) are not asked for.
+        .filter(|&(i, _)| seated == 0 || i % stride != 0 || i / stride >= seated)
+        .map(|(_, p)| Job {
+            event: p.event,
+            buyer: p.buyer,
+            body: json!({ "seat_ids": p.seats }),
+        })
+        .collect();
+    run_holds(flags, "holds", jobs);
+}
+
+/// One place at a time in the standing area `prepare` chose, each request the next buyer.
+fn standing(flags: &Flags) {
+    let meta = read_meta(&flags.dir());
+    let event = meta["standing"]["event"]
+        .as_i64()
+        .unwrap_or_else(|| fail("no standing area"));
+    let section = meta["standing"]["section"]
+        .as_i64()
+        .unwrap_or_else(|| fail("no standing area"));
+    // The buyers with a standing leftover (the last ones) do not hold.
+    let (_, places, _) = leftover_split(flags.num("leftovers", 0.0) as usize, 1);
+    let buyers = read_buyers(&flags.dir())
+        .len()
+        .saturating_sub(places)
+        .max(1);
+    // Each buyer's basket takes one place per request, 4 at most (the demo's standing events
+    // allow 6 or 8 per order): enough for any run of this length.
+    let jobs = (0..buyers * 4)
+        .map(|i| Job {
+            event,
+            buyer: i % buyers,
+            body: json!({ "standing": { "section_id": section, "quantity": 1 } }),
+        })
+        .collect();
+    run_holds(flags, "standing", jobs);
+}
+
+fn run_holds(flags: &Flags, phase: &str, jobs: Vec<Job>) {
     let base = flags.get("base").to_owned();
     let dir = flags.dir();
     let concurrency = flags.num("concurrency", 1.0) as usize;
     let seconds = flags.num("seconds", 10.0);
     let warmup = flags.num("warmup", 1.0);
-    let pairs = Arc::new(read_pairs(&dir));
+    let pairs = Arc::new(jobs);
     let buyers = Arc::new(read_buyers(&dir));
     let next = Arc::new(AtomicUsize::new(0));
     let client = client(concurrency);
@@ -477,12 +747,15 @@ fn holds(flags: &Flags) {
         drive_holds(&client, &base, &pairs, &buyers, &next, concurrency, warmup).await;
         drive_holds(&client, &base, &pairs, &buyers, &next, concurrency, seconds).await
     });
-    tally.report_samples("holds");
+    tally.report_samples(phase);
     let mut latencies = tally.latencies.clone();
     latencies.sort_unstable();
     let ok = tally.count(201);
     result(json!({
-        "phase": "holds",
+        "phase": phase,
+        // Set by the comparison with unswept expired holds (holds.sh, EXPIRED).
+        "leftovers": flags.num("leftovers", 0.0) as u64,
+        "compare": flags.0.contains_key("leftovers"),
         "db": flags.get("label"),
         "concurrency": concurrency,
         "seconds": round3(elapsed),

@@ -66,6 +66,8 @@ pub struct NewBooking<'a> {
     pub user: UserId,
     pub event: EventId,
     pub currency: Currency,
+    /// The lines the hold adds with it (a new basket's total, and its first basket version).
+    pub total_cents: i64,
     pub expires_at: NaiveDateTime,
     pub now: NaiveDateTime,
 }
@@ -77,7 +79,9 @@ pub fn insert_booking(conn: &mut DbConnection, b: &NewBooking) -> QueryResult<Bo
             bookings::user_id.eq(b.user),
             bookings::event_id.eq(b.event),
             bookings::status.eq(BookingStatus::Pending),
-            bookings::total_cents.eq(0i64),
+            bookings::total_cents.eq(b.total_cents),
+            // As if opened empty and then added to ([`add_to_total`]).
+            bookings::basket_version.eq(1),
             bookings::currency.eq(b.currency),
             bookings::expires_at.eq(b.expires_at),
             bookings::created_at.eq(b.now),

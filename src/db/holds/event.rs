@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::db::schema::{booking_items, bookings, events};
 use crate::db::{DbConnection, backend};
@@ -41,33 +42,89 @@ macro_rules! hold_event {
     };
 }
 
-/// The event, read by a hold. On PostgreSQL the row is locked `FOR KEY SHARE` until the hold
-/// commits (the weakest lock; holds never wait on each other for it, nor on edits of the
-/// event): cancelling the event takes `FOR UPDATE` first, so it waits for holds in flight and
-/// every hold after it sees the event cancelled. No hold can commit after a cancel did.
-pub fn event_for_hold(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
-    backend::first_locked(conn, hold_event!(id), QueryDsl::for_key_share)
-}
-
 /// The event as a hold sees it, without a lock (the seat map's "on sale?").
 pub fn event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<HoldEvent>> {
     hold_event!(id).first(conn).optional()
 }
 
-/// The account as a hold sees it: whether its email address is verified. On PostgreSQL the row
-/// is locked `FOR NO KEY UPDATE` until the hold commits, so two holds of one account never
-/// count its tickets at the same time (db::lock_order: after the event row, before the
-/// sections). That lock does not conflict with the `KEY SHARE` locks foreign-key checks take
-/// (a cancel or the sweeper queueing an email for the account while holding sections), so it
-/// adds no wait to those paths. `None`: no such account.
-pub fn lock_account(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<bool>> {
-    use crate::db::schema::users;
-    let query = users::table
-        .filter(users::id.eq(user))
-        .select(users::email_verified_at);
-    let row: Option<Option<NaiveDateTime>> =
-        backend::first_locked(conn, query, QueryDsl::for_no_key_update)?;
-    Ok(row.map(|verified_at| verified_at.is_some()))
+/// The event row and the account row a hold reads first, in one statement.
+#[derive(Debug, Clone, QueryableByName)]
+struct EventAndAccount {
+    #[diesel(sql_type = BigInt)]
+    id: EventId,
+    #[diesel(sql_type = Text)]
+    status: EventStatus,
+    #[diesel(sql_type = Timestamp)]
+    starts_at: NaiveDateTime,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    sales_start_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    sales_end_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Integer)]
+    max_tickets_per_order: i32,
+    #[diesel(sql_type = Text)]
+    currency: Currency,
+    #[diesel(sql_type = Nullable<Integer>)]
+    max_tickets_per_account: Option<i32>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    email_verified_at: Option<NaiveDateTime>,
+}
+
+/// The event and the account as a hold reads them first, in one statement (one round trip):
+/// `None` when either row is missing; otherwise the event and whether the account's email
+/// address is verified. On PostgreSQL both rows are locked until the hold commits, as the one
+/// row is read, the event's before the account's (db::lock_order):
+/// - the event row `FOR KEY SHARE OF e` (the weakest lock; holds never wait on each other for
+///   it, nor on edits of the event): cancelling the event takes `FOR UPDATE` first, so it waits
+///   for holds in flight and every hold after it sees the event cancelled. No hold can commit
+///   after a cancel did.
+/// - the account row `FOR NO KEY UPDATE OF u`, so two holds of one account never count its
+///   tickets at the same time. That lock does not conflict with the `KEY SHARE` locks
+///   foreign-key checks take (a cancel or the sweeper queueing an email for the account while
+///   holding sections), so it adds no wait to those paths.
+pub fn event_and_account_for_hold(
+    conn: &mut DbConnection,
+    event: EventId,
+    user: UserId,
+) -> QueryResult<Option<(HoldEvent, bool)>> {
+    const SQL: &str = "SELECT e.id, e.status, e.starts_at, e.sales_start_at, e.sales_end_at, \
+        e.max_tickets_per_order, e.currency, e.max_tickets_per_account, u.email_verified_at \
+        FROM events e, users u WHERE e.id = {event} AND u.id = {user}";
+    let row: Option<EventAndAccount> = backend::per_backend(
+        conn,
+        |c| {
+            let sql = SQL.replace("{event}", "$1").replace("{user}", "$2")
+                + " FOR KEY SHARE OF e FOR NO KEY UPDATE OF u";
+            diesel::sql_query(sql)
+                .bind::<BigInt, _>(event.0)
+                .bind::<BigInt, _>(user.0)
+                .get_result(c)
+                .optional()
+        },
+        |c| {
+            let sql = SQL.replace("{event}", "?1").replace("{user}", "?2");
+            diesel::sql_query(sql)
+                .bind::<BigInt, _>(event.0)
+                .bind::<BigInt, _>(user.0)
+                .get_result(c)
+                .optional()
+        },
+    )?;
+    Ok(row.map(|r| {
+        (
+            HoldEvent {
+                id: r.id,
+                status: r.status,
+                starts_at: r.starts_at,
+                sales_start_at: r.sales_start_at,
+                sales_end_at: r.sales_end_at,
+                max_tickets_per_order: r.max_tickets_per_order,
+                currency: r.currency,
+                max_tickets_per_account: r.max_tickets_per_account,
+            },
+            r.email_verified_at.is_some(),
+        )
+    }))
 }
 
 /// Tickets (seats and places) `user` holds now in pending bookings whose hold has not run out,

@@ -23,6 +23,15 @@ pub enum GivenBack {
     },
 }
 
+/// One thing given back: by whom, from which basket, when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Release {
+    pub user: UserId,
+    pub booking: BookingId,
+    pub given_back: GivenBack,
+    pub at: NaiveDateTime,
+}
+
 /// Notes what `user` gave back from their basket `booking`, in the caller's transaction (one
 /// statement).
 pub fn record_releases(
@@ -32,33 +41,49 @@ pub fn record_releases(
     given_back: &[GivenBack],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    use crate::db::schema::hold_releases as hr;
-    if given_back.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<_> = given_back
+    let releases: Vec<Release> = given_back
         .iter()
-        .map(|g| {
-            let (event, seat, section, quantity) = match *g {
-                GivenBack::Seat { event, event_seat } => (event, Some(event_seat), None, 1),
-                GivenBack::Places {
-                    event,
-                    event_section,
-                    quantity,
-                } => (event, None, Some(event_section), quantity),
-            };
-            (
-                hr::user_id.eq(user),
-                hr::event_id.eq(event),
-                hr::booking_id.eq(booking.0),
-                hr::event_seat_id.eq(seat),
-                hr::event_section_id.eq(section),
-                hr::quantity.eq(quantity),
-                hr::released_at.eq(now),
-            )
+        .map(|&given_back| Release {
+            user,
+            booking,
+            given_back,
+            at: now,
         })
         .collect();
-    backend::execute(conn, diesel::insert_into(hr::table).values(&rows))?;
+    record_many(conn, &releases)
+}
+
+/// Rows per insert of [`record_many`] (SQLite binds each value: 7 a row).
+const RECORD_CHUNK: usize = 1_000;
+
+/// Notes what was given back, in the caller's transaction (one statement per thousand rows).
+pub fn record_many(conn: &mut DbConnection, releases: &[Release]) -> QueryResult<()> {
+    use crate::db::schema::hold_releases as hr;
+    for chunk in releases.chunks(RECORD_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                let (event, seat, section, quantity) = match r.given_back {
+                    GivenBack::Seat { event, event_seat } => (event, Some(event_seat), None, 1),
+                    GivenBack::Places {
+                        event,
+                        event_section,
+                        quantity,
+                    } => (event, None, Some(event_section), quantity),
+                };
+                (
+                    hr::user_id.eq(r.user),
+                    hr::event_id.eq(event),
+                    hr::booking_id.eq(r.booking.0),
+                    hr::event_seat_id.eq(seat),
+                    hr::event_section_id.eq(section),
+                    hr::quantity.eq(quantity),
+                    hr::released_at.eq(r.at),
+                )
+            })
+            .collect();
+        backend::execute(conn, diesel::insert_into(hr::table).values(&rows))?;
+    }
     Ok(())
 }
 

@@ -25,9 +25,7 @@ pub use basket::{
     Basket, BookingHead, NewBooking, NewItem, add_to_total, find_by_reference, insert_booking,
     insert_items, lock_pending_booking, pending_booking, quantity_held, refresh_total,
 };
-pub use event::{
-    HoldEvent, event, event_for_hold, lock_account, tickets_for_event, tickets_held_by,
-};
+pub use event::{HoldEvent, event, event_and_account_for_hold, tickets_for_event, tickets_held_by};
 pub use given_back::{
     GivenBack, places_given_back_since, purge_releases, record_releases, seats_given_back_by,
     seats_given_back_since,

@@ -4,7 +4,7 @@
 //! and emails its buyer.
 //!
 //! Why nothing slips through:
-//! - A hold reads its event `FOR KEY SHARE` inside its transaction (`db::holds::event_for_hold`)
+//! - A hold reads its event `FOR KEY SHARE` inside its transaction (`db::holds::event_and_account_for_hold`)
 //!   and the cancel locks the event `FOR UPDATE` first, so the cancel waits for holds in
 //!   flight and every later hold sees the event cancelled (SQLite's single writer does the same
 //!   by itself).

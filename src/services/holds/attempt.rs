@@ -10,14 +10,14 @@ use crate::db::holds::{self as queries, Basket, HoldEvent, Released};
 use crate::db::lock_order::{self, SectionLocks};
 use crate::db::{Db, DbConnection};
 use crate::domain::event::{SaleFacts, SaleState};
-use crate::domain::ids::{EventId, UserId};
+use crate::domain::ids::{BookingId, EventId, UserId};
 use crate::domain::money::Money;
 
 use super::expire::expire;
 use super::lines::{
     SeatItems, basket_or_new, gather_places, gather_seats, write_places, write_seats,
 };
-use super::locks::{check_locked, sections_to_lock};
+use super::locks::{Seen, check_locked, sections_to_lock};
 use super::request::{Held, HoldError, HoldPolicy, HoldRequest};
 
 /// Whether the event sells now, by its dates and status alone (what is left is the hold's own
@@ -77,10 +77,13 @@ pub(super) fn hold_once(
         _ => None,
     };
     db.write(|c| {
-        let ev = event_on_sale(c, &at)?;
-        let (verified, locked) = lock_in_order(c, &at, relock, lock_all)?;
+        let (ev, verified) = event_on_sale(c, &at)?;
+        let (locked, mut seen) = lock_in_order(c, &at, relock, lock_all)?;
         let mut released = Released::default();
-        let basket = open_basket(c, &at, &locked, &mut released)?;
+        let basket = match seen.basket {
+            Some(None) => None,
+            read => open_basket(c, &at, &locked, read.flatten(), &mut released)?,
+        };
         check_limits(c, &at, &ev, basket.as_ref(), verified)?;
         let items = match request {
             HoldRequest::Seats(ids) => gather_seats(
@@ -100,29 +103,27 @@ pub(super) fn hold_once(
         // The statements that move seats and places (and with them, through the triggers, the
         // section's counter row, which every hold in that section needs) come last, just
         // before the commit: that row lock is then held as briefly as possible.
-        let (booking, reference, expires_at) = basket_or_new(c, &at, &ev, basket)?;
+        let target = basket_or_new(c, &at, &ev, basket, items.added_cents())?;
         // The basket's lines, read before the statement that takes the section's lock.
         let items = match items {
-            SeatItems::Seats(seats) => write_seats(
-                c,
-                &at,
-                &seats,
-                booking,
-                expires_at,
-                !db.unlocked_for_tests(),
-            )?,
+            SeatItems::Seats(seats) => {
+                write_seats(c, &at, &seats, &target, !db.unlocked_for_tests())?
+            }
             SeatItems::Places {
                 event_section,
                 tier,
                 price,
                 quantity,
             } => {
-                let stale = queries::expired_holders_of_section(c, event, event_section, now)?;
+                let stale = match seen.expired_holders.take() {
+                    Some(read) => read,
+                    None => queries::expired_holders_of_section(c, event, event_section, now)?,
+                };
                 if !stale.is_empty() {
                     check_locked(c, &locked, &stale)?;
                     released.extend(expire(c, &stale, now)?);
                 }
-                let lines = write_places(c, &at, event_section, tier, price, quantity, booking)?;
+                let lines = write_places(c, &at, event_section, tier, price, quantity, &target)?;
                 released.standing_events.push(event);
                 lines
             }
@@ -132,10 +133,10 @@ pub(super) fn hold_once(
             .map(|i| i64::from(i.quantity) * i.unit_price_cents)
             .sum();
         let held = Held {
-            booking,
-            reference,
+            booking: target.booking,
+            reference: target.reference,
             event,
-            expires_at,
+            expires_at: target.expires_at,
             total: Money::new(total_cents, ev.currency),
             items,
         };
@@ -143,50 +144,57 @@ pub(super) fn hold_once(
     })
 }
 
-/// The event, if it sells now.
-fn event_on_sale(c: &mut DbConnection, at: &Attempt) -> Result<HoldEvent, HoldError> {
-    let ev = queries::event_for_hold(c, at.event)?.ok_or(HoldError::EventNotFound)?;
+/// The event, if it sells now, and whether the account's email address is verified. Reads
+/// (and locks, db::lock_order) the event row, then the account's row, in one statement: two
+/// holds of one account count its tickets one after the other.
+fn event_on_sale(c: &mut DbConnection, at: &Attempt) -> Result<(HoldEvent, bool), HoldError> {
+    let (ev, verified) = queries::event_and_account_for_hold(c, at.event, at.user)?
+        .ok_or(HoldError::EventNotFound)?;
     match sale_state(&ev, at.now) {
-        SaleState::OnSale | SaleState::FewLeft => Ok(ev),
+        SaleState::OnSale | SaleState::FewLeft => Ok((ev, verified)),
         SaleState::Draft => Err(HoldError::EventNotFound),
         other => Err(HoldError::NotOnSale(other)),
     }
 }
 
-/// Locks the account's row, then the sections' rows; answers whether the account's email
-/// address is verified, and the sections locked.
+/// Locks the sections' rows (after the event's and the account's, [`event_on_sale`]); answers
+/// the sections locked and what was read on the way ([`sections_to_lock`]).
 fn lock_in_order(
     c: &mut DbConnection,
     at: &Attempt,
     relock: &SectionLocks,
     lock_all: bool,
-) -> Result<(bool, SectionLocks), HoldError> {
-    // The account's row next, before any section (db::lock_order): two holds of one
-    // account count its tickets one after the other.
-    let verified = queries::lock_account(c, at.user)?.ok_or(HoldError::EventNotFound)?;
+) -> Result<(SectionLocks, Seen), HoldError> {
     // The section rows first, in id order, before any seat or booking (db::lock_order).
-    let mut locked = if lock_all {
-        lock_order::sections_of_events(c, &[at.event])?
+    let (mut locked, seen) = if lock_all {
+        (
+            lock_order::sections_of_events(c, &[at.event])?,
+            Seen::default(),
+        )
     } else {
         sections_to_lock(c, at.user, at.event, at.request, at.now)?
     };
     locked.extend(relock.iter().copied());
     lock_order::lock_sections(c, &locked)?;
-    Ok((verified, locked))
+    Ok((locked, seen))
 }
 
 /// The buyer's basket for the event, its row locked; `None` when there is none (or it ran out
-/// and was ended here, its seats added to `released`).
+/// and was ended here, its seats added to `released`). `seen`: the basket whose sections were
+/// read (and locked) under the account's row lock, which need no second look.
 fn open_basket(
     c: &mut DbConnection,
     at: &Attempt,
     locked: &SectionLocks,
+    seen: Option<BookingId>,
     released: &mut Released,
 ) -> Result<Option<Basket>, HoldError> {
     // The basket row next: locked, so nothing ends it while this hold adds to it (an
     // end meanwhile would leave the new lines live in an ended booking).
     let mut basket = queries::lock_pending_booking(c, at.user, at.event)?;
-    if let Some(b) = &basket {
+    if let Some(b) = &basket
+        && seen != Some(b.id)
+    {
         check_locked(c, locked, &[b.id])?;
     }
     // A basket whose hold ran out is over: expire it (and free its seats) first.

@@ -38,9 +38,7 @@ pub fn expire(
     now: NaiveDateTime,
 ) -> Result<Released, DbError> {
     let released = queries::end_pending(c, ids, BookingStatus::Expired, now)?;
-    for &id in &released.ended {
-        crate::services::notify::queue_hold_expired(c, id, now)?;
-    }
+    crate::services::notify::queue_hold_expired_many(c, &released.ended, now)?;
     Ok(released)
 }
 

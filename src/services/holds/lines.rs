@@ -21,13 +21,26 @@ use super::request::{HoldError, invalid};
 
 /// What a hold will add to the basket, checked and locked.
 pub(super) enum SeatItems {
-    Seats(Vec<SeatLock>),
+    /// Each seat with its tier and price.
+    Seats(Vec<(SeatLock, TierId, i64)>),
     Places {
         event_section: EventSectionId,
         tier: TierId,
         price: i64,
         quantity: i32,
     },
+}
+
+impl SeatItems {
+    /// What the new lines add to the basket's total.
+    pub(super) fn added_cents(&self) -> i64 {
+        match self {
+            SeatItems::Seats(seats) => seats.iter().map(|(_, _, price)| price).sum(),
+            SeatItems::Places {
+                price, quantity, ..
+            } => i64::from(*quantity) * price,
+        }
+    }
 }
 
 /// Locks the seats asked for (or takes those the unlocked test mode peeked at), refuses taken
@@ -85,7 +98,21 @@ pub(super) fn gather_seats(
         check_locked(c, locked, &stale)?;
         released.extend(expire(c, &stale, now)?);
     }
-    Ok(SeatItems::Seats(seats))
+    let prices: HashMap<SectionId, (TierId, i64)> = queries::section_prices(c, at.event)?
+        .into_iter()
+        .map(|p| (p.section_id, (p.tier_id, p.price_cents)))
+        .collect();
+    let priced = seats
+        .into_iter()
+        .map(|s| {
+            let (tier, price) = prices
+                .get(&s.section_id)
+                .copied()
+                .ok_or_else(|| invalid("seat_ids", "That seat is not on sale."))?;
+            Ok((s, tier, price))
+        })
+        .collect::<Result<Vec<_>, HoldError>>()?;
+    Ok(SeatItems::Seats(priced))
 }
 
 /// Checks a standing request: the area is the event's, and the account did not give as many
@@ -128,20 +155,36 @@ pub(super) fn gather_places(
     })
 }
 
-/// The basket's id, reference and expiry: the one there is, or a new one opened now.
+/// The basket a hold adds to: the one there is, or one opened now.
+pub(super) struct Target {
+    pub(super) booking: BookingId,
+    pub(super) reference: String,
+    pub(super) expires_at: NaiveDateTime,
+    /// Opened by this hold, its total already counting the new lines.
+    pub(super) opened: bool,
+}
+
+/// The basket's id, reference and expiry: the one there is, or a new one opened now with
+/// `added` as its total (one statement instead of an insert and an update).
 pub(super) fn basket_or_new(
     c: &mut DbConnection,
     at: &Attempt,
     ev: &HoldEvent,
     basket: Option<Basket>,
-) -> Result<(BookingId, String, NaiveDateTime), HoldError> {
+    added: i64,
+) -> Result<Target, HoldError> {
     Ok(match basket {
         Some(Basket {
             id,
             reference,
             expires_at,
             ..
-        }) => (id, reference, expires_at),
+        }) => Target {
+            booking: id,
+            reference,
+            expires_at,
+            opened: false,
+        },
         None => {
             let hold_for = at.policy.hold_for;
             let reference = new_reference();
@@ -152,11 +195,17 @@ pub(super) fn basket_or_new(
                     user: at.user,
                     event: at.event,
                     currency: ev.currency,
+                    total_cents: added,
                     expires_at: at.now + hold_for,
                     now: at.now,
                 },
             )?;
-            (id, reference, at.now + hold_for)
+            Target {
+                booking: id,
+                reference,
+                expires_at: at.now + hold_for,
+                opened: true,
+            }
         }
     })
 }
@@ -166,43 +215,35 @@ pub(super) fn basket_or_new(
 pub(super) fn write_seats(
     c: &mut DbConnection,
     at: &Attempt,
-    seats: &[SeatLock],
-    booking: BookingId,
-    expires_at: NaiveDateTime,
+    seats: &[(SeatLock, TierId, i64)],
+    target: &Target,
     guarded: bool,
 ) -> Result<Vec<ItemRow>, HoldError> {
-    let (event, now) = (at.event, at.now);
-    let prices: HashMap<SectionId, (EventSectionId, TierId, i64)> =
-        queries::section_prices(c, event)?
-            .into_iter()
-            .map(|p| (p.section_id, (p.event_section_id, p.tier_id, p.price_cents)))
-            .collect();
-    let mut new_items = Vec::with_capacity(seats.len());
-    for s in seats {
-        let (_, tier, price) = prices
-            .get(&s.section_id)
-            .copied()
-            .ok_or_else(|| invalid("seat_ids", "That seat is not on sale."))?;
-        new_items.push(NewItem {
+    let (event, now, booking) = (at.event, at.now, target.booking);
+    let new_items: Vec<NewItem> = seats
+        .iter()
+        .map(|(s, tier, price)| NewItem {
             booking,
             event,
             event_seat_id: Some(s.id),
             event_section_id: None,
-            tier,
+            tier: *tier,
             quantity: 1,
-            unit_price_cents: price,
-        });
-    }
+            unit_price_cents: *price,
+        })
+        .collect();
     queries::insert_items(c, &new_items)?;
-    let added = new_items.iter().map(|i| i.unit_price_cents).sum();
-    queries::add_to_total(c, booking, added, now)?;
+    if !target.opened {
+        let added = new_items.iter().map(|i| i.unit_price_cents).sum();
+        queries::add_to_total(c, booking, added, now)?;
+    }
     let lines = crate::db::bookings::items_of(c, &[booking])?;
-    let ids: Vec<EventSeatId> = seats.iter().map(|s| s.id).collect();
-    let changed = queries::take_seats(c, &ids, booking, expires_at, now, guarded)?;
+    let ids: Vec<EventSeatId> = seats.iter().map(|(s, _, _)| s.id).collect();
+    let changed = queries::take_seats(c, &ids, booking, target.expires_at, now, guarded)?;
     if changed != ids.len() {
         // The guard caught what the locks should have: refuse, change nothing.
         return Err(HoldError::Unavailable {
-            seat_ids: seats.iter().map(|s| s.seat_id).collect(),
+            seat_ids: seats.iter().map(|(s, _, _)| s.seat_id).collect(),
         });
     }
     Ok(lines)
@@ -217,8 +258,9 @@ pub(super) fn write_places(
     tier: TierId,
     price: i64,
     quantity: i32,
-    booking: BookingId,
+    target: &Target,
 ) -> Result<Vec<ItemRow>, HoldError> {
+    let booking = target.booking;
     queries::insert_items(
         c,
         &[NewItem {
@@ -231,7 +273,9 @@ pub(super) fn write_places(
             unit_price_cents: price,
         }],
     )?;
-    queries::add_to_total(c, booking, i64::from(quantity) * price, at.now)?;
+    if !target.opened {
+        queries::add_to_total(c, booking, i64::from(quantity) * price, at.now)?;
+    }
     let lines = crate::db::bookings::items_of(c, &[booking])?;
     if !queries::take_places(c, event_section, quantity, at.now)? {
         let available = queries::places_left(c, event_section)?;

@@ -11,7 +11,9 @@ pub use account::{
     queue_password_reset, queue_registration_attempt, queue_verification,
 };
 pub(crate) use booking::queue_email;
-pub use booking::{booking_email, queue_again, queue_booking_email, queue_hold_expired};
+pub use booking::{
+    booking_email, queue_again, queue_booking_email, queue_hold_expired, queue_hold_expired_many,
+};
 pub use requests::{RequestJob, enqueue_link, enqueue_reset};
 
 use crate::db::outbox::{self, NewEmail};
