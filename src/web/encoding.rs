@@ -201,6 +201,26 @@ pub fn join(
     }
 }
 
+/// An HTML page of `head`, `middle` (shared, compressed once, when `shared` is given) and
+/// `tail`, in the encoding `req` takes best.
+pub fn html_page(
+    req: &HttpRequest,
+    head: &str,
+    middle: &str,
+    shared: Option<&Shared>,
+    tail: &str,
+) -> actix_web::HttpResponse {
+    let encoding = Encoding::of(req);
+    let mut answer = actix_web::HttpResponse::Ok();
+    answer
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::VARY, "Accept-Encoding"));
+    if let Some(coding) = encoding.header() {
+        answer.insert_header((actix_web::http::header::CONTENT_ENCODING, coding));
+    }
+    answer.body(join(encoding, head, middle, shared, tail))
+}
+
 /// Raw deflate parts (all but the last sync-flushed, the last final) as one gzip member.
 pub fn gzip_join(parts: &[&Deflated]) -> Vec<u8> {
     let size: usize = parts.iter().map(|p| p.bytes.len()).sum();

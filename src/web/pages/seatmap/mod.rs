@@ -10,7 +10,6 @@ mod live;
 mod update;
 pub mod view;
 
-use actix_web::http::header::{CONTENT_ENCODING, VARY};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
@@ -19,7 +18,7 @@ use crate::config::Settings;
 use crate::domain::ids::{EventId, SectionId, UserId};
 use crate::services::seatmap::{self, Scope};
 use crate::web::auth::{Layout, PageContext};
-use crate::web::encoding::{self, Encoding};
+use crate::web::encoding;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -243,19 +242,10 @@ async fn show(
     );
     let around = page.render().map_err(AppError::internal)?;
     let (head, tail) = around.split_once(BODY).unwrap_or((&around, ""));
-    let encoding = Encoding::of(&req);
-    let bytes = match &mine {
-        Some(own) => encoding::join(encoding, head, own, None, tail),
-        None => encoding::join(encoding, head, &drawn.body, Some(&drawn.compressed), tail),
-    };
-    let mut answer = HttpResponse::Ok();
-    answer
-        .content_type("text/html; charset=utf-8")
-        .insert_header((VARY, "Accept-Encoding"));
-    if let Some(coding) = encoding.header() {
-        answer.insert_header((CONTENT_ENCODING, coding));
-    }
-    Ok(answer.body(bytes))
+    Ok(match &mine {
+        Some(own) => encoding::html_page(&req, head, own, None, tail),
+        None => encoding::html_page(&req, head, &drawn.body, Some(&drawn.compressed), tail),
+    })
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
