@@ -28,13 +28,11 @@ pub struct BookingListRow {
     pub venue_timezone: String,
 }
 
-/// A user's bookings, newest first.
-pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<BookingListRow>> {
-    bookings::table
-        .inner_join(events::table.inner_join(venues::table))
-        .filter(bookings::user_id.eq(user))
-        .order((bookings::created_at.desc(), bookings::id.desc()))
-        .select((
+/// The columns of [`BookingListRow`] (bookings joined with events and venues). A macro: the
+/// query's type differs per caller.
+macro_rules! list_row {
+    () => {
+        (
             bookings::id,
             bookings::reference,
             bookings::status,
@@ -46,7 +44,18 @@ pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Bookin
             events::starts_at,
             venues::name,
             venues::timezone,
-        ))
+        )
+    };
+}
+pub(crate) use list_row;
+
+/// A user's bookings, newest first.
+pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<BookingListRow>> {
+    bookings::table
+        .inner_join(events::table.inner_join(venues::table))
+        .filter(bookings::user_id.eq(user))
+        .order((bookings::created_at.desc(), bookings::id.desc()))
+        .select(list_row!())
         .load(conn)
 }
 
@@ -55,19 +64,7 @@ pub fn by_id(conn: &mut DbConnection, id: BookingId) -> QueryResult<Option<Booki
     bookings::table
         .inner_join(events::table.inner_join(venues::table))
         .filter(bookings::id.eq(id))
-        .select((
-            bookings::id,
-            bookings::reference,
-            bookings::status,
-            (bookings::total_cents, bookings::currency),
-            bookings::expires_at,
-            bookings::created_at,
-            events::id,
-            events::title,
-            events::starts_at,
-            venues::name,
-            venues::timezone,
-        ))
+        .select(list_row!())
         .first(conn)
         .optional()
 }
@@ -83,24 +80,7 @@ pub fn with_owners(
         .inner_join(events::table.inner_join(venues::table))
         .inner_join(users::table)
         .filter(bookings::id.eq_any(ids))
-        .select((
-            (
-                bookings::id,
-                bookings::reference,
-                bookings::status,
-                (bookings::total_cents, bookings::currency),
-                bookings::expires_at,
-                bookings::created_at,
-                events::id,
-                events::title,
-                events::starts_at,
-                venues::name,
-                venues::timezone,
-            ),
-            users::id,
-            users::name,
-            users::email,
-        ))
+        .select((list_row!(), users::id, users::name, users::email))
         .load(conn)
 }
 

@@ -71,19 +71,7 @@ fn filtered(filters: &Filters) -> Filtered<'static> {
 macro_rules! admin_row {
     () => {
         (
-            (
-                bookings::id,
-                bookings::reference,
-                bookings::status,
-                (bookings::total_cents, bookings::currency),
-                bookings::expires_at,
-                bookings::created_at,
-                events::id,
-                events::title,
-                events::starts_at,
-                venues::name,
-                venues::timezone,
-            ),
+            crate::db::bookings::list_row!(),
             (users::id, users::name, users::email),
         )
     };
