@@ -1,13 +1,13 @@
 //! Pages whose big middle is compressed once and shared (issue 18): a page is a small personal
 //! head and tail (the visitor's name, their CSRF token, their basket) around a large part drawn
-//! for everyone (the seat map). The shared part is compressed once, as brotli and as deflate;
-//! each answer compresses only its own head and tail and joins the three without decompressing
-//! anything:
+//! for everyone (the seat map), kept in parts so that a change compresses again only the parts
+//! it touched. Every shared part is compressed once, as brotli and as deflate; each answer
+//! compresses only its own pieces and joins them all without decompressing anything:
 //! - brotli: every part is compressed "catable" (no static dictionary, byte-aligned, no
 //!   reference before its own start) and `brotli::concat::BroCatli` joins them into one stream;
-//! - gzip: every part is raw deflate ending on a byte boundary (a sync flush; only the tail
-//!   ends the stream), wrapped in one gzip header and a trailer whose CRC-32 is combined from
-//!   the parts' (`crc32fast::Hasher::combine`).
+//! - gzip: every part is raw deflate ending on a byte boundary (a sync flush; only the last
+//!   piece, or an empty block after it, ends the stream), wrapped in one gzip header and a
+//!   trailer whose CRC-32 is combined from the parts' (`crc32fast::Hasher::combine`).
 //!
 //! Browsers and `curl --compressed` read both as one ordinary stream.
 
@@ -134,82 +134,119 @@ pub fn brotli_part(data: &[u8], quality: i32) -> Vec<u8> {
     out
 }
 
-/// The shared part of a page, compressed once per encoding (each the first time it is asked
-/// for).
-#[derive(Default)]
+/// A part of a page drawn for everyone, with its compressions (each made the first time a
+/// visitor needs it, then kept as long as the part).
 pub struct Shared {
+    text: String,
     brotli: std::sync::OnceLock<Vec<u8>>,
     deflate: std::sync::OnceLock<Deflated>,
 }
 
 impl Shared {
-    pub fn brotli(&self, data: &str) -> &[u8] {
-        self.brotli
-            .get_or_init(|| brotli_part(data.as_bytes(), BROTLI_SHARED_QUALITY))
+    pub fn new(text: String) -> Shared {
+        Shared {
+            text,
+            brotli: std::sync::OnceLock::new(),
+            deflate: std::sync::OnceLock::new(),
+        }
     }
 
-    pub fn deflate(&self, data: &str) -> &Deflated {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn brotli(&self) -> &[u8] {
+        self.brotli
+            .get_or_init(|| brotli_part(self.text.as_bytes(), BROTLI_SHARED_QUALITY))
+    }
+
+    pub fn deflate(&self) -> &Deflated {
         self.deflate
-            .get_or_init(|| Deflated::new(data.as_bytes(), DEFLATE_SHARED_LEVEL, false))
+            .get_or_init(|| Deflated::new(self.text.as_bytes(), DEFLATE_SHARED_LEVEL, false))
     }
 }
 
-/// `head`, then the shared `middle` (`None`: drawn for this answer only), then `tail`, in
-/// `encoding`.
-pub fn join(
-    encoding: Encoding,
-    head: &str,
-    middle: &str,
-    shared: Option<&Shared>,
-    tail: &str,
-) -> Vec<u8> {
+/// One piece of an answer: drawn for this answer only, or shared (compressed once).
+#[derive(Clone, Copy)]
+pub enum Piece<'a> {
+    Own(&'a str),
+    Shared(&'a Shared),
+}
+
+impl<'a> Piece<'a> {
+    fn text(&self) -> &'a str {
+        match self {
+            Piece::Own(text) => text,
+            Piece::Shared(shared) => shared.text(),
+        }
+    }
+}
+
+/// The pieces one after the other, in `encoding`: only the answer's own pieces are
+/// compressed here.
+pub fn join(encoding: Encoding, pieces: &[Piece]) -> Vec<u8> {
     match encoding {
-        Encoding::Identity => [head, middle, tail].concat().into_bytes(),
+        Encoding::Identity => pieces
+            .iter()
+            .map(Piece::text)
+            .collect::<String>()
+            .into_bytes(),
         Encoding::Brotli => {
-            let middle_text = middle;
-            let own;
-            let middle = match shared {
-                Some(s) => s.brotli(middle),
-                None => {
-                    own = brotli_part(middle.as_bytes(), BROTLI_OWN_QUALITY);
-                    &own
-                }
-            };
-            let (head_text, tail_text) = (head, tail);
-            let head = brotli_part(head_text.as_bytes(), BROTLI_OWN_QUALITY);
-            let tail = brotli_part(tail_text.as_bytes(), BROTLI_OWN_QUALITY);
-            brotli_join(&[&head, middle, &tail]).unwrap_or_else(|| {
+            let own: Vec<Option<Vec<u8>>> = pieces
+                .iter()
+                .map(|p| match p {
+                    Piece::Own(text) => Some(brotli_part(text.as_bytes(), BROTLI_OWN_QUALITY)),
+                    Piece::Shared(_) => None,
+                })
+                .collect();
+            let parts: Vec<&[u8]> = pieces
+                .iter()
+                .zip(&own)
+                .map(|(p, own)| match (p, own) {
+                    (Piece::Shared(shared), _) => shared.brotli(),
+                    (Piece::Own(_), own) => own.as_deref().unwrap_or_default(),
+                })
+                .collect();
+            brotli_join(&parts).unwrap_or_else(|| {
                 // Never expected (every part is made catable above); still an answer.
                 tracing::warn!("joining brotli parts failed; compressing the page whole");
-                let whole = [head_text, middle_text, tail_text].concat();
+                let whole: String = pieces.iter().map(Piece::text).collect();
                 brotli_part(whole.as_bytes(), BROTLI_OWN_QUALITY)
             })
         }
         Encoding::Gzip => {
-            let own;
-            let middle = match shared {
-                Some(s) => s.deflate(middle),
-                None => {
-                    own = Deflated::new(middle.as_bytes(), DEFLATE_OWN_LEVEL, false);
-                    &own
-                }
+            let last = pieces.len().saturating_sub(1);
+            let own: Vec<Option<Deflated>> = pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| match p {
+                    Piece::Own(text) => {
+                        Some(Deflated::new(text.as_bytes(), DEFLATE_OWN_LEVEL, i == last))
+                    }
+                    Piece::Shared(_) => None,
+                })
+                .collect();
+            // A shared piece never ends the stream: an empty final block does.
+            let end = match pieces.last() {
+                Some(Piece::Own(_)) => None,
+                _ => Some(Deflated::new(b"", DEFLATE_OWN_LEVEL, true)),
             };
-            let head = Deflated::new(head.as_bytes(), DEFLATE_OWN_LEVEL, false);
-            let tail = Deflated::new(tail.as_bytes(), DEFLATE_OWN_LEVEL, true);
-            gzip_join(&[&head, middle, &tail])
+            let mut parts: Vec<&Deflated> = pieces
+                .iter()
+                .zip(&own)
+                .filter_map(|(p, own)| match p {
+                    Piece::Shared(shared) => Some(shared.deflate()),
+                    Piece::Own(_) => own.as_ref(),
+                })
+                .collect();
+            parts.extend(end.as_ref());
+            gzip_join(&parts)
         }
     }
 }
 
-/// An HTML page of `head`, `middle` (shared, compressed once, when `shared` is given) and
-/// `tail`, in the encoding `req` takes best.
-pub fn html_page(
-    req: &HttpRequest,
-    head: &str,
-    middle: &str,
-    shared: Option<&Shared>,
-    tail: &str,
-) -> actix_web::HttpResponse {
+/// An HTML page of `pieces`, in the encoding `req` takes best.
+pub fn html_page(req: &HttpRequest, pieces: &[Piece]) -> actix_web::HttpResponse {
     let encoding = Encoding::of(req);
     let mut answer = actix_web::HttpResponse::Ok();
     answer
@@ -218,7 +255,7 @@ pub fn html_page(
     if let Some(coding) = encoding.header() {
         answer.insert_header((actix_web::http::header::CONTENT_ENCODING, coding));
     }
-    answer.body(join(encoding, head, middle, shared, tail))
+    answer.body(join(encoding, pieces))
 }
 
 /// Raw deflate parts (all but the last sync-flushed, the last final) as one gzip member.
@@ -306,29 +343,45 @@ mod tests {
     }
 
     #[test]
-    fn a_page_joined_from_a_shared_middle_reads_as_one_stream_in_every_encoding() {
+    fn a_page_joined_from_shared_parts_reads_as_one_stream_in_every_encoding() {
         let (head, middle, tail) = page();
         let whole = [head.as_str(), &middle, &tail].concat();
-        let shared = Shared::default();
+        // The middle in three shared parts, as the seat map keeps its drawing.
+        let (a, rest) = middle.split_at(middle.len() / 3);
+        let (b, c) = rest.split_at(rest.len() / 2);
+        let shared = [a, b, c].map(|p| Shared::new(p.to_owned()));
         for round in 0..2 {
-            let br = join(Encoding::Brotli, &head, &middle, Some(&shared), &tail);
+            let mut pieces = vec![Piece::Own(&head)];
+            pieces.extend(shared.iter().map(Piece::Shared));
+            pieces.push(Piece::Own(&tail));
+            let br = join(Encoding::Brotli, &pieces);
             assert_eq!(unbrotli(&br), whole, "brotli, round {round}");
-            let gz = join(Encoding::Gzip, &head, &middle, Some(&shared), &tail);
+            let gz = join(Encoding::Gzip, &pieces);
             assert_eq!(gunzip(&gz), whole, "gzip, round {round}");
             assert!(br.len() < whole.len() / 5 && gz.len() < whole.len() / 5);
+            let plain = join(Encoding::Identity, &pieces);
+            assert_eq!(plain, whole.as_bytes());
         }
-        // A different visitor's head and tail around the same compressed middle.
-        let other = join(Encoding::Gzip, "<p>Bob</p>", &middle, Some(&shared), "");
-        assert_eq!(gunzip(&other), format!("<p>Bob</p>{middle}"));
-        let other = join(Encoding::Brotli, "", &middle, Some(&shared), "<p>Bob</p>");
-        assert_eq!(unbrotli(&other), format!("{middle}<p>Bob</p>"));
-        // Drawn for one answer only, and uncompressed.
-        let own = join(Encoding::Brotli, &head, "<p>mine</p>", None, &tail);
-        assert_eq!(unbrotli(&own), format!("{head}<p>mine</p>{tail}"));
-        let own = join(Encoding::Gzip, &head, "<p>mine</p>", None, &tail);
-        assert_eq!(gunzip(&own), format!("{head}<p>mine</p>{tail}"));
-        let plain = join(Encoding::Identity, &head, &middle, Some(&shared), &tail);
-        assert_eq!(plain, whole.as_bytes());
+        // A different visitor's head, one part drawn for them, and no tail: a shared part
+        // last still ends the gzip stream.
+        let pieces = [
+            Piece::Own("<p>Bob</p>"),
+            Piece::Shared(&shared[0]),
+            Piece::Own("<b>mine</b>"),
+            Piece::Shared(&shared[2]),
+        ];
+        let expected = format!("<p>Bob</p>{a}<b>mine</b>{c}");
+        assert_eq!(gunzip(&join(Encoding::Gzip, &pieces)), expected);
+        assert_eq!(unbrotli(&join(Encoding::Brotli, &pieces)), expected);
+        // Nothing shared at all.
+        let own = [
+            Piece::Own(&head),
+            Piece::Own("<p>mine</p>"),
+            Piece::Own(&tail),
+        ];
+        let expected = format!("{head}<p>mine</p>{tail}");
+        assert_eq!(unbrotli(&join(Encoding::Brotli, &own)), expected);
+        assert_eq!(gunzip(&join(Encoding::Gzip, &own)), expected);
     }
 
     #[test]

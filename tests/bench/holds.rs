@@ -1025,6 +1025,75 @@ async fn drive_map(
     (ok as f64 / elapsed, latencies, errors)
 }
 
+/// The first map load after a change, as a browser asks: `rounds` times, a buyer holds one
+/// free seat of the map (then gives it back), and the next load draws the map again. Each load
+/// after a change is timed, and a second load after it (the state unchanged) beside it.
+async fn after_changes(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    event: i64,
+    url: &str,
+    rounds: usize,
+) -> Value {
+    let seats: Vec<i64> = match client
+        .get(format!("{base}/api/v1/events/{event}/seats"))
+        .send()
+        .await
+    {
+        Ok(res) => res.json::<Value>().await.unwrap_or(Value::Null)["seats"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| s["status"] == "available")
+            .filter_map(|s| s["id"].as_i64())
+            .take(rounds)
+            .collect(),
+        Err(e) => fail(&format!("the map's seats: {e}")),
+    };
+    if seats.len() < rounds {
+        fail("too few free seats on the map for the after-a-change loads");
+    }
+    let (mut changed, mut unchanged, mut errors) = (Vec::new(), Vec::new(), 0u64);
+    let load = async |into: &mut Vec<u32>| {
+        let sent = Instant::now();
+        let (status, _, _) = get_map(client, url, BROWSER_ENCODINGS).await;
+        into.push(micros(sent.elapsed()));
+        u64::from(status != 200)
+    };
+    for seat in seats {
+        let (status, body) = post_hold(client, base, token, event, &[seat]).await;
+        if status != 201 {
+            errors += 1;
+            continue;
+        }
+        errors += load(&mut changed).await;
+        errors += load(&mut unchanged).await;
+        let reference = body["reference"].as_str().unwrap_or_default();
+        let gone = client
+            .delete(format!("{base}/api/v1/bookings/{reference}"))
+            .bearer_auth(token)
+            .send()
+            .await;
+        if !gone.is_ok_and(|r| r.status().is_success()) {
+            errors += 1;
+            continue;
+        }
+        errors += load(&mut changed).await;
+        errors += load(&mut unchanged).await;
+    }
+    changed.sort_unstable();
+    unchanged.sort_unstable();
+    json!({
+        "loads": changed.len(),
+        "p50_ms": round3(percentile(&changed, 0.5)),
+        "p99_ms": round3(percentile(&changed, 0.99)),
+        "unchanged_p50_ms": round3(percentile(&unchanged, 0.5)),
+        "errors": errors,
+    })
+}
+
 /// `threads` threads running `f` on their own pooled connection for `seconds`: (calls/s,
 /// sorted latencies).
 fn drive_raw(
@@ -1125,6 +1194,14 @@ fn map(flags: &Flags) {
             }),
         );
     }
+    let after_change = rt.block_on(after_changes(
+        &client,
+        &base,
+        &read_buyers(&dir)[0].token,
+        event,
+        &url,
+        20,
+    ));
     drop(rt);
 
     // In this process on the same database: the raw seat query, and everything the page's
@@ -1177,6 +1254,7 @@ fn map(flags: &Flags) {
         "sizes": sizes,
         "one_client": latency,
         "clients": rates,
+        "after_change": after_change,
         "raw_query": raw,
         "states_query_2_threads": states_2,
         "load_in_process": load_1,

@@ -17,7 +17,8 @@
 #             buyers alone, so the ratio is what their presence costs (a standing hold still
 #             ends its area's leftovers, all at once); no warm-up, so that is counted
 #   map       GET /events/{id}/seats?section=all of the 20,010-seat arena: latency, bytes as a
-#             browser (brotli) and a gzip-only client get it, maps/s at 1, 2 and 4 clients;
+#             browser (brotli) and a gzip-only client get it, maps/s at 1, 2 and 4 clients,
+#             the first load after a change (a seat held or given back, 40 loads);
 #             baseline: the raw seat query (db::seatmap::seats_of) in-process on the same database
 # Every phase gets a fresh copy of one seeded database (demo data plus the bench's buyers), a
 # fresh server (BOXOFFICE_WORKER=false, RUST_LOG=warn, pool size default) on a free port, and the
@@ -257,6 +258,11 @@ for db in dbs:
           f"{one['gzip']['p50_ms']:.1f} ms gzip, {one['identity']['p50_ms']:.1f} ms uncompressed")
     print("  maps/s: " + ", ".join([f"1 client {one['browser']['per_s']:.1f}"] +
           [f"{k} clients {v['per_s']:.1f} (p99 {v['p99_ms']:.0f} ms)" for k, v in cl.items()]))
+    ac = r.get("after_change")
+    if ac:
+        print(f"  first load after a change (one seat held or given back): p50 {ac['p50_ms']:.1f} ms, "
+              f"p99 {ac['p99_ms']:.1f} ms over {ac['loads']} loads; the next load {ac['unchanged_p50_ms']:.1f} ms; "
+              f"errors {ac['errors']}")
     print("  raw seat query in-process: " + ", ".join(
         f"{k} thread{'s' if k != '1' else ''} {v['per_s']:.1f}/s (p50 {v['p50_ms']:.1f} ms)" for k, v in raw.items())
         + f"; seatmap::load (all queries + views) {r['load_in_process']['p50_ms']:.1f} ms")
@@ -315,5 +321,15 @@ for db in dbs:
              f"(goal < 300; gzip-only clients get {gz:,.0f} KB)")
         line(best_maps / best_raw >= 0.4, f"{db}: maps/s / raw query/s = {best_maps:.1f} / {best_raw:.1f} = "
              f"{best_maps/best_raw:.2f} (goal >= 0.40)")
+        c4 = m["clients"].get("4")
+        if c4:
+            line(c4["per_s"] >= 500 and c4["p50_ms"] < 5,
+                 f"{db}: unchanged map at 4 clients {c4['per_s']:,.0f} maps/s, p50 {c4['p50_ms']:.1f} ms "
+                 f"(issue 18: >= 500, p50 < 5 ms)")
+        ac = m.get("after_change")
+        if ac:
+            line(ac["p50_ms"] < 50 and ac["errors"] == 0,
+                 f"{db}: first load after a change p50 {ac['p50_ms']:.1f} ms, p99 {ac['p99_ms']:.1f} ms "
+                 f"(issue 18: < 50 ms), errors {ac['errors']}")
 PY
 } | tee "target/bench-holds/$stamp.txt"

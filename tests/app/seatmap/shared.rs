@@ -185,3 +185,74 @@ async fn a_stream_opened_after_its_page_was_drawn_first_sends_what_the_page_miss
     assert!(seen.contains("data-status=\"available\""), "{seen}");
     assert!(!seen.contains("data-status=\"held\""), "{seen}");
 }
+
+/// Each seat's (id, status, data-v) on a drawn page.
+fn seats_drawn(doc: &Html) -> Vec<(String, String, u64)> {
+    let sel = scraper::Selector::parse("[data-seat-id]").unwrap();
+    doc.select(&sel)
+        .map(|e| {
+            let attr = |name: &str| e.value().attr(name).unwrap().to_owned();
+            (
+                attr("data-seat-id"),
+                attr("data-status"),
+                attr("data-v").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_change_draws_again_only_the_part_of_the_map_it_touched() {
+    let app = spawn_app().await;
+    let event = event_at(&app, "The Alderman Theatre", 20).await;
+    let bob = buyer(&app, 1).await;
+    let map = format!("/events/{event}/seats");
+    let seat = free_seats(&app, event, 1).await.remove(0);
+    for path in [map.clone(), format!("{map}?view=list")] {
+        let (_, doc) = page(&app.client, &app, &path).await;
+        let before = seats_drawn(&doc);
+        htmx_post(&bob, &app, &map, &map, &[("hold", &seat)]).await;
+        let (_, doc) = page(&app.client, &app, &path).await;
+        let after = seats_drawn(&doc);
+        assert_eq!(before.len(), after.len(), "{path}");
+        assert!(
+            after.len() > 800,
+            "{path}: the theatre has {} seats",
+            after.len()
+        );
+        // Drawn again: the seat that changed and the seats drawn beside it, not the rest,
+        // which keep the version they were drawn at.
+        let redrawn: Vec<&String> = before
+            .iter()
+            .zip(&after)
+            .filter(|(b, a)| b.2 != a.2)
+            .map(|(_, a)| &a.0)
+            .collect();
+        assert!(redrawn.contains(&&seat), "{path}");
+        assert!(
+            redrawn.len() * 2 < after.len(),
+            "{path}: {} of {} seats drawn again",
+            redrawn.len(),
+            after.len()
+        );
+        // And the page as a whole is the seats as they are.
+        let truth: std::collections::HashMap<String, String> = api_seats(&app, event)
+            .await
+            .into_iter()
+            .map(|s| {
+                (
+                    s["id"].to_string(),
+                    s["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (id, status, _) in &after {
+            assert_eq!(Some(status), truth.get(id), "{path}: seat {id}");
+        }
+        assert_eq!(
+            after.iter().find(|s| s.0 == seat).map(|s| s.1.as_str()),
+            Some("held")
+        );
+        htmx_post(&bob, &app, &map, &map, &[("release", &seat)]).await;
+    }
+}

@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::domain::ids::{EventId, SectionId, UserId};
 use crate::services::seatmap::{self, Scope};
 use crate::web::auth::{Layout, PageContext};
-use crate::web::encoding;
+use crate::web::encoding::{self, Piece};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -242,10 +242,10 @@ async fn show(
     );
     let around = page.render().map_err(AppError::internal)?;
     let (head, tail) = around.split_once(BODY).unwrap_or((&around, ""));
-    Ok(match &mine {
-        Some(own) => encoding::html_page(&req, head, own, None, tail),
-        None => encoding::html_page(&req, head, &drawn.body, Some(&drawn.compressed), tail),
-    })
+    let mut pieces = vec![Piece::Own(head)];
+    pieces.extend(drawn.pieces(&mine));
+    pieces.push(Piece::Own(tail));
+    Ok(encoding::html_page(&req, &pieces))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

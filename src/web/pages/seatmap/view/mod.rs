@@ -24,7 +24,7 @@ pub const SEAT_RADIUS: i32 = 4;
 
 /// A seat drawn on the map (and listed in the list view). The strings a section's seats share
 /// are shared (a 20,000-seat map builds 20,000 of these).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SeatView {
     pub id: SeatId,
     pub section_id: SectionId,

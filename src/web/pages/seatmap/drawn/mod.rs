@@ -18,12 +18,15 @@ use chrono::NaiveDateTime;
 use tokio::sync::OnceCell;
 
 use crate::domain::ids::{EventId, SeatId, SectionId};
-use crate::domain::seatmap::SeatState;
 use crate::services::seatmap::{self, MapState, Scope};
-use crate::web::encoding::Shared;
+use crate::web::encoding::Piece;
 use crate::web::error::AppError;
-use crate::web::pages::seatmap::view::{self, SeatMap, SeatView};
+use crate::web::pages::seatmap::view::{self, SeatMap};
 use crate::web::state::AppState;
+
+mod parts;
+
+use parts::{Drawing, Parts};
 
 /// Drawings kept at most (the oldest goes first).
 const KEPT: usize = 64;
@@ -82,17 +85,14 @@ pub struct Drawn {
     pub v: u64,
     /// The map as read, with no visitor's basket.
     pub map: SeatMap,
-    /// The big part of the page, drawn.
-    pub body: String,
-    /// ... and compressed (each encoding the first time a visitor needs it).
-    pub compressed: Shared,
+    /// The big part of the page, drawn in parts, each compressed on its own (each encoding
+    /// the first time a visitor needs it).
+    parts: Parts,
     event_version: u64,
     state: MapState,
     drawn_at: NaiveDateTime,
     good_until: Option<NaiveDateTime>,
     made: Instant,
-    /// Where each seat is in `map.seats`.
-    index: HashMap<SeatId, usize>,
 }
 
 impl Drawn {
@@ -104,113 +104,44 @@ impl Drawn {
             && self.made.elapsed() < MAX_AGE
     }
 
-    /// The body with `mine` drawn as the visitor's own, or `None` when none of them is shown
-    /// (the shared body then serves).
-    pub fn with_mine(&self, mine: &[SeatId], list: bool) -> Result<Option<String>, AppError> {
-        let mut body: Option<String> = None;
-        for id in mine {
-            let Some(seat) = self.index.get(id).map(|i| &self.map.seats[*i]) else {
-                continue;
-            };
-            // Drawn held (by someone, as everyone sees it): it is this visitor's.
-            if seat.state != SeatState::Held {
-                continue;
-            }
-            let seat = SeatView {
-                state: SeatState::Mine,
-                ..seat.clone()
-            };
-            let current = body.as_deref().unwrap_or(&self.body);
-            let Some(range) = element(current, *id, list) else {
-                continue;
-            };
-            let drawn = one_seat(&seat, &self.map, self.v, list)?;
-            let mut next = String::with_capacity(current.len() + drawn.len());
-            next.push_str(&current[..range.start]);
-            next.push_str(&drawn);
-            next.push_str(&current[range.end..]);
-            body = Some(next);
+    /// The parts with `mine` (the visitor's seats) drawn as the visitor's own; the others
+    /// are shared (see [`Parts::pieces`]).
+    pub fn with_mine(&self, mine: &[SeatId], list: bool) -> Result<Vec<(usize, String)>, AppError> {
+        self.parts.with_mine(&self.drawing(list), mine)
+    }
+
+    /// The drawing as pieces of an answer, `own` (from [`Drawn::with_mine`]) in place of the
+    /// parts it redraws.
+    pub fn pieces<'a>(&'a self, own: &'a [(usize, String)]) -> Vec<Piece<'a>> {
+        self.parts.pieces(own)
+    }
+
+    fn drawing(&self, list: bool) -> Drawing<'_> {
+        Drawing {
+            map: &self.map,
+            list,
+            v: self.v,
         }
-        Ok(body)
     }
 }
 
-/// Where seat `id`'s element is in a drawn body.
-fn element(body: &str, id: SeatId, list: bool) -> Option<std::ops::Range<usize>> {
-    if list {
-        let start = body.find(&format!("<tr id=\"r{id}\""))?;
-        let end = start + body[start..].find("</tr>")? + "</tr>".len();
-        return Some(start..end);
-    }
-    let start = body
-        .find(&format!("<circle id=\"s{id}\""))
-        .or_else(|| body.find(&format!("<rect id=\"s{id}\"")))?;
-    let end = start + body[start..].find("/>")? + "/>".len();
-    Some(start..end)
-}
-
-#[derive(Template)]
-#[template(path = "seats/_seat.html")]
-struct OneSeat<'a> {
-    s: &'a SeatView,
-    event_id: EventId,
-    on_sale: bool,
-    oob: bool,
-    v: u64,
-}
-
-#[derive(Template)]
-#[template(path = "seats/_row.html")]
-struct OneRow<'a> {
-    s: &'a SeatView,
-    on_sale: bool,
-    oob: bool,
-    v: u64,
-}
-
-fn one_seat(seat: &SeatView, map: &SeatMap, v: u64, list: bool) -> Result<String, AppError> {
-    let (event_id, on_sale) = (map.detail.event.id, map.on_sale);
-    let drawn = if list {
-        OneRow {
-            s: seat,
-            on_sale,
-            oob: false,
-            v,
-        }
-        .render()
-    } else {
-        OneSeat {
-            s: seat,
-            event_id,
-            on_sale,
-            oob: false,
-            v,
-        }
-        .render()
-    };
-    drawn.map_err(AppError::internal)
-}
-
-/// The map's SVG, as the page shows it.
+/// The map's SVG as the page shows it, with a mark where its seats go (`parts.rs`).
 #[derive(Template)]
 #[template(path = "seats/_map.html")]
 struct MapBody<'a> {
     map: &'a SeatMap,
     event_id: EventId,
-    on_sale: bool,
     oob: bool,
     v: u64,
 }
 
-/// The seats as tables (or the overview's sections as a list).
+/// The seats as tables (or the overview's sections as a list), with a mark where each
+/// table's seats go.
 #[derive(Template)]
 #[template(path = "seats/_list.html")]
 struct ListBody<'a> {
     map: &'a SeatMap,
     event_id: EventId,
-    on_sale: bool,
-    oob: bool,
-    v: u64,
 }
 
 /// The drawings kept.
@@ -221,8 +152,13 @@ pub struct MapCache {
 
 impl MapCache {
     /// The place for `key`'s drawing: the kept one if still good, else a fresh empty one
-    /// (which the first request fills and the others wait for).
-    fn slot(&self, key: Key, good: impl Fn(&Drawn) -> bool) -> Arc<OnceCell<Arc<Drawn>>> {
+    /// (which the first request fills and the others wait for) and the drawing it replaces
+    /// (whose parts the new one takes over where they are the same).
+    fn slot(
+        &self,
+        key: Key,
+        good: impl Fn(&Drawn) -> bool,
+    ) -> (Arc<OnceCell<Arc<Drawn>>>, Option<Arc<Drawn>>) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if !kept.contains_key(&key) && kept.len() >= KEPT {
             let oldest = kept
@@ -234,10 +170,11 @@ impl MapCache {
             }
         }
         let slot = kept.entry(key).or_default();
+        let mut before = None;
         if slot.get().is_some_and(|d| !good(d)) {
-            *slot = Arc::default();
+            before = std::mem::take(slot).get().cloned();
         }
-        slot.clone()
+        (slot.clone(), before)
     }
 
     fn forget(&self, key: Key) {
@@ -260,9 +197,9 @@ pub async fn drawn(
 ) -> Result<Arc<Drawn>, AppError> {
     let key = Key { event, asked, list };
     let event_version = app.live.event_version(event);
-    let slot = app.maps.slot(key, |d| d.good(event_version, state, now));
+    let (slot, before) = app.maps.slot(key, |d| d.good(event_version, state, now));
     let drawing = slot
-        .get_or_try_init(|| draw(app, event, asked, list))
+        .get_or_try_init(|| draw(app, event, asked, list, before))
         .await?
         .clone();
     if !asked.answered_by(drawing.map.scope) {
@@ -271,12 +208,14 @@ pub async fn drawn(
     Ok(drawing)
 }
 
-/// Draws the map for everyone.
+/// Draws the map for everyone, taking over the parts of the drawing `before` it that are the
+/// same.
 async fn draw(
     app: &AppState,
     event: EventId,
     asked: Asked,
     list: bool,
+    before: Option<Arc<Drawn>>,
 ) -> Result<Arc<Drawn>, AppError> {
     // Versions before the database (see `LiveHub` on versions).
     let v = app.live.version();
@@ -291,43 +230,40 @@ async fn draw(
             Ok((map, state, now, good_until))
         })
         .await?;
-    let (event_id, on_sale) = (event, map.on_sale);
-    let body = if list {
+    let started = Instant::now();
+    let frame = if list {
         ListBody {
             map: &map,
-            event_id,
-            on_sale,
-            oob: false,
-            v,
+            event_id: event,
         }
         .render()
     } else {
         MapBody {
             map: &map,
-            event_id,
-            on_sale,
+            event_id: event,
             oob: false,
             v,
         }
         .render()
     }
     .map_err(AppError::internal)?;
-    let index = map
-        .seats
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id, i))
-        .collect();
+    let now = Drawing { map: &map, list, v };
+    let parts = Parts::new(&frame, &now, before.as_deref().map(|b| (&b.map, &b.parts)))?;
+    tracing::debug!(
+        event = %event,
+        parts = parts.count(),
+        kept = before.as_deref().map_or(0, |b| parts.kept_from(&b.parts)),
+        micros = started.elapsed().as_micros() as u64,
+        "seat map drawn"
+    );
     Ok(Arc::new(Drawn {
         v,
         map,
-        body,
-        compressed: Shared::default(),
+        parts,
         event_version,
         state,
         drawn_at,
         good_until,
         made: Instant::now(),
-        index,
     }))
 }
