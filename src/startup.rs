@@ -45,6 +45,8 @@ pub enum StartError {
         bind: String,
         source: std::io::Error,
     },
+    #[error("cannot start the live relay's threads: {0}")]
+    Relay(std::io::Error),
 }
 
 impl Application {
@@ -78,6 +80,10 @@ impl Application {
         let live = Arc::new(crate::services::live::LiveHub::with_tick(
             std::time::Duration::from_millis(u64::from(settings.live_tick_ms)),
         ));
+        // On PostgreSQL, live changes reach every instance of the deployment (issue 19).
+        if let crate::config::DatabaseUrl::Postgres(url) = &settings.database_url {
+            live.relay_through(url).map_err(StartError::Relay)?;
+        }
         let worker =
             Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
         let limits = Arc::new(

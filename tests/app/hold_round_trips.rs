@@ -78,7 +78,30 @@ fn hold(app: &TestApp, user: UserId, event: i64, request: &HoldRequest) -> Vec<S
         )
     });
     held.expect("the hold succeeds");
-    sent
+    without_live_numbering(sent)
+}
+
+/// On PostgreSQL the hold's change is numbered for the live map of every instance (issue 19:
+/// one `nextval('live_version')` on the live relay's own connection): after the commit, never
+/// inside the transaction. Checked here, and left out of the hold's own count.
+fn without_live_numbering(sent: Vec<String>) -> Vec<String> {
+    type Numbered = Vec<(usize, String)>;
+    let (live, own): (Numbered, Numbered) = sent
+        .into_iter()
+        .enumerate()
+        .partition(|(_, q)| q.contains("live_version"));
+    assert!(live.len() <= 1, "one numbering per hold: {live:?}");
+    if let Some((at, _)) = live.first() {
+        let committed = own
+            .iter()
+            .rposition(|(_, q)| q.starts_with("COMMIT"))
+            .map(|i| own[i].0);
+        assert!(
+            committed.is_some_and(|c| c < *at),
+            "numbered after the commit: {live:?} {own:?}"
+        );
+    }
+    own.into_iter().map(|(_, q)| q).collect()
 }
 
 fn at_most(what: &str, sent: &[String], max: usize) {

@@ -312,10 +312,17 @@ async fn an_expired_hold_is_free_at_once_and_the_sweeper_ends_it() {
     assert_eq!(held, 0, "the sweeper released every expired hold");
     // Viewers were told which seats came back.
     let mut told = BTreeSet::new();
-    // Changes go out once a tick: send what is waiting now.
-    app.live.flush();
-    while let Ok(change) = live.try_recv() {
-        told.extend(change.change.seats.iter().map(|s| s.0));
+    // Changes go out once a tick (send what is waiting now); on PostgreSQL they come back
+    // through LISTEN/NOTIFY first, a few milliseconds later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !(told.contains(&free[0]) && told.contains(&free[1]))
+        && std::time::Instant::now() < deadline
+    {
+        app.live.flush();
+        while let Ok(change) = live.try_recv() {
+            told.extend(change.change.seats.iter().map(|s| s.0));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(
         told.contains(&free[0]) && told.contains(&free[1]),

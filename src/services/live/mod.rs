@@ -9,11 +9,12 @@
 //! the first viewer that needs it) and, per audience (a part of the venue, as a map or a list),
 //! the message itself ([`Published::rendered`]); every stream of that audience sends the same
 //! bytes. The last batches are kept, so a page drawn at version `v` can ask for what came after
-//! it when its stream opens ([`LiveHub::subscribe`]). Fan-out is in process; everything goes
-//! through [`LiveHub::publish`], so the scale-out work can add PostgreSQL `LISTEN/NOTIFY` in
-//! one place.
+//! it when its stream opens ([`LiveHub::subscribe`]). On SQLite (one process) changes are
+//! numbered and sent in process; on PostgreSQL [`LiveHub::publish`] hands them to the relay
+//! (`relay.rs`), which numbers them from a sequence and sends them through `LISTEN/NOTIFY`, and
+//! every instance batches what it hears the same way, its own changes included.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -21,11 +22,18 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::{OnceCell, broadcast};
 
-use crate::domain::ids::{BookingId, EventId, SeatId};
+use crate::domain::ids::EventId;
 use crate::services::seatmap::Scope;
 
+mod change;
+mod relay;
 mod slots;
+mod wire;
 
+pub use change::Change;
+use change::{merge, merged};
+
+pub use relay::LISTENER_NAME;
 pub use slots::{SlotRefused, StreamSlot, StreamSlots};
 
 /// How many batches a slow viewer may fall behind (some seconds of ticks) before it is told to
@@ -35,48 +43,6 @@ const BUFFER: usize = 64;
 const RECENT: usize = 32;
 /// The default tick.
 pub const DEFAULT_TICK: Duration = Duration::from_millis(150);
-
-/// What changed at one event: seat ids only (viewers read the seats' new state), whether
-/// standing places moved, and the bookings whose contents changed (their owners' baskets).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub event: EventId,
-    pub seats: Vec<SeatId>,
-    pub standing: bool,
-    pub bookings: Vec<BookingId>,
-}
-
-impl Change {
-    /// These seats changed.
-    pub fn seats(event: EventId, seats: Vec<SeatId>) -> Self {
-        Change {
-            event,
-            seats,
-            standing: false,
-            bookings: Vec::new(),
-        }
-    }
-
-    /// Standing places changed.
-    pub fn standing(event: EventId) -> Self {
-        Change {
-            event,
-            seats: Vec::new(),
-            standing: true,
-            bookings: Vec::new(),
-        }
-    }
-
-    /// ... in these bookings.
-    pub fn of(mut self, bookings: impl IntoIterator<Item = BookingId>) -> Self {
-        self.bookings.extend(bookings);
-        self
-    }
-
-    fn is_empty(&self) -> bool {
-        self.seats.is_empty() && !self.standing
-    }
-}
 
 /// Who a rendered message is for: the part of the venue a page shows, as a map or a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,8 +110,9 @@ pub struct Subscription {
 /// Answers and live updates travel by different connections and may arrive out of order (a
 /// release's answer after the next hold's); without versions a late one would paint a seat
 /// back to an older state. Every change is followed by a live update at least as new, so the
-/// page always ends on the newest state. The counter is per process, like the fan-out: the
-/// scale-out work moves both to PostgreSQL (a sequence next to `LISTEN/NOTIFY`).
+/// page always ends on the newest state. On SQLite the counter is the process's; on PostgreSQL
+/// it is the `live_version` sequence, raised as notifications are heard, so the numbers mean
+/// the same on every instance (`relay.rs`).
 pub struct LiveHub {
     inner: Arc<Inner>,
     /// Open streams, capped (see [`StreamSlots`]).
@@ -158,6 +125,8 @@ struct Inner {
     version: AtomicU64,
     tick: Duration,
     ticker: OnceLock<()>,
+    /// On PostgreSQL: changes go to every instance through `LISTEN/NOTIFY` (`relay.rs`).
+    relay: OnceLock<Arc<relay::Relay>>,
 }
 
 /// One event's changes: those waiting for the next tick and the last batches sent.
@@ -172,6 +141,8 @@ struct Feed {
     forgotten: u64,
     /// The newest version of any change to this event.
     last: u64,
+    /// Moves on with every change to the event this instance made or heard of.
+    stamp: u64,
 }
 
 impl Default for LiveHub {
@@ -194,6 +165,7 @@ impl LiveHub {
                 version: AtomicU64::new(0),
                 tick,
                 ticker: OnceLock::new(),
+                relay: OnceLock::new(),
             }),
             slots: StreamSlots::default(),
         }
@@ -202,31 +174,54 @@ impl LiveHub {
     /// Tells every viewer of `change.event`, at the next tick. Call it after the change
     /// committed.
     pub fn publish(&self, change: Change) {
-        if change.is_empty() {
-            return;
+        self.publish_all([change]);
+    }
+
+    /// Sends this hub's changes through PostgreSQL at `url` and hears every instance's there
+    /// (`relay.rs`), instead of numbering and sending them in process.
+    pub fn relay_through(&self, url: &str) -> std::io::Result<()> {
+        let relay = relay::start(&self.inner, url)?;
+        if self.inner.relay.set(relay.clone()).is_err() {
+            relay.close();
         }
         self.start_ticker();
-        let mut events = self.inner.lock();
-        // Under the lock, so that batches and versions agree (a batch carries every change up
-        // to its `through`).
-        let version = self.inner.version.fetch_add(1, Ordering::SeqCst) + 1;
-        let feed = events.entry(change.event).or_default();
-        feed.last = version;
-        // Batched even while nobody watches: a page drawn a moment ago is about to open its
-        // stream and ask for what it missed.
-        match &mut feed.pending {
-            Some((pending, through, _)) => {
-                merge(pending, change);
-                *through = version;
-            }
-            None => feed.pending = Some((merged(change), version, Instant::now())),
-        }
+        Ok(())
     }
 
     /// Publishes several changes.
     pub fn publish_all(&self, changes: impl IntoIterator<Item = Change>) {
+        let changes: Vec<Change> = changes.into_iter().filter(|c| !c.is_empty()).collect();
+        if changes.is_empty() {
+            return;
+        }
+        self.start_ticker();
+        if let Some(relay) = self.inner.relay.get() {
+            // Numbered by PostgreSQL's sequence now, so that what this request draws next is
+            // newer; batched here at once, and sent to the other instances by the relay.
+            match relay.number(changes.len()) {
+                Some(numbers) => {
+                    for (change, number) in changes.into_iter().zip(numbers) {
+                        self.inner.receive(change.clone(), number);
+                        relay.send(Some(number), change);
+                    }
+                }
+                None => {
+                    // Numbered when sent. A drawing of the event made before now is not kept
+                    // meanwhile.
+                    for change in changes {
+                        self.inner.lock().entry(change.event).or_default().stamp += 1;
+                        relay.send(None, change);
+                    }
+                }
+            }
+            return;
+        }
+        let mut events = self.inner.lock();
         for change in changes {
-            self.publish(change);
+            // Under the lock, so that batches and versions agree (a batch carries every change
+            // up to its `through`).
+            let version = self.inner.version.fetch_add(1, Ordering::SeqCst) + 1;
+            Inner::add(&mut events, change, version);
         }
     }
 
@@ -235,10 +230,11 @@ impl LiveHub {
         self.inner.version.load(Ordering::SeqCst)
     }
 
-    /// The version of the newest change to `event` (0: none since the process started):
-    /// what was drawn of the event at a later version is still the event as it is.
+    /// A number that moves on with every change to `event` this instance made or heard of (0:
+    /// none since the process started): what was drawn of the event while it stays the same is
+    /// still the event as it is.
     pub fn event_version(&self, event: EventId) -> u64 {
-        self.inner.lock().get(&event).map_or(0, |f| f.last)
+        self.inner.lock().get(&event).map_or(0, |f| f.stamp)
     }
 
     /// Listens to an event's batches. `since`: the version a page was drawn at; what was sent
@@ -315,6 +311,50 @@ impl Inner {
         self.events.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// Adds a change numbered `version` to its event's next batch. Batched even while nobody
+    /// watches: a page drawn a moment ago is about to open its stream and ask for what it
+    /// missed.
+    fn add(events: &mut HashMap<EventId, Feed>, change: Change, version: u64) {
+        let feed = events.entry(change.event).or_default();
+        feed.last = feed.last.max(version);
+        feed.stamp += 1;
+        match &mut feed.pending {
+            Some((pending, through, _)) => {
+                merge(pending, change);
+                *through = (*through).max(version);
+            }
+            None => feed.pending = Some((merged(change), version, Instant::now())),
+        }
+    }
+
+    /// A change heard from PostgreSQL, numbered there: the version first, then the batch.
+    fn receive(&self, change: Change, version: u64) {
+        if change.is_empty() || self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut events = self.lock();
+        self.version.fetch_max(version, Ordering::SeqCst);
+        Inner::add(&mut events, change, version);
+    }
+
+    /// Changes may have been missed up to `version` (the relay's connection was lost): every
+    /// open stream ends (the browser comes back and is told to draw its map again), and a
+    /// page drawn before `version` that opens its stream is told the same.
+    fn refresh_all(&self, version: u64) {
+        let mut events = self.lock();
+        self.version.fetch_max(version, Ordering::SeqCst);
+        for feed in events.values_mut() {
+            feed.sender = None;
+            feed.recent.clear();
+            feed.forgotten = feed.forgotten.max(version);
+            feed.stamp += 1;
+        }
+    }
+
     /// Sends the waiting batches, or with `due`, those whose first change is that old.
     fn flush(&self, due: Option<Duration>) {
         let mut events = self.lock();
@@ -344,30 +384,13 @@ impl Inner {
     }
 }
 
-/// A change with its seats and bookings sorted and once each.
-fn merged(change: Change) -> Change {
-    let mut out = Change {
-        seats: Vec::new(),
-        bookings: Vec::new(),
-        standing: false,
-        event: change.event,
-    };
-    merge(&mut out, change);
-    out
-}
-
-fn merge(into: &mut Change, change: Change) {
-    let seats: BTreeSet<SeatId> = into.seats.drain(..).chain(change.seats).collect();
-    let bookings: BTreeSet<BookingId> = into.bookings.drain(..).chain(change.bookings).collect();
-    into.seats = seats.into_iter().collect();
-    into.bookings = bookings.into_iter().collect();
-    into.standing |= change.standing;
-}
-
 impl LiveHub {
     /// Ends every viewer's stream (the server is shutting down) and accepts no new ones.
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);
+        if let Some(relay) = self.inner.relay.get() {
+            relay.close();
+        }
         self.inner.lock().clear();
     }
 }

@@ -1,6 +1,7 @@
 //! The live hub: batches per tick, catch-up, the ticker, stream caps, closing.
 
 use super::*;
+use crate::domain::ids::{BookingId, SeatId};
 
 fn seats(event: i64, ids: &[i64]) -> Change {
     Change::seats(EventId(event), ids.iter().map(|i| SeatId(*i)).collect())
@@ -38,7 +39,10 @@ fn every_change_moves_the_version_on_watched_or_not() {
     assert_eq!(hub.version(), 2);
     hub.publish_all([seats(3, &[1]), seats(4, &[2])]);
     assert_eq!(hub.version(), 4);
+    // Each event's own count of changes: what a drawing of it compares.
     assert_eq!(hub.event_version(EventId(1)), 1);
+    assert_eq!(hub.event_version(EventId(2)), 1);
+    hub.publish(Change::standing(EventId(2)));
     assert_eq!(hub.event_version(EventId(2)), 2);
     assert_eq!(hub.event_version(EventId(5)), 0);
 }
@@ -148,4 +152,40 @@ fn closing_ends_every_stream_and_refuses_new_ones() {
         late.try_recv().unwrap_err(),
         broadcast::error::TryRecvError::Closed
     );
+}
+
+#[test]
+fn changes_heard_from_postgresql_keep_their_numbers_and_a_lost_listener_refreshes_everyone() {
+    let hub = LiveHub::new();
+    let mut viewer = hub.subscribe(EventId(1), None).rx;
+    // Numbered by the sequence, maybe after gaps (other events, other instances).
+    hub.inner.receive(seats(1, &[7]), 40);
+    hub.inner.receive(seats(1, &[8]).of([BookingId(2)]), 42);
+    assert_eq!(hub.version(), 42);
+    assert_eq!(hub.event_version(EventId(1)), 2);
+    hub.flush();
+    let batch = viewer.try_recv().unwrap();
+    assert_eq!(batch.through, 42);
+    assert_eq!(batch.change.seats, vec![SeatId(7), SeatId(8)]);
+    // A notification out of order never moves the version back.
+    hub.inner.receive(seats(1, &[9]), 41);
+    assert_eq!(hub.version(), 42);
+    hub.flush();
+    assert_eq!(viewer.try_recv().unwrap().through, 41);
+    // The listener came back: changes up to 50 may have been missed. Open streams end, and a
+    // page drawn before then is told to draw itself again.
+    hub.inner.refresh_all(50);
+    assert_eq!(hub.version(), 50);
+    assert!(matches!(
+        viewer.try_recv(),
+        Err(broadcast::error::TryRecvError::Closed)
+    ));
+    assert!(matches!(
+        hub.subscribe(EventId(1), Some(45)).catch_up,
+        CatchUp::Refresh
+    ));
+    assert!(matches!(
+        hub.subscribe(EventId(1), Some(50)).catch_up,
+        CatchUp::Nothing
+    ));
 }

@@ -6,6 +6,7 @@
 mod booking_page;
 mod drawing;
 mod holding;
+mod instances;
 mod live;
 mod shared;
 

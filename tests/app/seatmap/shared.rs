@@ -12,7 +12,7 @@ use crate::helpers::{TestApp, attrs, spawn_app, spawn_app_configured};
 use super::live::{open_stream, wait_for};
 use super::{api_seats, buyer, event_at, htmx_post, page};
 
-async fn free_seats(app: &TestApp, event: i64, n: usize) -> Vec<String> {
+pub(super) async fn free_seats(app: &TestApp, event: i64, n: usize) -> Vec<String> {
     api_seats(app, event)
         .await
         .into_iter()

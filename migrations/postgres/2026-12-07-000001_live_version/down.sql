@@ -1,0 +1,1 @@
+DROP SEQUENCE live_version;
