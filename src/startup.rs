@@ -81,13 +81,19 @@ impl Application {
             std::time::Duration::from_millis(u64::from(settings.live_tick_ms)),
         ));
         // On PostgreSQL, live changes reach every instance of the deployment (issue 19).
-        if let crate::config::DatabaseUrl::Postgres(url) = &settings.database_url {
+        if let (crate::config::DatabaseUrl::Postgres(url), true) =
+            (&settings.database_url, settings.live_relay)
+        {
             live.relay_through(url).map_err(StartError::Relay)?;
         }
         let worker =
             Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
         let limits = Arc::new(
             crate::web::rate_limit::RateLimits::new(&clock, settings.holds_per_minute)
+                .with_address_limits(
+                    settings.signups_per_address_per_hour,
+                    settings.logins_per_address_per_hour,
+                )
                 .with_login_slowdown(std::time::Duration::from_millis(u64::from(
                     settings.login_slowdown_ms,
                 ))),

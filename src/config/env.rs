@@ -112,6 +112,7 @@ impl Settings {
         }
         let demo_data = parse_bool(get("BOXOFFICE_DEMO_DATA"), "BOXOFFICE_DEMO_DATA", true)?;
         let worker = parse_bool(get("BOXOFFICE_WORKER"), "BOXOFFICE_WORKER", true)?;
+        let live_relay = parse_bool(get("BOXOFFICE_LIVE_RELAY"), "BOXOFFICE_LIVE_RELAY", true)?;
         let bcrypt_cost = parse_number(
             get("BOXOFFICE_BCRYPT_COST"),
             "BOXOFFICE_BCRYPT_COST",
@@ -189,6 +190,36 @@ impl Settings {
             2_000,
             0..=10_000,
         )?;
+        let signups_per_address_per_hour = parse_number(
+            get("BOXOFFICE_SIGNUPS_PER_ADDRESS_PER_HOUR"),
+            "BOXOFFICE_SIGNUPS_PER_ADDRESS_PER_HOUR",
+            120,
+            1..=1_000_000,
+        )?;
+        let logins_per_address_per_hour = parse_number(
+            get("BOXOFFICE_LOGINS_PER_ADDRESS_PER_HOUR"),
+            "BOXOFFICE_LOGINS_PER_ADDRESS_PER_HOUR",
+            600,
+            1..=1_000_000,
+        )?;
+        let trusted_proxies = match get("BOXOFFICE_TRUSTED_PROXIES") {
+            Some(raw) => raw
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse::<ipnet::IpNet>()
+                        .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| {
+                            ConfigError::invalid(
+                                "BOXOFFICE_TRUSTED_PROXIES",
+                                "expected addresses or CIDR blocks, comma-separated (10.0.0.0/8, ::1)",
+                            )
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -231,6 +262,10 @@ impl Settings {
             live_streams_total,
             live_tick_ms,
             login_slowdown_ms,
+            trusted_proxies,
+            live_relay,
+            signups_per_address_per_hour,
+            logins_per_address_per_hour,
         })
     }
 }

@@ -65,6 +65,22 @@ pub struct Settings {
     /// How long the live map gathers an event's changes before sending them as one message
     /// (`BOXOFFICE_LIVE_TICK_MS`, default 150, 10 to 1000).
     pub live_tick_ms: u32,
+    /// On PostgreSQL, send live seat-map changes to every instance through `LISTEN/NOTIFY`
+    /// (`BOXOFFICE_LIVE_RELAY`, default true). Only a deployment of one instance may turn it
+    /// off: its changes are then numbered and sent in process, as on SQLite.
+    pub live_relay: bool,
+    /// New accounts one client address may open per hour, all at once if it likes
+    /// (`BOXOFFICE_SIGNUPS_PER_ADDRESS_PER_HOUR`, default 120): generous, for crowds behind one
+    /// address (a mobile carrier's NAT, a campus) on an on-sale day.
+    pub signups_per_address_per_hour: u32,
+    /// Sign-in attempts one client address may make per hour, all at once if it likes
+    /// (`BOXOFFICE_LOGINS_PER_ADDRESS_PER_HOUR`, default 600). Guesses at one account stay
+    /// strictly limited per address and per account whatever this is (`web::rate_limit`).
+    pub logins_per_address_per_hour: u32,
+    /// Reverse proxies (load balancers) whose `X-Forwarded-For` / `Forwarded` headers name the
+    /// client (`BOXOFFICE_TRUSTED_PROXIES`: addresses or CIDR blocks, comma-separated; none by
+    /// default). From any other peer those headers are ignored: anyone can write them.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The longest pause (ms) before a login attempt from an unknown browser on an account
     /// that is getting many wrong passwords (`BOXOFFICE_LOGIN_SLOWDOWN_MS`, default 2000; 0
     /// turns the pause off). See `web::rate_limit`.
@@ -94,6 +110,16 @@ impl std::fmt::Debug for Settings {
             .field("email_workers", &self.email_workers)
             .field("smtp_timeout_seconds", &self.smtp_timeout_seconds)
             .field("db_checkout_ms", &self.db_checkout_ms)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("live_relay", &self.live_relay)
+            .field(
+                "signups_per_address_per_hour",
+                &self.signups_per_address_per_hour,
+            )
+            .field(
+                "logins_per_address_per_hour",
+                &self.logins_per_address_per_hour,
+            )
             .finish_non_exhaustive()
     }
 }

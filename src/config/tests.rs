@@ -28,6 +28,8 @@ fn defaults_need_no_variables() {
     assert!(s.demo_data);
     assert_eq!(s.data_dir, PathBuf::from("data"));
     assert_eq!(s.log_format, LogFormat::Pretty);
+    assert_eq!(s.signups_per_address_per_hour, 120);
+    assert_eq!(s.logins_per_address_per_hour, 600);
 }
 
 #[test]
@@ -64,4 +66,23 @@ fn bad_values_name_the_variable() {
     assert_eq!(err.variable, "BOXOFFICE_ADMIN_EMAIL");
     let err = Settings::from_vars(&vars(&[("BOXOFFICE_SMTP_URL", "http://x")])).unwrap_err();
     assert_eq!(err.variable, "BOXOFFICE_SMTP_URL");
+}
+
+#[test]
+fn trusted_proxies_are_addresses_or_blocks() {
+    let s = Settings::from_vars(&HashMap::new()).unwrap();
+    assert!(s.trusted_proxies.is_empty(), "nobody is trusted by default");
+    let s = Settings::from_vars(&vars(&[(
+        "BOXOFFICE_TRUSTED_PROXIES",
+        "127.0.0.1, 10.0.0.0/8,::1",
+    )]))
+    .unwrap();
+    let list: Vec<String> = s.trusted_proxies.iter().map(ToString::to_string).collect();
+    assert_eq!(list, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+    let err =
+        Settings::from_vars(&vars(&[("BOXOFFICE_TRUSTED_PROXIES", "10.0.0.0/99")])).unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_TRUSTED_PROXIES");
+    let err =
+        Settings::from_vars(&vars(&[("BOXOFFICE_TRUSTED_PROXIES", "proxy.local")])).unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_TRUSTED_PROXIES");
 }

@@ -41,9 +41,15 @@ async fn login(
     .await
 }
 
-/// Slowdowns of at most 5 ms keep the tests quick (the pause itself is unit-tested).
+/// Slowdowns of at most 5 ms keep the tests quick (the pause itself is unit-tested). Sign-in
+/// attempts per address are set low (20 an hour) so that an address gets throttled here; the
+/// default is generous (`proxies.rs` has a crowd behind one address).
 async fn app_with_accounts() -> TestApp {
-    let app = spawn_app_configured(false, |s| s.login_slowdown_ms = 5).await;
+    let app = spawn_app_configured(false, |s| {
+        s.login_slowdown_ms = 5;
+        s.logins_per_address_per_hour = 20;
+    })
+    .await;
     assert_eq!(
         app.register("Ada", "ada@example.com", PASSWORD)
             .await

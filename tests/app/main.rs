@@ -29,6 +29,7 @@ mod jobs;
 mod lockout;
 mod payment_integrity;
 mod payments;
+mod proxies;
 mod recovery;
 mod resilience;
 mod seatmap;

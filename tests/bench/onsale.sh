@@ -15,7 +15,8 @@
 #   VIEWERS ("100 1000"; levels), RATE (holds/s, 20), MAPS (map loads/s, 2), SCOPE (what the
 #   viewers watch: "overview", the page the arena's map opens on, or "all", every seat), SIGNED_IN (per
 #   level, 10% of the viewers up to 200), SAMPLE (100), RUN_SECONDS (10), WARMUP (3),
-#   DATABASES ("sqlite postgres"), BENCH_DATABASE_URL (as holds.sh: its name must say "bench";
+#   DATABASES ("sqlite postgres"), SERVER_ENV (more VAR=value settings for the server, e.g.
+#   BOXOFFICE_LIVE_RELAY=false), BENCH_DATABASE_URL (as holds.sh: its name must say "bench";
 #   the databases NAME and NAME_run are dropped), BASELINE (a commit, optional).
 # Results (JSON lines) and a summary are kept in target/bench-onsale/.
 set -euo pipefail
@@ -79,7 +80,8 @@ level() {
   local db=$1 n=$2 label=$3 signed=${SIGNED_IN:-}
   [ -n "$signed" ] || signed=$((n / 10 < 200 ? n / 10 : 200))
   say "$db ($label): $n viewers ($signed signed in), $RATE holds/s, $MAPS maps/s, ${SECONDS_PER_RUN}s"
-  start_server "$(fresh "$db")" BOXOFFICE_LIVE_STREAMS_TOTAL=$((n + 500)) BOXOFFICE_LIVE_STREAMS_PER_CLIENT=32
+  # shellcheck disable=SC2086 # SERVER_ENV is a list of VAR=value words
+  start_server "$(fresh "$db")" BOXOFFICE_LIVE_STREAMS_TOTAL=$((n + 500)) BOXOFFICE_LIVE_STREAMS_PER_CLIENT=32 ${SERVER_ENV:-}
   "$tmp/bin/onsale" run --base "$base" --dir "$tmp/$db-data" --viewers "$n" --signed-in "$signed" \
     --sample "$SAMPLE" --rate "$RATE" --maps "$MAPS" --scope "$SCOPE" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
     --server-pid "$server" --label "$db $label" >"$tmp/gen.out" || die "the load generator failed"

@@ -1,7 +1,9 @@
 //! Abuse limits on logging in, registering, asking for emails and holding seats, per client IP
 //! and per account, with governor's
 //! GCRA limiter (MIT/Apache) running on the app's own clock, so tests can move time. The
-//! limits live in this process: several instances each keep their own.
+//! limits live in this process: several instances each keep their own. The client's address
+//! is the connection's peer, or behind a trusted reverse proxy the one it forwards for
+//! (`forwarded.rs`).
 //!
 //! Logging in is throttled so that nobody can lock the owner out of their account:
 //! - guesses are limited per client address and per (address, account), never per account
@@ -15,6 +17,7 @@
 //!   emailed one-time sign-in link instead (`POST /login/link`).
 
 mod failures;
+mod forwarded;
 
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -44,6 +47,12 @@ impl GovernorClock for AppClock {
 
 type Limiter<K> =
     RateLimiter<K, HashMapStateStore<K>, AppClock, governor::middleware::NoOpMiddleware<Duration>>;
+
+/// `n` at once, then `n` an hour.
+fn per_hour<K: Hash + Eq + Clone>(n: u32, clock: &Clock) -> Limiter<K> {
+    let n = n.max(1);
+    limiter(n, Duration::from_secs(3600) / n, clock)
+}
 
 /// `burst` attempts at once, then one more every `per`.
 fn limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Limiter<K> {
@@ -82,8 +91,9 @@ impl RateLimits {
     pub fn new(clock: &Clock, holds_per_minute: u32) -> Self {
         RateLimits {
             clock: AppClock(clock.clone()),
-            // 20 login attempts from one address, then one every 30 s.
-            login_per_ip: limiter(20, Duration::from_secs(30), clock),
+            // Login attempts from one address: see `with_address_limits` (this is the
+            // default's 600 an hour).
+            login_per_ip: per_hour(600, clock),
             // 10 failures on one account from one address, then one every 90 s (a guesser gets
             // ~40 an hour per address)…
             login_failures_per_ip_account: FailureBuckets::new(PER_ADDRESS_LEAK),
@@ -96,8 +106,8 @@ impl RateLimits {
             login_link_per_account: limiter(3, Duration::from_secs(900), clock),
             // Checks of the current password on the account pages: 5, then one a minute.
             password_check_per_account: limiter(5, Duration::from_secs(60), clock),
-            // 5 new accounts from one address, then one every 10 minutes.
-            register_per_ip: limiter(5, Duration::from_secs(600), clock),
+            // New accounts from one address: see `with_address_limits`.
+            register_per_ip: per_hour(120, clock),
             // Password-reset emails: 10 requests from one address, then one a minute…
             reset_per_ip: limiter(10, Duration::from_secs(60), clock),
             // …and 3 for one email address, then one every 15 minutes, so nobody can flood a
@@ -115,6 +125,17 @@ impl RateLimits {
                 )
             }),
         }
+    }
+
+    /// How many sign-ups and sign-in attempts one client address may make an hour (all at once
+    /// if it likes, then steadily): generous, because on an on-sale day a whole campus or a
+    /// mobile carrier's customers can share one address. What protects an account is its own
+    /// limits (failures per address and account, per account), which do not change.
+    pub fn with_address_limits(mut self, signups_per_hour: u32, logins_per_hour: u32) -> Self {
+        let clock = self.clock.0.clone();
+        self.register_per_ip = per_hour(signups_per_hour, &clock);
+        self.login_per_ip = per_hour(logins_per_hour, &clock);
+        self
     }
 
     /// The longest pause before a login attempt on an account under attack
@@ -222,11 +243,18 @@ fn slowdown(level: f64, max: Duration) -> Duration {
     max.mul_f64((over / 10.0).min(1.0))
 }
 
-/// The client's address: the connection's peer. (Behind a reverse proxy every client shares
-/// the proxy's address; trusting `X-Forwarded-For` would let anyone pick their own.)
+/// The client's address: the connection's peer, or, when the peer is one of the trusted
+/// reverse proxies (`BOXOFFICE_TRUSTED_PROXIES`), the address it says it forwards for. From any
+/// other peer `X-Forwarded-For` and `Forwarded` are ignored: anyone can write them.
 pub fn client_ip(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".to_owned();
+    };
+    let trusted = req
+        .app_data::<actix_web::web::Data<crate::web::state::AppState>>()
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    forwarded::client(peer, trusted, req.headers()).to_string()
 }
 
 #[cfg(test)]

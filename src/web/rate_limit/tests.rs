@@ -77,7 +77,8 @@ fn the_pause_grows_with_failures_up_to_the_maximum() {
 #[test]
 fn a_known_device_has_its_own_budget() {
     let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-    let limits = RateLimits::new(&clock, 60);
+    // 20 sign-in attempts an address an hour (the default is generous): enough to throttle.
+    let limits = RateLimits::new(&clock, 60).with_address_limits(120, 20);
     for i in 0..20 {
         let account = format!("x{i}@example.com");
         assert!(limits.login("10.0.0.1", &account, None).is_ok());
@@ -114,4 +115,26 @@ fn holds_are_limited_per_account_unless_the_limit_is_off() {
     assert!(limits.hold(1).is_ok());
     let off = RateLimits::new(&clock, 0);
     assert!((0..1_000).all(|_| off.hold(1).is_ok()));
+}
+
+#[test]
+fn per_address_limits_are_generous_by_default_and_set_by_the_settings() {
+    let clock = Clock::fixed(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+    let limits = RateLimits::new(&clock, 60);
+    for i in 0..600 {
+        let account = format!("x{i}@example.com");
+        assert!(limits.login("10.0.0.1", &account, None).is_ok(), "{i}");
+    }
+    assert!(limits.login("10.0.0.1", "ada@example.com", None).is_err());
+    for _ in 0..120 {
+        assert!(limits.register("10.0.0.1").is_ok());
+    }
+    let Err(RetryAfter(wait)) = limits.register("10.0.0.1") else {
+        panic!("the 121st sign-up in an hour waits");
+    };
+    assert_eq!(wait, 30, "one more every 30 s (120 an hour)");
+    let strict = RateLimits::new(&clock, 60).with_address_limits(2, 3);
+    assert!(strict.register("10.0.0.2").is_ok() && strict.register("10.0.0.2").is_ok());
+    assert!(strict.register("10.0.0.2").is_err());
+    assert!(strict.register("10.0.0.3").is_ok(), "another address");
 }
