@@ -159,3 +159,90 @@ async fn errors_are_problem_documents() {
         res.status()
     );
 }
+
+/// `path` with `If-None-Match: tag` (none: no header): the status, `ETag`, `Cache-Control` and
+/// the body's length.
+async fn conditional_get(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    tag: Option<&str>,
+) -> (u16, String, String, usize) {
+    let mut req = app.client.get(app.url(path));
+    if let Some(tag) = tag {
+        req = req.header("If-None-Match", tag);
+    }
+    let res = req.send().await.unwrap();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (status, etag, cache) = (
+        res.status().as_u16(),
+        header("etag"),
+        header("cache-control"),
+    );
+    (status, etag, cache, res.bytes().await.unwrap().len())
+}
+
+#[actix_web::test]
+async fn the_catalogue_answers_carry_tags_and_an_unchanged_answer_is_not_sent_again() {
+    let app = spawn_app().await;
+    let (_, list) = app.get_json("/api/v1/events?q=lighthouse").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let paths = [
+        "/api/v1/events".to_owned(),
+        format!("/api/v1/events/{id}"),
+        format!("/api/v1/events/{id}/seats"),
+    ];
+    let mut tags = Vec::new();
+    for path in &paths {
+        let (status, etag, cache, len) = conditional_get(&app, path, None).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            etag.starts_with("W/\"") && etag.len() > 10,
+            "{path}: {etag}"
+        );
+        assert!(cache.starts_with("public"), "{path}: {cache}");
+        assert!(len > 0);
+        // Asked again with the tag: nothing has changed, nothing is sent.
+        let (status, again, _, len) = conditional_get(&app, path, Some(&etag)).await;
+        assert_eq!((status, len), (304, 0), "{path}");
+        assert_eq!(again, etag);
+        // Another tag, or a list holding it, or `*`.
+        let (status, ..) = conditional_get(&app, path, Some("W/\"other\"")).await;
+        assert_eq!(status, 200);
+        let listed = format!("\"x\", {}", etag.trim_start_matches("W/"));
+        let (status, ..) = conditional_get(&app, path, Some(&listed)).await;
+        assert_eq!(status, 304);
+        let (status, ..) = conditional_get(&app, path, Some("*")).await;
+        assert_eq!(status, 304);
+        tags.push(etag);
+    }
+    // A hold changes the event's seats, what is left, and so every tag.
+    let token = app.api_buyer("Ada", "ada@example.com").await;
+    let (_, seats) = app.get_json(&paths[2]).await;
+    let free = seats["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "available")
+        .unwrap()["id"]
+        .clone();
+    let (status, body) = app
+        .api(
+            Some(&token),
+            reqwest::Method::POST,
+            &format!("/api/v1/events/{id}/holds"),
+            Some(&serde_json::json!({ "seat_ids": [free] })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    for (path, tag) in paths.iter().zip(&tags) {
+        let (status, etag, _, len) = conditional_get(&app, path, Some(tag)).await;
+        assert_eq!(status, 200, "{path} changed");
+        assert_ne!(&etag, tag);
+        assert!(len > 0);
+    }
+}

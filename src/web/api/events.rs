@@ -1,6 +1,6 @@
 //! `GET /api/v1/events`, `/api/v1/events/{id}`, `/api/v1/events/{id}/seats`.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 
 use crate::domain::catalogue::{CatalogueQuery, RawCatalogueQuery};
@@ -9,6 +9,7 @@ use crate::domain::ids::{EventId, SeatId, SectionId, TierId, VenueId};
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::venue::SeatStatus;
 use crate::services::catalogue::{self, EventSummary};
+use crate::web::api::conditional::{self, CATALOGUE, LIVE};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -80,6 +81,7 @@ struct EventList<'a> {
 async fn index(
     state: web::Data<AppState>,
     raw: web::Query<RawCatalogueQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (query, errors) = CatalogueQuery::parse(&raw, PAGE_SIZE);
     if !errors.is_empty() {
@@ -88,12 +90,13 @@ async fn index(
     let results = state
         .read(move |conn, now| Ok(catalogue::search(conn, &query, now)?))
         .await?;
-    Ok(HttpResponse::Ok().json(EventList {
+    let list = EventList {
         items: results.items.iter().map(EventJson::from).collect(),
         page: results.page,
         per_page: results.per_page,
         total: results.total,
-    }))
+    };
+    conditional::json(&req, &list, CATALOGUE)
 }
 
 #[derive(Serialize)]
@@ -128,12 +131,13 @@ fn event_id(raw: &str) -> Result<EventId, AppError> {
 async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&path)?;
     let detail = state
         .read(move |conn, now| Ok(catalogue::event(conn, id, now)?))
         .await?;
-    Ok(HttpResponse::Ok().json(EventDetailJson {
+    let json = EventDetailJson {
         event: EventJson::from(&detail.event),
         max_tickets_per_order: detail.max_tickets_per_order,
         max_tickets_per_account: detail.max_tickets_per_account,
@@ -151,7 +155,8 @@ async fn show(
                 available: t.available,
             })
             .collect(),
-    }))
+    };
+    conditional::json(&req, &json, CATALOGUE)
 }
 
 #[derive(Serialize)]
@@ -225,12 +230,13 @@ impl<'a> SeatsJson<'a> {
 async fn seats(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&path)?;
     let seats = state
         .read(move |conn, now| Ok(catalogue::seats(conn, id, now)?))
         .await?;
-    Ok(HttpResponse::Ok().json(SeatsJson::of(&seats)))
+    conditional::json(&req, &SeatsJson::of(&seats), LIVE)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

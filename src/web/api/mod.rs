@@ -6,6 +6,7 @@ mod admin_bookings;
 mod admin_events;
 mod admin_venues;
 mod bookings;
+mod conditional;
 mod events;
 mod payments;
 
