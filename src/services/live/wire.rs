@@ -18,43 +18,39 @@ pub(super) fn payloads(change: &Change) -> Vec<String> {
     while first || seats.peek().is_some() || bookings.peek().is_some() {
         let mut text = format!("{}|", change.event);
         let mut room = MAX_PAYLOAD - 64;
-        let mut any = false;
-        while let Some(seat) = seats.peek() {
-            let item = seat.to_string();
-            if item.len() + 1 > room {
-                break;
-            }
-            if any {
-                text.push(',');
-            }
-            text.push_str(&item);
-            room -= item.len() + 1;
-            any = true;
-            seats.next();
-        }
+        fill(&mut text, &mut seats, &mut room);
         text.push_str(if change.standing && first {
             "|1|"
         } else {
             "|0|"
         });
-        let mut any = false;
-        while let Some(booking) = bookings.peek() {
-            let item = booking.to_string();
-            if item.len() + 1 > room {
-                break;
-            }
-            if any {
-                text.push(',');
-            }
-            text.push_str(&item);
-            room -= item.len() + 1;
-            any = true;
-            bookings.next();
-        }
+        fill(&mut text, &mut bookings, &mut room);
         out.push(text);
         first = false;
     }
     out
+}
+
+/// Appends as many of `items` as fit in `room`, comma-separated.
+fn fill<T: std::fmt::Display>(
+    text: &mut String,
+    items: &mut std::iter::Peekable<impl Iterator<Item = T>>,
+    room: &mut usize,
+) {
+    let mut any = false;
+    while let Some(next) = items.peek() {
+        let item = next.to_string();
+        if item.len() + 1 > *room {
+            break;
+        }
+        if any {
+            text.push(',');
+        }
+        text.push_str(&item);
+        *room -= item.len() + 1;
+        any = true;
+        items.next();
+    }
 }
 
 /// A notification's payload: its version and the change.
