@@ -27,6 +27,7 @@ pub mod health;
 pub mod holds;
 pub mod introspect;
 pub mod jobs;
+pub mod live;
 pub mod lock_order;
 pub mod login_links;
 pub mod models;

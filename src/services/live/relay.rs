@@ -30,17 +30,15 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use diesel::Connection;
 use diesel::pg::PgConnection;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
+use crate::db::live;
 use crate::domain::ids::EventId;
 
 use super::wire::{parse, payloads};
 use super::{Change, Inner, merge, merged};
 
-/// The channel every instance listens on.
-const CHANNEL: &str = "boxoffice_live";
 /// How often queued changes are sent, and the listener looks for notifications.
 const DRAIN: Duration = Duration::from_millis(20);
 /// How often the listener checks its connection and the sequence.
@@ -58,12 +56,6 @@ pub(super) struct Relay {
     url: String,
     /// The publisher's backend: its notifications are this instance's own.
     own: AtomicI32,
-}
-
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = BigInt)]
-    v: i64,
 }
 
 impl Relay {
@@ -84,17 +76,8 @@ impl Relay {
                 .map_err(|e| tracing::warn!(error = %e, "cannot number live changes now"))
                 .ok();
         }
-        let c = conn.as_mut()?;
-        let numbers: QueryResult<Vec<Number>> =
-            diesel::sql_query("SELECT nextval('live_version') AS v FROM generate_series(1, $1)")
-                .bind::<BigInt, _>(i64::try_from(n).unwrap_or(i64::MAX))
-                .load(c);
-        match numbers {
-            Ok(rows) => Some(
-                rows.into_iter()
-                    .map(|r| u64::try_from(r.v).unwrap_or(0))
-                    .collect(),
-            ),
+        match live::numbers(conn.as_mut()?, n) {
+            Ok(numbers) => Some(numbers),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot number live changes now");
                 *conn = None;
@@ -197,7 +180,7 @@ fn publisher(relay: &Relay, hub: &Weak<Inner>, url: &str) {
                     if conn.is_none() {
                         match PgConnection::establish(url) {
                             Ok(mut c) => {
-                                relay.own.store(backend(&mut c), Ordering::SeqCst);
+                                relay.own.store(live::backend(&mut c), Ordering::SeqCst);
                                 conn = Some(c);
                             }
                             Err(e) => {
@@ -206,7 +189,7 @@ fn publisher(relay: &Relay, hub: &Weak<Inner>, url: &str) {
                         }
                     }
                     let sent = match &mut conn {
-                        Some(c) => notify(c, number, &payload),
+                        Some(c) => live::notify(c, number, &payload).map_err(|e| e.to_string()),
                         None => Err("not connected".to_owned()),
                     };
                     match sent {
@@ -233,52 +216,6 @@ fn publisher(relay: &Relay, hub: &Weak<Inner>, url: &str) {
     }
 }
 
-/// The backend a connection talks to (0 if it cannot be asked).
-fn backend(conn: &mut PgConnection) -> i32 {
-    #[derive(QueryableByName)]
-    struct Pid {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        pid: i32,
-    }
-    diesel::sql_query("SELECT pg_backend_pid() AS pid")
-        .get_result::<Pid>(conn)
-        .map_or(0, |p| p.pid)
-}
-
-/// Sends one payload numbered `number` (or the sequence's next): the number it went with.
-fn notify(conn: &mut PgConnection, number: Option<u64>, payload: &str) -> Result<u64, String> {
-    let number = number.and_then(|n| i64::try_from(n).ok());
-    diesel::sql_query(
-        "WITH n AS (SELECT COALESCE($2, nextval('live_version')) AS v) \
-         SELECT v, pg_notify($1, v::text || '|' || $3) FROM n",
-    )
-    .bind::<Text, _>(CHANNEL)
-    .bind::<Nullable<BigInt>, _>(number)
-    .bind::<Text, _>(payload)
-    .get_result::<Number>(conn)
-    .map(|n| u64::try_from(n.v).unwrap_or(0))
-    .map_err(|e| e.to_string())
-}
-
-#[derive(QueryableByName)]
-struct Sequence {
-    #[diesel(sql_type = BigInt)]
-    last_value: i64,
-    #[diesel(sql_type = Bool)]
-    is_called: bool,
-}
-
-/// The newest version handed out.
-fn handed_out(conn: &mut PgConnection) -> QueryResult<u64> {
-    let s: Sequence =
-        diesel::sql_query("SELECT last_value, is_called FROM live_version").get_result(conn)?;
-    Ok(if s.is_called {
-        u64::try_from(s.last_value).unwrap_or(0)
-    } else {
-        0
-    })
-}
-
 fn listener(relay: &Relay, hub: &Weak<Inner>, url: &str) {
     let mut backoff = BACKOFF_FIRST;
     while !relay.closed() {
@@ -298,10 +235,8 @@ fn listener(relay: &Relay, hub: &Weak<Inner>, url: &str) {
 fn listen(relay: &Relay, hub: &Weak<Inner>, url: &str) -> Result<(), String> {
     let err = |e: diesel::result::Error| e.to_string();
     let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
-    diesel::sql_query(format!("LISTEN {CHANNEL}"))
-        .execute(&mut conn)
-        .map_err(err)?;
-    let start = handed_out(&mut conn).map_err(err)?;
+    live::listen(&mut conn).map_err(err)?;
+    let start = live::handed_out(&mut conn).map_err(err)?;
     match hub.upgrade() {
         Some(hub) => hub.refresh_all(start),
         None => return Ok(()),
@@ -332,7 +267,7 @@ fn listen(relay: &Relay, hub: &Weak<Inner>, url: &str) -> Result<(), String> {
         }
         if checked.elapsed() >= CHECK {
             checked = Instant::now();
-            let now = handed_out(&mut conn).map_err(err)?;
+            let now = live::handed_out(&mut conn).map_err(err)?;
             if hub.version() < expected {
                 tracing::warn!(
                     heard = hub.version(),
