@@ -100,6 +100,10 @@ impl Application {
         );
         let gateway = crate::gateway::Gateway::new(db.clone(), clock.clone());
         let webhook_secret = Arc::new(crate::gateway::signature::webhook_secret(&secret));
+        let catalogue = Arc::new(crate::services::catalogue::CatalogueCache::new(
+            settings.catalogue_ttl_ms,
+            live.catalogue_changes(),
+        ));
         let state = AppState {
             db,
             limits,
@@ -107,6 +111,7 @@ impl Application {
             settings: Arc::new(settings),
             secret: Arc::new(secret),
             dummy_hash: Arc::new(dummy_hash),
+            catalogue,
             live,
             layouts: Arc::new(crate::services::seatmap::Layouts::new()),
             maps: Arc::new(crate::web::pages::seatmap::MapCache::default()),

@@ -184,6 +184,12 @@ impl Settings {
             150,
             10..=1_000,
         )?;
+        let catalogue_ttl_ms = parse_number(
+            get("BOXOFFICE_CATALOGUE_TTL_MS"),
+            "BOXOFFICE_CATALOGUE_TTL_MS",
+            5_000,
+            0..=600_000,
+        )?;
         let login_slowdown_ms = parse_number(
             get("BOXOFFICE_LOGIN_SLOWDOWN_MS"),
             "BOXOFFICE_LOGIN_SLOWDOWN_MS",
@@ -264,6 +270,7 @@ impl Settings {
             login_slowdown_ms,
             trusted_proxies,
             live_relay,
+            catalogue_ttl_ms,
             signups_per_address_per_hour,
             logins_per_address_per_hour,
         })

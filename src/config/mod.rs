@@ -69,6 +69,11 @@ pub struct Settings {
     /// (`BOXOFFICE_LIVE_RELAY`, default true). Only a deployment of one instance may turn it
     /// off: its changes are then numbered and sent in process, as on SQLite.
     pub live_relay: bool,
+    /// How long (ms) each instance keeps the catalogue's answers (the home page, search
+    /// results, event pages and their JSON) before reading them again
+    /// (`BOXOFFICE_CATALOGUE_TTL_MS`, default 5000; 0 keeps nothing). A change to an event or
+    /// venue forgets them at once, on every instance. See `services::catalogue::CatalogueCache`.
+    pub catalogue_ttl_ms: u32,
     /// New accounts one client address may open per hour, all at once if it likes
     /// (`BOXOFFICE_SIGNUPS_PER_ADDRESS_PER_HOUR`, default 120): generous, for crowds behind one
     /// address (a mobile carrier's NAT, a campus) on an on-sale day.
@@ -112,6 +117,7 @@ impl std::fmt::Debug for Settings {
             .field("db_checkout_ms", &self.db_checkout_ms)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("live_relay", &self.live_relay)
+            .field("catalogue_ttl_ms", &self.catalogue_ttl_ms)
             .field(
                 "signups_per_address_per_hour",
                 &self.signups_per_address_per_hour,

@@ -43,6 +43,19 @@ pub fn notify(conn: &mut PgConnection, number: Option<u64>, payload: &str) -> Qu
     .map(|n| version(n.v))
 }
 
+/// The payload that says the catalogue changed (an event or venue): every instance forgets
+/// what it kept of it.
+pub const CATALOGUE: &str = "catalogue";
+
+/// Tells every instance the catalogue changed, in one autocommit statement.
+pub fn notify_catalogue(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(CHANNEL)
+        .bind::<Text, _>(CATALOGUE)
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Starts listening on [`CHANNEL`].
 pub fn listen(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query(format!("LISTEN {CHANNEL}"))

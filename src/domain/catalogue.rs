@@ -12,7 +12,7 @@ pub const MAX_WORD_LEN: usize = 60;
 pub const MAX_PER_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     /// Soonest first.
@@ -67,7 +67,7 @@ pub struct RawCatalogueQuery {
 }
 
 /// A valid catalogue search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CatalogueQuery {
     /// Lower-cased words; an event matches when every word appears in its title, description,
     /// venue name or city.

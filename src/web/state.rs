@@ -32,6 +32,8 @@ pub struct AppState {
     pub live: Arc<crate::services::live::LiveHub>,
     /// Venue layouts the seat map has read (see `services::seatmap::Layouts`).
     pub layouts: Arc<crate::services::seatmap::Layouts>,
+    /// The catalogue's answers kept for a few seconds (see `services::catalogue::CatalogueCache`).
+    pub catalogue: Arc<crate::services::catalogue::CatalogueCache>,
     /// Seat maps drawn for everyone and kept (see `web::pages::seatmap::MapCache`).
     pub maps: Arc<crate::web::pages::seatmap::MapCache>,
     /// The simulated payment gateway (see `gateway`).
@@ -63,6 +65,21 @@ impl AppState {
     {
         let (db, clock) = (self.db.clone(), self.clock.clone());
         Ok(web::block(move || db.write(|c| f(c, clock.now()))).await?)
+    }
+
+    /// [`Self::write`] for a change to the catalogue (an event or a venue): once it committed,
+    /// every instance forgets the catalogue answers it keeps (`services::catalogue`).
+    pub async fn write_catalogue<T, E, F>(&self, f: F) -> Result<Result<T, E>, AppError>
+    where
+        F: FnOnce(&mut DbConnection, NaiveDateTime) -> Result<T, E> + Send + 'static,
+        E: From<DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let done = self.write(f).await?;
+        if done.is_ok() {
+            self.live.catalogue_changed();
+        }
+        Ok(done)
     }
 
     /// A use case that opens its own transactions (it retries, or calls the gateway between

@@ -220,7 +220,8 @@ async fn the_catalogue_answers_carry_tags_and_an_unchanged_answer_is_not_sent_ag
         assert_eq!(status, 304);
         tags.push(etag);
     }
-    // A hold changes the event's seats, what is left, and so every tag.
+    // A hold changes the event's seats at once, and what is left (so the other tags) once
+    // the catalogue's answers are read again, at most its TTL (5 s) later.
     let token = app.api_buyer("Ada", "ada@example.com").await;
     let (_, seats) = app.get_json(&paths[2]).await;
     let free = seats["seats"]
@@ -239,6 +240,13 @@ async fn the_catalogue_answers_carry_tags_and_an_unchanged_answer_is_not_sent_ag
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    let (status, ..) = conditional_get(&app, &paths[2], Some(&tags[2])).await;
+    assert_eq!(status, 200, "the seats changed at once");
+    for (path, tag) in paths[..2].iter().zip(&tags) {
+        let (status, ..) = conditional_get(&app, path, Some(tag)).await;
+        assert_eq!(status, 304, "{path}: kept within the TTL");
+    }
+    app.clock.advance(chrono::TimeDelta::seconds(5));
     for (path, tag) in paths.iter().zip(&tags) {
         let (status, etag, _, len) = conditional_get(&app, path, Some(tag)).await;
         assert_eq!(status, 200, "{path} changed");

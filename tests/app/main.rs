@@ -16,6 +16,7 @@ mod admin_events;
 mod admin_venues;
 mod api;
 mod catalogue;
+mod catalogue_cache;
 mod cli;
 mod database;
 mod demo;

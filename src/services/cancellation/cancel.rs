@@ -76,5 +76,7 @@ pub fn cancel(
     let mut changes = changes_of(released);
     changes.push(Change::standing(event));
     live.publish_all(changes);
+    // The listing and the event's page say it is cancelled, on every instance.
+    live.catalogue_changed();
     Ok(progress)
 }

@@ -56,7 +56,9 @@ pub fn sweep_expired(
         let due = queries::expired_pending(c, now, batch)?;
         lock_order::lock_for_bookings(c, &due)?;
         let released = expire(c, &due, now)?;
-        Ok((due.len(), released))
+        // Those another instance's sweeper ended first are not counted (the guard in
+        // `end_pending` left them alone).
+        Ok((released.ended.len(), released))
     })?;
     // What buyers gave back long ago no longer holds anyone back.
     db.write(|c| queries::purge_releases(c, now - RELEASES_KEPT).map_err(DbError::Query))?;

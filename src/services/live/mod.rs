@@ -19,19 +19,20 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use tokio::sync::{OnceCell, broadcast};
+use tokio::sync::broadcast;
 
 use crate::domain::ids::EventId;
-use crate::services::seatmap::Scope;
 
+mod catalogue;
 mod change;
+mod published;
 mod relay;
 mod slots;
 mod wire;
 
 pub use change::Change;
 use change::{merge, merged};
+pub use published::{Audience, CatchUp, Published, Subscription};
 
 pub use relay::LISTENER_NAME;
 pub use slots::{SlotRefused, StreamSlot, StreamSlots};
@@ -43,66 +44,6 @@ const BUFFER: usize = 64;
 const RECENT: usize = 32;
 /// The default tick.
 pub const DEFAULT_TICK: Duration = Duration::from_millis(150);
-
-/// Who a rendered message is for: the part of the venue a page shows, as a map or a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Audience {
-    pub scope: Scope,
-    pub list: bool,
-}
-
-/// One tick's changes to an event, as every viewer receives them.
-#[derive(Debug)]
-pub struct Published {
-    /// The changes merged (seats and bookings once each).
-    pub change: Change,
-    /// The newest version among them (see [`LiveHub`] on versions).
-    pub through: u64,
-    /// The changed seats' new state, read by the first viewer to need it and kept for the
-    /// others, with the [`LiveHub::version`] read just before.
-    pub snapshot: OnceLock<Option<(u64, Arc<crate::services::seatmap::Snapshot>)>>,
-    /// The message each audience is sent, drawn by its first viewer (`None`: nothing it shows
-    /// changed).
-    rendered: Mutex<HashMap<Audience, Arc<OnceCell<Option<Bytes>>>>>,
-}
-
-impl Published {
-    fn new(change: Change, through: u64) -> Self {
-        Published {
-            change,
-            through,
-            snapshot: OnceLock::new(),
-            rendered: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Where `audience`'s message is kept: the first viewer fills it, the others wait for it.
-    pub fn rendered(&self, audience: Audience) -> Arc<OnceCell<Option<Bytes>>> {
-        self.rendered
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(audience)
-            .or_default()
-            .clone()
-    }
-}
-
-/// What a new stream must do before it hears new batches (see [`LiveHub::subscribe`]).
-#[derive(Debug)]
-pub enum CatchUp {
-    /// The page was drawn after everything sent so far (or did not say when it was drawn).
-    Nothing,
-    /// Send these kept batches first.
-    Replay(Vec<Arc<Published>>),
-    /// Some of what the page missed is no longer kept: it must draw itself again.
-    Refresh,
-}
-
-/// A viewer's subscription to an event.
-pub struct Subscription {
-    pub rx: broadcast::Receiver<Arc<Published>>,
-    pub catch_up: CatchUp,
-}
 
 /// Versions: every published change moves [`LiveHub::version`] on by one. Whatever draws seats
 /// reads the version *before* it reads the database and marks what it draws with it
@@ -127,6 +68,8 @@ struct Inner {
     ticker: OnceLock<()>,
     /// On PostgreSQL: changes go to every instance through `LISTEN/NOTIFY` (`relay.rs`).
     relay: OnceLock<Arc<relay::Relay>>,
+    /// Changes to the catalogue heard of (`catalogue.rs`).
+    catalogue: Arc<AtomicU64>,
 }
 
 /// One event's changes: those waiting for the next tick and the last batches sent.
@@ -166,6 +109,7 @@ impl LiveHub {
                 tick,
                 ticker: OnceLock::new(),
                 relay: OnceLock::new(),
+                catalogue: Arc::default(),
             }),
             slots: StreamSlots::default(),
         }
@@ -353,6 +297,8 @@ impl Inner {
             feed.forgotten = feed.forgotten.max(version);
             feed.stamp += 1;
         }
+        // Catalogue changes may have been missed too.
+        self.catalogue.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Sends the waiting batches, or with `due`, those whose first change is that old.

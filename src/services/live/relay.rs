@@ -21,6 +21,10 @@
 //!   was missed, and the viewers refresh. On any error it drops the connection and starts
 //!   over, waiting 0.5 s, doubling to 30 s.
 //!
+//! - A change to the catalogue (`LiveHub::catalogue_changed`) goes on the same channel as the
+//!   payload `catalogue`, unnumbered; each instance that hears it forgets the catalogue answers
+//!   it keeps (`services::catalogue::CatalogueCache`), as it does after a reconnect.
+//!
 //! Versions come from the sequence, so `data-v` means the same on every instance: a drawing
 //! reads the hub's version, then the database; a change it missed was numbered after its commit,
 //! so after that version, and its own update repaints the seat.
@@ -56,6 +60,8 @@ pub(super) struct Relay {
     url: String,
     /// The publisher's backend: its notifications are this instance's own.
     own: AtomicI32,
+    /// The catalogue changed: to be told to the other instances.
+    catalogue: AtomicBool,
 }
 
 impl Relay {
@@ -86,6 +92,12 @@ impl Relay {
         }
     }
 
+    /// Tells the other instances the catalogue changed (at the next drain).
+    pub(super) fn send_catalogue(&self) {
+        self.catalogue.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
     pub(super) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.wake.notify_all();
@@ -100,7 +112,9 @@ impl Relay {
         let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let (mut queue, _) = self
             .wake
-            .wait_timeout_while(queue, DRAIN, |q| q.is_empty() && !self.closed())
+            .wait_timeout_while(queue, DRAIN, |q| {
+                q.is_empty() && !self.closed() && !self.catalogue.load(Ordering::SeqCst)
+            })
             .unwrap_or_else(|e| e.into_inner());
         std::mem::take(&mut *queue)
     }
@@ -116,6 +130,7 @@ pub(super) fn start(hub: &Arc<Inner>, url: &str) -> std::io::Result<Arc<Relay>> 
         numbering: Mutex::new(None),
         url: named(&url, "boxoffice_live_numbering"),
         own: AtomicI32::new(0),
+        catalogue: AtomicBool::new(false),
     });
     let out_url = named(&url, "boxoffice_live_publisher");
     let url = named(&url, LISTENER_NAME);
@@ -150,9 +165,17 @@ fn with_keepalives(url: &str) -> String {
 }
 
 fn publisher(relay: &Relay, hub: &Weak<Inner>, url: &str) {
-    let mut conn: Option<PgConnection> = None;
-    let mut backoff = BACKOFF_FIRST;
+    let mut out = Outgoing {
+        url,
+        conn: None,
+        backoff: BACKOFF_FIRST,
+    };
     while !relay.closed() && hub.strong_count() > 0 {
+        if relay.catalogue.swap(false, Ordering::SeqCst)
+            && deliver(relay, hub, &mut out, live::notify_catalogue).is_none()
+        {
+            return;
+        }
         // Merged by event: numbered together if all were numbered (the newest number), else
         // numbered when sent.
         let mut by_event: BTreeMap<EventId, (Option<u64>, Change)> = BTreeMap::new();
@@ -173,44 +196,61 @@ fn publisher(relay: &Relay, hub: &Weak<Inner>, url: &str) {
             let fresh = number.is_none();
             for payload in payloads(&change) {
                 // Sent in order; tried again until it goes (or the hub stops).
-                loop {
-                    if relay.closed() || hub.strong_count() == 0 {
-                        return;
-                    }
-                    if conn.is_none() {
-                        match PgConnection::establish(url) {
-                            Ok(mut c) => {
-                                relay.own.store(live::backend(&mut c), Ordering::SeqCst);
-                                conn = Some(c);
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "the live publisher cannot connect");
-                            }
-                        }
-                    }
-                    let sent = match &mut conn {
-                        Some(c) => live::notify(c, number, &payload).map_err(|e| e.to_string()),
-                        None => Err("not connected".to_owned()),
-                    };
-                    match sent {
-                        Ok(v) => {
-                            number = Some(v);
-                            backoff = BACKOFF_FIRST;
-                            break;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64,
-                                "live changes could not be sent to the other instances; trying again");
-                            conn = None;
-                            std::thread::sleep(backoff);
-                            backoff = (backoff * 2).min(BACKOFF_MOST);
-                        }
-                    }
-                }
+                let sent = deliver(relay, hub, &mut out, |c| live::notify(c, number, &payload));
+                let Some(v) = sent else { return };
+                number = Some(v);
             }
             // Numbered just now: this instance's viewers hear it here.
             if let (true, Some(v), Some(hub)) = (fresh, number, hub.upgrade()) {
                 hub.receive(change, v);
+            }
+        }
+    }
+}
+
+/// The publisher's connection.
+struct Outgoing<'a> {
+    url: &'a str,
+    conn: Option<PgConnection>,
+    backoff: Duration,
+}
+
+/// Runs `send` on the publisher's connection, connecting first if need be, and again after a
+/// pause until it goes; `None` if the hub stopped meanwhile.
+fn deliver<T>(
+    relay: &Relay,
+    hub: &Weak<Inner>,
+    out: &mut Outgoing,
+    mut send: impl FnMut(&mut PgConnection) -> diesel::QueryResult<T>,
+) -> Option<T> {
+    loop {
+        if relay.closed() || hub.strong_count() == 0 {
+            return None;
+        }
+        if out.conn.is_none() {
+            match PgConnection::establish(out.url) {
+                Ok(mut c) => {
+                    relay.own.store(live::backend(&mut c), Ordering::SeqCst);
+                    out.conn = Some(c);
+                }
+                Err(e) => tracing::warn!(error = %e, "the live publisher cannot connect"),
+            }
+        }
+        let sent = match &mut out.conn {
+            Some(c) => send(c).map_err(|e| e.to_string()),
+            None => Err("not connected".to_owned()),
+        };
+        match sent {
+            Ok(v) => {
+                out.backoff = BACKOFF_FIRST;
+                return Some(v);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, wait_ms = out.backoff.as_millis() as u64,
+                    "live changes could not be sent to the other instances; trying again");
+                out.conn = None;
+                std::thread::sleep(out.backoff);
+                out.backoff = (out.backoff * 2).min(BACKOFF_MOST);
             }
         }
     }
@@ -256,6 +296,10 @@ fn listen(relay: &Relay, hub: &Weak<Inner>, url: &str) -> Result<(), String> {
             let notification = notification.map_err(err)?;
             if notification.process_id == relay.own.load(Ordering::SeqCst) {
                 // This instance's own, batched when it was numbered.
+                continue;
+            }
+            if notification.payload == live::CATALOGUE {
+                hub.catalogue.fetch_add(1, Ordering::SeqCst);
                 continue;
             }
             match parse(&notification.payload) {

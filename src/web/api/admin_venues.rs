@@ -144,7 +144,7 @@ async fn update(
     let actor = admin.0.id;
     let input = body.into_inner();
     let venue = state
-        .write(move |c, now| {
+        .write_catalogue(move |c, now| {
             venue_admin::update(c, actor, id, &input, now)?;
             venue_admin::load(c, id)
         })

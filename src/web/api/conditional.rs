@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::web::error::AppError;
 
 /// The listing and an event's page: kept a few seconds, then asked again (cheaply, by tag).
-pub const CATALOGUE: &str = "public, max-age=5";
+pub const CATALOGUE: &str = "public, max-age=5, stale-while-revalidate=30";
 /// Seat states change every moment: always asked again, by tag.
 pub const LIVE: &str = "public, no-cache";
 

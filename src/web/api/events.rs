@@ -87,8 +87,9 @@ async fn index(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let kept = state.catalogue.clone();
     let results = state
-        .read(move |conn, now| Ok(catalogue::search(conn, &query, now)?))
+        .read(move |conn, now| Ok(kept.search(conn, &query, now)?))
         .await?;
     let list = EventList {
         items: results.items.iter().map(EventJson::from).collect(),
@@ -134,8 +135,9 @@ async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&path)?;
+    let kept = state.catalogue.clone();
     let detail = state
-        .read(move |conn, now| Ok(catalogue::event(conn, id, now)?))
+        .read(move |conn, now| Ok(kept.event(conn, id, now)?))
         .await?;
     let json = EventDetailJson {
         event: EventJson::from(&detail.event),

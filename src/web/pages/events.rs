@@ -11,7 +11,7 @@ use super::view::{
 use super::{html, html_with_status};
 use crate::domain::catalogue::{CatalogueQuery, FieldErrors, RawCatalogueQuery};
 use crate::domain::ids::EventId;
-use crate::services::catalogue::{self, EventDetail, SearchResults};
+use crate::services::catalogue::{EventDetail, SearchResults};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
@@ -100,12 +100,12 @@ async fn index(
 ) -> Result<HttpResponse, AppError> {
     let raw = raw.into_inner();
     let (query, errors) = CatalogueQuery::parse(&raw, PAGE_SIZE);
-    let q = query.clone();
+    let (q, kept) = (query.clone(), state.catalogue.clone());
     let (results, cities) = state
         .read(move |conn, now| {
             Ok((
-                catalogue::search(conn, &q, now)?,
-                catalogue::cities(conn, now)?,
+                (*kept.search(conn, &q, now)?).clone(),
+                kept.cities(conn, now)?.to_vec(),
             ))
         })
         .await?;
@@ -141,8 +141,9 @@ async fn show(
         .parse::<i64>()
         .map(EventId)
         .map_err(|_| AppError::NotFound)?;
+    let kept = state.catalogue.clone();
     let detail = state
-        .read(move |conn, now| Ok(catalogue::event(conn, id, now)?))
+        .read(move |conn, now| Ok((*kept.event(conn, id, now)?).clone()))
         .await?;
     let paragraphs = detail
         .event

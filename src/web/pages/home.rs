@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
 use super::view::{CardView as _, CategoryOption, categories};
-use crate::services::catalogue::{self, EventSummary};
+use crate::services::catalogue::EventSummary;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -21,14 +21,15 @@ struct HomePage {
 
 #[get("/")]
 async fn home(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let kept = state.catalogue.clone();
     let home = state
-        .read(|conn, now| Ok(catalogue::home(conn, now)?))
+        .read(move |conn, now| Ok(kept.home(conn, now)?))
         .await?;
     let page = HomePage {
         layout: ctx.layout,
-        featured: home.featured,
-        upcoming: home.upcoming,
-        cities: home.cities,
+        featured: home.featured.clone(),
+        upcoming: home.upcoming.clone(),
+        cities: home.cities.clone(),
         categories: categories(),
     };
     super::html(page.render())

@@ -6,6 +6,7 @@ mod event_caps;
 mod grace;
 mod live_caps;
 mod rehold;
+mod sweepers;
 mod unverified;
 
 use std::collections::BTreeMap;

@@ -97,7 +97,7 @@ async fn create(
     apply(&body, &mut input);
     let actor = admin.0.id;
     let event = state
-        .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
+        .write_catalogue(move |c, now| -> Result<AdminEvent, EventAdminError> {
             let id = service::create(c, actor, &input, publish, now)?;
             service::get(c, id, now)
         })
@@ -172,7 +172,7 @@ async fn edit(
     let patch = Patch::parse(body.into_inner())?;
     let actor = admin.0.id;
     let event = state
-        .write(move |c, now| patch.apply(c, actor, id, now))
+        .write_catalogue(move |c, now| patch.apply(c, actor, id, now))
         .await??;
     Ok(HttpResponse::Ok().json(document(&event)))
 }

@@ -49,7 +49,7 @@ pub(super) async fn action(
         "The event is closed: it is now completed."
     };
     let outcome = state
-        .write(move |c, now| match action.as_str() {
+        .write_catalogue(move |c, now| match action.as_str() {
             "publish" => service::transition(c, actor, id, version, EventStatus::Published, now)
                 .map(|_| None),
             "close" => service::transition(c, actor, id, version, EventStatus::Completed, now)

@@ -26,7 +26,7 @@ pub(super) async fn create(
     let input = form.input();
     let actor = admin.0.id;
     let created = state
-        .write(move |c, now| service::create(c, actor, &input, false, now))
+        .write_catalogue(move |c, now| service::create(c, actor, &input, false, now))
         .await?;
     match created {
         Ok(id) => {
@@ -80,7 +80,7 @@ pub(super) async fn edit(
     let input = form.input();
     let actor = admin.0.id;
     let outcome = state
-        .write(move |c, now| service::update(c, actor, id, version, &input, now))
+        .write_catalogue(move |c, now| service::update(c, actor, id, version, &input, now))
         .await?;
     edited(&state, ctx, id, form, outcome).await
 }

@@ -161,7 +161,7 @@ pub(super) async fn submit(
     }
     let actor = admin.0.id;
     let outcome = state
-        .write(move |c, now| match venue {
+        .write_catalogue(move |c, now| match venue {
             Some(id) => venue_admin::update(c, actor, id, &input, now).map(|_| id),
             None => venue_admin::create(c, actor, &input, now),
         })
