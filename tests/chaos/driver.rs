@@ -4,7 +4,8 @@
 //! Subcommands (flags are `--name value`):
 //! - `prepare --base URL --db URL --dir DIR --admin-email E --admin-password P --buyers N`:
 //!   through the admin API, a venue of two seated sections (2 × 250 seats) with the event of the
-//!   mixed load, and a venue of 50 seats with the event of the hot-seat fight, both published;
+//!   mixed load, and a venue of 50 seats with the event of the hot-seat fight, both published
+//!   (with `--also a,b`, more events laid out as the mixed one, named so in `meta.json`);
 //!   N buyers registered through the library (bcrypt cost 4) with an API token each. Writes
 //!   `meta.json` (events, seat ids) and `buyers.csv` (buyer, user id, token) to DIR.
 //! - `load --base URL --dir DIR --event mixed|hot --clients C --seconds S --acks FILE
@@ -15,7 +16,8 @@
 //!   acknowledgement the app gave is appended to the acks file (CSV: kind, reference, value,
 //!   flag) for the invariants: `hold,REF,SEAT_ID,` (201), `pay,REF,EXTERNAL_ID,IN_TIME` (the
 //!   gateway answered `succeeded`; IN_TIME is 1 when that was before the hold's `expires_at`),
-//!   `cancel,REF,,` (200). One `RESULT {json}` line on stdout with the figures.
+//!   `cancel,REF,,` (200). One `RESULT {json}` line on stdout with the figures. With
+//!   `--times FILE`, one line per answer there too (see `Acks::time`).
 //! - `probe --base URL --seconds S --out FILE`: `GET /readyz` every 100 ms (2 s timeout);
 //!   one line per try: epoch ms, status (0 = no answer), latency ms.
 //! - `smtp --port P --mode-file F --log FILE --seconds S`: a loopback SMTP server whose
@@ -23,6 +25,7 @@
 //!   connection, never says a word), `421` (greets with 421 and hangs up), `550` (refuses the
 //!   recipient), `drop` (hangs up in the middle of DATA). Logs one line per accepted message
 //!   (`epoch_ms accepted MESSAGE-ID`) and per refusal to FILE.
+//! - `sse --url URL --seconds S --out FILE [--reconnect 1]`: a live viewer (`sse.rs`).
 //!
 //! The HTTP side runs on one thread (a current-thread runtime), as the holds bench does.
 
@@ -44,6 +47,9 @@ use boxoffice::config::DatabaseUrl;
 use boxoffice::db::Db;
 use serde_json::{Value, json};
 
+#[path = "sse.rs"]
+mod sse;
+
 const PASSWORD: &str = "a long enough password";
 const GOOD_CARD: &str = "4242424242424242";
 const DECLINED_CARD: &str = "4000000000000002";
@@ -56,10 +62,11 @@ fn main() {
         Some("load") => load(&flags),
         Some("probe") => probe(&flags),
         Some("smtp") => smtp(&flags),
+        Some("sse") => sse::sse(&flags),
         // `cargo bench` / `cargo test --benches` run this with no subcommand: nothing to do.
         _ => eprintln!(
             "chaos: the driver of tests/chaos/run; run that script \
-             (subcommands: prepare, load, probe, smtp)"
+             (subcommands: prepare, load, probe, smtp, sse)"
         ),
     }
 }
@@ -195,19 +202,18 @@ fn prepare(flags: &Flags) {
         }
         let admin = login["token"].as_str().unwrap_or_default().to_owned();
         let mut events = BTreeMap::new();
-        for (name, sections) in [
-            (
-                "mixed",
-                json!([
-                    {"name": "Stalls", "kind": "seated", "rows": 10, "seats_per_row": 25},
-                    {"name": "Circle", "kind": "seated", "rows": 10, "seats_per_row": 25}
-                ]),
-            ),
-            (
-                "hot",
-                json!([{"name": "Pit", "kind": "seated", "rows": 5, "seats_per_row": 10}]),
-            ),
-        ] {
+        let mixed = json!([
+            {"name": "Stalls", "kind": "seated", "rows": 10, "seats_per_row": 25},
+            {"name": "Circle", "kind": "seated", "rows": 10, "seats_per_row": 25}
+        ]);
+        let hot = json!([{"name": "Pit", "kind": "seated", "rows": 5, "seats_per_row": 10}]);
+        // `--also a,b`: more events laid out as the mixed one (tests/scale/run's phases).
+        let also = flags.0.get("also").map_or("", String::as_str);
+        let named = also.split(',').filter(|n| !n.is_empty());
+        let all = [("mixed", mixed.clone()), ("hot", hot)]
+            .into_iter()
+            .chain(named.map(|n| (n, mixed.clone())));
+        for (name, sections) in all {
             let post = |path: &str, body: Value| {
                 call(
                     &http,
@@ -371,13 +377,26 @@ impl Figures {
     }
 }
 
-struct Acks(Mutex<std::fs::File>);
+/// The acks file, and with `--times FILE` one line per answer (`epoch_ms op status
+/// latency_ms seat;seat`, the seats of a hold answered 201): tests/scale/run times the holds
+/// around an instance's SIGKILL and matches them to what live viewers received.
+struct Acks(Mutex<std::fs::File>, Option<Mutex<std::fs::File>>);
 
 impl Acks {
     fn write(&self, kind: &str, reference: &str, value: &str, flag: &str) {
         let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
         // One write per line, flushed at once: a SIGKILL of the app never loses an ack.
         let _ = writeln!(f, "{kind},{reference},{value},{flag}");
+    }
+
+    /// An answer to `op`, asked at `sent`.
+    fn time(&self, op: &str, status: u16, sent: Instant, seats: &[i64]) {
+        if let Some(times) = &self.1 {
+            let seats: Vec<String> = seats.iter().map(i64::to_string).collect();
+            let mut f = times.lock().unwrap_or_else(|e| e.into_inner());
+            let ms = sent.elapsed().as_millis();
+            let _ = writeln!(f, "{} {op} {status} {ms} {}", epoch_ms(), seats.join(";"));
+        }
     }
 }
 
@@ -422,13 +441,15 @@ fn load(flags: &Flags) {
     for (i, t) in tokens.into_iter().take(per_client * clients).enumerate() {
         shares[i % clients].push(t);
     }
-    let acks = Arc::new(Acks(Mutex::new(
+    let append = |path: &str| {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(flags.get("acks"))
-            .unwrap_or_else(|e| fail(&format!("acks: {e}"))),
-    )));
+            .open(path)
+            .unwrap_or_else(|e| fail(&format!("{path}: {e}")))
+    };
+    let times = flags.0.get("times").map(|t| Mutex::new(append(t)));
+    let acks = Arc::new(Acks(Mutex::new(append(flags.get("acks"))), times));
     let http = client(clients, Duration::from_secs(20));
     let started = Instant::now();
     let figures = runtime().block_on(async {
@@ -464,6 +485,8 @@ fn load(flags: &Flags) {
                     )
                     .await;
                     f.count("hold", status);
+                    let held: &[i64] = if status == 201 { &picked } else { &[] };
+                    acks.time("hold", status, sent, held);
                     if status != 201 {
                         if status == 0 || status >= 500 {
                             // The app is down or failing: do not spin.
@@ -482,6 +505,7 @@ fn load(flags: &Flags) {
                         .map(|t| t.with_timezone(&chrono::Utc));
                     let roll = rng.below(1000) as f64 / 1000.0;
                     if roll < p_cancel {
+                        let sent = Instant::now();
                         let (status, _) = call(
                             &http,
                             reqwest::Method::DELETE,
@@ -492,6 +516,7 @@ fn load(flags: &Flags) {
                         )
                         .await;
                         f.count("cancel", status);
+                        acks.time("cancel", status, sent, &[]);
                         if status == 200 {
                             acks.write("cancel", &reference, "", "");
                         }
@@ -556,6 +581,7 @@ async fn pay(
     rng: &mut Rng,
 ) {
     let key = format!("chaos-{reference}-{}", rng.below(1 << 30));
+    let sent = Instant::now();
     let (status, payment) = call(
         http,
         reqwest::Method::POST,
@@ -566,6 +592,7 @@ async fn pay(
     )
     .await;
     f.count("payment", status);
+    acks.time("payment", status, sent, &[]);
     if status != 201 && status != 200 {
         return;
     }
@@ -574,6 +601,7 @@ async fn pay(
         .unwrap_or_default()
         .to_owned();
     let card = if declined { DECLINED_CARD } else { GOOD_CARD };
+    let sent = Instant::now();
     let (status, done) = call(
         http,
         reqwest::Method::POST,
@@ -584,6 +612,7 @@ async fn pay(
     )
     .await;
     f.count("gateway", status);
+    acks.time("gateway", status, sent, &[]);
     if status != 200 || done["status"] != "succeeded" {
         return;
     }
@@ -593,6 +622,7 @@ async fn pay(
     let charged = Instant::now();
     while charged.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_millis(250)).await;
+        let sent = Instant::now();
         let (status, booking) = call(
             http,
             reqwest::Method::GET,
@@ -602,6 +632,7 @@ async fn pay(
             None,
         )
         .await;
+        acks.time("booking", status, sent, &[]);
         if status != 200 {
             continue;
         }
