@@ -34,6 +34,7 @@ mod recovery;
 mod resilience;
 mod seatmap;
 mod security;
+mod shared_limits;
 mod smtp;
 mod stampede;
 mod worker;
