@@ -88,16 +88,19 @@ impl Application {
         }
         let worker =
             Worker::from_settings(db.clone(), clock.clone(), &settings, live.clone(), &secret)?;
-        let limits = Arc::new(
-            crate::web::rate_limit::RateLimits::new(&clock, settings.holds_per_minute)
-                .with_address_limits(
-                    settings.signups_per_address_per_hour,
-                    settings.logins_per_address_per_hour,
-                )
-                .with_login_slowdown(std::time::Duration::from_millis(u64::from(
-                    settings.login_slowdown_ms,
-                ))),
-        );
+        let mut limits = crate::web::rate_limit::RateLimits::new(&clock, settings.holds_per_minute)
+            .with_address_limits(
+                settings.signups_per_address_per_hour,
+                settings.logins_per_address_per_hour,
+            )
+            .with_login_slowdown(std::time::Duration::from_millis(u64::from(
+                settings.login_slowdown_ms,
+            )));
+        // On PostgreSQL the limits hold for the whole deployment, not per instance (issue 19).
+        if let crate::config::DatabaseUrl::Postgres(_) = &settings.database_url {
+            limits = limits.shared_through(db.clone());
+        }
+        let limits = Arc::new(limits);
         let gateway = crate::gateway::Gateway::new(db.clone(), clock.clone());
         let webhook_secret = Arc::new(crate::gateway::signature::webhook_secret(&secret));
         let catalogue = Arc::new(crate::services::catalogue::CatalogueCache::new(

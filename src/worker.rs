@@ -63,9 +63,24 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
             Duration::from_secs(3_600),
             |db, clock| crate::services::accounts::purge_ended_sessions(db, clock.now()),
         ),
+        PeriodicTask::new("purge_rate_limits", PURGE_RATE_LIMITS_EVERY, |db, clock| {
+            db.read(|c| {
+                crate::db::backend::per_backend(
+                    c,
+                    |pg| crate::db::rate_limits::purge(pg, clock.now()),
+                    // SQLite's limits are in process and trim themselves.
+                    |_| Ok(0),
+                )
+                .map_err(DbError::Query)
+            })
+        }),
         crate::services::reconcile::task(),
     ]
 }
+
+/// How often the shared rate limits of a PostgreSQL deployment forget keys whose time has
+/// passed (every instance runs it; a purge finding nothing costs one index scan).
+pub const PURGE_RATE_LIMITS_EVERY: Duration = Duration::from_secs(600);
 
 /// The job kinds the payments lane runs (and the other-jobs lane leaves to it): money first.
 pub const PAYMENT_JOB_KINDS: &[&str] = &[DeliverWebhook::KIND, RefundPayment::KIND];

@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Db, DbConnection, DbError};
 use crate::web::error::AppError;
+use crate::web::rate_limit::RateLimits;
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -24,7 +25,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Sessions, CSRF, signatures (see `secret.rs`).
     pub secret: Arc<Vec<u8>>,
-    pub limits: Arc<crate::web::rate_limit::RateLimits>,
+    pub limits: Arc<RateLimits>,
     /// A bcrypt hash of nothing anyone can type, checked when an email is unknown so that it
     /// costs as much as a wrong password.
     pub dummy_hash: Arc<String>,
@@ -91,5 +92,20 @@ impl AppState {
     {
         let (db, clock) = (self.db.clone(), self.clock.clone());
         Ok(web::block(move || f(&db, clock.now())).await?)
+    }
+
+    /// A rate-limit check (`web::rate_limit`): on PostgreSQL the deployment's counts are a
+    /// round trip, made on the blocking pool like every other statement; on SQLite the limits
+    /// are in process and the check runs here at once.
+    pub async fn limit<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&RateLimits) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        if !self.limits.is_shared() {
+            return Ok(f(&self.limits));
+        }
+        let limits = self.limits.clone();
+        Ok(web::block(move || f(&limits)).await?)
     }
 }

@@ -59,12 +59,42 @@ async fn both_backends_build_the_same_schema() {
     )
     .unwrap();
     pg.migrate().unwrap();
-    let pg_schema = introspect::describe(&mut pg.conn().unwrap()).unwrap();
+    let mut pg_schema = introspect::describe(&mut pg.conn().unwrap()).unwrap();
+    let persistence: Vec<Setting> = pg
+        .read(|c| match c {
+            DbConnection::Postgres(c) => diesel::sql_query(
+                "SELECT relpersistence::text AS value FROM pg_class WHERE relname = 'rate_limits'",
+            )
+            .load(c)
+            .map_err(DbError::Query),
+            DbConnection::Sqlite(_) => unreachable!(),
+        })
+        .unwrap();
     drop(pg);
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .unwrap();
 
+    // The one table only PostgreSQL has: the rate limits every instance of a deployment shares
+    // (issue 19), UNLOGGED. SQLite runs one process and keeps its limits in it.
+    let shared_limits = pg_schema
+        .remove("rate_limits")
+        .expect("PostgreSQL has the shared rate limits");
+    assert!(!sqlite_schema.contains_key("rate_limits"));
+    let column = |kind: &str| introspect::Column {
+        kind: kind.to_owned(),
+        nullable: false,
+    };
+    assert_eq!(
+        shared_limits.columns.into_iter().collect::<Vec<_>>(),
+        [
+            ("key".to_owned(), column("text")),
+            ("tat".to_owned(), column("timestamp"))
+        ]
+    );
+    assert!(shared_limits.indexes.is_empty(), "only its primary key");
+    assert_eq!(persistence.len(), 1);
+    assert_eq!(persistence[0].value, "u", "unlogged");
     assert_eq!(
         sqlite_schema.keys().collect::<Vec<_>>(),
         pg_schema.keys().collect::<Vec<_>>(),

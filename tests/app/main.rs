@@ -35,6 +35,7 @@ mod recovery;
 mod resilience;
 mod seatmap;
 mod security;
+mod shared_limits;
 mod smtp;
 mod stampede;
 mod worker;

@@ -14,7 +14,7 @@ use crate::domain::user::Role;
 use crate::services::accounts::{self, Account, Registration};
 use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
-use crate::web::rate_limit::client_ip;
+use crate::web::rate_limit::{client_ip, count_login_failure};
 use crate::web::state::AppState;
 
 #[derive(Serialize)]
@@ -52,7 +52,8 @@ async fn register(
     req: HttpRequest,
     body: web::Json<RegisterBody>,
 ) -> Result<HttpResponse, AppError> {
-    state.limits.register(&client_ip(&req))?;
+    let ip = client_ip(&req);
+    state.limit(move |l| l.register(&ip)).await??;
     let registration = Registration::parse(&body.name, &body.email, &body.password)
         .map_err(AppError::Validation)?;
     let cost = state.settings.bcrypt_cost;
@@ -98,20 +99,20 @@ async fn login(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     // API clients are not browsers: no known-device cookie, the address limits apply.
+    let (ip, email) = (client_ip(&req), body.email.clone());
     let pause = state
-        .limits
-        .login(&client_ip(&req), &body.email, None)
+        .limit(move |l| l.login(&ip, &email, None))
+        .await?
         .map_err(|refused| AppError::from(refused.retry_after()))?;
     if !pause.is_zero() {
         actix_web::rt::time::sleep(pause).await;
     }
-    let dummy = state.dummy_hash.clone();
-    let email = body.email.clone();
+    let (dummy, email) = (state.dummy_hash.clone(), body.email.clone());
     let outcome = state
         .run(move |db, now| token_for(db, &body, &dummy, now))
         .await?;
     if let Err(accounts::AccountError::WrongCredentials) = &outcome {
-        state.limits.login_failed(&client_ip(&req), &email, None);
+        count_login_failure(&state, client_ip(&req), email, None).await?;
     }
     let (account, issued) = outcome?;
     tracing::info!(user.id = %account.id, "API token issued");

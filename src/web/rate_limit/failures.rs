@@ -20,15 +20,19 @@ pub(super) const PER_ADDRESS_FAILURES: u32 = 10;
 pub(super) const PER_ADDRESS_LEAK: Duration = Duration::from_secs(90);
 
 /// Recent failed logins per key: a leaky bucket (one failure leaks out every `leak`), counted
-/// only after the password was checked, so the owner's successful sign-ins never count.
+/// only after the password was checked, so the owner's successful sign-ins never count. These
+/// are this process's buckets; on PostgreSQL the deployment's are in the shared table (keys
+/// prefixed with `name`), and these count only while it cannot be reached.
 pub(super) struct FailureBuckets {
-    leak: Duration,
+    pub(super) name: &'static str,
+    pub(super) leak: Duration,
     buckets: Mutex<HashMap<String, (f64, Duration)>>,
 }
 
 impl FailureBuckets {
-    pub(super) fn new(leak: Duration) -> Self {
+    pub(super) fn new(name: &'static str, leak: Duration) -> Self {
         FailureBuckets {
+            name,
             leak,
             buckets: Mutex::new(HashMap::new()),
         }
@@ -46,9 +50,9 @@ impl FailureBuckets {
             .map_or(0.0, |(level, since)| self.level_at(*level, *since, now))
     }
 
-    /// How long until the bucket is below `limit` again (zero if it is).
-    pub(super) fn wait_below(&self, key: &str, limit: u32, now: Duration) -> Option<RetryAfter> {
-        let over = self.level(key, now) - f64::from(limit) + 1.0;
+    /// How long until a bucket holding `level` failures is below `limit` again (`None`: it is).
+    pub(super) fn wait_below(&self, level: f64, limit: u32) -> Option<RetryAfter> {
+        let over = level - f64::from(limit) + 1.0;
         (over > 0.0).then(|| RetryAfter((over * self.leak.as_secs_f64()).ceil().max(1.0) as u64))
     }
 

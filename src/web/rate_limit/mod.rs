@@ -1,9 +1,14 @@
 //! Abuse limits on logging in, registering, asking for emails and holding seats, per client IP
-//! and per account, with governor's
-//! GCRA limiter (MIT/Apache) running on the app's own clock, so tests can move time. The
-//! limits live in this process: several instances each keep their own. The client's address
-//! is the connection's peer, or behind a trusted reverse proxy the one it forwards for
-//! (`forwarded.rs`).
+//! and per account: GCRA limits and leaky buckets of failures, on the app's own clock, so tests
+//! can move time. On PostgreSQL they are shared by every instance of the deployment through an
+//! UNLOGGED table, one statement per check (`shared.rs`, `db::rate_limits`), so guesses spread
+//! over several instances count together; should the database not answer, an instance falls
+//! back to its own counts for that check. On SQLite (one process) they live in the process,
+//! with governor's GCRA limiter (MIT/Apache). The client's address is the connection's peer,
+//! or behind a trusted reverse proxy the one it forwards for (`forwarded.rs`).
+//!
+//! On PostgreSQL a check is a round trip: callers make it off the async workers
+//! (`AppState::limit`, or inside a closure already on the blocking pool).
 //!
 //! Logging in is throttled so that nobody can lock the owner out of their account:
 //! - guesses are limited per client address and per (address, account), never per account
@@ -18,6 +23,7 @@
 
 mod failures;
 mod forwarded;
+mod shared;
 
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -28,6 +34,7 @@ use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::clock::Clock;
+use crate::db::Db;
 
 use failures::{FAILURE_LEAK, FailureBuckets, PER_ADDRESS_FAILURES, PER_ADDRESS_LEAK};
 pub use failures::{LoginRefused, REFUSE_AFTER, SLOWDOWN_AFTER};
@@ -48,14 +55,33 @@ impl GovernorClock for AppClock {
 type Limiter<K> =
     RateLimiter<K, HashMapStateStore<K>, AppClock, governor::middleware::NoOpMiddleware<Duration>>;
 
+/// One limit: `burst` at once, then one more every `per`, kept per key. `name` prefixes its
+/// keys in the shared table; `local` is this process's limiter (the only one on SQLite, the
+/// fallback on PostgreSQL).
+struct Limit {
+    name: &'static str,
+    burst: u32,
+    per: Duration,
+    local: Limiter<String>,
+}
+
 /// `n` at once, then `n` an hour.
-fn per_hour<K: Hash + Eq + Clone>(n: u32, clock: &Clock) -> Limiter<K> {
+fn per_hour(name: &'static str, n: u32, clock: &Clock) -> Limit {
     let n = n.max(1);
-    limiter(n, Duration::from_secs(3600) / n, clock)
+    limiter(name, n, Duration::from_secs(3600) / n, clock)
 }
 
 /// `burst` attempts at once, then one more every `per`.
-fn limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Limiter<K> {
+fn limiter(name: &'static str, burst: u32, per: Duration, clock: &Clock) -> Limit {
+    Limit {
+        name,
+        burst: burst.max(1),
+        per,
+        local: local_limiter(burst, per, clock),
+    }
+}
+
+fn local_limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Limiter<K> {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     let quota = Quota::with_period(per)
         .unwrap_or_else(|| Quota::per_second(burst))
@@ -65,21 +91,23 @@ fn limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Li
 
 pub struct RateLimits {
     clock: AppClock,
-    login_per_ip: Limiter<String>,
+    /// On PostgreSQL: the deployment's counts (see `shared.rs`).
+    shared: Option<shared::Shared>,
+    login_per_ip: Limit,
     login_failures_per_ip_account: FailureBuckets,
-    login_per_device: Limiter<String>,
+    login_per_device: Limit,
     login_failures: FailureBuckets,
     /// The longest pause before a login attempt on an account under attack.
     login_slowdown: Duration,
-    login_link_per_ip: Limiter<String>,
-    login_link_per_account: Limiter<String>,
-    password_check_per_account: Limiter<String>,
-    register_per_ip: Limiter<String>,
-    reset_per_ip: Limiter<String>,
-    reset_per_account: Limiter<String>,
-    verify_resend_per_account: Limiter<String>,
+    login_link_per_ip: Limit,
+    login_link_per_account: Limit,
+    password_check_per_account: Limit,
+    register_per_ip: Limit,
+    reset_per_ip: Limit,
+    reset_per_account: Limit,
+    verify_resend_per_account: Limit,
     /// `None`: holds are not limited.
-    holds_per_account: Option<Limiter<String>>,
+    holds_per_account: Option<Limit>,
 }
 
 /// How long to wait before trying again.
@@ -91,34 +119,49 @@ impl RateLimits {
     pub fn new(clock: &Clock, holds_per_minute: u32) -> Self {
         RateLimits {
             clock: AppClock(clock.clone()),
+            shared: None,
             // Login attempts from one address: see `with_address_limits` (this is the
             // default's 600 an hour).
-            login_per_ip: per_hour(600, clock),
+            login_per_ip: per_hour("login_ip", 600, clock),
             // 10 failures on one account from one address, then one every 90 s (a guesser gets
             // ~40 an hour per address)…
-            login_failures_per_ip_account: FailureBuckets::new(PER_ADDRESS_LEAK),
+            login_failures_per_ip_account: FailureBuckets::new(
+                "login_failures_ip_account",
+                PER_ADDRESS_LEAK,
+            ),
             // …and 10 attempts from one known device, then one every 90 s, wherever it is.
-            login_per_device: limiter(10, Duration::from_secs(90), clock),
-            login_failures: FailureBuckets::new(FAILURE_LEAK),
+            login_per_device: limiter("login_device", 10, Duration::from_secs(90), clock),
+            login_failures: FailureBuckets::new("login_failures", FAILURE_LEAK),
             login_slowdown: Duration::from_secs(2),
             // Emailed sign-in links: like password resets.
-            login_link_per_ip: limiter(10, Duration::from_secs(60), clock),
-            login_link_per_account: limiter(3, Duration::from_secs(900), clock),
+            login_link_per_ip: limiter("login_link_ip", 10, Duration::from_secs(60), clock),
+            login_link_per_account: limiter(
+                "login_link_account",
+                3,
+                Duration::from_secs(900),
+                clock,
+            ),
             // Checks of the current password on the account pages: 5, then one a minute.
-            password_check_per_account: limiter(5, Duration::from_secs(60), clock),
+            password_check_per_account: limiter(
+                "password_check",
+                5,
+                Duration::from_secs(60),
+                clock,
+            ),
             // New accounts from one address: see `with_address_limits`.
-            register_per_ip: per_hour(120, clock),
+            register_per_ip: per_hour("register_ip", 120, clock),
             // Password-reset emails: 10 requests from one address, then one a minute…
-            reset_per_ip: limiter(10, Duration::from_secs(60), clock),
+            reset_per_ip: limiter("reset_ip", 10, Duration::from_secs(60), clock),
             // …and 3 for one email address, then one every 15 minutes, so nobody can flood a
             // mailbox (checked whether or not the address has an account).
-            reset_per_account: limiter(3, Duration::from_secs(900), clock),
+            reset_per_account: limiter("reset_account", 3, Duration::from_secs(900), clock),
             // "Send the verification link again": 3, then one every 10 minutes.
-            verify_resend_per_account: limiter(3, Duration::from_secs(600), clock),
+            verify_resend_per_account: limiter("verify_resend", 3, Duration::from_secs(600), clock),
             // Seat holds: a burst of a minute's worth, then steadily that many a minute. A
             // person choosing seats never gets near it; a script hammering the map does.
             holds_per_account: (holds_per_minute > 0).then(|| {
                 limiter(
+                    "holds",
                     holds_per_minute,
                     Duration::from_secs(60) / holds_per_minute,
                     clock,
@@ -133,9 +176,21 @@ impl RateLimits {
     /// limits (failures per address and account, per account), which do not change.
     pub fn with_address_limits(mut self, signups_per_hour: u32, logins_per_hour: u32) -> Self {
         let clock = self.clock.0.clone();
-        self.register_per_ip = per_hour(signups_per_hour, &clock);
-        self.login_per_ip = per_hour(logins_per_hour, &clock);
+        self.register_per_ip = per_hour("register_ip", signups_per_hour, &clock);
+        self.login_per_ip = per_hour("login_ip", logins_per_hour, &clock);
         self
+    }
+
+    /// Counts in `db`'s `rate_limits` table, shared by every instance on that PostgreSQL
+    /// database (SQLite keeps counting in process: it has no such table).
+    pub fn shared_through(mut self, db: Db) -> Self {
+        self.shared = Some(shared::Shared::new(db));
+        self
+    }
+
+    /// Whether a check is a database round trip (to be made off the async workers).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// The longest pause before a login attempt on an account under attack
@@ -160,20 +215,19 @@ impl RateLimits {
             return Ok(Duration::ZERO);
         }
         let account = account.trim().to_lowercase();
-        let now = self.clock.now();
-        if let Some(wait) = self.login_failures.wait_below(&account, REFUSE_AFTER, now) {
+        let level = self.failures(&self.login_failures, &account);
+        if let Some(wait) = self.login_failures.wait_below(level, REFUSE_AFTER) {
             return Err(LoginRefused::Locked(wait));
         }
-        if let Some(wait) = self.login_failures_per_ip_account.wait_below(
-            &format!("{ip}|{account}"),
+        let here = &self.login_failures_per_ip_account;
+        if let Some(wait) = here.wait_below(
+            self.failures(here, &format!("{ip}|{account}")),
             PER_ADDRESS_FAILURES,
-            now,
         ) {
             return Err(LoginRefused::Throttled(wait));
         }
         self.check(&self.login_per_ip, ip)
             .map_err(LoginRefused::Throttled)?;
-        let level = self.login_failures.level(&account, now);
         Ok(slowdown(level, self.login_slowdown))
     }
 
@@ -182,10 +236,11 @@ impl RateLimits {
     pub fn login_failed(&self, ip: &str, account: &str, device: Option<&str>) {
         if device.is_none() {
             let account = account.trim().to_lowercase();
-            let now = self.clock.now();
-            self.login_failures.add(&account, now);
-            self.login_failures_per_ip_account
-                .add(&format!("{ip}|{account}"), now);
+            self.failed(&self.login_failures, &account);
+            self.failed(
+                &self.login_failures_per_ip_account,
+                &format!("{ip}|{account}"),
+            );
         }
     }
 
@@ -221,7 +276,20 @@ impl RateLimits {
         self.check(&self.verify_resend_per_account, &user.to_string())
     }
 
-    fn check(&self, limiter: &Limiter<String>, key: &str) -> Result<(), RetryAfter> {
+    /// One request against `limit` for `key`: the deployment's count on PostgreSQL, this
+    /// process's on SQLite or when the database does not answer.
+    fn check(&self, limit: &Limit, key: &str) -> Result<(), RetryAfter> {
+        if let Some(shared) = &self.shared
+            && let Some(answer) = shared.check(
+                &shared_key(limit.name, key),
+                limit.burst,
+                limit.per,
+                self.clock.0.now(),
+            )
+        {
+            return answer;
+        }
+        let limiter = &limit.local;
         if limiter.len() > 50_000 {
             limiter.retain_recent();
         }
@@ -230,6 +298,47 @@ impl RateLimits {
             RetryAfter(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
         })
     }
+
+    /// How many failures are in `bucket` for `key` (shared or local, as [`Self::check`]).
+    fn failures(&self, bucket: &FailureBuckets, key: &str) -> f64 {
+        self.shared
+            .as_ref()
+            .and_then(|s| {
+                s.level(
+                    &shared_key(bucket.name, key),
+                    bucket.leak,
+                    self.clock.0.now(),
+                )
+            })
+            .unwrap_or_else(|| bucket.level(key, self.clock.now()))
+    }
+
+    /// One more failure in `bucket` for `key`.
+    fn failed(&self, bucket: &FailureBuckets, key: &str) {
+        let shared = self.shared.as_ref().and_then(|s| {
+            s.add(
+                &shared_key(bucket.name, key),
+                bucket.leak,
+                self.clock.0.now(),
+            )
+        });
+        if shared.is_none() {
+            bucket.add(key, self.clock.now());
+        }
+    }
+}
+
+/// The key of `key` under the limit `name` in the shared table. Keys come from clients
+/// (addresses, emails, cookies): a long one is stored as its SHA-256, so that no key is too
+/// long for the table's index.
+fn shared_key(name: &str, key: &str) -> String {
+    use sha2::Digest;
+    if key.len() <= 200 {
+        return format!("{name}:{key}");
+    }
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{name}:sha256:{hex}")
 }
 
 /// The pause before an attempt from an unknown device when `level` failures are in the
@@ -241,6 +350,16 @@ fn slowdown(level: f64, max: Duration) -> Duration {
         return Duration::ZERO;
     }
     max.mul_f64((over / 10.0).min(1.0))
+}
+
+/// Counts a wrong password ([`RateLimits::login_failed`]) off the async workers.
+pub async fn count_login_failure(
+    state: &crate::web::state::AppState,
+    ip: String,
+    email: String,
+    device: Option<String>,
+) -> Result<(), crate::web::error::AppError> {
+    (state.limit(move |l| l.login_failed(&ip, &email, device.as_deref()))).await
 }
 
 /// The client's address: the connection's peer, or, when the peer is one of the trusted

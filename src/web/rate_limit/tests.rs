@@ -138,3 +138,13 @@ fn per_address_limits_are_generous_by_default_and_set_by_the_settings() {
     assert!(strict.register("10.0.0.2").is_err());
     assert!(strict.register("10.0.0.3").is_ok(), "another address");
 }
+
+#[test]
+fn shared_keys_are_prefixed_and_a_long_one_is_stored_as_its_hash() {
+    assert_eq!(shared_key("login_ip", "10.0.0.1"), "login_ip:10.0.0.1");
+    let long = "a".repeat(5_000);
+    let stored = shared_key("login_failures", &long);
+    assert!(stored.starts_with("login_failures:sha256:"), "{stored}");
+    assert_eq!(stored.len(), "login_failures:sha256:".len() + 64);
+    assert_ne!(stored, shared_key("login_failures", &"b".repeat(5_000)));
+}

@@ -17,7 +17,7 @@ use super::shared::free_seats;
 use super::{buyer, event_at, htmx_post};
 
 /// A second instance on `app`'s database, as a deployment runs it: its address.
-fn second_instance(app: &TestApp) -> String {
+pub(crate) fn second_instance(app: &TestApp) -> String {
     let mut settings = app.settings.clone();
     settings.bind = "127.0.0.1:0".to_owned();
     let clock = boxoffice::clock::Clock::fixed(test_now());

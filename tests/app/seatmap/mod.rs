@@ -6,7 +6,7 @@
 mod booking_page;
 mod drawing;
 mod holding;
-mod instances;
+pub(crate) mod instances;
 mod live;
 mod shared;
 

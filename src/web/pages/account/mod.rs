@@ -64,14 +64,19 @@ impl ProfilePage {
 
 /// Checks of the current password are limited per account (a stolen session must not become
 /// a way to guess the password): the form again with 429 and `Retry-After` when over.
-fn password_checks_left(state: &AppState, account: &Account) -> Result<(), (RetryAfter, String)> {
-    state.limits.password_check(account.id.0).map_err(|wait| {
+async fn password_checks_left(
+    state: &AppState,
+    account: &Account,
+) -> Result<Result<(), (RetryAfter, String)>, AppError> {
+    let user = account.id.0;
+    let checked = state.limit(move |l| l.password_check(user)).await?;
+    Ok(checked.map_err(|wait| {
         let message = format!(
             "Too many attempts. Please wait {} seconds and try again.",
             wait.0
         );
         (wait, message)
-    })
+    }))
 }
 
 #[get("/account")]
@@ -131,7 +136,7 @@ async fn change_email(
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
     let form = form.into_inner();
-    if let Err((wait, message)) = password_checks_left(&state, &account) {
+    if let Err((wait, message)) = password_checks_left(&state, &account).await? {
         let errors = FieldErrors::from([("email_password", message)]);
         let page = ProfilePage::with_email(ctx.layout, &account, &form.email, errors);
         return throttled(wait, page.render());
@@ -189,7 +194,7 @@ async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
     let form = form.into_inner();
-    if let Err((wait, message)) = password_checks_left(&state, &account) {
+    if let Err((wait, message)) = password_checks_left(&state, &account).await? {
         let errors = FieldErrors::from([("current_password", message)]);
         let page = ProfilePage::with_password_errors(ctx.layout, &account, errors);
         return throttled(wait, page.render());

@@ -11,7 +11,7 @@ use crate::services::accounts::{self, Account, AccountError};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html_with_status;
-use crate::web::rate_limit::{LoginRefused, RateLimits, client_ip};
+use crate::web::rate_limit::{LoginRefused, client_ip, count_login_failure};
 use crate::web::state::AppState;
 use crate::web::{device, session};
 
@@ -104,8 +104,8 @@ pub(super) async fn login(
     let form = form.into_inner();
     let kept = form.kept();
     let known = device::known(&req, &state.secret, https(&state), &form.email);
-    let (limits, ip) = (&state.limits, client_ip(&req));
-    if let Err(refused) = pace(limits, &ip, &form.email, known.as_deref()).await {
+    let ip = client_ip(&req);
+    if let Err(refused) = pace(&state, &ip, &form.email, known.as_deref()).await? {
         return LoginPage::refused(ctx.layout, kept, refused);
     }
     let dummy = state.dummy_hash.clone();
@@ -119,7 +119,7 @@ pub(super) async fn login(
             start_session(&state, &ctx.session, &req, &account, kept.value("next")).await
         }
         Err(AccountError::WrongCredentials) => {
-            limits.login_failed(&ip, &form.email, known.as_deref());
+            count_login_failure(&state, ip, form.email.clone(), known).await?;
             LoginPage::wrong_credentials(ctx.layout, kept)
         }
         Err(e) => Err(e.into()),
@@ -129,17 +129,21 @@ pub(super) async fn login(
 /// The login limits for this try: refused, let through at once, or (an account under attack)
 /// let through after a pause for unknown devices instead of a refusal.
 async fn pace(
-    limits: &RateLimits,
+    state: &AppState,
     ip: &str,
     email: &str,
     known: Option<&str>,
-) -> Result<(), LoginRefused> {
-    match limits.login(ip, email, known) {
+) -> Result<Result<(), LoginRefused>, AppError> {
+    let (ip, email, known) = (ip.to_owned(), email.to_owned(), known.map(str::to_owned));
+    match state
+        .limit(move |l| l.login(&ip, &email, known.as_deref()))
+        .await?
+    {
         Ok(pause) if pause.is_zero() => {}
         Ok(pause) => actix_web::rt::time::sleep(pause).await,
-        Err(refused) => return Err(refused),
+        Err(refused) => return Ok(Err(refused)),
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Signed in (a right password, or an emailed link): the session, then 303 to `next`, and this

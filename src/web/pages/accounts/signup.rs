@@ -106,7 +106,8 @@ pub(super) async fn register(
     let mut kept = with_next(form.next.as_deref());
     kept.values.insert("name", form.name.clone());
     kept.values.insert("email", form.email.clone());
-    if let Err(wait) = state.limits.register(&client_ip(&req)) {
+    let ip = client_ip(&req);
+    if let Err(wait) = state.limit(move |l| l.register(&ip)).await? {
         kept.errors.insert("form", too_many(wait));
         return throttled(wait, RegisterPage::again(ctx.layout, kept).render());
     }

@@ -65,11 +65,12 @@ pub(super) async fn login_link_request(
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
-    if let Err(wait) = state.limits.login_link(&client_ip(&req), email.as_str()) {
+    let (ip, address) = (client_ip(&req), email.as_str().to_owned());
+    let asked = address.clone();
+    if let Err(wait) = state.limit(move |l| l.login_link(&ip, &asked)).await? {
         page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
-    let address = email.as_str().to_owned();
     state
         .run(move |db, now| login_links::enqueue_link(db, &address, now))
         .await??;

@@ -67,11 +67,12 @@ pub(super) async fn forgot(
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
     };
-    if let Err(wait) = (state.limits).password_reset(&client_ip(&req), email.as_str()) {
+    let (ip, address) = (client_ip(&req), email.as_str().to_owned());
+    let asked = address.clone();
+    if let Err(wait) = state.limit(move |l| l.password_reset(&ip, &asked)).await? {
         page.form.errors.insert("form", check_your_inbox(wait));
         return throttled(wait, page.render());
     }
-    let address = email.as_str().to_owned();
     state
         .run(move |db, now| recovery::enqueue_reset(db, &address, now))
         .await??;

@@ -59,7 +59,8 @@ pub(super) async fn resend_verification(
     ctx: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
-    if let Err(wait) = state.limits.verification_resend(account.id.0) {
+    let user = account.id.0;
+    if let Err(wait) = state.limit(move |l| l.verification_resend(user)).await? {
         session::set_flash(
             &ctx.session,
             &format!(

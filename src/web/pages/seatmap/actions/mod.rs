@@ -63,7 +63,7 @@ async fn hold(
     event: EventId,
     request: HoldRequest,
 ) -> Result<Result<Held, HoldError>, AppError> {
-    state.limits.hold(viewer.0)?;
+    state.limit(move |l| l.hold(viewer.0)).await??;
     let live = state.live.clone();
     let policy = holds::HoldPolicy::from_settings(&state.settings);
     state
