@@ -30,25 +30,39 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
     }
 }
 
-/// Pages drawn for a signed-in person (their name in the header, their bookings, an admin's
-/// tables) are never kept by the browser (`Cache-Control: no-store`): after logging out, the
-/// back button asks the server again instead of showing them from the back/forward cache.
-pub async fn no_store_when_signed_in(
+/// Pages are never kept by a shared cache (a balancer's, a proxy's): every one carries this
+/// visitor's session and CSRF token. Anonymous pages are `Cache-Control: private, no-cache`
+/// (the browser may keep them but asks again before showing them); pages drawn for a
+/// signed-in person (their name in the header, their bookings, an admin's tables) are
+/// `no-store`, so after logging out the back button asks the server again instead of showing
+/// them from the back/forward cache. A response that set its own `Cache-Control` keeps it.
+pub async fn pages_are_private(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     use actix_web::HttpMessage;
-    use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+    use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
     let mut res = next.call(req).await?;
+    if res.headers().contains_key(CACHE_CONTROL) {
+        return Ok(res);
+    }
     let signed_in = res
         .request()
         .extensions()
         .get::<crate::web::auth::PageContext>()
         .is_some_and(|ctx| ctx.layout.user.is_some());
-    if signed_in && !res.headers().contains_key(CACHE_CONTROL) {
-        res.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    let html = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let value = match (signed_in, html) {
+        (true, _) => "no-store",
+        (false, true) => "private, no-cache",
+        (false, false) => return Ok(res),
+    };
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(value));
     Ok(res)
 }
 

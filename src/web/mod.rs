@@ -58,9 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     .service(
         web::scope("")
             .wrap(actix_web::middleware::from_fn(csrf::protect))
-            .wrap(actix_web::middleware::from_fn(
-                headers::no_store_when_signed_in,
-            ))
+            .wrap(actix_web::middleware::from_fn(headers::pages_are_private))
             .wrap(session::middleware(&state.secret, secure_cookies))
             .wrap(ErrorHandlers::new().default_handler(render_page_error))
             .configure(pages::routes)

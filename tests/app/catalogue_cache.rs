@@ -178,3 +178,33 @@ async fn an_edit_through_one_instance_shows_at_once_on_another() {
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[actix_web::test]
+async fn html_pages_are_never_shared_cacheable_while_the_public_json_is() {
+    let app = spawn_app().await;
+    let (id, _) = listed(&app).await;
+    let cache_control = |res: &reqwest::Response| {
+        res.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    // Anonymous pages carry a session's CSRF token: a browser may keep them, a shared cache
+    // may not.
+    for path in [
+        "/".to_owned(),
+        "/events".to_owned(),
+        format!("/events/{id}"),
+        "/login".to_owned(),
+    ] {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            cache_control(&res).as_deref(),
+            Some("private, no-cache"),
+            "{path}"
+        );
+    }
+    let res = app.get("/api/v1/events").await;
+    let public = cache_control(&res).unwrap_or_default();
+    assert!(public.starts_with("public, max-age=5"), "{public}");
+}
