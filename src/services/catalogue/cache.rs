@@ -34,10 +34,13 @@ struct Kept<V> {
     value: V,
 }
 
+/// One question's answer, if kept; its lock is held while it is read.
+type Slot<V> = Arc<Mutex<Option<Kept<V>>>>;
+
 /// One kind of answer, by its question. Each question has its own lock, held while it is read,
 /// so concurrent misses wait for one read.
 struct Answers<K, V> {
-    slots: Mutex<HashMap<K, Arc<Mutex<Option<Kept<V>>>>>>,
+    slots: Mutex<HashMap<K, Slot<V>>>,
 }
 
 impl<K, V> Default for Answers<K, V> {
