@@ -45,7 +45,7 @@ pub fn expire(
 /// The sweeper: ends up to `batch` pending bookings whose hold ran out and frees their seats.
 /// Answers how many it ended. Idempotent and safe on several instances at once (each booking
 /// moves `pending` → `expired` under a guard, once).
-#[tracing::instrument(name = "holds.sweep_expired", skip_all, fields(batch))]
+#[tracing::instrument(name = "holds.sweep_expired", level = "debug", skip_all, fields(batch))]
 pub fn sweep_expired(
     db: &Db,
     live: &LiveHub,
