@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod admission;
 pub mod basket;
 pub mod booking_admin;
 pub mod bookings;
