@@ -180,3 +180,62 @@ async fn the_database_refuses_wrong_queue_states_on_its_own() {
     let state = super::ticket(&app, ids[0]).state;
     assert_eq!(state, TicketState::Waiting);
 }
+
+#[actix_web::test]
+async fn a_prequeue_straggler_gets_a_live_number_when_it_joins_again() {
+    let app = spawn_app().await;
+    let event = on_sale_events(&app)[0];
+    let now = app.clock.now();
+    app.with_conn(|c| {
+        diesel::update(events::table.find(event))
+            .set(events::sales_start_at.eq(now + TimeDelta::minutes(10)))
+            .execute(c)
+            .unwrap()
+    });
+    let mut s = settings(Some(60), None);
+    s.require_account = true;
+    queue::configure(&app.db, event, &s, now).unwrap();
+    let people = buyers(&app, "straggler", 3);
+    for u in &people[..2] {
+        queue::join(&app.db, event, Some(*u), now).unwrap();
+    }
+    app.clock
+        .advance(TimeDelta::minutes(10) + TimeDelta::seconds(2));
+    assert_eq!(tick(&app, event).drew, Some(2));
+    // A pre-queue insert that committed after the draw's snapshot: waiting, no number.
+    let late = app.clock.now();
+    app.with_conn(|c| {
+        diesel::insert_into(queue_tickets::table)
+            .values((
+                queue_tickets::event_id.eq(event),
+                queue_tickets::user_id.eq(people[2]),
+                queue_tickets::draw_key.eq(7_i64),
+                queue_tickets::joined_at.eq(late),
+            ))
+            .execute(c)
+            .unwrap()
+    });
+    let again = queue::join(&app.db, event, Some(people[2]), late).unwrap();
+    assert!(!again.new);
+    assert_eq!(again.ticket.seq, Some(3), "numbered at the back");
+    assert_eq!(super::room(&app, event).issued, 3);
+}
+
+#[actix_web::test]
+async fn the_worker_ticks_the_rooms_once_a_second() {
+    let app = spawn_app().await;
+    let tasks = boxoffice::worker::standard_tasks(app.live.clone());
+    let task = tasks
+        .iter()
+        .find(|t| t.name == "queue_tick")
+        .expect("the tick");
+    assert_eq!(task.every, boxoffice::worker::QUEUE_TICK_EVERY);
+    assert_eq!(task.every, std::time::Duration::from_secs(1));
+    // No room: nothing to do.
+    assert_eq!(task.run(&app.db, &app.clock).unwrap(), 0);
+    let event = open_room(&app, &settings(Some(120), None));
+    join_many(&app, event, 5);
+    app.clock.advance(TimeDelta::seconds(1));
+    assert_eq!(task.run(&app.db, &app.clock).unwrap(), 2);
+    assert_eq!(super::room(&app, event).cursor, 2);
+}
