@@ -75,8 +75,15 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
             })
         }),
         crate::services::reconcile::task(),
+        // The waiting rooms' admission tick (issue 20): one indexed query when no room is on.
+        PeriodicTask::new("queue_tick", QUEUE_TICK_EVERY, |db, clock| {
+            crate::services::queue::tick_all(db, clock.now())
+        }),
     ]
 }
+
+/// How often the waiting rooms are ticked: once a second (shared/WAITING_ROOM.md §3.7).
+pub const QUEUE_TICK_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the shared rate limits of a PostgreSQL deployment forget keys whose time has
 /// passed (every instance runs it; a purge finding nothing costs one index scan).

@@ -33,6 +33,7 @@ pub mod login_links;
 pub mod models;
 pub mod outbox;
 pub mod payments;
+pub mod queue;
 pub mod rate_limits;
 pub mod schema;
 pub mod seatmap;

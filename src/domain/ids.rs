@@ -63,6 +63,7 @@ id_type!(
     AuditEntryId,
     UserTokenId,
     LoginLinkId,
+    QueueTicketId,
 );
 
 #[cfg(test)]

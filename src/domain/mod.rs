@@ -15,6 +15,7 @@ pub mod local_time;
 pub mod money;
 pub mod payment;
 pub mod qr;
+pub mod queue;
 pub mod redirect;
 pub mod sales_chart;
 pub mod seatmap;

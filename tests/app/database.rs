@@ -38,9 +38,49 @@ async fn both_backends_build_the_same_schema() {
         "email_outbox",
         "jobs",
         "audit_log",
+        "waiting_rooms",
+        "queue_tickets",
+        "queue_calls",
     ] {
         assert!(sqlite_schema.contains_key(table), "missing {table}");
     }
+    // The waiting room's rules that indexes keep (issue 20): compared with PostgreSQL below.
+    let queue_indexes: Vec<(&str, Vec<String>, bool)> = sqlite_schema["queue_tickets"]
+        .indexes
+        .iter()
+        .map(|(name, i)| (name.as_str(), i.columns.clone(), i.unique))
+        .collect();
+    let cols = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        queue_indexes,
+        [
+            (
+                "queue_tickets_event_draw_key_idx",
+                cols(&["event_id", "draw_key"]),
+                false
+            ),
+            (
+                "queue_tickets_event_seq_key",
+                cols(&["event_id", "seq"]),
+                true
+            ),
+            (
+                "queue_tickets_event_state_seq_idx",
+                cols(&["event_id", "state", "seq"]),
+                false
+            ),
+            (
+                "queue_tickets_event_user_key",
+                cols(&["event_id", "user_id"]),
+                true
+            ),
+            ("queue_tickets_user_idx", cols(&["user_id"]), false),
+        ]
+    );
+    assert_eq!(
+        sqlite_schema["waiting_rooms"].columns["allowance"].kind,
+        "double"
+    );
     let Some(admin_url) = postgres_url() else {
         eprintln!(
             "TEST_DATABASE_URL unset: compared SQLite with itself only; CI runs this against PostgreSQL"

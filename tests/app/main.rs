@@ -31,6 +31,7 @@ mod lockout;
 mod payment_integrity;
 mod payments;
 mod proxies;
+mod queue;
 mod recovery;
 mod resilience;
 mod seatmap;

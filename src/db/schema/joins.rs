@@ -38,6 +38,10 @@ diesel::joinable!(booking_items -> bookings (booking_id));
 diesel::joinable!(booking_items -> price_tiers (tier_id));
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(login_links -> users (user_id));
+diesel::joinable!(waiting_rooms -> events (event_id));
+diesel::joinable!(queue_tickets -> waiting_rooms (event_id));
+diesel::joinable!(queue_tickets -> users (user_id));
+diesel::joinable!(queue_calls -> waiting_rooms (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -66,4 +70,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_sessions,
     login_links,
     hold_releases,
+    waiting_rooms,
+    queue_tickets,
+    queue_calls,
 );

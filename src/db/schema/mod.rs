@@ -9,6 +9,7 @@ mod layout;
 mod money;
 mod on_sale;
 mod operations;
+mod queue;
 mod sales;
 
 pub use accounts::{api_tokens, login_links, user_sessions, user_tokens, users};
@@ -18,4 +19,5 @@ pub use money::{
 };
 pub use on_sale::{event_seats, event_sections, events, price_tiers};
 pub use operations::{audit_log, email_outbox, health_heartbeat, jobs};
+pub use queue::{queue_calls, queue_tickets, waiting_rooms};
 pub use sales::{booking_items, bookings, hold_releases, tickets};
