@@ -86,6 +86,9 @@ pub(crate) fn succeeded(
     };
     match claimed {
         Some(released) => {
+            // The buyer's turn in the event's waiting room (if it has one) ends with the sale,
+            // in the same commit: the next tick calls someone else into the slot.
+            crate::db::queue::tickets::finish_for_user(c, booking.event_id, booking.user_id, now)?;
             queue_email(
                 c,
                 EmailKind::BookingConfirmed,

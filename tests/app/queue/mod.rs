@@ -7,6 +7,7 @@ mod claims;
 mod draw;
 mod instances;
 mod joins;
+mod paid;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
