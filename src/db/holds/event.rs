@@ -68,11 +68,14 @@ struct EventAndAccount {
     max_tickets_per_account: Option<i32>,
     #[diesel(sql_type = Nullable<Timestamp>)]
     email_verified_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    queue_gated: bool,
 }
 
 /// The event and the account as a hold reads them first, in one statement (one round trip):
-/// `None` when either row is missing; otherwise the event and whether the account's email
-/// address is verified. On PostgreSQL both rows are locked until the hold commits, as the one
+/// `None` when either row is missing; otherwise the event, whether the account's email
+/// address is verified, and whether the event's waiting room is on (holds then need a running
+/// turn, issue 20). On PostgreSQL both rows are locked until the hold commits, as the one
 /// row is read, the event's before the account's (db::lock_order):
 /// - the event row `FOR KEY SHARE OF e` (the weakest lock; holds never wait on each other for
 ///   it, nor on edits of the event): cancelling the event takes `FOR UPDATE` first, so it waits
@@ -86,9 +89,11 @@ pub fn event_and_account_for_hold(
     conn: &mut DbConnection,
     event: EventId,
     user: UserId,
-) -> QueryResult<Option<(HoldEvent, bool)>> {
+) -> QueryResult<Option<(HoldEvent, bool, bool)>> {
     const SQL: &str = "SELECT e.id, e.status, e.starts_at, e.sales_start_at, e.sales_end_at, \
-        e.max_tickets_per_order, e.currency, e.max_tickets_per_account, u.email_verified_at \
+        e.max_tickets_per_order, e.currency, e.max_tickets_per_account, u.email_verified_at, \
+        EXISTS (SELECT 1 FROM waiting_rooms w WHERE w.event_id = e.id AND w.enabled \
+          AND w.phase IN ('prequeue', 'open')) AS queue_gated \
         FROM events e, users u WHERE e.id = {event} AND u.id = {user}";
     let row: Option<EventAndAccount> = backend::per_backend(
         conn,
@@ -123,6 +128,7 @@ pub fn event_and_account_for_hold(
                 max_tickets_per_account: r.max_tickets_per_account,
             },
             r.email_verified_at.is_some(),
+            r.queue_gated,
         )
     }))
 }

@@ -246,3 +246,33 @@ pub fn room_is_open(conn: &mut DbConnection, event: EventId) -> QueryResult<bool
         .get_result::<i64>(conn)
         .map(|n| n == 1)
 }
+
+/// A hold by an admitted buyer (WAITING_ROOM.md §3.9), inside the hold's transaction: the
+/// account's running turn at `event` is kept at least until `hold_expires_at`, so its slot
+/// counts as taken while the seats are held. `false` when the account has no running turn
+/// (never admitted, finished, run out, or left): the hold must roll back. One statement that
+/// both checks and extends, and locks the ticket's row until the commit, so a turn that ends
+/// meanwhile (a payment, an expiry sweep) cannot let a hold through.
+pub fn keep_turn_for_hold(
+    conn: &mut DbConnection,
+    event: EventId,
+    user: UserId,
+    hold_expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let sql = numbered(
+        conn,
+        "UPDATE queue_tickets SET active_until = \
+           CASE WHEN active_until < $3 THEN $3 ELSE active_until END \
+         WHERE event_id = $1 AND user_id = $2 AND state = 'active' AND active_until > $4",
+    );
+    let n = backend::execute(
+        conn,
+        diesel::sql_query(sql)
+            .bind::<BigInt, _>(event.0)
+            .bind::<BigInt, _>(user.0)
+            .bind::<Timestamp, _>(hold_expires_at)
+            .bind::<Timestamp, _>(now),
+    )?;
+    Ok(n == 1)
+}

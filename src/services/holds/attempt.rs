@@ -8,6 +8,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::db::holds::{self as queries, Basket, HoldEvent, Released};
 use crate::db::lock_order::{self, SectionLocks};
+use crate::db::queue::tickets as queue_tickets;
 use crate::db::{Db, DbConnection};
 use crate::domain::event::{SaleFacts, SaleState};
 use crate::domain::ids::{BookingId, EventId, UserId};
@@ -77,7 +78,7 @@ pub(super) fn hold_once(
         _ => None,
     };
     db.write(|c| {
-        let (ev, verified) = event_on_sale(c, &at)?;
+        let (ev, verified, gated) = event_on_sale(c, &at)?;
         let (locked, mut seen) = lock_in_order(c, &at, relock, lock_all)?;
         let mut released = Released::default();
         let basket = match seen.basket {
@@ -104,6 +105,12 @@ pub(super) fn hold_once(
         // section's counter row, which every hold in that section needs) come last, just
         // before the commit: that row lock is then held as briefly as possible.
         let target = basket_or_new(c, &at, &ev, basket, items.added_cents())?;
+        // While the waiting room is on, only a buyer whose turn runs holds, and the hold keeps
+        // the turn running until it expires (one statement, locking the ticket's row to the
+        // commit).
+        if gated && !queue_tickets::keep_turn_for_hold(c, event, user, target.expires_at, now)? {
+            return Err(HoldError::NotAdmitted);
+        }
         // The basket's lines, read before the statement that takes the section's lock.
         let items = match items {
             SeatItems::Seats(seats) => {
@@ -144,14 +151,15 @@ pub(super) fn hold_once(
     })
 }
 
-/// The event, if it sells now, and whether the account's email address is verified. Reads
+/// The event, if it sells now, whether the account's email address is verified, and whether
+/// the event's waiting room is on (holds then need a running turn). Reads
 /// (and locks, db::lock_order) the event row, then the account's row, in one statement: two
 /// holds of one account count its tickets one after the other.
-fn event_on_sale(c: &mut DbConnection, at: &Attempt) -> Result<(HoldEvent, bool), HoldError> {
-    let (ev, verified) = queries::event_and_account_for_hold(c, at.event, at.user)?
+fn event_on_sale(c: &mut DbConnection, at: &Attempt) -> Result<(HoldEvent, bool, bool), HoldError> {
+    let (ev, verified, gated) = queries::event_and_account_for_hold(c, at.event, at.user)?
         .ok_or(HoldError::EventNotFound)?;
     match sale_state(&ev, at.now) {
-        SaleState::OnSale | SaleState::FewLeft => Ok((ev, verified)),
+        SaleState::OnSale | SaleState::FewLeft => Ok((ev, verified, gated)),
         SaleState::Draft => Err(HoldError::EventNotFound),
         other => Err(HoldError::NotOnSale(other)),
     }

@@ -53,6 +53,10 @@ pub enum HoldError {
     /// no new holds.
     #[error("the time to pay has ended; a payment is being confirmed")]
     PaymentPending,
+    /// The event's waiting room is on and this account has no running turn (never admitted,
+    /// or its turn ended): it must queue first (WAITING_ROOM.md §3.9).
+    #[error("the sale has a waiting room: queue first")]
+    NotAdmitted,
     #[error(transparent)]
     Db(#[from] DbError),
     /// Internal: the hold found run-out baskets in sections it had not locked first; it runs

@@ -57,6 +57,9 @@ impl From<crate::services::user_admin::UserAdminError> for AppError {
     }
 }
 
+/// Why a hold was refused while the event's waiting room is on.
+pub(crate) const NOT_ADMITTED: &str = "This sale has a waiting room: join the queue for this event and hold your seats when it is your turn (API clients send the admission in a Queue-Token header). A turn ends when it runs out or the booking is paid.";
+
 impl From<crate::services::holds::HoldError> for AppError {
     fn from(e: crate::services::holds::HoldError) -> Self {
         use crate::services::holds::HoldError::*;
@@ -68,6 +71,9 @@ impl From<crate::services::holds::HoldError> for AppError {
                     .collect(),
             ),
             Invalid(errors) => AppError::Validation(errors),
+            NotAdmitted => AppError::ForbiddenBecause(
+                [("queue", NOT_ADMITTED.to_owned())].into_iter().collect(),
+            ),
             TooMany { max, already } => AppError::Validation(
                 [(
                     "quantity",

@@ -2,6 +2,7 @@
 //! a styled page, or for htmx a fragment retargeted to the page's message area.
 
 mod from_layers;
+pub(crate) use from_layers::NOT_ADMITTED;
 mod page;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("forbidden")]
     Forbidden,
+    /// Refused for a reason the problem document names in `errors` (a hold without an
+    /// admission from the event's waiting room: `errors.queue`).
+    #[error("forbidden")]
+    ForbiddenBecause(BTreeMap<&'static str, String>),
     #[error("unauthorized")]
     Unauthorized(&'static str),
     #[error("conflict")]
@@ -55,7 +60,7 @@ impl AppError {
         match self {
             AppError::NotFound => "Not found",
             AppError::BadRequest(_) => "Bad request",
-            AppError::Forbidden => "Forbidden",
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => "Forbidden",
             AppError::Unauthorized(_) => "Unauthorized",
             AppError::Conflict(_) | AppError::ConflictWith { .. } => "Conflict",
             AppError::LoginRequired { .. } => "Login required",
@@ -80,7 +85,7 @@ impl AppError {
             AppError::TooManyRequests { retry_after } => {
                 format!("Too many attempts; try again in {retry_after} seconds.")
             }
-            AppError::Validation(errors) => errors
+            AppError::Validation(errors) | AppError::ForbiddenBecause(errors) => errors
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
@@ -133,7 +138,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -164,7 +169,7 @@ impl ResponseError for AppError {
             _ => {}
         }
         let errors = match self {
-            AppError::Validation(errors) => Some(errors),
+            AppError::Validation(errors) | AppError::ForbiddenBecause(errors) => Some(errors),
             _ => None,
         };
         let mut response = match self {

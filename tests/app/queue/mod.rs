@@ -5,6 +5,7 @@
 mod admission;
 mod claims;
 mod draw;
+mod gate;
 mod instances;
 mod joins;
 mod paid;

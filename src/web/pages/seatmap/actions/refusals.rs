@@ -82,6 +82,11 @@ pub(super) fn hold_refusal(
             msg("Your time to pay has ended; a payment is being confirmed, so nothing more can be added to this booking.".to_owned()),
             Vec::new(),
         ),
+        HoldError::NotAdmitted => (
+            StatusCode::FORBIDDEN,
+            msg(crate::web::error::NOT_ADMITTED.to_owned()),
+            Vec::new(),
+        ),
         HoldError::Db(e) => return Err(e.into()),
         e @ HoldError::Relock(_) => return Err(e.into()),
     })
