@@ -349,17 +349,8 @@ pub fn leave(db: &Db, id: QueueTicketId, now: NaiveDateTime) -> Result<bool, Que
 }
 
 /// The ticket's turn is over because its holder paid: `active` → `done`, and the slot is free
-/// for the next tick. The payment path will call [`finish_for_user`] inside its transaction.
+/// for the next tick. (A payment does the same for the buyer's ticket inside its own
+/// transaction: `payments::succeeded`, through `db::queue::tickets::finish_for_user`.)
 pub fn finish(db: &Db, id: QueueTicketId, now: NaiveDateTime) -> Result<bool, QueueError> {
     db.write(|c| Ok(tickets::finish(c, id, now)?))
-}
-
-/// [`finish`] for the account's ticket of the event, in the caller's transaction.
-pub fn finish_for_user(
-    conn: &mut DbConnection,
-    event: EventId,
-    user: UserId,
-    now: NaiveDateTime,
-) -> Result<bool, QueueError> {
-    Ok(tickets::finish_for_user(conn, event, user, now)?)
 }
