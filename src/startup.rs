@@ -112,7 +112,7 @@ impl Application {
             limits,
             clock,
             settings: Arc::new(settings),
-            secret: Arc::new(secret),
+            secret: Arc::new(secret.clone()),
             dummy_hash: Arc::new(dummy_hash),
             catalogue,
             live,
@@ -120,6 +120,8 @@ impl Application {
             maps: Arc::new(crate::web::pages::seatmap::MapCache::default()),
             gateway,
             webhook_secret,
+            queue: Arc::new(crate::services::queue::board::Board::new()),
+            queue_key: Arc::new(crate::services::admission::key(&secret)),
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             bind: state.settings.bind.clone(),
@@ -154,14 +156,39 @@ impl Application {
             stop_signal().await;
             live.close();
         });
+        let snapshots = actix_web::rt::spawn(refresh_waiting_rooms(self.state.clone()));
         let served = self.server.await;
         watcher.abort();
+        snapshots.abort();
         self.state.live.close();
         if let Some(worker) = self.worker {
             tracing::info!("stopping the background worker");
             worker.shutdown(WORKER_STOP_WAIT);
         }
         served
+    }
+}
+
+/// Reads the waiting rooms every `queue_snapshot_ms` for this instance's waiting pages
+/// (`services::queue::board`); a failure is logged once until a read works again, and the
+/// pages keep answering from the last snapshot meanwhile.
+async fn refresh_waiting_rooms(state: AppState) {
+    let every = u64::from(state.settings.queue_snapshot_ms);
+    if every == 0 {
+        return;
+    }
+    let every = std::time::Duration::from_millis(every);
+    let mut failing = false;
+    loop {
+        match state.refresh_queue().await {
+            Ok(()) => failing = false,
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "could not read the waiting rooms; pages answer from the last snapshot");
+            }
+            Err(_) => {}
+        }
+        actix_web::rt::time::sleep(every).await;
     }
 }
 

@@ -190,6 +190,12 @@ impl Settings {
             5_000,
             0..=600_000,
         )?;
+        let queue_snapshot_ms = parse_number(
+            get("BOXOFFICE_QUEUE_SNAPSHOT_MS"),
+            "BOXOFFICE_QUEUE_SNAPSHOT_MS",
+            1_000,
+            0..=60_000,
+        )?;
         let login_slowdown_ms = parse_number(
             get("BOXOFFICE_LOGIN_SLOWDOWN_MS"),
             "BOXOFFICE_LOGIN_SLOWDOWN_MS",
@@ -271,6 +277,7 @@ impl Settings {
             trusted_proxies,
             live_relay,
             catalogue_ttl_ms,
+            queue_snapshot_ms,
             signups_per_address_per_hour,
             logins_per_address_per_hour,
         })

@@ -74,6 +74,10 @@ pub struct Settings {
     /// (`BOXOFFICE_CATALOGUE_TTL_MS`, default 5000; 0 keeps nothing). A change to an event or
     /// venue forgets them at once, on every instance. See `services::catalogue::CatalogueCache`.
     pub catalogue_ttl_ms: u32,
+    /// How often each instance reads its waiting rooms again for the waiting pages' polls
+    /// (`BOXOFFICE_QUEUE_SNAPSHOT_MS`, default 1000; 0: only when asked, as tests do). See
+    /// `services::queue::board`.
+    pub queue_snapshot_ms: u32,
     /// New accounts one client address may open per hour, all at once if it likes
     /// (`BOXOFFICE_SIGNUPS_PER_ADDRESS_PER_HOUR`, default 120): generous, for crowds behind one
     /// address (a mobile carrier's NAT, a campus) on an on-sale day.
@@ -118,6 +122,7 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("live_relay", &self.live_relay)
             .field("catalogue_ttl_ms", &self.catalogue_ttl_ms)
+            .field("queue_snapshot_ms", &self.queue_snapshot_ms)
             .field(
                 "signups_per_address_per_hour",
                 &self.signups_per_address_per_hour,

@@ -14,6 +14,7 @@ pub mod headers;
 pub mod health;
 pub mod hx;
 pub mod pages;
+pub mod queue_gate;
 pub mod rate_limit;
 pub mod request_id;
 pub mod request_shape;

@@ -41,6 +41,10 @@ pub struct AppState {
     pub gateway: crate::gateway::Gateway,
     /// The secret webhooks are signed with (derived from `secret`).
     pub webhook_secret: Arc<Vec<u8>>,
+    /// The waiting rooms as this instance last read them (`services::queue::board`).
+    pub queue: Arc<crate::services::queue::board::Board>,
+    /// The key waiting-room tokens are signed with (derived from `secret`).
+    pub queue_key: Arc<Vec<u8>>,
 }
 
 impl AppState {
@@ -92,6 +96,14 @@ impl AppState {
     {
         let (db, clock) = (self.db.clone(), self.clock.clone());
         Ok(web::block(move || f(&db, clock.now())).await?)
+    }
+
+    /// Reads the waiting rooms again for this instance's waiting pages (after a change made
+    /// here; otherwise once a second in the background).
+    pub async fn refresh_queue(&self) -> Result<(), AppError> {
+        let board = self.queue.clone();
+        self.run(move |db, now| board.refresh(db, now)).await??;
+        Ok(())
     }
 
     /// A rate-limit check (`web::rate_limit`): on PostgreSQL the deployment's counts are a

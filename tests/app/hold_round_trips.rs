@@ -3,51 +3,13 @@
 //! instrumentation on the test's own thread, through the library, so other tests running at
 //! the same time do not count.
 
-use std::cell::RefCell;
-use std::sync::Once;
-
 use boxoffice::domain::ids::{EventId, SeatId, SectionId, UserId};
 use boxoffice::services::holds::{self, HoldRequest};
 use chrono::TimeDelta;
-use diesel::connection::{Instrumentation, InstrumentationEvent};
 
+use crate::helpers::statements::{instrument_connections, statements_of};
 use crate::helpers::{TestApp, spawn_app};
 use crate::holds::{seated_event, standing_area};
-
-thread_local! {
-    /// The statements sent on this thread while counting (`None`: not counting).
-    static SENT: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
-}
-
-fn counting() -> Option<Box<dyn Instrumentation>> {
-    Some(Box::new(|event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
-            SENT.with(|sent| {
-                if let Some(sent) = sent.borrow_mut().as_mut() {
-                    sent.push(query.to_string());
-                }
-            });
-        }
-    }))
-}
-
-/// Every connection opened from now on reports its statements (counted only on a thread that
-/// asks, see [`statements_of`]).
-fn instrument_connections() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        diesel::connection::set_default_instrumentation(counting).expect("instrumentation");
-    });
-}
-
-/// Runs `f` and answers the statements it sent on this thread (a transaction's `BEGIN` and
-/// `COMMIT` included).
-fn statements_of<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    SENT.with(|sent| *sent.borrow_mut() = Some(Vec::new()));
-    let value = f();
-    let sent = SENT.with(|sent| sent.borrow_mut().take().unwrap_or_default());
-    (value, sent)
-}
 
 async fn user_id(app: &TestApp, n: usize) -> UserId {
     let email = format!("buyer{n}@example.com");

@@ -276,3 +276,16 @@ pub fn keep_turn_for_hold(
     )?;
     Ok(n == 1)
 }
+
+/// Binds a ticket joined without an account to the account that claims it (rooms that do not
+/// require an account: the hold needs one). False when it already belongs to an account.
+pub fn attach_user(conn: &mut DbConnection, id: QueueTicketId, user: UserId) -> QueryResult<bool> {
+    diesel::update(
+        queue_tickets::table
+            .find(id)
+            .filter(queue_tickets::user_id.is_null()),
+    )
+    .set(queue_tickets::user_id.eq(user))
+    .execute(conn)
+    .map(|n| n == 1)
+}

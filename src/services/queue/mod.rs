@@ -10,9 +10,14 @@
 //! - An `active` turn counts until `active_until`, by timestamp alone; the tick's tidy-up only
 //!   marks it `lapsed` afterwards.
 
+pub mod board;
+mod claims;
+mod numbering;
+mod passthrough;
+pub mod status;
 mod tick;
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 
 use crate::db::queue::rooms::{self, RoomSettingsRow};
 use crate::db::queue::{RoomRow, TicketRow, tickets};
@@ -20,6 +25,9 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::domain::ids::{EventId, QueueTicketId, UserId};
 use crate::domain::queue::{OrderMode, Phase, TicketState};
 
+pub use claims::{Claim, claim, claim_as};
+pub use numbering::number_after_draw;
+pub use passthrough::{PassedThrough, pass_through};
 pub use tick::{TickOutcome, tick_all, tick_room, tidy};
 
 /// A room's settings, as an admin sets them (all at once).
@@ -267,85 +275,31 @@ fn again(
     })
 }
 
-/// What a claim came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// The turn runs until `active_until`; `late`: claimed after the claim window, within the
-    /// grace, while a slot was free.
-    Admitted {
-        active_until: NaiveDateTime,
-        late: bool,
-    },
-    /// Not called yet (no number, or the cursor is not there).
-    NotCalled,
-    /// Called more than the claim window ago and within the grace, but every slot is taken:
-    /// try again (the next tick may free one).
-    NoSlotYet,
-    /// Called more than the grace ago: the ticket is now `missed` and may rejoin at the back.
-    Missed,
-    /// The ticket is not waiting (it left, was missed, its turn ended).
-    Ended(TicketState),
-}
-
-/// Claims a called ticket's turn (§3.8) with one guarded update: within the claim window `W`
-/// always; within the grace `G` only while a slot is free (a late return); after `G` the ticket
-/// is `missed`. Claiming an active turn again answers the same turn.
-pub fn claim(db: &Db, id: QueueTicketId, now: NaiveDateTime) -> Result<Claim, QueueError> {
-    db.write(|c| {
-        let t = tickets::find(c, id)?.ok_or(QueueError::NoTicket)?;
-        match (t.state, t.active_until) {
-            (TicketState::Active, Some(until)) if until > now => {
-                return Ok(Claim::Admitted {
-                    active_until: until,
-                    late: false,
-                });
-            }
-            (TicketState::Active, _) => return Ok(Claim::Ended(TicketState::Lapsed)),
-            (TicketState::Waiting, _) => {}
-            (state, _) => return Ok(Claim::Ended(state)),
-        }
-        let room = rooms::find(c, t.event_id)?.ok_or(QueueError::NoRoom)?;
-        let Some(seq) = t.seq.filter(|&s| s <= room.cursor) else {
-            return Ok(Claim::NotCalled);
-        };
-        let Some(called) = crate::db::queue::tick::called_at(c, t.event_id, seq)? else {
-            return Ok(Claim::NotCalled);
-        };
-        let waited = now - called;
-        let until = now + TimeDelta::minutes(i64::from(room.admission_minutes));
-        let late = waited >= TimeDelta::seconds(i64::from(room.claim_seconds));
-        if waited > TimeDelta::minutes(i64::from(room.grace_minutes)) {
-            tickets::end(c, id, &[TicketState::Waiting], TicketState::Missed, now)?;
-            return Ok(Claim::Missed);
-        }
-        if late {
-            // A late return takes a free slot: counted with the room locked, as the tick does.
-            let room = rooms::lock(c, t.event_id)?.ok_or(QueueError::NoRoom)?;
-            let (active, unclaimed) = tick::occupied(c, &room, now)?;
-            if room
-                .max_active
-                .is_some_and(|m| active + unclaimed >= i64::from(m))
-            {
-                return Ok(Claim::NoSlotYet);
-            }
-        }
-        match tickets::claim(c, id, room.cursor, now, until)? {
-            true => Ok(Claim::Admitted {
-                active_until: until,
-                late,
-            }),
-            false => Ok(Claim::Ended(
-                tickets::find(c, id)?.map_or(TicketState::Left, |t| t.state),
-            )),
-        }
-    })
-}
-
 /// Leaves the queue (or gives up a running turn): the place is free, and the cursor passes
 /// the ticket without spending a call. False when it had already ended.
 pub fn leave(db: &Db, id: QueueTicketId, now: NaiveDateTime) -> Result<bool, QueueError> {
     let from = [TicketState::Waiting, TicketState::Active];
     db.write(|c| Ok(tickets::end(c, id, &from, TicketState::Left, now)?))
+}
+
+/// The account's place in the event's line ends (it left, or gave up its turn): the API's
+/// `DELETE`. False when it had none running.
+pub fn leave_as(
+    db: &Db,
+    event: EventId,
+    user: UserId,
+    now: NaiveDateTime,
+) -> Result<bool, QueueError> {
+    db.write(|c| match tickets::find_for_user(c, event, user)? {
+        Some(t) => Ok(tickets::end(
+            c,
+            t.id,
+            &[TicketState::Waiting, TicketState::Active],
+            TicketState::Left,
+            now,
+        )?),
+        None => Ok(false),
+    })
 }
 
 /// The ticket's turn is over because its holder paid: `active` → `done`, and the slot is free

@@ -198,28 +198,62 @@ async fn hold(
     token: BearerToken,
     path: web::Path<i64>,
     body: web::Json<HoldBody>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let token = token.0.ok_or(AppError::Unauthorized(
         "Send Authorization: Bearer <token>.",
     ))?;
+    let queue_token = crate::web::queue_gate::presented(&req);
+    let gate = state.get_ref().clone();
     let request = body.into_inner().into_request()?;
     let event = EventId(path.into_inner());
     let (live, limits) = (state.live.clone(), state.limits.clone());
     let policy = holds::HoldPolicy::from_settings(&state.settings);
     let held = state
-        .run(move |db, now| -> Result<holds::Held, AppError> {
-            let account = db
-                .read(|c| accounts::account_for_token(c, &token, now))?
-                .ok_or(AppError::Unauthorized(
-                    "The token is unknown, expired or revoked.",
-                ))?;
-            limits.hold(account.id.0)?;
-            Ok(holds::hold_with(
-                db, &live, account.id, event, &request, &policy, now,
-            )?)
-        })
+        .run(
+            move |db,
+                  now|
+                  -> Result<
+                (holds::Held, Option<crate::services::admission::Admission>),
+                AppError,
+            > {
+                let account = db
+                    .read(|c| accounts::account_for_token(c, &token, now))?
+                    .ok_or(AppError::Unauthorized(
+                        "The token is unknown, expired or revoked.",
+                    ))?;
+                // The waiting room's gate (§3.9, C1/C2): a valid admission in `Queue-Token`;
+                // the hold's transaction then confirms the turn in the database.
+                let admitted = crate::web::queue_gate::check_token(
+                    &gate,
+                    queue_token.as_deref(),
+                    event,
+                    account.id,
+                )
+                .map_err(|_| holds::HoldError::NotAdmitted)?;
+                limits.hold(account.id.0)?;
+                let held = holds::hold_with(db, &live, account.id, event, &request, &policy, now);
+                if let Err(holds::HoldError::NotAdmitted) = held {
+                    gate.queue.refused("no_turn");
+                }
+                Ok((held?, admitted))
+            },
+        )
         .await??;
-    Ok(HttpResponse::Created().json(BookingJson::held(&held)))
+    let (held, admitted) = held;
+    let mut response = HttpResponse::Created();
+    // The admission renewed to last as long as the hold (§3.8), in the same header.
+    if let Some(mut a) = admitted {
+        let hold_ends = crate::web::queue_gate::unix(held.expires_at);
+        if hold_ends > a.exp {
+            a.exp = hold_ends;
+        }
+        response.insert_header((
+            crate::web::queue_gate::HEADER,
+            crate::web::queue_gate::issue(&state, &a),
+        ));
+    }
+    Ok(response.json(BookingJson::held(&held)))
 }
 
 /// The caller's booking (or any, for an admin); 404 for anyone else's.

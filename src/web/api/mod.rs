@@ -9,6 +9,7 @@ mod bookings;
 mod conditional;
 mod events;
 mod payments;
+mod queue;
 
 use actix_web::web;
 
@@ -25,5 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(bookings::routes)
         .configure(events::routes)
-        .configure(payments::routes);
+        .configure(payments::routes)
+        .configure(queue::routes);
 }

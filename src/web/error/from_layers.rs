@@ -205,3 +205,18 @@ impl From<actix_web::error::BlockingError> for AppError {
         AppError::internal(e)
     }
 }
+
+impl From<crate::services::queue::QueueError> for AppError {
+    fn from(e: crate::services::queue::QueueError) -> Self {
+        use crate::services::queue::QueueError::*;
+        match e {
+            Db(e) => e.into(),
+            NoEvent | NoRoom | NoTicket => AppError::NotFound,
+            NotJoinable(_) => AppError::Conflict("This waiting room takes nobody now."),
+            AccountRequired => {
+                AppError::Unauthorized("Joining this waiting room needs an account.")
+            }
+            Invalid(why) => AppError::Validation([("queue", why.to_owned())].into_iter().collect()),
+        }
+    }
+}

@@ -43,6 +43,12 @@ pub enum AppError {
     /// A page that needs a signed-in visitor: send them to log in and come back.
     #[error("login required")]
     LoginRequired { next: String, htmx: bool },
+    /// A page of an event whose waiting room is on, without an admission: to the queue page.
+    #[error("waiting room")]
+    QueueRequired {
+        event: crate::domain::ids::EventId,
+        htmx: bool,
+    },
     #[error("invalid request")]
     Validation(BTreeMap<&'static str, String>),
     #[error("service unavailable")]
@@ -64,6 +70,7 @@ impl AppError {
             AppError::Unauthorized(_) => "Unauthorized",
             AppError::Conflict(_) | AppError::ConflictWith { .. } => "Conflict",
             AppError::LoginRequired { .. } => "Login required",
+            AppError::QueueRequired { .. } => "Waiting room",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Validation(_) => "Invalid request",
             AppError::Unavailable => "Service unavailable",
@@ -82,6 +89,7 @@ impl AppError {
             AppError::Unauthorized(detail) | AppError::Conflict(detail) => (*detail).to_owned(),
             AppError::ConflictWith { detail, .. } => detail.clone(),
             AppError::LoginRequired { .. } => "Log in to see this page.".to_owned(),
+            AppError::QueueRequired { .. } => NOT_ADMITTED.to_owned(),
             AppError::TooManyRequests { retry_after } => {
                 format!("Too many attempts; try again in {retry_after} seconds.")
             }
@@ -144,6 +152,8 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
             AppError::LoginRequired { htmx: true, .. } => StatusCode::OK,
+            AppError::QueueRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
+            AppError::QueueRequired { htmx: true, .. } => StatusCode::OK,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -151,13 +161,22 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::LoginRequired { next, htmx } = self {
-            let login = format!(
-                "/login?{}",
-                serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
-            );
+        let redirect = match self {
+            AppError::LoginRequired { next, htmx } => Some((
+                format!(
+                    "/login?{}",
+                    serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+                ),
+                *htmx,
+            )),
+            AppError::QueueRequired { event, htmx } => {
+                Some((format!("/events/{event}/queue"), *htmx))
+            }
+            _ => None,
+        };
+        if let Some((login, htmx)) = redirect {
             // htmx would follow a redirect inside its swap; it gets HX-Redirect instead.
-            let header = if *htmx { "HX-Redirect" } else { "Location" };
+            let header = if htmx { "HX-Redirect" } else { "Location" };
             return HttpResponse::build(self.status_code())
                 .insert_header((header, login))
                 .finish();

@@ -129,6 +129,52 @@ struct EventPage {
     layout: Layout,
     detail: EventDetail,
     paragraphs: Vec<String>,
+    /// The event's waiting room, when it has one on (issue 20).
+    queue: Option<QueueBanner>,
+}
+
+impl EventPage {
+    /// Whether "Get tickets" leads to the waiting room.
+    fn queues(&self) -> bool {
+        self.queue.as_ref().is_some_and(QueueBanner::queues)
+    }
+}
+
+/// What the event page says about its waiting room: when it opens, or that it is open.
+struct QueueBanner {
+    /// `upcoming` (the pre-queue opens later), `prequeue`, `open`.
+    phase: &'static str,
+    /// When the pre-queue opens and when the sale (the draw) starts, in the venue's time.
+    opens: Option<String>,
+    sale: Option<String>,
+}
+
+impl QueueBanner {
+    fn of(room: &crate::services::queue::board::Snapshot) -> Option<Self> {
+        use crate::domain::queue::Phase;
+        let local = |t: chrono::NaiveDateTime| {
+            crate::domain::local_time::to_local(t, room.timezone)
+                .format("%a %-d %b, %H:%M %Z")
+                .to_string()
+        };
+        let phase = match room.phase {
+            _ if !room.enabled => return None,
+            Phase::Off if room.prequeue_opens_at.is_some() => "upcoming",
+            Phase::Prequeue => "prequeue",
+            Phase::Open => "open",
+            Phase::Off | Phase::Closed => return None,
+        };
+        Some(QueueBanner {
+            phase,
+            opens: room.prequeue_opens_at.map(local),
+            sale: room.sales_start_at.map(local),
+        })
+    }
+
+    /// Whether buying goes through the queue page now.
+    fn queues(&self) -> bool {
+        self.phase != "upcoming"
+    }
 }
 
 #[get("/events/{id}")]
@@ -153,11 +199,13 @@ async fn show(
         .filter(|p| !p.is_empty())
         .map(str::to_owned)
         .collect();
+    let queue = state.queue.get(id).and_then(|r| QueueBanner::of(&r));
     html(
         EventPage {
             layout: ctx.layout,
             detail,
             paragraphs,
+            queue,
         }
         .render(),
     )

@@ -10,6 +10,7 @@ mod admin_venues;
 mod bookings;
 mod events;
 mod home;
+mod queue;
 mod recovery;
 pub mod seatmap;
 pub mod view;
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(account::routes)
         .configure(recovery::routes)
         .configure(seatmap::routes)
+        .configure(queue::routes)
         .configure(bookings::routes)
         .configure(admin::routes);
 }

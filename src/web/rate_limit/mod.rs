@@ -23,21 +23,19 @@
 
 mod failures;
 mod forwarded;
+mod limit;
 mod shared;
 
-use std::hash::Hash;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 use governor::clock::Clock as GovernorClock;
-use governor::state::keyed::HashMapStateStore;
-use governor::{Quota, RateLimiter};
 
 use crate::clock::Clock;
 use crate::db::Db;
 
 use failures::{FAILURE_LEAK, FailureBuckets, PER_ADDRESS_FAILURES, PER_ADDRESS_LEAK};
 pub use failures::{LoginRefused, REFUSE_AFTER, SLOWDOWN_AFTER};
+use limit::{Limit, limiter, per_hour};
 
 /// governor's view of the app clock: time since the Unix epoch.
 #[derive(Clone)]
@@ -50,43 +48,6 @@ impl GovernorClock for AppClock {
         let now = self.0.now_utc();
         Duration::from_micros(u64::try_from(now.timestamp_micros()).unwrap_or(0))
     }
-}
-
-type Limiter<K> =
-    RateLimiter<K, HashMapStateStore<K>, AppClock, governor::middleware::NoOpMiddleware<Duration>>;
-
-/// One limit: `burst` at once, then one more every `per`, kept per key. `name` prefixes its
-/// keys in the shared table; `local` is this process's limiter (the only one on SQLite, the
-/// fallback on PostgreSQL).
-struct Limit {
-    name: &'static str,
-    burst: u32,
-    per: Duration,
-    local: Limiter<String>,
-}
-
-/// `n` at once, then `n` an hour.
-fn per_hour(name: &'static str, n: u32, clock: &Clock) -> Limit {
-    let n = n.max(1);
-    limiter(name, n, Duration::from_secs(3600) / n, clock)
-}
-
-/// `burst` attempts at once, then one more every `per`.
-fn limiter(name: &'static str, burst: u32, per: Duration, clock: &Clock) -> Limit {
-    Limit {
-        name,
-        burst: burst.max(1),
-        per,
-        local: local_limiter(burst, per, clock),
-    }
-}
-
-fn local_limiter<K: Hash + Eq + Clone>(burst: u32, per: Duration, clock: &Clock) -> Limiter<K> {
-    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    let quota = Quota::with_period(per)
-        .unwrap_or_else(|| Quota::per_second(burst))
-        .allow_burst(burst);
-    RateLimiter::new(quota, HashMapStateStore::default(), AppClock(clock.clone()))
 }
 
 pub struct RateLimits {
@@ -108,6 +69,12 @@ pub struct RateLimits {
     verify_resend_per_account: Limit,
     /// `None`: holds are not limited.
     holds_per_account: Option<Limit>,
+    /// Joining a waiting room (issue 20): per address and per account.
+    queue_join_per_ip: Limit,
+    queue_join_per_account: Limit,
+    /// Polls of a waiting page, per queue ticket: always this process's count (the poll
+    /// path never touches the database).
+    queue_poll_per_ticket: Limit,
 }
 
 /// How long to wait before trying again.
@@ -167,6 +134,13 @@ impl RateLimits {
                     clock,
                 )
             }),
+            // Joining a waiting room: as generous per address as signing in (a campus shares
+            // one), and 10 joins an account, then one every 10 s (a join is idempotent anyway).
+            queue_join_per_ip: per_hour("queue_join_ip", 600, clock),
+            queue_join_per_account: limiter("queue_join", 10, Duration::from_secs(10), clock),
+            // A waiting page polls when the server says (2 s at the soonest); three at once
+            // for a reload and a second tab, then one every 2 s.
+            queue_poll_per_ticket: limiter("queue_poll", 3, Duration::from_secs(2), clock),
         }
     }
 
@@ -272,6 +246,21 @@ impl RateLimits {
         }
     }
 
+    /// Joining an event's waiting room from `ip` (and as `user`, when signed in).
+    pub fn queue_join(&self, ip: &str, user: Option<i64>) -> Result<(), RetryAfter> {
+        self.check(&self.queue_join_per_ip, ip)?;
+        match user {
+            Some(user) => self.check(&self.queue_join_per_account, &user.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// One poll of a waiting page for queue ticket `ticket`: counted in this process only, so
+    /// the poll path stays free of the database.
+    pub fn queue_poll(&self, ticket: i64) -> Result<(), RetryAfter> {
+        self.check_local(&self.queue_poll_per_ticket, &ticket.to_string())
+    }
+
     pub fn verification_resend(&self, user: i64) -> Result<(), RetryAfter> {
         self.check(&self.verify_resend_per_account, &user.to_string())
     }
@@ -289,14 +278,7 @@ impl RateLimits {
         {
             return answer;
         }
-        let limiter = &limit.local;
-        if limiter.len() > 50_000 {
-            limiter.retain_recent();
-        }
-        limiter.check_key(&key.to_owned()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(self.clock.now());
-            RetryAfter(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
-        })
+        self.check_local(limit, key)
     }
 
     /// How many failures are in `bucket` for `key` (shared or local, as [`Self::check`]).

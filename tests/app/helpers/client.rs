@@ -255,4 +255,12 @@ impl TestApp {
         let mut conn = self.db.conn().expect("a connection");
         f(&mut conn)
     }
+
+    /// Has the server read its waiting rooms again (it does so every second in production;
+    /// tests ask, so that nothing reads the database behind their back).
+    pub fn refresh_queue(&self) {
+        self.queue
+            .refresh(&self.db, self.clock.now())
+            .expect("the waiting rooms read");
+    }
 }

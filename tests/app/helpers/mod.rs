@@ -7,6 +7,7 @@ mod databases;
 mod fixtures;
 mod html;
 mod leftovers;
+pub mod statements;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub struct TestApp {
     pub secret: std::sync::Arc<Vec<u8>>,
     /// The secret the gateway's webhooks are signed with.
     pub webhook_secret: std::sync::Arc<Vec<u8>>,
+    /// The server's picture of its waiting rooms (`services::queue::board`).
+    pub queue: std::sync::Arc<boxoffice::services::queue::board::Board>,
     /// The background worker, when a test turned it on; stopped when the test ends.
     worker: Option<WorkerHandle>,
     database: TestDatabase,
@@ -68,6 +71,9 @@ pub fn test_settings(database_url: DatabaseUrl, data_dir: PathBuf) -> Settings {
         "BOXOFFICE_MAIL_DIR".to_owned(),
         data_dir.join("mail").display().to_string(),
     );
+    // The waiting rooms' snapshot is read when a test asks (`TestApp::refresh_queue`), so
+    // nothing reads the database behind a test's back (the poll path's count is zero).
+    vars.insert("BOXOFFICE_QUEUE_SNAPSHOT_MS".to_owned(), "0".to_owned());
     let mut settings = Settings::from_vars(&vars).expect("test settings");
     // Tests run the worker themselves (`TestApp::worker`), so nothing races them.
     settings.worker = false;
@@ -130,6 +136,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
     let live = app.state.live.clone();
     let secret = app.state.secret.clone();
     let webhook_secret = app.state.webhook_secret.clone();
+    let queue = app.state.queue.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -146,6 +153,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         live,
         secret,
         webhook_secret,
+        queue,
         worker,
         database,
         leftovers_allowed: std::sync::atomic::AtomicBool::new(false),

@@ -8,7 +8,9 @@ mod draw;
 mod gate;
 mod instances;
 mod joins;
+mod pages;
 mod paid;
+mod tokens;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;

@@ -16,10 +16,13 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::domain::ids::{EventId, SectionId, UserId};
+use crate::services::admission::Admission;
+use crate::services::queue;
 use crate::services::seatmap::{self, Scope};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::encoding::{self, Piece};
 use crate::web::error::AppError;
+use crate::web::queue_gate;
 use crate::web::state::AppState;
 
 use drawn::Asked;
@@ -145,6 +148,36 @@ fn buyer(ctx: &PageContext, page: &MapPage, hx: bool) -> Result<UserId, AppError
         })
 }
 
+/// The waiting room's gate for a hold (§3.9, checks C1 and C2): with the event's room on, a
+/// valid admission token for this account (admins too: the hold's own transaction confirms
+/// the turn in the database). Without one: to the queue page. Answers the admission, to be
+/// renewed by [`keep_admission`] when the hold goes through.
+fn may_hold(
+    state: &AppState,
+    req: &HttpRequest,
+    event: EventId,
+    ctx: &PageContext,
+    htmx: bool,
+) -> Result<Option<Admission>, AppError> {
+    queue_gate::check(state, req, event, ctx.layout.user.as_ref(), false)
+        .map_err(|_| AppError::QueueRequired { event, htmx })
+}
+
+/// After a hold: the admission lasts at least as long as the hold (the hold kept the turn
+/// running in the database until then, §3.8), so the buyer keeps the map while seats are
+/// theirs.
+fn keep_admission(state: &AppState, response: &mut HttpResponse, admitted: Option<Admission>) {
+    let Some(mut a) = admitted else {
+        return;
+    };
+    let hold_ends = queue_gate::unix(state.clock.now()) + i64::from(state.settings.hold_seconds);
+    if hold_ends > a.exp {
+        a.exp = hold_ends;
+        let token = queue_gate::issue(state, &a);
+        queue_gate::set_cookie(state, response, a.event, &token, a.exp);
+    }
+}
+
 /// Where the map's drawing goes in the page (the page is drawn around it, then split there).
 const BODY: &str = "<!--boxoffice:seat-map-->";
 
@@ -213,6 +246,7 @@ async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
+    let admitted = through_the_queue(&state, &req, event, &ctx).await?;
     let viewer = ctx.layout.user.as_ref().map(|u| u.id);
     let (map_state, basket, now) = state
         .read(move |conn, now| {
@@ -245,7 +279,56 @@ async fn show(
     let mut pieces = vec![Piece::Own(head)];
     pieces.extend(drawn.pieces(&mine));
     pieces.push(Piece::Own(tail));
-    Ok(encoding::html_page(&req, &pieces))
+    let mut response = encoding::html_page(&req, &pieces);
+    if let Some(a) = admitted {
+        let token = queue_gate::issue(&state, &a);
+        queue_gate::set_cookie(&state, &mut response, event, &token, a.exp);
+    }
+    Ok(response)
+}
+
+/// The waiting room's gate in front of the map (WAITING_ROOM.md §3.9, check C6): with the
+/// event's room on, the map needs an admission (admins pass); without one the visitor goes
+/// to the queue page (303, or `HX-Redirect` for htmx). When the room is idle (open, nobody
+/// waiting, a slot free) a signed-in buyer is let through at once (B6): joined and admitted
+/// in one transaction, and the answer carries the admission (`Some`).
+async fn through_the_queue(
+    state: &AppState,
+    req: &HttpRequest,
+    event: EventId,
+    ctx: &PageContext,
+) -> Result<Option<Admission>, AppError> {
+    let account = ctx.layout.user.as_ref();
+    if queue_gate::check(state, req, event, account, true).is_ok() {
+        return Ok(None);
+    }
+    let htmx = crate::web::hx::is_htmx(req);
+    let idle = state.queue.get(event).filter(|room| {
+        room.phase == crate::domain::queue::Phase::Open
+            && !room.paused
+            && room.nobody_waiting()
+            && room.slot_free()
+    });
+    let buyer = account
+        .filter(|a| a.email_verified || idle.as_ref().is_some_and(|room| !room.require_account));
+    if let (Some(_), Some(buyer)) = (idle, buyer) {
+        let user = buyer.id;
+        let passed = state
+            .run(move |db, now| queue::pass_through(db, event, user, now))
+            .await??;
+        if let Some(p) = passed {
+            state.refresh_queue().await?;
+            return Ok(Some(Admission {
+                kind: crate::services::admission::Kind::Admit,
+                event,
+                ticket: p.ticket.0,
+                user,
+                seq: Some(p.seq),
+                exp: queue_gate::unix(p.until),
+            }));
+        }
+    }
+    Err(AppError::QueueRequired { event, htmx })
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

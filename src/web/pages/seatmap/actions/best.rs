@@ -1,6 +1,6 @@
 //! `POST /events/{id}/best`: the best seats together, held in one go.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::hold;
@@ -12,7 +12,7 @@ use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
 use crate::web::pages::seatmap::update::{Changed, Message, answer};
-use crate::web::pages::seatmap::{buyer, page_of, parse_event};
+use crate::web::pages::seatmap::{buyer, keep_admission, may_hold, page_of, parse_event};
 use crate::web::state::AppState;
 
 /// "Best available": N seats together, in one tier or any.
@@ -46,15 +46,22 @@ pub(super) async fn best_available(
     form: web::Form<BestForm>,
     ctx: PageContext,
     hx: HxRequest,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
     let page = page_of(event, form.section.as_deref(), form.view.as_deref());
     let viewer = buyer(&ctx, &page, hx.0)?;
+    let admitted = may_hold(&state, &req, event, &ctx, hx.0)?;
     let changed = match form.request() {
         Some((quantity, tier)) => hold_best(&state, viewer, event, quantity, tier).await?,
         None => Changed::unreadable("Choose how many seats you want (a number) and a price."),
     };
-    answer(&state, &ctx, hx.0, page, viewer, changed).await
+    let held = changed.status.is_success();
+    let mut response = answer(&state, &ctx, hx.0, page, viewer, changed).await?;
+    if held {
+        keep_admission(&state, &mut response, admitted);
+    }
+    Ok(response)
 }
 
 /// Holds the best seats and names the ones that came into the basket.

@@ -8,11 +8,11 @@ mod refusals;
 mod standing;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::update::{Changed, Message, answer};
-use super::{buyer, page_of, parse_event};
+use super::{buyer, keep_admission, may_hold, page_of, parse_event};
 use crate::domain::ids::{BookingItemId, EventId, SeatId, UserId};
 use crate::services::holds::{self, Held, HoldError, HoldRequest};
 use crate::web::auth::PageContext;
@@ -66,9 +66,14 @@ async fn hold(
     state.limit(move |l| l.hold(viewer.0)).await??;
     let live = state.live.clone();
     let policy = holds::HoldPolicy::from_settings(&state.settings);
-    state
+    let held = state
         .run(move |db, now| holds::hold_with(db, &live, viewer, event, &request, &policy, now))
-        .await
+        .await?;
+    if let Err(HoldError::NotAdmitted) = held {
+        // A valid token, but no running turn in the database (paid, run out, left).
+        state.queue.refused("no_turn");
+    }
+    Ok(held)
 }
 
 #[post("/events/{id}/seats")]
@@ -78,10 +83,15 @@ async fn seat_action(
     form: web::Form<SeatAction>,
     ctx: PageContext,
     hx: HxRequest,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
     let page = page_of(event, form.section.as_deref(), form.view.as_deref());
     let viewer = buyer(&ctx, &page, hx.0)?;
+    let admitted = match form.act() {
+        Ok(Act::Hold(_)) => may_hold(&state, &req, event, &ctx, hx.0)?,
+        _ => None,
+    };
     let changed = match form.act() {
         Err(message) => Changed {
             seats: Vec::new(),
@@ -92,7 +102,12 @@ async fn seat_action(
         Ok(Act::Release(seat)) => release_seat(&state, viewer, event, seat).await?,
         Ok(Act::RemoveLine(item)) => remove_line(&state, viewer, event, item).await?,
     };
-    answer(&state, &ctx, hx.0, page, viewer, changed).await
+    let held = changed.status.is_success();
+    let mut response = answer(&state, &ctx, hx.0, page, viewer, changed).await?;
+    if held {
+        keep_admission(&state, &mut response, admitted);
+    }
+    Ok(response)
 }
 
 /// A click on a free seat: into the basket, or why not.

@@ -1,6 +1,6 @@
 //! `POST /events/{id}/standing`: places in a standing area.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::best::number;
@@ -12,7 +12,7 @@ use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
 use crate::web::pages::seatmap::update::{Changed, Message, answer};
-use crate::web::pages::seatmap::{buyer, page_of, parse_event};
+use crate::web::pages::seatmap::{buyer, keep_admission, may_hold, page_of, parse_event};
 use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -41,10 +41,12 @@ pub(super) async fn hold_standing(
     form: web::Form<StandingForm>,
     ctx: PageContext,
     hx: HxRequest,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
     let page = page_of(event, form.section.as_deref(), form.view.as_deref());
     let viewer = buyer(&ctx, &page, hx.0)?;
+    let admitted = may_hold(&state, &req, event, &ctx, hx.0)?;
     let changed = match form.request() {
         Some((section, quantity)) => {
             let request = HoldRequest::Standing { section, quantity };
@@ -55,7 +57,12 @@ pub(super) async fn hold_standing(
         }
         None => Changed::unreadable("Choose how many standing tickets you want (a number)."),
     };
-    answer(&state, &ctx, hx.0, page, viewer, changed).await
+    let held = changed.status.is_success();
+    let mut response = answer(&state, &ctx, hx.0, page, viewer, changed).await?;
+    if held {
+        keep_admission(&state, &mut response, admitted);
+    }
+    Ok(response)
 }
 
 /// What the buyer is told when the places are theirs.

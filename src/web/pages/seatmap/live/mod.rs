@@ -33,6 +33,15 @@ async fn live(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
+    // The waiting room's gate (§3.9, check C6): with the room on, only admitted buyers (and
+    // admins) watch the map live.
+    if crate::web::queue_gate::check(&state, &req, event, ctx.layout.user.as_ref(), true).is_err() {
+        return Err(AppError::ForbiddenBecause(
+            [("queue", crate::web::error::NOT_ADMITTED.to_owned())]
+                .into_iter()
+                .collect(),
+        ));
+    }
     // A place among the open streams first (issue 16): refused clearly when this client or the
     // server has as many open as it takes; freed when the stream ends.
     let slot = match acquire_slot(&state, &req) {
