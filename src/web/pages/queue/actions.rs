@@ -49,6 +49,11 @@ async fn join(
         return Ok(go(format!("/events/{event}/seats"), htmx));
     };
     let account = ctx.layout.user.clone();
+    // Already in line in this browser (a second click, another tab): the same place. (With an
+    // account the join itself is idempotent; without one, the cookie is the ticket.)
+    if !matches!(ticket_of(&state, &req, event, &ctx), Place::Outside) {
+        return Ok(go(queue_page(event), htmx));
+    }
     if room.require_account {
         let account = account.as_ref().ok_or_else(|| AppError::LoginRequired {
             next: queue_page(event),
