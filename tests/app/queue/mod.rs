@@ -5,6 +5,7 @@
 mod admission;
 mod claims;
 mod draw;
+mod fairness;
 mod gate;
 mod instances;
 mod joins;
@@ -152,4 +153,34 @@ fn buyers(app: &TestApp, prefix: &str, n: usize) -> Vec<UserId> {
         .into_iter()
         .map(|account| account.id)
         .collect()
+}
+
+/// Starts the event's room afresh, as a pre-queue whose sale starts at `sale`: its tickets,
+/// its call log and the room itself are deleted, and the room is configured anew through the
+/// service (so one event serves many short runs).
+fn fresh_prequeue(
+    app: &TestApp,
+    event: EventId,
+    settings: &RoomSettings,
+    sale: NaiveDateTime,
+) -> RoomRow {
+    use boxoffice::db::schema::waiting_rooms;
+    app.with_conn(|c| {
+        diesel::delete(queue_tickets::table.filter(queue_tickets::event_id.eq(event)))
+            .execute(c)
+            .unwrap();
+        diesel::delete(queue_calls::table.filter(queue_calls::event_id.eq(event)))
+            .execute(c)
+            .unwrap();
+        diesel::delete(waiting_rooms::table.find(event))
+            .execute(c)
+            .unwrap();
+        diesel::update(events::table.find(event))
+            .set(events::sales_start_at.eq(sale))
+            .execute(c)
+            .unwrap();
+    });
+    let room = queue::configure(&app.db, event, settings, app.clock.now()).unwrap();
+    assert_eq!(room.phase, Phase::Prequeue);
+    room
 }
