@@ -10,6 +10,8 @@ mod gate;
 mod instances;
 mod joins;
 mod paid;
+mod positions;
+mod sale;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -183,4 +185,27 @@ fn fresh_prequeue(
     let room = queue::configure(&app.db, event, settings, app.clock.now()).unwrap();
     assert_eq!(room.phase, Phase::Prequeue);
     room
+}
+
+/// Counted from the rows: turns running at `now`, and waiting tickets with
+/// `after < seq <= upto` (called and not claimed, when `after` is the cursor one claim window
+/// ago).
+fn counts(app: &TestApp, event: EventId, now: NaiveDateTime, after: i64, upto: i64) -> (i64, i64) {
+    let mine = || queue_tickets::table.filter(queue_tickets::event_id.eq(event));
+    app.with_conn(|c| {
+        let active = mine()
+            .filter(queue_tickets::state.eq(TicketState::Active))
+            .filter(queue_tickets::active_until.gt(now))
+            .count()
+            .get_result(c)
+            .unwrap();
+        let unclaimed = mine()
+            .filter(queue_tickets::state.eq(TicketState::Waiting))
+            .filter(queue_tickets::seq.gt(after))
+            .filter(queue_tickets::seq.le(upto))
+            .count()
+            .get_result(c)
+            .unwrap();
+        (active, unclaimed)
+    })
 }
