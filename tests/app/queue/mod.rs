@@ -3,6 +3,7 @@
 //! the gate in front of the holds come with the next item.
 
 mod admission;
+mod both_limits;
 mod claims;
 mod draw;
 mod fairness;
@@ -11,6 +12,7 @@ mod instances;
 mod joins;
 mod paid;
 mod positions;
+mod restart;
 mod sale;
 
 use chrono::{NaiveDateTime, TimeDelta};
