@@ -12,6 +12,7 @@ mod instances;
 mod joins;
 mod paid;
 mod positions;
+mod reenabled;
 mod restart;
 mod sale;
 
