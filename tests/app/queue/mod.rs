@@ -1,15 +1,21 @@
-//! Issue 20, item 1: the waiting room's data and rules, on both databases, with the test
-//! clock stepped by hand (shared/WAITING_ROOM.md §4). The web pages, the admission token and
-//! the gate in front of the holds come with the next item.
+//! Issue 20: the waiting room on both databases, with the test clock stepped by hand
+//! (shared/WAITING_ROOM.md §4): its data and rules, the buyer's pages and JSON, the gate in
+//! front of the map and the holds, and the box office's side (`admin`).
 
 mod admission;
+mod both_limits;
 mod claims;
 mod draw;
+mod fairness;
 mod gate;
 mod instances;
 mod joins;
 mod pages;
 mod paid;
+mod positions;
+mod reenabled;
+mod restart;
+mod sale;
 mod tokens;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -154,4 +160,57 @@ fn buyers(app: &TestApp, prefix: &str, n: usize) -> Vec<UserId> {
         .into_iter()
         .map(|account| account.id)
         .collect()
+}
+
+/// Starts the event's room afresh, as a pre-queue whose sale starts at `sale`: its tickets,
+/// its call log and the room itself are deleted, and the room is configured anew through the
+/// service (so one event serves many short runs).
+fn fresh_prequeue(
+    app: &TestApp,
+    event: EventId,
+    settings: &RoomSettings,
+    sale: NaiveDateTime,
+) -> RoomRow {
+    use boxoffice::db::schema::waiting_rooms;
+    app.with_conn(|c| {
+        diesel::delete(queue_tickets::table.filter(queue_tickets::event_id.eq(event)))
+            .execute(c)
+            .unwrap();
+        diesel::delete(queue_calls::table.filter(queue_calls::event_id.eq(event)))
+            .execute(c)
+            .unwrap();
+        diesel::delete(waiting_rooms::table.find(event))
+            .execute(c)
+            .unwrap();
+        diesel::update(events::table.find(event))
+            .set(events::sales_start_at.eq(sale))
+            .execute(c)
+            .unwrap();
+    });
+    let room = queue::configure(&app.db, event, settings, app.clock.now()).unwrap();
+    assert_eq!(room.phase, Phase::Prequeue);
+    room
+}
+
+/// Counted from the rows: turns running at `now`, and waiting tickets with
+/// `after < seq <= upto` (called and not claimed, when `after` is the cursor one claim window
+/// ago).
+fn counts(app: &TestApp, event: EventId, now: NaiveDateTime, after: i64, upto: i64) -> (i64, i64) {
+    let mine = || queue_tickets::table.filter(queue_tickets::event_id.eq(event));
+    app.with_conn(|c| {
+        let active = mine()
+            .filter(queue_tickets::state.eq(TicketState::Active))
+            .filter(queue_tickets::active_until.gt(now))
+            .count()
+            .get_result(c)
+            .unwrap();
+        let unclaimed = mine()
+            .filter(queue_tickets::state.eq(TicketState::Waiting))
+            .filter(queue_tickets::seq.gt(after))
+            .filter(queue_tickets::seq.le(upto))
+            .count()
+            .get_result(c)
+            .unwrap();
+        (active, unclaimed)
+    })
 }
