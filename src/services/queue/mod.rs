@@ -10,6 +10,7 @@
 //! - An `active` turn counts until `active_until`, by timestamp alone; the tick's tidy-up only
 //!   marks it `lapsed` afterwards.
 
+pub mod admin;
 mod tick;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -59,6 +60,8 @@ pub enum QueueError {
     NotJoinable(Phase),
     #[error("joining this waiting room needs a signed-in account")]
     AccountRequired,
+    #[error("an admin excluded this account from the waiting room")]
+    Excluded,
     #[error("invalid waiting room settings: {0}")]
     Invalid(&'static str),
 }
@@ -200,6 +203,11 @@ fn join_in(
     }
     if room.require_account && user.is_none() {
         return Err(QueueError::AccountRequired);
+    }
+    if let Some(user) = user
+        && crate::db::queue::admin::is_excluded(c, event, user)?
+    {
+        return Err(QueueError::Excluded);
     }
     // Pre-queue joiners get a random key, unless they came once the sale had started (they go
     // after the drawn ones, in join order) or the room is first come, first served.

@@ -2,6 +2,7 @@
 //! clock stepped by hand (shared/WAITING_ROOM.md §4). The web pages, the admission token and
 //! the gate in front of the holds come with the next item.
 
+mod admin;
 mod admission;
 mod claims;
 mod draw;
