@@ -39,7 +39,7 @@ pub fn close(conn: &mut DbConnection, event: EventId, now: NaiveDateTime) -> Que
 
 /// "Admit everyone": the room stops gating (off and disabled), so the seat map and the holds
 /// are open to all; the tickets stay as they are. False when it was already off and disabled.
-pub fn pass_through(
+pub fn admit_everyone(
     conn: &mut DbConnection,
     event: EventId,
     now: NaiveDateTime,

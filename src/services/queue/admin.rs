@@ -236,7 +236,7 @@ pub fn admit_everyone(
 ) -> Result<(), RoomAdminError> {
     db.write(|c| {
         let from = locked_phase(c, event)?;
-        if !q::pass_through(c, event, now)? {
+        if !q::admit_everyone(c, event, now)? {
             return Err(RoomAdminError::WrongPhase(from));
         }
         let detail = json!({ "from": from });
