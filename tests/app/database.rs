@@ -41,6 +41,7 @@ async fn both_backends_build_the_same_schema() {
         "waiting_rooms",
         "queue_tickets",
         "queue_calls",
+        "queue_exclusions",
     ] {
         assert!(sqlite_schema.contains_key(table), "missing {table}");
     }

@@ -6,6 +6,7 @@
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the immediate transaction on SQLite) and the live
 //! join (one statement on PostgreSQL, so the room row is locked only for that statement).
 
+pub mod admin;
 pub mod board;
 pub mod rooms;
 pub mod tick;

@@ -42,6 +42,7 @@ diesel::joinable!(waiting_rooms -> events (event_id));
 diesel::joinable!(queue_tickets -> waiting_rooms (event_id));
 diesel::joinable!(queue_tickets -> users (user_id));
 diesel::joinable!(queue_calls -> waiting_rooms (event_id));
+diesel::joinable!(queue_exclusions -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -73,4 +74,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     waiting_rooms,
     queue_tickets,
     queue_calls,
+    queue_exclusions,
 );

@@ -19,5 +19,5 @@ pub use money::{
 };
 pub use on_sale::{event_seats, event_sections, events, price_tiers};
 pub use operations::{audit_log, email_outbox, health_heartbeat, jobs};
-pub use queue::{queue_calls, queue_tickets, waiting_rooms};
+pub use queue::{queue_calls, queue_exclusions, queue_tickets, waiting_rooms};
 pub use sales::{booking_items, bookings, hold_releases, tickets};

@@ -55,3 +55,13 @@ diesel::table! {
         called_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Accounts an admin excluded from an event's room before the draw: they cannot join it.
+    queue_exclusions (event_id, user_id) {
+        event_id -> BigInt,
+        user_id -> BigInt,
+        excluded_at -> Timestamp,
+        excluded_by -> Nullable<BigInt>,
+    }
+}

@@ -10,6 +10,7 @@
 //! - An `active` turn counts until `active_until`, by timestamp alone; the tick's tidy-up only
 //!   marks it `lapsed` afterwards.
 
+pub mod admin;
 pub mod board;
 mod claims;
 mod numbering;
@@ -67,6 +68,8 @@ pub enum QueueError {
     NotJoinable(Phase),
     #[error("joining this waiting room needs a signed-in account")]
     AccountRequired,
+    #[error("an admin excluded this account from the waiting room")]
+    Excluded,
     #[error("invalid waiting room settings: {0}")]
     Invalid(&'static str),
 }
@@ -122,7 +125,10 @@ fn phase_for(
     }
     if settings.prequeue_opens_at.is_some_and(|t| now < t) {
         Phase::Off
-    } else if sales_start.is_some_and(|t| now < t) {
+    } else if sales_start.is_some_and(|t| now < t) || room.is_some() {
+        // Before the sale: the pre-queue. A room that was on before but never drew (turned off
+        // in its pre-queue, on again after the sale started) goes back to its pre-queue too,
+        // so the next tick draws the tickets waiting there before anyone later.
         Phase::Prequeue
     } else {
         Phase::Open
@@ -208,6 +214,11 @@ fn join_in(
     }
     if room.require_account && user.is_none() {
         return Err(QueueError::AccountRequired);
+    }
+    if let Some(user) = user
+        && crate::db::queue::admin::is_excluded(c, event, user)?
+    {
+        return Err(QueueError::Excluded);
     }
     // Pre-queue joiners get a random key, unless they came once the sale had started (they go
     // after the drawn ones, in join order) or the room is first come, first served.

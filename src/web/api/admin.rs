@@ -169,6 +169,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(cancel_event)
             .configure(super::admin_venues::routes)
             .configure(super::admin_bookings::routes)
-            .configure(super::admin_events::routes),
+            .configure(super::admin_events::routes)
+            .configure(super::admin_waiting_room::routes),
     );
 }

@@ -5,6 +5,7 @@ mod admin;
 mod admin_bookings;
 mod admin_events;
 mod admin_venues;
+mod admin_waiting_room;
 mod bookings;
 mod conditional;
 mod events;

@@ -217,6 +217,14 @@ impl From<crate::services::queue::QueueError> for AppError {
                 AppError::Unauthorized("Joining this waiting room needs an account.")
             }
             Invalid(why) => AppError::Validation([("queue", why.to_owned())].into_iter().collect()),
+            Excluded => AppError::ForbiddenBecause(
+                [(
+                    "queue",
+                    "The box office has excluded this account from this sale's queue.".to_owned(),
+                )]
+                .into_iter()
+                .collect(),
+            ),
         }
     }
 }

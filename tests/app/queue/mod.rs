@@ -2,6 +2,7 @@
 //! (shared/WAITING_ROOM.md §4): its data and rules, the buyer's pages and JSON, the gate in
 //! front of the map and the holds, and the box office's side (`admin`).
 
+mod admin;
 mod admission;
 mod both_limits;
 mod claims;

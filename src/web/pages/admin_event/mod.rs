@@ -1,8 +1,11 @@
 //! One event for the box office: its statistics page (`/admin/events/{id}`, live while open)
 //! and cancelling it (`/admin/events/{id}/cancel`: what will happen, then the refunds'
-//! progress live, and refunds the gateway refused with a retry). Behind the admin guard.
+//! progress live, and refunds the gateway refused with a retry), and its waiting room
+//! (`/admin/events/{id}/waiting-room`: settings, actions, the live panel). Behind the admin guard.
 
 mod cancelling;
+mod waiting_room;
+mod waiting_room_form;
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
@@ -16,6 +19,7 @@ use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
 use crate::web::state::AppState;
 use cancelling::{cancel, cancel_page, cancel_progress, retry_refunds};
+use waiting_room::{act, exclude, room_page, room_panel, save};
 
 /// The statistics fragment, alone (htmx polls it) or inside the page.
 #[derive(Template)]
@@ -65,5 +69,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(cancel_page)
         .service(cancel_progress)
         .service(cancel)
-        .service(retry_refunds);
+        .service(retry_refunds)
+        .service(room_page)
+        .service(room_panel)
+        .service(save)
+        .service(act)
+        .service(exclude);
 }
