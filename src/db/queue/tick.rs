@@ -209,3 +209,12 @@ pub fn miss_unclaimed(
     ))
     .execute(conn)
 }
+
+/// Records how many places are left (the room's `stats_seats_left`), as a closing tick leaves
+/// it: what the waiting pages read to say "sold out".
+pub fn note_seats_left(conn: &mut DbConnection, event: EventId, left: i64) -> QueryResult<()> {
+    diesel::update(waiting_rooms::table.find(event))
+        .set(waiting_rooms::stats_seats_left.eq(Some(left)))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -126,6 +126,7 @@ fn step(
     if room.auto_close && sells && inventory.unsold <= 0 {
         // Nothing left and nothing held that could come back: nobody more is called.
         outcome.closed = rooms::set_phase(c, event, Phase::Open, Phase::Closed, now)?;
+        q::note_seats_left(c, event, inventory.free.max(0))?;
         return Ok(());
     }
     let (active, unclaimed) = occupied(c, room, now)?;

@@ -104,6 +104,7 @@ async fn update(
     state
         .run(move |db, now| service::save(db, by, event, &patch, now))
         .await??;
+    state.refresh_queue().await?;
     room(&state, event).await
 }
 

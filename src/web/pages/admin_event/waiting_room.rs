@@ -28,9 +28,17 @@ use crate::web::state::AppState;
 #[template(path = "admin/event/_waiting_room_panel.html")]
 struct PanelFragment<'a> {
     v: &'a RoomAdmin,
+    /// Holds and map visits refused by this instance's gate since it started, by reason.
+    refused: Vec<(&'static str, u64)>,
+    /// Waiting-page polls this instance answered since it started.
+    polls: u64,
 }
 
 impl PanelFragment<'_> {
+    fn none_refused(&self) -> bool {
+        self.refused.iter().all(|(_, n)| *n == 0)
+    }
+
     fn duration(&self, seconds: impl Borrow<Option<i64>>) -> String {
         service::Panel::duration(seconds.borrow())
     }
@@ -101,7 +109,11 @@ async fn render(
     let page = RoomPage {
         layout: ctx.layout,
         v: &v,
-        panel: PanelFragment { v: &v },
+        panel: PanelFragment {
+            v: &v,
+            refused: state.queue.refusals(),
+            polls: state.queue.polls(),
+        },
         form,
         exclude_email: excluded.0,
         exclude_error: excluded.1,
@@ -132,7 +144,14 @@ pub(super) async fn room_panel(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let v = load(&state, EventId(path.into_inner())).await?;
-    html(PanelFragment { v: &v }.render())
+    html(
+        PanelFragment {
+            v: &v,
+            refused: state.queue.refusals(),
+            polls: state.queue.polls(),
+        }
+        .render(),
+    )
 }
 
 /// Saves the settings: back to the page with a notice, or the form again with a message on
@@ -152,7 +171,10 @@ pub(super) async fn save(
         .run(move |db, now| service::save(db, by, event, &patch, now))
         .await?;
     match saved {
-        Ok(_) => done(&ctx, event, "The waiting room's settings were saved."),
+        Ok(_) => {
+            state.refresh_queue().await?;
+            done(&ctx, event, "The waiting room's settings were saved.")
+        }
         Err(RoomAdminError::Invalid(errors)) => {
             form.errors = errors;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -210,7 +232,10 @@ pub(super) async fn act(
         })
         .await?;
     match outcome {
-        Ok(()) => done(&ctx, event, message),
+        Ok(()) => {
+            state.refresh_queue().await?;
+            done(&ctx, event, message)
+        }
         Err(e) => refused(&ctx, event, e),
     }
 }

@@ -84,6 +84,13 @@ async fn join(
             set_flash(&ctx.session, "This waiting room takes nobody now.");
             return Ok(go(queue_page(event), htmx));
         }
+        Err(QueueError::Excluded) => {
+            set_flash(
+                &ctx.session,
+                "The box office has excluded this account from this sale's queue.",
+            );
+            return Ok(go(queue_page(event), htmx));
+        }
         Err(e) => return Err(e.into()),
     };
     let admission = Admission {
