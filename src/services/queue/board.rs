@@ -79,11 +79,16 @@ impl Snapshot {
     }
 
     /// The call rate the estimates use, per second: measured once there is a minute of it,
-    /// else the configured one; `None` when neither is known.
+    /// else the configured one; never above the configured one (calls cannot go faster, so
+    /// a lowered rate shows at once rather than after the measuring window); `None` when
+    /// neither is known.
     pub fn calls_per_second(&self) -> Option<f64> {
-        self.measured_rate
-            .or_else(|| self.rate_per_minute.map(|r| f64::from(r) / 60.0))
-            .filter(|r| *r > 0.0)
+        let configured = self.rate_per_minute.map(|r| f64::from(r) / 60.0);
+        match (self.measured_rate, configured) {
+            (Some(m), Some(c)) => Some(m.min(c)),
+            (m, c) => m.or(c),
+        }
+        .filter(|r| *r > 0.0)
     }
 
     /// When the draw runs: two seconds after the sale starts.

@@ -7,6 +7,7 @@ mod admission;
 mod both_limits;
 mod claims;
 mod draw;
+mod estimates;
 mod fairness;
 mod gate;
 mod instances;
