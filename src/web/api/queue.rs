@@ -163,8 +163,10 @@ async fn status_of(
             .map_err(|w| AppError::TooManyRequests { retry_after: w.0 })?;
     }
     let room = state.queue.get(event);
+    let mut renewed = None;
     let place = match place {
-        // A pre-queue ticket after the draw: its number is in the database (one read).
+        // A pre-queue ticket after the draw: its number is in the database (one read), and
+        // the answer carries a token with it, so the next polls need none.
         Place::Waiting { ticket, seq: None }
             if room.as_ref().is_some_and(|r| r.phase == Phase::Open) =>
         {
@@ -173,14 +175,27 @@ async fn status_of(
                 .run(move |db, now| queue::number_after_draw(db, id, now))
                 .await??
             {
-                Some(t) => Place::Waiting { ticket, seq: t.seq },
+                Some(t) => {
+                    let admission = Admission {
+                        kind: Kind::Wait,
+                        event,
+                        ticket,
+                        user: t.user_id.unwrap_or(queue_gate::NOBODY),
+                        seq: t.seq,
+                        exp: queue_gate::unix(state.clock.now()) + 86_400,
+                    };
+                    renewed = Some(queue_gate::issue(&state, &admission));
+                    Place::Waiting { ticket, seq: t.seq }
+                }
                 None => Place::Outside,
             }
         }
         p => p,
     };
     let s = status::status(room.as_deref(), place, state.clock.now(), rand::random());
-    Ok(no_store(HttpResponse::Ok().json(document(&s, None))))
+    Ok(no_store(
+        HttpResponse::Ok().json(document(&s, renewed.as_deref())),
+    ))
 }
 
 /// `POST /api/v1/events/{id}/queue/claim`: the admission `{token, expires_at}`; 409 when it is

@@ -15,6 +15,7 @@ mod joins;
 mod notices;
 mod pages;
 mod paid;
+mod polls;
 mod positions;
 mod races;
 mod reenabled;

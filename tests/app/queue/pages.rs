@@ -7,13 +7,11 @@ use chrono::TimeDelta;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::Value;
 
-use boxoffice::config::DatabaseUrl;
 use boxoffice::domain::ids::{EventId, UserId};
 use boxoffice::domain::queue::TicketState;
 use boxoffice::services::queue;
 
 use super::{on_sale_events, room, tick, tickets_of};
-use crate::helpers::statements::{instrument_connections, queries_on};
 use crate::helpers::{TestApp, csrf_in, spawn_app, texts};
 
 /// A verified buyer signed in on the app's own browser.
@@ -263,71 +261,4 @@ async fn a_buyer_joins_waits_is_called_claims_and_holds_through_the_pages() {
     assert_ne!(res.headers()[LOCATION], format!("/events/{event}/queue"));
     let statuses = crate::holds::seat_statuses(&app, event.0).await;
     assert_eq!(statuses[&free[0]], "held", "held through the pages");
-}
-
-/// The part of the test database's URL that names it.
-fn database_name(app: &TestApp) -> String {
-    match &app.database_url {
-        DatabaseUrl::Sqlite(path) => path.display().to_string(),
-        DatabaseUrl::Postgres(url) => url.rsplit('/').next().unwrap_or(url).to_owned(),
-    }
-}
-
-#[actix_web::test]
-async fn polls_of_drawn_tickets_never_touch_the_database() {
-    instrument_connections();
-    let app = spawn_app().await;
-    let event = on_sale_events(&app)[0];
-    let anyone = queue::RoomSettings {
-        rate_per_minute: Some(60),
-        require_account: false,
-        ..queue::default_settings()
-    };
-    queue::configure(&app.db, event, &anyone, app.clock.now()).unwrap();
-    // 1,000 tickets in line (joined through the service), their tokens as the server signs
-    // them (the test knows the server's key).
-    let key = boxoffice::services::admission::key(&app.secret);
-    let tokens: Vec<String> = (0..1_000)
-        .map(|_| {
-            let t = queue::join(&app.db, event, None, app.clock.now())
-                .unwrap()
-                .ticket;
-            boxoffice::services::admission::issue(
-                &key,
-                &boxoffice::services::admission::Admission {
-                    kind: boxoffice::services::admission::Kind::Wait,
-                    event,
-                    ticket: t.id.0,
-                    user: UserId(0),
-                    seq: t.seq,
-                    exp: app.clock.now().and_utc().timestamp() + 3_600,
-                },
-            )
-        })
-        .collect();
-    app.refresh_queue();
-    let name = database_name(&app);
-    let before = queries_on(&name);
-    // E1: 10,000 polls (the fragment and the JSON twin), answered from memory.
-    let client = reqwest::Client::new();
-    for round in 0..10 {
-        let polls = tokens.iter().map(|token| {
-            let path = if round % 2 == 0 {
-                format!("/events/{event}/queue/status")
-            } else {
-                format!("/api/v1/events/{event}/queue")
-            };
-            client
-                .get(app.url(&path))
-                .header("Queue-Token", token)
-                .header("HX-Request", "true")
-                .send()
-        });
-        for res in futures_util::future::join_all(polls).await {
-            let status = res.unwrap().status().as_u16();
-            assert!(status == 200 || status == 429, "{status}");
-        }
-    }
-    assert_eq!(queries_on(&name), before, "10,000 polls, no statement");
-    assert_eq!(app.queue.polls(), 10_000);
 }
