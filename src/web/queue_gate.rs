@@ -45,6 +45,23 @@ pub fn issue(state: &AppState, admission: &Admission) -> String {
     admission::issue(&state.queue_key, admission)
 }
 
+/// How long a waiting token lasts: a day (no queue runs longer; every join and every poll that
+/// learns a number issues a new one).
+const WAIT_TOKEN_SECONDS: i64 = 86_400;
+
+/// The `wait` admission of a ticket (bound to its account, or to [`NOBODY`] when it joined
+/// without one).
+pub fn waiting(state: &AppState, ticket: &crate::db::queue::TicketRow) -> Admission {
+    Admission {
+        kind: Kind::Wait,
+        event: ticket.event_id,
+        ticket: ticket.id.0,
+        user: ticket.user_id.unwrap_or(NOBODY),
+        seq: ticket.seq,
+        exp: unix(state.clock.now()) + WAIT_TOKEN_SECONDS,
+    }
+}
+
 /// Puts `token` in the event's cookie on `response`, until `exp` (Unix seconds).
 pub fn set_cookie(
     state: &AppState,

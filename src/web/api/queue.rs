@@ -110,17 +110,7 @@ async fn join(
         ticket: joined.ticket.id.0,
         seq: joined.ticket.seq,
     };
-    let token = queue_gate::issue(
-        &state,
-        &Admission {
-            kind: Kind::Wait,
-            event,
-            ticket: joined.ticket.id.0,
-            user,
-            seq: joined.ticket.seq,
-            exp: queue_gate::unix(state.clock.now()) + 86_400,
-        },
-    );
+    let token = queue_gate::issue(&state, &queue_gate::waiting(&state, &joined.ticket));
     let s = status::status(Some(&*room), place, state.clock.now(), rand::random());
     let code = if joined.new {
         actix_web::http::StatusCode::CREATED
@@ -176,15 +166,7 @@ async fn status_of(
                 .await??
             {
                 Some(t) => {
-                    let admission = Admission {
-                        kind: Kind::Wait,
-                        event,
-                        ticket,
-                        user: t.user_id.unwrap_or(queue_gate::NOBODY),
-                        seq: t.seq,
-                        exp: queue_gate::unix(state.clock.now()) + 86_400,
-                    };
-                    renewed = Some(queue_gate::issue(&state, &admission));
+                    renewed = Some(queue_gate::issue(&state, &queue_gate::waiting(&state, &t)));
                     Place::Waiting { ticket, seq: t.seq }
                 }
                 None => Place::Outside,

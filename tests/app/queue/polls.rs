@@ -14,6 +14,20 @@ use super::{on_sale_events, tick};
 use crate::helpers::statements::{instrument_connections, queries_on};
 use crate::helpers::{TestApp, spawn_app};
 
+/// A waiting ticket's token, signed as the server signs it (the test knows the server's key).
+fn wait_token(app: &TestApp, t: &boxoffice::db::queue::TicketRow) -> String {
+    use boxoffice::services::admission::{self, Admission, Kind};
+    let admission = Admission {
+        kind: Kind::Wait,
+        event: t.event_id,
+        ticket: t.id.0,
+        user: UserId(0),
+        seq: t.seq,
+        exp: app.clock.now().and_utc().timestamp() + 3_600,
+    };
+    admission::issue(&admission::key(&app.secret), &admission)
+}
+
 /// The part of the test database's URL that names it.
 fn database_name(app: &TestApp) -> String {
     match &app.database_url {
@@ -35,23 +49,12 @@ async fn polls_of_drawn_tickets_never_touch_the_database() {
     queue::configure(&app.db, event, &anyone, app.clock.now()).unwrap();
     // 1,000 tickets in line (joined through the service), their tokens as the server signs
     // them (the test knows the server's key).
-    let key = boxoffice::services::admission::key(&app.secret);
     let tokens: Vec<String> = (0..1_000)
         .map(|_| {
             let t = queue::join(&app.db, event, None, app.clock.now())
                 .unwrap()
                 .ticket;
-            boxoffice::services::admission::issue(
-                &key,
-                &boxoffice::services::admission::Admission {
-                    kind: boxoffice::services::admission::Kind::Wait,
-                    event,
-                    ticket: t.id.0,
-                    user: UserId(0),
-                    seq: t.seq,
-                    exp: app.clock.now().and_utc().timestamp() + 3_600,
-                },
-            )
+            wait_token(&app, &t)
         })
         .collect();
     app.refresh_queue();
@@ -112,23 +115,12 @@ async fn a_prequeue_tickets_first_poll_after_the_draw_reads_its_number_once() {
         browsers.push(browser);
     }
     // And five API clients (their tokens as the server signs a pre-queue join's: no number).
-    let key = boxoffice::services::admission::key(&app.secret);
     let api_tokens: Vec<String> = (0..5)
         .map(|_| {
             let t = queue::join(&app.db, event, None, app.clock.now())
                 .unwrap()
                 .ticket;
-            boxoffice::services::admission::issue(
-                &key,
-                &boxoffice::services::admission::Admission {
-                    kind: boxoffice::services::admission::Kind::Wait,
-                    event,
-                    ticket: t.id.0,
-                    user: UserId(0),
-                    seq: None,
-                    exp: app.clock.now().and_utc().timestamp() + 86_400,
-                },
-            )
+            wait_token(&app, &t)
         })
         .collect();
     super::set_clock(&app, sale + TimeDelta::seconds(3));

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{parse_event, wait_expiry};
+use super::parse_event;
 use crate::domain::ids::{EventId, QueueTicketId};
 use crate::domain::queue::TicketState;
 use crate::services::admission::{Admission, Kind};
@@ -93,14 +93,7 @@ async fn join(
         }
         Err(e) => return Err(e.into()),
     };
-    let admission = Admission {
-        kind: Kind::Wait,
-        event,
-        ticket: joined.ticket.id.0,
-        user: user.unwrap_or(queue_gate::NOBODY),
-        seq: joined.ticket.seq,
-        exp: wait_expiry(&state),
-    };
+    let admission = queue_gate::waiting(&state, &joined.ticket);
     let mut response = go(queue_page(event), htmx);
     let token = queue_gate::issue(&state, &admission);
     queue_gate::set_cookie(&state, &mut response, event, &token, admission.exp);

@@ -15,7 +15,7 @@ use askama::Template;
 
 use crate::domain::ids::{EventId, QueueTicketId, UserId};
 use crate::domain::queue::Phase;
-use crate::services::admission::{Admission, Kind};
+use crate::services::admission::Admission;
 use crate::services::queue::status::{self, Place, Status};
 use crate::services::queue::{self, board::Snapshot};
 use crate::web::auth::{Layout, PageContext};
@@ -72,21 +72,8 @@ async fn place_of(
     let Some(t) = numbered else {
         return Ok((Place::Outside, None));
     };
-    let admission = Admission {
-        kind: Kind::Wait,
-        event,
-        ticket,
-        user: t.user_id.unwrap_or(queue_gate::NOBODY),
-        seq: t.seq,
-        exp: wait_expiry(state),
-    };
+    let admission = queue_gate::waiting(state, &t);
     Ok((Place::Waiting { ticket, seq: t.seq }, Some(admission)))
-}
-
-/// How long a waiting token lasts: a day (a queue never runs longer; the page issues a new
-/// one on every join).
-pub(crate) fn wait_expiry(state: &AppState) -> i64 {
-    queue_gate::unix(state.clock.now()) + 86_400
 }
 
 fn jitter() -> f64 {
