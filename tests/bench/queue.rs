@@ -804,8 +804,9 @@ async fn polls(flags: &Flags) {
 
 /// Clients that obey the delays: the total polls per second, by simulated second. Run twice:
 /// as the app words the delays, and with the ±20% jitter applied after the 30 s cap instead of
-/// before it (§3.6's wording; the app clamps after the jitter, so half the far-back clients
-/// are told exactly 30 s and the draw's burst comes back every 30 s).
+/// before it (§3.6's wording; the app clamps after the jitter, and `eta/10 × 0.8` is over
+/// 30 s for anyone more than about 3,700 places back, so every far-back client is told exactly
+/// 30 s and the draw's burst comes back whole every 30 s).
 fn e5(flags: &Flags) {
     let waiting = flags.num("waiting", 100_000.0) as i64;
     let per_minute = flags.num("rate", 600.0);
