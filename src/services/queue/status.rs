@@ -93,9 +93,11 @@ pub fn status(room: Option<&Snapshot>, place: Place, now: NaiveDateTime, jitter:
             turn_until: None,
         };
     };
+    // Clamped first, then spread ±20% (never under the 2 s the per-ticket pace allows), so
+    // that everyone far back does not come back in the same second (§3.6).
     let spread = |seconds: f64| -> u32 {
-        let s = seconds * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));
-        s.round().clamp(POLL_MIN, POLL_MAX) as u32
+        let s = seconds.clamp(POLL_MIN, POLL_MAX) * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));
+        s.round().max(POLL_MIN) as u32
     };
     let mut status = Status {
         phase: room.phase,
@@ -216,6 +218,12 @@ mod tests {
         // One call a second: 600 ahead is 480 … 750 seconds.
         assert_eq!(s.wait_seconds, Some((480, 750)));
         assert_eq!(s.poll_after_seconds, Some(30), "far back: every 30 s");
+        // Far back the delays still spread: 24 … 36 s, not all 30.
+        let spread: Vec<_> = [0.0, 0.999]
+            .iter()
+            .map(|j| status(Some(&r), place, now(), *j).poll_after_seconds)
+            .collect();
+        assert_eq!(spread, [Some(24), Some(36)]);
         let near = Place::Waiting {
             ticket: 9,
             seq: Some(105),

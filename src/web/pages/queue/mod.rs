@@ -135,7 +135,9 @@ async fn poll(
     {
         s.poll_after_seconds = s.poll_after_seconds.map(|d| d.max(wait.0 as u32));
     }
-    let csrf = crate::web::session::csrf_token(&req.get_session());
+    // The session's CSRF token for the claim form, without starting a session for a poll
+    // that came without one (a browser that loaded the page has one).
+    let csrf = crate::web::session::expected_csrf_token(&req.get_session()).unwrap_or_default();
     let Some(room) = room else {
         // The room is gone (the box office let everyone in): to the map.
         return Ok(HttpResponse::Ok()
