@@ -1,5 +1,5 @@
 // The waiting room (issue 20, WAITING_ROOM.md §3.8, §3.12, F1, F3), seen by the people in it.
-// An admin turns an event's room on in the box office's form (the sale's start, 20 s away, is
+// An admin turns an event's room on in the box office's form (the sale's start, 25 s away, is
 // set through the admin JSON API: the event form's datetime-local has minutes only). Buyers
 // with confirmed accounts join before the sale; at the draw their pages show a number without
 // reloading; the visible tab claims its turn by itself and lands on the seat map; the buyer
@@ -31,7 +31,7 @@ const ctx = journey();
 // How far ahead each journey's sale starts: long enough to join before it, short enough for
 // the file to stay quick. The draw runs 2 s after the sale starts; the pre-queue's pages ask
 // every 4-6 s near it.
-const SALE_IN_SECONDS = 20;
+const SALE_IN_SECONDS = 25;
 const AFTER_DRAW_MS = (SALE_IN_SECONDS + 25) * 1000;
 
 // The event's sale starts `seconds` from now (PATCH /api/v1/admin/events/{id}); returns when.
@@ -150,6 +150,20 @@ async function assertPrequeue(page, sale) {
   assert.equal(await page.locator('#queue-status').getAttribute('aria-live'), 'polite');
 }
 
+// Marks on the way through a journey, printed at its end (where the time went).
+function stopwatch() {
+  const start = Date.now();
+  const marks = [];
+  return {
+    mark(label) {
+      marks.push(`${label} ${((Date.now() - start) / 1000).toFixed(1)} s`);
+    },
+    print() {
+      console.log(`  ${marks.join(', ')}`);
+    },
+  };
+}
+
 // axe-core finds nothing at all (not only nothing serious) on a waiting page.
 async function axeClean(page, label) {
   const all = await axe(page, label);
@@ -190,6 +204,7 @@ const JOURNEY =
   'same number';
 test(JOURNEY, { timeout: 120_000 }, async () => {
   const { app, browser } = ctx;
+  const clock = stopwatch();
   const event = await findEvent(app, 'Two Rooms, One Kettle');
   const queuePath = `/events/${event.id}/queue`;
   const seatsPath = `/events/${event.id}/seats`;
@@ -201,6 +216,7 @@ test(JOURNEY, { timeout: 120_000 }, async () => {
   const token = await adminToken(app);
   const sale = await saleIn(app, token, event.id, SALE_IN_SECONDS);
   await turnOnRoom(admin, event.id, sale, { rate: 60, cap: 1 });
+  clock.mark('room on');
   await shot(admin.page, 'queue-admin-prequeue');
 
   // Each finds the waiting room from the event page and joins.
@@ -219,7 +235,7 @@ test(JOURNEY, { timeout: 120_000 }, async () => {
   );
 
   // From here on nobody reloads or clicks: the polls bring the draw.
-  const joinedAt = Date.now();
+  clock.mark('both joined');
   const pages = new Map(
     [ailsa, tomasz].map((b) => [b, { docs: documents(b.page), polls: fragments(b.page) }]),
   );
@@ -229,7 +245,7 @@ test(JOURNEY, { timeout: 120_000 }, async () => {
     ),
   );
   const second = first === ailsa ? tomasz : ailsa;
-  const drawnIn = Date.now() - joinedAt;
+  clock.mark('number 1 on the map');
 
   // The first number was shown by a poll, then the visible tab claimed its turn by itself: the
   // only document it loaded since joining is the seat map.
@@ -288,11 +304,11 @@ test(JOURNEY, { timeout: 120_000 }, async () => {
   const reference = await first.page.locator('#booking').getAttribute('data-reference');
   assert.equal(await payWithCard(first.page, reference), 'paid');
   assert.equal(await first.page.locator('#tickets li.ticket').count(), 1);
-  const paidAt = Date.now();
+  clock.mark('paid');
 
   // Paying ended that turn: the next number is called, and the waiting tab claims by itself.
   await second.page.waitForURL(`**${seatsPath}`, { timeout: 20_000 });
-  const calledIn = Date.now() - paidAt;
+  clock.mark('number 2 on the map');
   assert.deepEqual(theirs.docs, [seatsPath], `${second.name}: no reload, the number, the map`);
   const other = second.page.locator('#seat-svg .seat[data-status="available"]').first();
   const otherId = await other.getAttribute('data-seat-id');
@@ -303,7 +319,7 @@ test(JOURNEY, { timeout: 120_000 }, async () => {
   assert.equal(room.phase, 'open');
   assert.equal(room.cursor, 2, 'both numbers were called');
   assert.equal(room.active, 1, 'the second buyer is choosing seats; the first is done');
-  console.log(`  first seat map ${drawnIn} ms after joining; next turn ${calledIn} ms after paying`);
+  clock.print();
 
   for (const p of [admin, ailsa, tomasz]) p.clean();
   for (const p of [admin, ailsa, tomasz]) await p.close();
@@ -313,6 +329,7 @@ const WITHOUT_JS =
   'without JavaScript: join, wait (the page refreshes itself), claim, and leave with buttons';
 test(WITHOUT_JS, { timeout: 120_000 }, async () => {
   const { app, browser } = ctx;
+  const clock = stopwatch();
   const event = await findEvent(app, 'Fergus Lamont: Half a Haggis');
   const queuePath = `/events/${event.id}/queue`;
   const seatsPath = `/events/${event.id}/seats`;
@@ -324,6 +341,7 @@ test(WITHOUT_JS, { timeout: 120_000 }, async () => {
   const token = await adminToken(app);
   const sale = await saleIn(app, token, event.id, SALE_IN_SECONDS);
   await turnOnRoom(admin, event.id, sale, { rate: 60, cap: 1 });
+  clock.mark('room on');
 
   for (const b of [ines, omar]) {
     await joinFromEventPage(b.page, event.id);
@@ -332,6 +350,8 @@ test(WITHOUT_JS, { timeout: 120_000 }, async () => {
     assert.match(refresh, /<meta http-equiv="refresh" content="\d+">/, 'the page refreshes itself');
   }
   await axeCleanWithoutScripts(browser, app, omar.page, 'the waiting room without JavaScript');
+
+  clock.mark('both joined');
 
   // Nobody clicks: the meta refresh reloads the page until the draw has numbered it.
   const docs = new Map([ines, omar].map((b) => [b, documents(b.page)]));
@@ -345,6 +365,7 @@ test(WITHOUT_JS, { timeout: 120_000 }, async () => {
   const numbers = await Promise.all([ines, omar].map((b) => textOf(b.page, '#queue-number')));
   assert.deepEqual([...numbers].sort(), ['1', '2'], 'the draw gave them 1 and 2');
   const [first, second] = numbers[0] === '1' ? [ines, omar] : [omar, ines];
+  clock.mark('numbered');
 
   // Number 1 is called: the page says so (on its next refresh) and the claim is a button.
   await first.page.waitForSelector('#claim-form', { timeout: 10_000 });
@@ -354,6 +375,7 @@ test(WITHOUT_JS, { timeout: 120_000 }, async () => {
   await first.page.getByRole('button', { name: 'Choose my seats' }).click();
   await first.page.waitForURL(`**${seatsPath}`);
   await first.page.waitForSelector('#seat-svg');
+  clock.mark('number 1 on the map');
 
   // Number 2 waits, then leaves with the button: the place is gone.
   assert.match(await textOf(second.page, '#queue-headline'), /You're in line/);
@@ -366,12 +388,14 @@ test(WITHOUT_JS, { timeout: 120_000 }, async () => {
   assert.equal(await second.page.getByRole('button', { name: 'Join the line' }).count(), 1);
   assert.match(await textOf(second.page, '#queue-headline'), /join the line to choose seats/);
   await shot(second.page, 'queue-nojs-left');
+  clock.mark('number 2 left');
 
   // The box office sees one buyer choosing seats and nobody left waiting.
   await admin.page.reload();
   assert.match(await textOf(admin.page, '[data-figure="active"]'), /^1\b/);
   assert.equal(await textOf(admin.page, '[data-figure="waiting_tickets"]'), '0');
 
+  clock.print();
   for (const p of [admin, ines, omar]) p.clean();
   for (const p of [admin, ines, omar]) await p.close();
 });
