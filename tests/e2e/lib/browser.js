@@ -43,9 +43,14 @@ async function launch() {
 // A browser context (one person) whose pages are all watched. `problems` collects anything
 // that went wrong in the browser; a journey calls `clean()` at its end (and wherever it
 // wants) to assert there was nothing. A response the journey expects to fail is declared
-// with `expect(status, urlPart)` first.
-async function person(browser, app, { viewport = DESKTOP, name = 'person' } = {}) {
-  const context = await browser.newContext({ viewport, baseURL: app.url, locale: 'en-GB' });
+// with `expect(status, urlPart)` first. `javaScript: false` is a browser with JavaScript off.
+async function person(browser, app, { viewport = DESKTOP, name = 'person', javaScript = true } = {}) {
+  const context = await browser.newContext({
+    viewport,
+    baseURL: app.url,
+    locale: 'en-GB',
+    javaScriptEnabled: javaScript,
+  });
   context.setDefaultTimeout(10_000);
   const problems = [];
   const expected = [];

@@ -2,6 +2,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const { waitForEmail } = require('./mail');
 
 let counter = 0;
 function newBuyer(label = 'buyer') {
@@ -28,6 +29,19 @@ async function register(page, buyer) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForSelector('#signed-in-as');
   assert.equal(await page.locator('#signed-in-as').textContent(), buyer.name);
+}
+
+// Opens the link of the welcome email, as a new buyer does to confirm the address (a waiting
+// room is for confirmed accounts). The link's host is the app's public URL: only its path is
+// followed, on the journey's server.
+async function confirmEmail(page, app, buyer) {
+  const mail = await waitForEmail(app.mailDir, 'welcome', buyer.email);
+  const link = mail.links.find((l) => l.includes('/account/verify?token='));
+  assert.ok(link, `the welcome email has a confirmation link: ${mail.links.join(' ')}`);
+  const url = new URL(link);
+  await page.goto(url.pathname + url.search);
+  await page.waitForSelector('#verify-result');
+  assert.equal(await page.locator('#verify-title').textContent(), 'Email address confirmed');
 }
 
 async function login(page, who, next) {
@@ -122,6 +136,7 @@ module.exports = {
   payWithCard,
   newBuyer,
   register,
+  confirmEmail,
   login,
   logout,
   findEvent,
