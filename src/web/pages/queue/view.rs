@@ -101,8 +101,9 @@ impl StatusView {
             seats_left: s.seats_left,
             crowded: matches!((s.ahead_at_most, s.seats_left), (Some(a), Some(l)) if a > 3 * l.max(0)),
             message: s.message.clone(),
-            draw_at: s.draw_at.map(|t| local(t, "%a %-d %b, %H:%M %Z")),
-            draw_iso: s.draw_at.map(|t| to_local(t, tz).to_rfc3339()),
+            // The sale's start as the event says it (the draw runs two seconds later).
+            draw_at: room.sales_start_at.map(|t| local(t, "%a %-d %b, %H:%M %Z")),
+            draw_iso: room.sales_start_at.map(|t| to_local(t, tz).to_rfc3339()),
             prequeue_size: s.prequeue_size,
             paused: s.paused,
             stale: s.stale,
