@@ -65,6 +65,15 @@ pub fn wait_words(lo: i64, hi: i64) -> String {
 }
 
 impl StatusView {
+    /// Whether there is anything for the figures' box (no empty box before any number).
+    pub fn has_figures(&self) -> bool {
+        self.seq.is_some()
+            || self.ahead.is_some()
+            || self.wait.is_some()
+            || self.seats_left.is_some()
+            || self.phase == "prequeue"
+    }
+
     pub fn new(
         room: &Snapshot,
         s: &Status,
