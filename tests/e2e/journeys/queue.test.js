@@ -147,7 +147,8 @@ async function assertPrequeue(page, sale) {
   assert.match(await textOf(page, '#queue-draw'), /\d\d:\d\d/);
   assert.match(await textOf(page, '#queue-prequeue'), /^\d+$/);
   assert.equal(await page.locator('#queue-number').count(), 0, 'no number before the draw');
-  assert.equal(await page.locator('#queue-status').getAttribute('aria-live'), 'polite');
+  assert.equal(await page.locator('#queue-announce').getAttribute('aria-live'), 'polite');
+  assert.equal(await page.locator('#queue-status').getAttribute('aria-live'), null, 'polls are not announced');
 }
 
 // Marks on the way through a journey, printed at its end (where the time went).
@@ -264,7 +265,9 @@ test(JOURNEY, { timeout: 120_000 }, async () => {
   assert.deepEqual(theirs.docs, [], `${second.name}: the number came without a reload`);
   assert.match(await textOf(second.page, '#queue-headline'), /You're in line/);
   assert.match(await textOf(second.page, '#queue-ahead'), /^at most [01] (person|people)$/);
-  assert.equal(await second.page.locator('#queue-status').getAttribute('aria-live'), 'polite');
+  assert.equal(await second.page.locator('#queue-announce').getAttribute('aria-live'), 'polite');
+  // The live region spoke at the milestone (the draw gave a number: a new headline), not per poll.
+  assert.match(await textOf(second.page, '#queue-announce'), /You're in line/);
   assert.equal(await second.page.locator('#queue-status').getAttribute('data-phase'), 'open');
   await axeClean(second.page, 'the waiting room with a number');
   await shot(second.page, 'queue-number');
