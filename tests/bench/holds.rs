@@ -78,37 +78,15 @@ fn main() {
 
 // ----- small helpers -----
 
-struct Flags(BTreeMap<String, String>);
-
 impl Flags {
-    fn parse(args: &[String]) -> Flags {
-        let mut map = BTreeMap::new();
-        let mut it = args.iter();
-        while let Some(name) = it.next() {
-            if let Some(name) = name.strip_prefix("--") {
-                map.insert(name.to_owned(), it.next().cloned().unwrap_or_default());
-            }
-        }
-        Flags(map)
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .get(name)
-            .unwrap_or_else(|| fail(&format!("missing --{name}")))
-    }
-
-    fn num(&self, name: &str, default: f64) -> f64 {
-        self.0.get(name).map_or(default, |v| {
-            v.parse()
-                .unwrap_or_else(|_| fail(&format!("--{name}: not a number")))
-        })
-    }
-
     fn dir(&self) -> PathBuf {
         PathBuf::from(self.get("dir"))
     }
 }
+
+#[path = "flags.rs"]
+mod flags;
+use flags::Flags;
 
 fn fail(message: &str) -> ! {
     eprintln!("holds bench: {message}");
@@ -266,7 +244,7 @@ fn prepare(flags: &Flags) {
         }
     }
     let n = pairs.len();
-    let order: Vec<usize> = match flags.0.get("order").map(String::as_str) {
+    let order: Vec<usize> = match flags.opt("order") {
         None | Some("seats") => (0..n).collect(),
         // A stride prime to n visits every pair once, consecutive ones far apart.
         Some("spread") => {
@@ -340,7 +318,7 @@ fn prepare(flags: &Flags) {
         "hot_event": events[0].0,
         "hot_seats": hot_seats,
         "pairs": n,
-        "order": flags.0.get("order").map_or("seats", String::as_str),
+        "order": flags.opt("order").unwrap_or("seats"),
         "buyers": buyers_needed,
     });
     let write = |name: &str, text: &str| {
@@ -755,7 +733,7 @@ fn run_holds(flags: &Flags, phase: &str, jobs: Vec<Job>) {
         "phase": phase,
         // Set by the comparison with unswept expired holds (holds.sh, EXPIRED).
         "leftovers": flags.num("leftovers", 0.0) as u64,
-        "compare": flags.0.contains_key("leftovers"),
+        "compare": flags.opt("leftovers").is_some(),
         "db": flags.get("label"),
         "concurrency": concurrency,
         "seconds": round3(elapsed),

@@ -33,7 +33,7 @@
     reason = "a harness tool: it stops loudly when the run is not what it expected"
 )]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -58,33 +58,9 @@ fn main() {
     }
 }
 
-struct Flags(BTreeMap<String, String>);
-
-impl Flags {
-    fn parse(args: &[String]) -> Flags {
-        let mut map = BTreeMap::new();
-        let mut it = args.iter();
-        while let Some(name) = it.next() {
-            if let Some(name) = name.strip_prefix("--") {
-                map.insert(name.to_owned(), it.next().cloned().unwrap_or_default());
-            }
-        }
-        Flags(map)
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .get(name)
-            .unwrap_or_else(|| fail(&format!("missing --{name}")))
-    }
-
-    fn num(&self, name: &str, default: f64) -> f64 {
-        self.0.get(name).map_or(default, |v| {
-            v.parse()
-                .unwrap_or_else(|_| fail(&format!("--{name}: not a number")))
-        })
-    }
-}
+#[path = "flags.rs"]
+mod flags;
+use flags::Flags;
 
 fn fail(message: &str) -> ! {
     eprintln!("onsale bench: {message}");
@@ -211,12 +187,8 @@ fn run(flags: &Flags) {
     let seconds = flags.num("seconds", 10.0);
     let warmup = flags.num("warmup", 2.0);
     let pid = flags.get("server-pid").to_owned();
-    let label = flags.0.get("label").cloned().unwrap_or_default();
-    let scope = flags
-        .0
-        .get("scope")
-        .cloned()
-        .unwrap_or_else(|| "all".to_owned());
+    let label = flags.opt("label").unwrap_or_default().to_owned();
+    let scope = flags.opt("scope").unwrap_or("all").to_owned();
 
     let meta: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("meta.json")).unwrap_or_else(|e| fail(&e.to_string())),

@@ -82,33 +82,9 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-struct Flags(BTreeMap<String, String>);
-
-impl Flags {
-    fn parse(args: &[String]) -> Flags {
-        let mut map = BTreeMap::new();
-        let mut it = args.iter();
-        while let Some(name) = it.next() {
-            if let Some(name) = name.strip_prefix("--") {
-                map.insert(name.to_owned(), it.next().cloned().unwrap_or_default());
-            }
-        }
-        Flags(map)
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .get(name)
-            .unwrap_or_else(|| fail(&format!("missing --{name}")))
-    }
-
-    fn num(&self, name: &str, default: f64) -> f64 {
-        self.0.get(name).map_or(default, |v| {
-            v.parse()
-                .unwrap_or_else(|_| fail(&format!("--{name}: not a number")))
-        })
-    }
-}
+#[path = "flags.rs"]
+mod flags;
+use flags::Flags;
 
 fn fail(message: &str) -> ! {
     eprintln!("queue bench: {message}");
@@ -386,8 +362,8 @@ async fn joins(flags: &Flags) {
     let http = client(&base);
     eprintln!("   {count} joins from {clients} clients, paced at {rate:.0}/s");
     let start = tokio::time::Instant::now();
-    let pg = flags.0.get("pg").map(String::as_str);
-    let cpu0 = flags.0.get("server-pid").map(|p| Cpu::read(p, pg));
+    let pg = flags.opt("pg");
+    let cpu0 = flags.opt("server-pid").map(|p| Cpu::read(p, pg));
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (http, base, event) = (http.clone(), base.clone(), event.clone());
@@ -741,7 +717,7 @@ async fn polls(flags: &Flags) {
     let event = flags.get("event").to_owned();
     let label = flags.get("label").to_owned();
     let server = flags.get("server-pid").to_owned();
-    let pg = flags.0.get("pg").cloned();
+    let pg = flags.opt("pg").map(str::to_owned);
     let pg = pg.as_deref();
     let rate = flags.num("rate", 10_000.0);
     let seconds = flags.num("seconds", 60.0);

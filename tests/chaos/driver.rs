@@ -73,33 +73,9 @@ fn main() {
 
 // ----- small helpers -----
 
-struct Flags(BTreeMap<String, String>);
-
-impl Flags {
-    fn parse(args: &[String]) -> Flags {
-        let mut map = BTreeMap::new();
-        let mut it = args.iter();
-        while let Some(name) = it.next() {
-            if let Some(name) = name.strip_prefix("--") {
-                map.insert(name.to_owned(), it.next().cloned().unwrap_or_default());
-            }
-        }
-        Flags(map)
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .get(name)
-            .unwrap_or_else(|| fail(&format!("missing --{name}")))
-    }
-
-    fn num(&self, name: &str, default: f64) -> f64 {
-        self.0.get(name).map_or(default, |v| {
-            v.parse()
-                .unwrap_or_else(|_| fail(&format!("--{name}: not a number")))
-        })
-    }
-}
+#[path = "../bench/flags.rs"]
+mod flags;
+use flags::Flags;
 
 fn fail(message: &str) -> ! {
     eprintln!("chaos driver: {message}");
@@ -208,7 +184,7 @@ fn prepare(flags: &Flags) {
         ]);
         let hot = json!([{"name": "Pit", "kind": "seated", "rows": 5, "seats_per_row": 10}]);
         // `--also a,b`: more events laid out as the mixed one (tests/scale/run's phases).
-        let also = flags.0.get("also").map_or("", String::as_str);
+        let also = flags.opt("also").unwrap_or("");
         let named = also.split(',').filter(|n| !n.is_empty());
         let all = [("mixed", mixed.clone()), ("hot", hot)]
             .into_iter()
@@ -448,7 +424,7 @@ fn load(flags: &Flags) {
             .open(path)
             .unwrap_or_else(|e| fail(&format!("{path}: {e}")))
     };
-    let times = flags.0.get("times").map(|t| Mutex::new(append(t)));
+    let times = flags.opt("times").map(|t| Mutex::new(append(t)));
     let acks = Arc::new(Acks(Mutex::new(append(flags.get("acks"))), times));
     let http = client(clients, Duration::from_secs(20));
     let started = Instant::now();
