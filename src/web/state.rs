@@ -106,6 +106,19 @@ impl AppState {
         Ok(())
     }
 
+    /// The event's waiting room as this instance knows it, read again first when the event is
+    /// not in the snapshot (a room turned on a moment ago on another instance). For joins and
+    /// page loads, never the poll path.
+    pub async fn queue_room(
+        &self,
+        event: crate::domain::ids::EventId,
+    ) -> Result<Option<Arc<crate::services::queue::board::Snapshot>>, AppError> {
+        if self.queue.get(event).is_none() {
+            self.refresh_queue().await?;
+        }
+        Ok(self.queue.get(event))
+    }
+
     /// A rate-limit check (`web::rate_limit`): on PostgreSQL the deployment's counts are a
     /// round trip, made on the blocking pool like every other statement; on SQLite the limits
     /// are in process and the check runs here at once.

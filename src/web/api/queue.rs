@@ -75,12 +75,9 @@ async fn join(
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
     let account = account(&state, bearer).await?;
-    if state.queue.get(event).is_none() {
-        state.refresh_queue().await?;
-    }
     let room = state
-        .queue
-        .get(event)
+        .queue_room(event)
+        .await?
         .ok_or(AppError::Conflict("This event has no waiting room on."))?;
     if room.require_account && !account.email_verified {
         return Err(AppError::ForbiddenBecause(

@@ -42,10 +42,7 @@ async fn join(
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
     let htmx = crate::web::hx::is_htmx(&req);
-    if state.queue.get(event).is_none() {
-        state.refresh_queue().await?;
-    }
-    let Some(room) = state.queue.get(event) else {
+    let Some(room) = state.queue_room(event).await? else {
         return Ok(go(format!("/events/{event}/seats"), htmx));
     };
     let account = ctx.layout.user.clone();

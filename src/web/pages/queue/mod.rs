@@ -101,10 +101,8 @@ async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let event = parse_event(&path)?;
-    if state.queue.get(event).is_none() {
-        // Not in this instance's snapshot: perhaps turned on a moment ago elsewhere.
-        state.refresh_queue().await?;
-    }
+    // Read again if not in this instance's snapshot (perhaps turned on a moment ago elsewhere).
+    state.queue_room(event).await?;
     let (s, room, place, renewed) = current(&state, &req, event).await?;
     let Some(room) = room else {
         // No waiting room for this event (or never one): the seat map is open as usual.
