@@ -232,6 +232,10 @@ impl Settings {
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
+        let cors_origins = match get("BOXOFFICE_CORS_ORIGINS") {
+            Some(raw) => super::values::parse_origins(raw)?,
+            None => Vec::new(),
+        };
         let data_dir = match &database_url {
             DatabaseUrl::Sqlite(path) => path
                 .parent()
@@ -275,6 +279,7 @@ impl Settings {
             live_tick_ms,
             login_slowdown_ms,
             trusted_proxies,
+            cors_origins,
             live_relay,
             catalogue_ttl_ms,
             queue_snapshot_ms,

@@ -94,6 +94,10 @@ pub struct Settings {
     /// that is getting many wrong passwords (`BOXOFFICE_LOGIN_SLOWDOWN_MS`, default 2000; 0
     /// turns the pause off). See `web::rate_limit`.
     pub login_slowdown_ms: u32,
+    /// Browser origins allowed to call `/api/v1` across origins (`BOXOFFICE_CORS_ORIGINS`,
+    /// comma-separated; none by default, and then no CORS header is ever sent). See
+    /// `web::cors`.
+    pub cors_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -120,6 +124,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_timeout_seconds", &self.smtp_timeout_seconds)
             .field("db_checkout_ms", &self.db_checkout_ms)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("cors_origins", &self.cors_origins)
             .field("live_relay", &self.live_relay)
             .field("catalogue_ttl_ms", &self.catalogue_ttl_ms)
             .field("queue_snapshot_ms", &self.queue_snapshot_ms)

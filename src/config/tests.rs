@@ -86,3 +86,30 @@ fn trusted_proxies_are_addresses_or_blocks() {
         Settings::from_vars(&vars(&[("BOXOFFICE_TRUSTED_PROXIES", "proxy.local")])).unwrap_err();
     assert_eq!(err.variable, "BOXOFFICE_TRUSTED_PROXIES");
 }
+
+#[test]
+fn cors_origins_are_listed_origins_never_any() {
+    let s = Settings::from_vars(&HashMap::new()).unwrap();
+    assert!(s.cors_origins.is_empty(), "CORS is off by default");
+    let s = Settings::from_vars(&vars(&[(
+        "BOXOFFICE_CORS_ORIGINS",
+        "https://Shop.Example.org, http://localhost:3000,https://shop.example.org:443/",
+    )]))
+    .unwrap();
+    assert_eq!(
+        s.cors_origins,
+        ["https://shop.example.org", "http://localhost:3000"]
+    );
+    for bad in [
+        "*",
+        "https://*.example.org",
+        "shop.example.org",
+        "ftp://shop.example.org",
+        "https://shop.example.org/app",
+        "https://user@shop.example.org",
+        "https://shop.example.org?x=1",
+    ] {
+        let err = Settings::from_vars(&vars(&[("BOXOFFICE_CORS_ORIGINS", bad)])).unwrap_err();
+        assert_eq!(err.variable, "BOXOFFICE_CORS_ORIGINS", "{bad} was accepted");
+    }
+}

@@ -76,3 +76,44 @@ impl std::fmt::Debug for SmtpUrl {
         )
     }
 }
+
+/// The browser origins allowed to call `/api/v1` from their own pages
+/// (`BOXOFFICE_CORS_ORIGINS`: comma-separated, e.g. `https://shop.example.org,
+/// http://localhost:3000`), each given back as its serialized origin (`scheme://host[:port]`,
+/// lowercase, the default port dropped). `*` is refused: the API never answers any origin.
+pub fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
+    const VAR: &str = "BOXOFFICE_CORS_ORIGINS";
+    let mut origins = Vec::new();
+    for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if item.contains('*') {
+            return Err(ConfigError::invalid(
+                VAR,
+                "\"*\" (any origin) is not allowed: list each origin, e.g. https://shop.example.org",
+            ));
+        }
+        let url = Url::parse(item).map_err(|_| {
+            ConfigError::invalid(
+                VAR,
+                format!("{item:?} is not an origin like https://shop.example.org"),
+            )
+        })?;
+        let bare = url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !bare {
+            return Err(ConfigError::invalid(
+                VAR,
+                format!(
+                    "{item:?} is not an origin: a scheme (http or https), a host and an optional port, nothing after"
+                ),
+            ));
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}

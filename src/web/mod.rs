@@ -5,6 +5,7 @@ pub mod admin_guard;
 pub mod api;
 pub mod auth;
 pub mod bearer;
+pub mod cors;
 pub mod csrf;
 pub mod device;
 pub mod encoding;
@@ -29,6 +30,7 @@ use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     let secure_cookies = state.settings.base_url.scheme() == "https";
+    let cors = cors::for_api(&state.settings.cors_origins);
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
         let errors = [(
             "query",
@@ -44,6 +46,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(
                 headers::no_store_private_api,
+            ))
+            // Wrapped last, so outermost in the scope: a preflight is answered before anything
+            // else runs, and every answer (errors and 304s included) carries the CORS headers.
+            .wrap(actix_web::middleware::Condition::new(
+                cors.is_some(),
+                cors.unwrap_or_default(),
             ))
             .configure(api::routes)
             .default_service(web::to(|| async {

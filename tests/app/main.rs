@@ -18,6 +18,7 @@ mod api;
 mod catalogue;
 mod catalogue_cache;
 mod cli;
+mod cors;
 mod database;
 mod demo;
 mod email;
