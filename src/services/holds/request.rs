@@ -10,6 +10,7 @@ use crate::domain::catalogue::FieldErrors;
 use crate::domain::event::SaleState;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
 use crate::domain::money::Money;
+use crate::metrics::labels::Hold;
 
 /// The most seats one request may name (the event's per-order maximum is usually lower).
 pub const MAX_SEATS_PER_REQUEST: usize = 50;
@@ -148,4 +149,27 @@ pub(super) fn validate(request: &HoldRequest) -> Result<(), HoldError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The metrics' name for what a hold came to (`boxoffice_holds_total{outcome}`).
+pub(super) fn outcome(held: &Result<Held, HoldError>) -> Hold {
+    use HoldError::*;
+    match held {
+        Ok(_) => Hold::Made,
+        Err(Unavailable { .. } | NotEnough { .. }) => Hold::Taken,
+        Err(TooMany { .. } | AccountLimit { .. } | Unverified { .. }) => Hold::Limit,
+        Err(NotOnSale(_) | EventNotFound | PaymentPending) => Hold::NotOnSale,
+        Err(NotAdmitted) => Hold::Queue,
+        Err(CoolingDown { .. }) => Hold::CoolingDown,
+        Err(Invalid(_)) => Hold::Invalid,
+        Err(Db(DbError::Query(e))) if is_lock_wait(e) => Hold::LockTimeout,
+        Err(Db(_) | Relock(_)) => Hold::Error,
+    }
+}
+
+/// A lock wait that ran out: PostgreSQL's `lock_timeout` (or a deadlock it broke) after the
+/// hold's retries, SQLite's busy timeout.
+fn is_lock_wait(e: &diesel::result::Error) -> bool {
+    super::locks::is_retryable(e)
+        || matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked"))
 }
