@@ -136,13 +136,28 @@ async fn holds_are_counted_made_or_refused_by_reason_and_expiry_gives_seats_back
     );
 }
 
-/// Holds `seat` for `who` and pays for it by card, up to the gateway's success (the webhook
-/// waits for the worker). Answers the booking's reference.
-async fn bought(app: &TestApp, who: &Buyer, event: i64, seat: i64, key: &str) -> String {
+/// Holds `seat` for `who` and pays for it by card (after a declined card, when `declined`), up
+/// to the gateway's success (the webhooks wait for the worker). Answers the booking's reference.
+async fn bought(app: &TestApp, who: &Buyer, event: i64, seat: i64, declined: bool) -> String {
     let (status, booking) = hold(app, who, event, json!({ "seat_ids": [seat] })).await;
     assert_eq!(status, 201, "{booking}");
     let reference = booking["reference"].as_str().unwrap().to_owned();
-    let (status, payment) = pay(app, who, &reference, key, "card").await;
+    if declined {
+        let (status, payment) = pay(app, who, &reference, &format!("{reference}-1"), "card").await;
+        assert_eq!(status, 201, "{payment}");
+        let external_id = payment["external_id"].as_str().unwrap();
+        let res = app
+            .client
+            .post(app.url(&format!("/gateway/v1/payments/{external_id}/complete")))
+            .json(&json!({"card_number": "4000000000000002"}))
+            .send()
+            .await
+            .unwrap();
+        let done: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(done["status"], "failed");
+    }
+    let key = format!("{reference}-2");
+    let (status, payment) = pay(app, who, &reference, &key, "card").await;
     assert_eq!(status, 201, "{payment}");
     card_ok(app, payment["external_id"].as_str().unwrap()).await;
     reference
@@ -177,8 +192,8 @@ async fn payments_webhooks_check_ins_refunds_and_jobs_are_counted() {
     let (event, free, _) = seated_event(&app, 2).await;
     let before = scrape(&app).await;
 
-    let ada_ref = bought(&app, &ada, event, free[0], "key-ada").await;
-    let bob_ref = bought(&app, &bob, event, free[1], "key-bob").await;
+    let ada_ref = bought(&app, &ada, event, free[0], true).await;
+    let bob_ref = bought(&app, &bob, event, free[1], false).await;
     app.run_worker();
     // A webhook nobody signed.
     let forged = app
@@ -202,11 +217,11 @@ async fn payments_webhooks_check_ins_refunds_and_jobs_are_counted() {
                 "boxoffice_bookings_paid_total",
                 r#"boxoffice_webhooks_total{outcome="received"}"#,
                 r#"boxoffice_webhooks_total{outcome="rejected"}"#,
-                // The gateway's two webhook deliveries.
+                // The gateway's three webhook deliveries.
                 r#"boxoffice_jobs_total{outcome="run"}"#,
             ]
         ),
-        [2.0, 0.0, 2.0, 2.0, 1.0, 2.0]
+        [2.0, 1.0, 2.0, 3.0, 1.0, 3.0]
     );
 
     // Ada at the door: in once, then "already", and a code nobody has.

@@ -4,6 +4,7 @@
 
 mod business;
 mod http;
+mod queue;
 mod work;
 
 use std::collections::HashMap;
