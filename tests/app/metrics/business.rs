@@ -299,3 +299,48 @@ async fn payments_webhooks_check_ins_refunds_and_jobs_are_counted() {
             > refused.get(r#"boxoffice_jobs_total{outcome="run"}"#)
     );
 }
+
+#[actix_web::test]
+async fn standing_places_held_are_shown_until_their_hold_runs_out_and_is_swept() {
+    let app = metrics_app(true, |_| {}).await;
+    let ada = buyer(&app, 1).await;
+    let (event, area) = crate::holds::standing_area(&app, 3).await;
+    let section = area["section_id"].as_i64().unwrap();
+    let standing = r#"boxoffice_seats_held{kind="standing"}"#;
+    let before = scrape(&app).await;
+    let (status, body) = hold(
+        &app,
+        &ada,
+        event,
+        json!({"standing": {"section_id": section, "quantity": 3}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let held = scrape(&app).await;
+    assert_eq!(moved(&before, &held, &[standing]), [3.0]);
+    assert_eq!(
+        moved(&before, &held, &[r#"boxoffice_seats_held{kind="seated"}"#]),
+        [0.0]
+    );
+
+    app.clock.advance(TimeDelta::seconds(
+        i64::from(app.settings.hold_seconds) + 60,
+    ));
+    app.run_worker();
+    let swept = scrape(&app).await;
+    assert_eq!(moved(&before, &swept, &[standing]), [0.0]);
+    assert_eq!(
+        moved(&held, &swept, &["boxoffice_bookings_expired_total"]),
+        [1.0]
+    );
+    // The buyer is told the hold ran out.
+    app.run_worker();
+    assert_eq!(
+        moved(
+            &swept,
+            &scrape(&app).await,
+            &[r#"boxoffice_emails_total{outcome="sent"}"#]
+        ),
+        [1.0]
+    );
+}
