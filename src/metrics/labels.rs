@@ -36,7 +36,9 @@ label_values! {
 }
 
 label_values! {
-    /// What a hold request came to: made, or refused and why.
+    /// What a hold request came to: made, or refused and why (`throttled`: the account's
+    /// holds-per-minute limit, before the hold was tried; `queue`: no running turn in the
+    /// waiting room).
     Hold {
         Made => "made",
         Taken => "taken",
@@ -44,6 +46,7 @@ label_values! {
         NotOnSale => "not_on_sale",
         LockTimeout => "lock_timeout",
         Queue => "queue",
+        Throttled => "throttled",
         CoolingDown => "cooling_down",
         Invalid => "invalid",
         Error => "error",

@@ -262,11 +262,17 @@ impl RateLimits {
     }
 
     /// One hold request (a seat, best available or standing places) by this account.
+    /// May `user` ask for a hold now? A refusal is counted
+    /// (`boxoffice_holds_total{outcome="throttled"}`), for the page and the API alike.
     pub fn hold(&self, user: i64) -> Result<(), RetryAfter> {
-        match &self.holds_per_account {
+        let allowed = match &self.holds_per_account {
             Some(limiter) => self.check(limiter, &user.to_string()),
             None => Ok(()),
+        };
+        if allowed.is_err() {
+            self.metrics.hold(crate::metrics::labels::Hold::Throttled);
         }
+        allowed
     }
 
     /// Joining an event's waiting room from `ip` (and as `user`, when signed in).

@@ -344,3 +344,26 @@ async fn standing_places_held_are_shown_until_their_hold_runs_out_and_is_swept()
         [1.0]
     );
 }
+
+#[actix_web::test]
+async fn a_hold_refused_by_the_per_minute_limit_is_counted_throttled() {
+    let app = metrics_app(true, |s| s.holds_per_minute = 1).await;
+    let ada = buyer(&app, 1).await;
+    let (event, free, _) = seated_event(&app, 2).await;
+    let before = scrape(&app).await;
+    let (status, _) = hold(&app, &ada, event, json!({ "seat_ids": [free[0]] })).await;
+    assert_eq!(status, 201);
+    let (status, _) = hold(&app, &ada, event, json!({ "seat_ids": [free[1]] })).await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        moved(
+            &before,
+            &scrape(&app).await,
+            &[
+                r#"boxoffice_holds_total{outcome="made"}"#,
+                r#"boxoffice_holds_total{outcome="throttled"}"#,
+            ]
+        ),
+        [1.0, 1.0]
+    );
+}

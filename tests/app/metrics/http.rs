@@ -84,5 +84,20 @@ async fn live_streams_are_counted_and_open_ones_shown_but_never_timed() {
             .is_empty(),
         "not timed"
     );
-    drop(stream);
+    // The stream ends (as every stream does when the server stops): no longer open.
+    app.live.close();
+    let mut stream = stream;
+    while let Ok(Some(_)) = stream.chunk().await {}
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let open = scrape(&app).await.get("boxoffice_live_streams_open");
+        if open == 0.0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still {open} open after the stream ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
