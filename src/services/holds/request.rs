@@ -173,3 +173,65 @@ fn is_lock_wait(e: &diesel::result::Error) -> bool {
     super::locks::is_retryable(e)
         || matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked"))
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn refused(e: HoldError) -> Hold {
+        outcome(&Err(e))
+    }
+
+    fn database(kind: DatabaseErrorKind, message: &str) -> HoldError {
+        HoldError::Db(DbError::Query(Error::DatabaseError(
+            kind,
+            Box::new(message.to_owned()),
+        )))
+    }
+
+    #[test]
+    fn refusals_are_counted_under_their_reason() {
+        assert_eq!(
+            refused(HoldError::Unavailable { seat_ids: vec![] }),
+            Hold::Taken
+        );
+        assert_eq!(refused(HoldError::NotEnough { available: 0 }), Hold::Taken);
+        assert_eq!(
+            refused(HoldError::TooMany { max: 6, already: 6 }),
+            Hold::Limit
+        );
+        assert_eq!(
+            refused(HoldError::AccountLimit { max: 4, already: 4 }),
+            Hold::Limit
+        );
+        assert_eq!(
+            refused(HoldError::Unverified { max: 4, already: 4 }),
+            Hold::Limit
+        );
+        assert_eq!(
+            refused(HoldError::NotOnSale(SaleState::SalesEnded)),
+            Hold::NotOnSale
+        );
+        assert_eq!(refused(HoldError::NotAdmitted), Hold::Queue);
+        assert_eq!(
+            refused(HoldError::CoolingDown { retry_after: 30 }),
+            Hold::CoolingDown
+        );
+    }
+
+    #[test]
+    fn a_lock_wait_that_ran_out_is_a_lock_timeout_and_other_failures_are_errors() {
+        let pg = database(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to lock timeout",
+        );
+        assert_eq!(refused(pg), Hold::LockTimeout);
+        let sqlite = database(DatabaseErrorKind::Unknown, "database is locked");
+        assert_eq!(refused(sqlite), Hold::LockTimeout);
+        let other = database(DatabaseErrorKind::CheckViolation, "check failed");
+        assert_eq!(refused(other), Hold::Error);
+        assert_eq!(refused(HoldError::Db(DbError::Down)), Hold::Error);
+    }
+}
