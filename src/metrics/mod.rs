@@ -74,6 +74,7 @@ impl Default for Metrics {
     }
 }
 
+/// A family by `outcome`, with every outcome's series there from the start (at 0).
 fn outcomes<T: Copy + Clone + std::hash::Hash + Eq + std::fmt::Debug + Send + Sync + 'static>(
     all: &[T],
 ) -> Outcomes<T>
