@@ -17,6 +17,7 @@ pub mod domain;
 pub mod gateway;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod secret;
 pub mod services;
 pub mod startup;

@@ -25,9 +25,17 @@ pub use crate::web::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener (`BOXOFFICE_METRICS_BIND`), when one is configured.
+    metrics: Option<MetricsListener>,
     worker: Option<WorkerHandle>,
     pub state: AppState,
     pub report: SetupReport,
+}
+
+/// The metrics listener's port and server (`web::metrics`).
+struct MetricsListener {
+    port: u16,
+    server: Server,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +103,8 @@ impl Application {
             )
             .with_login_slowdown(std::time::Duration::from_millis(u64::from(
                 settings.login_slowdown_ms,
-            )));
+            )))
+            .with_metrics(db.metrics().clone());
         // On PostgreSQL the limits hold for the whole deployment, not per instance (issue 19).
         if let crate::config::DatabaseUrl::Postgres(_) = &settings.database_url {
             limits = limits.shared_through(db.clone());
@@ -127,10 +136,15 @@ impl Application {
             bind: state.settings.bind.clone(),
             source,
         })?;
+        let metrics = match &state.settings.metrics_bind {
+            Some(bind) => Some(metrics_listener(bind, &state)?),
+            None => None,
+        };
         let worker = state.settings.worker.then(|| worker.start());
         Ok(Application {
             port: port.port(),
             server,
+            metrics,
             worker,
             state,
             report,
@@ -139,6 +153,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when `BOXOFFICE_METRICS_BIND` set one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|m| m.port)
     }
 
     /// The background worker, for a caller that wants to stop it itself (tests).
@@ -157,9 +176,19 @@ impl Application {
             live.close();
         });
         let snapshots = actix_web::rt::spawn(refresh_waiting_rooms(self.state.clone()));
+        let metrics = self.metrics.map(|m| {
+            let handle = m.server.handle();
+            (handle, actix_web::rt::spawn(m.server))
+        });
         let served = self.server.await;
         watcher.abort();
         snapshots.abort();
+        // The metrics listener stops with the app (it stops on the signal too; this covers a
+        // public server that ended by itself).
+        if let Some((handle, running)) = metrics {
+            handle.stop(true).await;
+            let _ = running.await;
+        }
         self.state.live.close();
         if let Some(worker) = self.worker {
             tracing::info!("stopping the background worker");
@@ -211,6 +240,19 @@ async fn stop_signal() {
     ctrl_c.await;
 }
 
+/// Binds `BOXOFFICE_METRICS_BIND` and starts the metrics listener on it.
+fn metrics_listener(bind: &str, state: &AppState) -> Result<MetricsListener, StartError> {
+    let failed = |source| StartError::Bind {
+        bind: bind.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(bind).map_err(failed)?;
+    let port = listener.local_addr().map_err(failed)?.port();
+    let server = web::metrics::serve(listener, state.clone()).map_err(failed)?;
+    tracing::info!(port, "metrics listener started");
+    Ok(MetricsListener { port, server })
+}
+
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = Data::new(state);
     let server = HttpServer::new(move || {
@@ -225,6 +267,8 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             ))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(actix_web::middleware::from_fn(web::request_shape::shape))
+            // Outermost: counts what the client got, the method as sent (before HEAD → GET).
+            .wrap(actix_web::middleware::from_fn(web::metrics::record))
             .app_data(data.clone())
             .configure(|cfg| web::routes(cfg, &state))
     })

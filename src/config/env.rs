@@ -24,6 +24,7 @@ impl Settings {
         if bind.parse::<SocketAddr>().is_err() && !bind.contains(':') {
             return Err(ConfigError::invalid("BOXOFFICE_BIND", "expected HOST:PORT"));
         }
+        let metrics_bind = metrics_bind(get("BOXOFFICE_METRICS_BIND"), &bind)?;
         let base_url = match get("BOXOFFICE_BASE_URL") {
             Some(raw) => Url::parse(raw)
                 .ok()
@@ -251,6 +252,7 @@ impl Settings {
         Ok(Settings {
             database_url,
             bind,
+            metrics_bind,
             base_url,
             secret_key,
             smtp_url,
@@ -287,6 +289,29 @@ impl Settings {
             logins_per_address_per_hour,
         })
     }
+}
+
+/// `BOXOFFICE_METRICS_BIND`: where `GET /metrics` listens, never the public address (the
+/// figures are for the operator's scraper only); unset, nothing listens.
+fn metrics_bind(raw: Option<&str>, public: &str) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let addr = raw.parse::<SocketAddr>().map_err(|_| {
+        ConfigError::invalid(
+            "BOXOFFICE_METRICS_BIND",
+            "expected IP:PORT (127.0.0.1:9464)",
+        )
+    })?;
+    if addr.port() != 0
+        && public
+            .parse::<SocketAddr>()
+            .is_ok_and(|p| p.port() == addr.port())
+    {
+        return Err(ConfigError::invalid(
+            "BOXOFFICE_METRICS_BIND",
+            "must not be the public port of BOXOFFICE_BIND",
+        ));
+    }
+    Ok(Some(raw.to_owned()))
 }
 
 /// 4000 live streams, or half the process's open-file limit (`/proc/self/limits`) if that is

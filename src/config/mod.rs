@@ -12,6 +12,9 @@ use url::Url;
 pub struct Settings {
     pub database_url: DatabaseUrl,
     pub bind: String,
+    /// Where `GET /metrics` listens (`BOXOFFICE_METRICS_BIND`, `IP:PORT`); `None` (unset): no
+    /// metrics listener. Never the public port.
+    pub metrics_bind: Option<String>,
     pub base_url: Url,
     /// `None`: generated once and kept in the data folder.
     pub secret_key: Option<Vec<u8>>,
@@ -106,6 +109,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database_url", &self.database_url.redacted())
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("base_url", &self.base_url.as_str())
             .field("smtp_url", &self.smtp_url)
             .field("mail_dir", &self.mail_dir)

@@ -113,3 +113,21 @@ fn cors_origins_are_listed_origins_never_any() {
         assert_eq!(err.variable, "BOXOFFICE_CORS_ORIGINS", "{bad} was accepted");
     }
 }
+
+#[test]
+fn the_metrics_listener_is_off_unless_named_and_never_the_public_port() {
+    let s = Settings::from_vars(&HashMap::new()).unwrap();
+    assert_eq!(s.metrics_bind, None, "no metrics listener by default");
+    let s = Settings::from_vars(&vars(&[("BOXOFFICE_METRICS_BIND", "127.0.0.1:9464")])).unwrap();
+    assert_eq!(s.metrics_bind.as_deref(), Some("127.0.0.1:9464"));
+    for bad in ["9464", "localhost:9464", "127.0.0.1"] {
+        let err = Settings::from_vars(&vars(&[("BOXOFFICE_METRICS_BIND", bad)])).unwrap_err();
+        assert_eq!(err.variable, "BOXOFFICE_METRICS_BIND", "{bad}");
+    }
+    let err = Settings::from_vars(&vars(&[
+        ("BOXOFFICE_BIND", "0.0.0.0:8080"),
+        ("BOXOFFICE_METRICS_BIND", "127.0.0.1:8080"),
+    ]))
+    .unwrap_err();
+    assert_eq!(err.variable, "BOXOFFICE_METRICS_BIND");
+}

@@ -17,6 +17,7 @@ mod transaction;
 
 pub mod admin;
 pub mod audit;
+pub mod backlog;
 pub mod booking_admin;
 pub mod bookings;
 pub mod cancellation;

@@ -27,6 +27,9 @@ pub struct Db {
     health: Arc<health::Health>,
     /// How long a caller waits for a pooled connection (`BOXOFFICE_DB_CHECKOUT_MS`).
     checkout: Duration,
+    /// The application's metrics (issue 21), made with the pool: one per application, and
+    /// within reach of every use case and worker lane, which all carry the pool.
+    metrics: Arc<crate::metrics::Metrics>,
     /// Test-only: holds skip their locks and guards (see `services::holds`). Not in release
     /// builds: only the test suite enables the `test-hooks` feature.
     #[cfg(feature = "test-hooks")]
@@ -90,6 +93,7 @@ impl Db {
             sqlite_writer: Arc::new(Mutex::new(())),
             health: Arc::default(),
             checkout: Duration::from_secs(5),
+            metrics: Arc::default(),
             #[cfg(feature = "test-hooks")]
             unlocked_for_tests: Arc::default(),
             #[cfg(feature = "test-hooks")]
@@ -105,6 +109,20 @@ impl Db {
     pub fn with_checkout(mut self, checkout: Duration) -> Self {
         self.checkout = checkout;
         self
+    }
+
+    /// The application's metrics (`crate::metrics`).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
+    }
+
+    /// The pool's connections: `(in use, idle)`.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections.saturating_sub(state.idle_connections),
+            state.idle_connections,
+        )
     }
 
     /// The circuit breaker and recent write outcomes (`/readyz`).

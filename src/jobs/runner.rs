@@ -10,6 +10,7 @@ use super::{Job, LEASE, backoff};
 use crate::clock::Clock;
 use crate::db::{Db, DbError, jobs as queries};
 use crate::domain::ids::JobId;
+use crate::metrics::labels as metrics;
 
 /// What a service implements to run jobs of kind `J`: it gets the job decoded. An `Err` or a
 /// panic is a failed attempt.
@@ -181,6 +182,15 @@ impl Runner {
                 }
             }
         };
+        let counted = match &turn {
+            Turn::Done { .. } => Some(metrics::Job::Run),
+            Turn::Retrying { .. } => Some(metrics::Job::Retried),
+            Turn::Dead { .. } => Some(metrics::Job::Dead),
+            Turn::Idle | Turn::LostClaim { .. } => None,
+        };
+        if let Some(outcome) = counted {
+            self.db.metrics().job(outcome);
+        }
         Ok(turn)
     }
 

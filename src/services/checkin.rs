@@ -12,6 +12,7 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
 use crate::domain::local_time::{to_local, zone};
 use crate::domain::seatmap::place_label;
+use crate::metrics::labels::CheckIn;
 
 /// What the door is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,7 @@ pub fn check_in(
     now: NaiveDateTime,
 ) -> Result<Verdict, DbError> {
     let code = normalize(code);
-    db.write(|c| -> Result<Verdict, DbError> {
+    let verdict = db.write(|c| -> Result<Verdict, DbError> {
         let Some(t) = queries::ticket_by_code(c, &code)? else {
             return Ok(Verdict::Unknown);
         };
@@ -98,7 +99,15 @@ pub fn check_in(
             holder: t.holder,
             at: to_local(at, zone(&tz)).format("%H:%M").to_string(),
         })
-    })
+    })?;
+    db.metrics().check_in(match &verdict {
+        Verdict::Valid { .. } => CheckIn::Admitted,
+        Verdict::AlreadyCheckedIn { .. } => CheckIn::AlreadyCheckedIn,
+        Verdict::WrongEvent { .. } => CheckIn::WrongEvent,
+        Verdict::Refunded => CheckIn::Refunded,
+        Verdict::Unknown => CheckIn::Unknown,
+    });
+    Ok(verdict)
 }
 
 /// "Stalls, row F, seat 12" or "Floor, standing".

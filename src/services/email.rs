@@ -15,6 +15,7 @@ use crate::domain::ids::EmailId;
 use crate::jobs::backoff;
 use crate::mail::templates;
 use crate::mail::{Mailer, OutgoingEmail, SendError};
+use crate::metrics::labels::Email as Sending;
 pub use crate::services::notify::{Email, queue};
 
 /// How long a sender owns an email it claimed. Longer than the SMTP timeouts of one attempt.
@@ -169,6 +170,15 @@ impl Sender {
                 }
             }
         };
+        let counted = match &turn {
+            SendTurn::Sent { .. } => Some(Sending::Sent),
+            SendTurn::Retrying { .. } => Some(Sending::Retried),
+            SendTurn::Failed { .. } => Some(Sending::Failed),
+            SendTurn::Idle | SendTurn::LostClaim { .. } => None,
+        };
+        if let Some(outcome) = counted {
+            self.db.metrics().email(outcome);
+        }
         Ok(turn)
     }
 

@@ -17,6 +17,7 @@ pub mod holds;
 pub mod live;
 pub mod login_links;
 pub mod notify;
+pub mod observe;
 pub mod payments;
 pub mod queue;
 pub mod queues;

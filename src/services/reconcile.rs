@@ -164,6 +164,7 @@ fn settle_pending(
                     return Ok(Settled::Open);
                 }
             };
+            crate::services::payments::count_outcome(db.metrics(), &outcome);
             live.publish_all(changes_of(released));
             Ok(match outcome {
                 crate::services::payments::Outcome::Nothing => Settled::Open,
@@ -184,6 +185,10 @@ fn settle_pending(
                     now,
                 )?)
             })?;
+            if moved {
+                db.metrics()
+                    .payment(crate::metrics::labels::Payment::Failed);
+            }
             Ok(if moved {
                 Settled::Failed
             } else {

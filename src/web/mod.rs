@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod headers;
 pub mod health;
 pub mod hx;
+pub mod metrics;
 pub mod pages;
 pub mod queue_gate;
 pub mod rate_limit;

@@ -29,6 +29,7 @@ mod hold_round_trips;
 mod holds;
 mod jobs;
 mod lockout;
+mod metrics;
 mod payment_integrity;
 mod payments;
 mod proxies;

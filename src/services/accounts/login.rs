@@ -6,6 +6,7 @@ use crate::db::Db;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::users;
 use crate::domain::user_input::EmailAddress;
+use crate::metrics::labels::Login;
 
 use super::account::{Account, AccountError};
 
@@ -52,5 +53,9 @@ pub fn authenticate(
             },
         )?)
     })?;
+    db.metrics().login(match outcome {
+        Ok(_) => Login::Ok,
+        Err(_) => Login::Failed,
+    });
     outcome
 }

@@ -52,7 +52,7 @@ pub fn register(
     now: NaiveDateTime,
 ) -> Result<Account, AccountError> {
     let hash = bcrypt::non_truncating_hash(registration.password.expose(), bcrypt_cost)?;
-    db.write(|c| {
+    let account = db.write(|c| -> Result<Account, AccountError> {
         let id = users::insert(
             c,
             &NewUser {
@@ -99,7 +99,9 @@ pub fn register(
             session_epoch: 0,
             email_verified: false,
         })
-    })
+    })?;
+    db.metrics().registered();
+    Ok(account)
 }
 
 /// What registering through the form did. The page answers the same either way, so nobody

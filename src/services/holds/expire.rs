@@ -60,6 +60,7 @@ pub fn sweep_expired(
         // `end_pending` left them alone).
         Ok((released.ended.len(), released))
     })?;
+    db.metrics().expired(released.seats.len(), count);
     // What buyers gave back long ago no longer holds anyone back.
     db.write(|c| queries::purge_releases(c, now - RELEASES_KEPT).map_err(DbError::Query))?;
     live.publish_all(changes_of(released));

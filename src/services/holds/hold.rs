@@ -53,8 +53,24 @@ pub fn hold(
 /// Holds seats or places for `user`, all or nothing, adding them to their basket for the event
 /// (opened now if they have none), within `policy`'s per-account limits. Publishes the change
 /// to the event's viewers.
+/// Counted in the metrics by outcome (made, or why not) for the page and the API alike.
 #[tracing::instrument(name = "holds.hold", skip_all, fields(event.id = %event, user.id = %user))]
 pub fn hold_with(
+    db: &Db,
+    live: &LiveHub,
+    user: UserId,
+    event: EventId,
+    request: &HoldRequest,
+    policy: &HoldPolicy,
+    now: NaiveDateTime,
+) -> Result<Held, HoldError> {
+    let held = hold_retrying(db, live, user, event, request, policy, now);
+    db.metrics().hold(super::request::outcome(&held));
+    held
+}
+
+/// [`hold_with`]'s work: one attempt, again while it may succeed.
+fn hold_retrying(
     db: &Db,
     live: &LiveHub,
     user: UserId,

@@ -10,6 +10,7 @@ use crate::domain::catalogue::FieldErrors;
 use crate::domain::event::SaleState;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
 use crate::domain::money::Money;
+use crate::metrics::labels::Hold;
 
 /// The most seats one request may name (the event's per-order maximum is usually lower).
 pub const MAX_SEATS_PER_REQUEST: usize = 50;
@@ -147,5 +148,90 @@ pub(super) fn validate(request: &HoldRequest) -> Result<(), HoldError> {
             Err(invalid("quantity", "Ask for 1 to 50 tickets."))
         }
         _ => Ok(()),
+    }
+}
+
+/// The metrics' name for what a hold came to (`boxoffice_holds_total{outcome}`).
+pub(super) fn outcome(held: &Result<Held, HoldError>) -> Hold {
+    use HoldError::*;
+    match held {
+        Ok(_) => Hold::Made,
+        Err(Unavailable { .. } | NotEnough { .. }) => Hold::Taken,
+        Err(TooMany { .. } | AccountLimit { .. } | Unverified { .. }) => Hold::Limit,
+        Err(NotOnSale(_) | EventNotFound | PaymentPending) => Hold::NotOnSale,
+        Err(NotAdmitted) => Hold::Queue,
+        Err(CoolingDown { .. }) => Hold::CoolingDown,
+        Err(Invalid(_)) => Hold::Invalid,
+        Err(Db(DbError::Query(e))) if is_lock_wait(e) => Hold::LockTimeout,
+        Err(Db(_) | Relock(_)) => Hold::Error,
+    }
+}
+
+/// A lock wait that ran out: PostgreSQL's `lock_timeout` (or a deadlock it broke) after the
+/// hold's retries, SQLite's busy timeout.
+fn is_lock_wait(e: &diesel::result::Error) -> bool {
+    super::locks::is_retryable(e)
+        || matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked"))
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn refused(e: HoldError) -> Hold {
+        outcome(&Err(e))
+    }
+
+    fn database(kind: DatabaseErrorKind, message: &str) -> HoldError {
+        HoldError::Db(DbError::Query(Error::DatabaseError(
+            kind,
+            Box::new(message.to_owned()),
+        )))
+    }
+
+    #[test]
+    fn refusals_are_counted_under_their_reason() {
+        assert_eq!(
+            refused(HoldError::Unavailable { seat_ids: vec![] }),
+            Hold::Taken
+        );
+        assert_eq!(refused(HoldError::NotEnough { available: 0 }), Hold::Taken);
+        assert_eq!(
+            refused(HoldError::TooMany { max: 6, already: 6 }),
+            Hold::Limit
+        );
+        assert_eq!(
+            refused(HoldError::AccountLimit { max: 4, already: 4 }),
+            Hold::Limit
+        );
+        assert_eq!(
+            refused(HoldError::Unverified { max: 4, already: 4 }),
+            Hold::Limit
+        );
+        assert_eq!(
+            refused(HoldError::NotOnSale(SaleState::SalesEnded)),
+            Hold::NotOnSale
+        );
+        assert_eq!(refused(HoldError::NotAdmitted), Hold::Queue);
+        assert_eq!(
+            refused(HoldError::CoolingDown { retry_after: 30 }),
+            Hold::CoolingDown
+        );
+    }
+
+    #[test]
+    fn a_lock_wait_that_ran_out_is_a_lock_timeout_and_other_failures_are_errors() {
+        let pg = database(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to lock timeout",
+        );
+        assert_eq!(refused(pg), Hold::LockTimeout);
+        let sqlite = database(DatabaseErrorKind::Unknown, "database is locked");
+        assert_eq!(refused(sqlite), Hold::LockTimeout);
+        let other = database(DatabaseErrorKind::CheckViolation, "check failed");
+        assert_eq!(refused(other), Hold::Error);
+        assert_eq!(refused(HoldError::Db(DbError::Down)), Hold::Error);
     }
 }

@@ -31,4 +31,5 @@ pub use refund::RefundJob;
 pub(crate) use refund::{send_refund, start_refund};
 pub use start::{PaymentError, Started, checkout_url, latest, latest_for, start, valid_key};
 pub(crate) use succeeded::succeeded;
+pub(crate) use webhook::count_outcome;
 pub use webhook::{Outcome, Received, WebhookError, receive};

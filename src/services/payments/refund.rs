@@ -9,6 +9,7 @@ use crate::domain::payment::PaymentStatus;
 use crate::gateway::Gateway;
 use crate::jobs::{Job, RefundPayment, RunJob};
 use crate::mail::templates::EmailKind;
+use crate::metrics::labels::Refund;
 
 use crate::domain::ids::RefundId;
 use crate::services::notify::queue_email;
@@ -110,11 +111,20 @@ pub(crate) fn send_refund(
         &refund.idempotency_key,
         &refund.reason,
     ) {
-        Ok(done) => db
-            .write(|c| confirm_refund(c, &payment, &refund.idempotency_key, &done.external_id, now))
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+        Ok(done) => {
+            let confirmed = db
+                .write(|c| {
+                    confirm_refund(c, &payment, &refund.idempotency_key, &done.external_id, now)
+                })
+                .map_err(|e| e.to_string())?;
+            // Counted once: here, or by the refund's webhook when it confirmed it first.
+            if confirmed {
+                db.metrics().refund(Refund::Succeeded);
+            }
+            Ok(())
+        }
         Err(e) => {
+            db.metrics().refund(Refund::Failed);
             let error = format!("the gateway refused refund {refund_id}: {e}");
             let _ = db.write(|c| {
                 queries::refund_attempt_failed(c, refund_id, &error, now).map_err(DbError::Query)

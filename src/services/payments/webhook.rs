@@ -10,6 +10,8 @@ use crate::domain::payment::PaymentStatus;
 use crate::gateway::signature::{self, SignatureError};
 use crate::gateway::{EventBody, EventKind};
 use crate::mail::templates::EmailKind;
+use crate::metrics::Metrics;
+use crate::metrics::labels::{Payment, Refund, Webhook};
 use crate::services::holds::changes_of;
 use crate::services::live::LiveHub;
 
@@ -58,9 +60,54 @@ pub enum Outcome {
 }
 
 /// Receives one webhook: checks the signature over the raw body (constant time, with the
-/// timestamp tolerance), then records the event id and applies it in one transaction.
+/// timestamp tolerance), then records the event id and applies it in one transaction. Counted
+/// in the metrics once that committed (or the webhook was rejected).
 #[tracing::instrument(name = "payments.webhook", skip_all)]
 pub fn receive(
+    db: &Db,
+    live: &LiveHub,
+    secret: &[u8],
+    header: Option<&str>,
+    body: &[u8],
+    now: NaiveDateTime,
+) -> Result<Received, WebhookError> {
+    let received = verify_and_apply(db, live, secret, header, body, now);
+    count(db.metrics(), &received);
+    received
+}
+
+/// The metrics of one webhook: received or rejected, and what it did to a payment or refund.
+fn count(metrics: &Metrics, received: &Result<Received, WebhookError>) {
+    match received {
+        Ok(Received::Duplicate) => metrics.webhook(Webhook::Duplicate),
+        Ok(Received::Applied(outcome)) => {
+            metrics.webhook(Webhook::Received);
+            count_outcome(metrics, outcome);
+        }
+        Err(WebhookError::Signature(_) | WebhookError::Body(_)) => {
+            metrics.webhook(Webhook::Rejected);
+        }
+        // Not the sender's fault: it is delivered again, and counted then.
+        Err(WebhookError::Db(_)) => {}
+    }
+}
+
+/// The metrics of what a payment event did, once it committed (a webhook, or reconciliation
+/// finding what the gateway settled).
+pub(crate) fn count_outcome(metrics: &Metrics, outcome: &Outcome) {
+    match outcome {
+        Outcome::Paid => {
+            metrics.payment(Payment::Succeeded);
+            metrics.booking_paid();
+        }
+        Outcome::Refunding => metrics.payment(Payment::Refunded),
+        Outcome::Failed => metrics.payment(Payment::Failed),
+        Outcome::RefundConfirmed => metrics.refund(Refund::Succeeded),
+        Outcome::Nothing => {}
+    }
+}
+
+fn verify_and_apply(
     db: &Db,
     live: &LiveHub,
     secret: &[u8],

@@ -140,6 +140,14 @@ impl Board {
         rooms.get(&event).cloned()
     }
 
+    /// Every room this instance knows (on or closed), as last read.
+    pub fn rooms(&self) -> Vec<Arc<Snapshot>> {
+        self.rooms
+            .read()
+            .map(|r| r.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Reads every room again (three queries for all of them).
     pub fn refresh(&self, db: &Db, now: NaiveDateTime) -> Result<usize, DbError> {
         let (rows, calls, sizes) = db.read(|c| {

@@ -75,6 +75,8 @@ pub struct RateLimits {
     /// Polls of a waiting page, per queue ticket: always this process's count (the poll
     /// path never touches the database).
     queue_poll_per_ticket: Limit,
+    /// The application's metrics: refused logins count as `throttled`.
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// How long to wait before trying again.
@@ -87,6 +89,7 @@ impl RateLimits {
         RateLimits {
             clock: AppClock(clock.clone()),
             shared: None,
+            metrics: std::sync::Arc::default(),
             // Login attempts from one address: see `with_address_limits` (this is the
             // default's 600 an hour).
             login_per_ip: per_hour("login_ip", 600, clock),
@@ -174,9 +177,29 @@ impl RateLimits {
         self
     }
 
+    /// The application's metrics, where refused logins are counted (`Db::metrics`).
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     /// May this login attempt go ahead, and after how long a pause? `device`: the id of the
-    /// known-device cookie this browser holds for `account`, if any.
+    /// known-device cookie this browser holds for `account`, if any. A refusal is counted
+    /// (`boxoffice_logins_total{outcome="throttled"}`) for the page and the API alike.
     pub fn login(
+        &self,
+        ip: &str,
+        account: &str,
+        device: Option<&str>,
+    ) -> Result<Duration, LoginRefused> {
+        let allowed = self.login_allowed(ip, account, device);
+        if allowed.is_err() {
+            self.metrics.login(crate::metrics::labels::Login::Throttled);
+        }
+        allowed
+    }
+
+    fn login_allowed(
         &self,
         ip: &str,
         account: &str,
@@ -239,11 +262,17 @@ impl RateLimits {
     }
 
     /// One hold request (a seat, best available or standing places) by this account.
+    /// May `user` ask for a hold now? A refusal is counted
+    /// (`boxoffice_holds_total{outcome="throttled"}`), for the page and the API alike.
     pub fn hold(&self, user: i64) -> Result<(), RetryAfter> {
-        match &self.holds_per_account {
+        let allowed = match &self.holds_per_account {
             Some(limiter) => self.check(limiter, &user.to_string()),
             None => Ok(()),
+        };
+        if allowed.is_err() {
+            self.metrics.hold(crate::metrics::labels::Hold::Throttled);
         }
+        allowed
     }
 
     /// Joining an event's waiting room from `ip` (and as `user`, when signed in).

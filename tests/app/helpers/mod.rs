@@ -36,6 +36,9 @@ pub fn test_now() -> DateTime<Utc> {
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when the test turned it on
+    /// (`metrics_bind`).
+    pub metrics_address: Option<String>,
     pub database_url: DatabaseUrl,
     pub client: reqwest::Client,
     pub db: Db,
@@ -131,6 +134,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
     let mut app = Application::build(settings, clock.clone()).expect("the app builds");
     let worker = app.take_worker();
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let db = app.state.db.clone();
     let settings = (*app.state.settings).clone();
     let live = app.state.live.clone();
@@ -145,6 +149,7 @@ pub async fn spawn_app_configured(demo: bool, adjust: impl FnOnce(&mut Settings)
         .expect("http client");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        metrics_address: metrics_port.map(|port| format!("http://127.0.0.1:{port}")),
         database_url: url,
         client,
         db,
