@@ -213,6 +213,8 @@ async fn stop_signal() {
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = Data::new(state);
+    // The API's OpenAPI document, collected and serialized once for every worker.
+    let api_doc = Data::new(web::api::doc::Published::build()?);
     let server = HttpServer::new(move || {
         let state = data.clone();
         let https = state.settings.base_url.scheme() == "https";
@@ -226,6 +228,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(actix_web::middleware::from_fn(web::request_shape::shape))
             .app_data(data.clone())
+            .app_data(api_doc.clone())
             .configure(|cfg| web::routes(cfg, &state))
     })
     .listen(listener)?
