@@ -161,6 +161,9 @@ async fn openapi_json(doc: web::Data<Published>) -> HttpResponse {
 /// `/api/v1/openapi.json` with its 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let config = Config::from(DOCUMENT_PATH)
+        // The base layout: no top bar, whose logo is an SVG with an inline `<style>` the
+        // app's CSP (style-src 'self') refuses, and whose "Explore" box loads other sites.
+        .use_base_layout()
         // No badge from the public validator: no request leaves for another site.
         .validator_url("none")
         .try_it_out_enabled(true)
