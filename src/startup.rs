@@ -255,6 +255,8 @@ fn metrics_listener(bind: &str, state: &AppState) -> Result<MetricsListener, Sta
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = Data::new(state);
+    // The API's OpenAPI document, collected and serialized once for every worker.
+    let api_doc = Data::new(web::api::doc::Published::build()?);
     let server = HttpServer::new(move || {
         let state = data.clone();
         let https = state.settings.base_url.scheme() == "https";
@@ -270,6 +272,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             // Outermost: counts what the client got, the method as sent (before HEAD → GET).
             .wrap(actix_web::middleware::from_fn(web::metrics::record))
             .app_data(data.clone())
+            .app_data(api_doc.clone())
             .configure(|cfg| web::routes(cfg, &state))
     })
     .listen(listener)?

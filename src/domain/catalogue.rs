@@ -53,15 +53,23 @@ impl Sort {
 
 /// The query string as submitted: every field a string so that a bad value is reported, not
 /// rejected wholesale by the extractor.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawCatalogueQuery {
+    /// Words, each in the title, summary, description or venue.
     pub q: Option<String>,
     pub city: Option<String>,
+    /// One of the categories.
     pub category: Option<String>,
+    /// A date (`YYYY-MM-DD`): events starting on or after it.
     pub from: Option<String>,
+    /// A date (`YYYY-MM-DD`): events starting on or before it.
     pub to: Option<String>,
+    /// `1`, `true`, `on` or `yes`: only events with tickets left.
     pub available: Option<String>,
+    /// `date` (the default), `price`, `price_desc` or `title`.
     pub sort: Option<String>,
+    /// From 1.
     pub page: Option<String>,
     pub per_page: Option<String>,
 }

@@ -52,7 +52,7 @@ impl EventStatus {
 }
 
 /// What a buyer can do about an event right now; drives the badge and the buy button.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SaleState {
     OnSale,

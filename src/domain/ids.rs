@@ -17,6 +17,20 @@ macro_rules! id_type {
             }
         }
 
+        /// In the API's OpenAPI document: a 64-bit integer, named after the table it points into.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer)
+                    .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                        utoipa::openapi::schema::KnownFormat::Int64,
+                    )))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> for $name
         where
             DB: diesel::backend::Backend,

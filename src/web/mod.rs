@@ -43,22 +43,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     }))
     .configure(health::routes)
     .service(actix_files::Files::new("/static", static_dir()).prefer_utf8(true))
-    .service(
-        web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(
-                headers::no_store_private_api,
-            ))
-            // Wrapped last, so outermost in the scope: a preflight is answered before anything
-            // else runs, and every answer (errors and 304s included) carries the CORS headers.
-            .wrap(actix_web::middleware::Condition::new(
-                cors.is_some(),
-                cors.unwrap_or_default(),
-            ))
-            .configure(api::routes)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(AppError::NotFound)
-            })),
-    )
+    // The OpenAPI document and its reference page, before the scope that owns `/api/v1`.
+    .configure(api::doc::routes)
+    .service(api::scope(cors))
     // The simulated payment gateway: "another site", outside the app's session and CSRF.
     .service(
         web::scope("/gateway")

@@ -254,3 +254,25 @@ async fn the_catalogue_answers_carry_tags_and_an_unchanged_answer_is_not_sent_ag
         assert!(len > 0);
     }
 }
+
+#[actix_web::test]
+async fn an_id_that_is_not_a_number_is_a_404_problem_document() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/events/abc",
+        "/api/v1/events/9223372036854775808/seats",
+        "/api/v1/events/1.5/queue",
+    ] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(kind, "application/problem+json", "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["status"], 404, "{path}: {body}");
+    }
+}

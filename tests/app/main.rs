@@ -15,6 +15,7 @@ mod admin_event;
 mod admin_events;
 mod admin_venues;
 mod api;
+mod api_doc;
 mod catalogue;
 mod catalogue_cache;
 mod cli;

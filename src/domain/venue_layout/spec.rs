@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::domain::seatmap::Rect;
 
 /// One section as the API and the form send it: loosely typed so every mistake gets a message.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionInput {
     /// Read-only in `GET`; sections are matched by name, so it is accepted and ignored.

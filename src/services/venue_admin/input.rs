@@ -8,7 +8,7 @@ use crate::domain::ids::EventId;
 use crate::domain::venue_layout::{FieldError, SectionInput};
 
 /// A venue as the API and the form send it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VenueInput {
     /// Read-only fields of `GET /api/v1/admin/venues/{id}`, accepted so that what `GET`

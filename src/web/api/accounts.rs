@@ -4,6 +4,7 @@
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use chrono::NaiveDateTime;
 
@@ -12,12 +13,15 @@ use crate::domain::ids::UserId;
 use crate::domain::local_time::rfc3339_utc;
 use crate::domain::user::Role;
 use crate::services::accounts::{self, Account, Registration};
+use crate::web::api::doc::problems;
 use crate::web::bearer::{BearerToken, api_user};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::rate_limit::{client_ip, count_login_failure};
 use crate::web::state::AppState;
 
-#[derive(Serialize)]
+/// An account.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 struct UserJson<'a> {
     id: UserId,
     name: &'a str,
@@ -36,7 +40,8 @@ impl<'a> From<&'a Account> for UserJson<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Registration)]
 struct RegisterBody {
     #[serde(default)]
     name: String,
@@ -46,6 +51,18 @@ struct RegisterBody {
     password: String,
 }
 
+#[utoipa::path(
+    operation_id = "register",
+    tag = "accounts",
+    summary = "Create an account",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "The new account.", body = UserJson),
+        (status = 409, description = "That email address already has an account.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+        (status = 429, response = inline(problems::TooManyRequests)),
+    )
+)]
 #[post("/register")]
 async fn register(
     state: Data<AppState>,
@@ -64,7 +81,8 @@ async fn register(
     Ok(HttpResponse::Created().json(UserJson::from(&account)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Credentials)]
 struct LoginBody {
     #[serde(default)]
     email: String,
@@ -72,9 +90,13 @@ struct LoginBody {
     password: String,
 }
 
-#[derive(Serialize)]
+/// A bearer token and the account it is for.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Login)]
 struct LoginJson<'a> {
+    /// Send it as `Authorization: Bearer <token>`.
     token: &'a str,
+    /// RFC 3339, UTC.
     expires_at: String,
     user: UserJson<'a>,
 }
@@ -91,6 +113,18 @@ fn token_for(
     Ok((account, issued))
 }
 
+#[utoipa::path(
+    operation_id = "login",
+    tag = "accounts",
+    summary = "Log in: a bearer token",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "A new token.", body = LoginJson),
+        (status = 401, description = "Wrong email or password.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+        (status = 429, response = inline(problems::TooManyRequests)),
+    )
+)]
 #[post("/login")]
 async fn login(
     state: Data<AppState>,
@@ -123,6 +157,16 @@ async fn login(
     }))
 }
 
+#[utoipa::path(
+    operation_id = "logout",
+    tag = "accounts",
+    summary = "Log out: revoke the token",
+    responses(
+        (status = 204, description = "The token is revoked."),
+        (status = 401, response = inline(problems::Unauthorized)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/logout")]
 async fn logout(state: Data<AppState>, token: BearerToken) -> Result<HttpResponse, AppError> {
     let (account, token) = api_user(&state, token).await?;
@@ -133,13 +177,23 @@ async fn logout(state: Data<AppState>, token: BearerToken) -> Result<HttpRespons
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    operation_id = "getMe",
+    tag = "accounts",
+    summary = "The caller's account",
+    responses(
+        (status = 200, description = "The account behind the token.", body = UserJson),
+        (status = 401, response = inline(problems::Unauthorized)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/me")]
 async fn me(state: Data<AppState>, token: BearerToken) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
     Ok(HttpResponse::Ok().json(UserJson::from(&account)))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(register)
         .service(login)
         .service(logout)

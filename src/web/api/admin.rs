@@ -2,16 +2,20 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
 use crate::web::admin_guard;
+use crate::web::api::doc::problems;
 use crate::web::api::invalid;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AdminVenueSection)]
 struct SectionJson<'a> {
     id: SectionId,
     name: &'a str,
@@ -19,7 +23,8 @@ struct SectionJson<'a> {
     capacity: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AdminVenueSummary)]
 struct VenueJson<'a> {
     id: VenueId,
     name: &'a str,
@@ -28,11 +33,23 @@ struct VenueJson<'a> {
     sections: Vec<SectionJson<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AdminVenueList)]
 struct VenueList<'a> {
     items: Vec<VenueJson<'a>>,
 }
 
+#[utoipa::path(
+    operation_id = "listVenues",
+    tag = "admin",
+    summary = "Every venue with its sections",
+    responses(
+        (status = 200, description = "The venues.", body = VenueList),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/venues")]
 async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let venues = state.read(|conn, _| Ok(dashboard::venues(conn)?)).await?;
@@ -62,6 +79,19 @@ async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
 /// `GET /api/v1/admin/events/{id}/stats` (API.md): inventory, tickets sold, revenue from paid
 /// bookings only, money refunded, and bookings by status; beyond API.md, sales by tier
 /// (`tiers`) and tickets used at the door (`checked_in`).
+#[utoipa::path(
+    operation_id = "getEventStats",
+    tag = "admin",
+    summary = "An event's sales figures",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "Inventory, sales, revenue and bookings by status.", body = shape::EventStats),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/events/{id}/stats")]
 async fn event_stats(
     state: web::Data<AppState>,
@@ -122,15 +152,32 @@ fn stats_document(
     })
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EventCancellation)]
 struct CancelBody {
+    /// Why; the buyers are told (up to 500 characters).
     reason: String,
 }
 
 /// `POST /api/v1/admin/events/{id}/cancel` (API.md): 202 at once; refunds run in the
 /// background; calling it again is harmless and answers the progress. Beyond API.md,
 /// `failed` counts refunds the gateway kept refusing (they wait for an admin's retry).
+#[utoipa::path(
+    operation_id = "cancelEvent",
+    tag = "admin",
+    summary = "Cancel an event and refund its buyers",
+    params(("id" = i64, Path, description = "The event's id.")),
+    request_body = CancelBody,
+    responses(
+        (status = 202, description = "Cancelled or cancelling; refunds run in the background.", body = shape::CancelProgress),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/events/{id}/cancel")]
 async fn cancel_event(
     state: web::Data<AppState>,
@@ -160,9 +207,64 @@ async fn cancel_event(
     })))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The documents built with `json!` above, for the OpenAPI document only.
+mod shape {
+    #![expect(dead_code, reason = "schema-only: describes the json! documents above")]
+
+    use std::collections::BTreeMap;
+
+    use crate::domain::ids::{EventId, TierId};
+
+    /// Sales of one tier.
+    #[derive(utoipa::ToSchema)]
+    #[schema(as = TierSales)]
+    pub struct TierSales {
+        id: TierId,
+        name: String,
+        price_cents: i64,
+        tickets_sold: i64,
+        revenue_cents: i64,
+    }
+
+    /// An event's figures: revenue counts paid bookings only.
+    #[derive(utoipa::ToSchema)]
+    pub struct EventStats {
+        event_id: EventId,
+        capacity: i64,
+        available: i64,
+        held: i64,
+        sold: i64,
+        tickets_sold: i64,
+        revenue_cents: i64,
+        refunded_cents: i64,
+        /// Bookings by status (`pending`, `paid`, `expired`, `cancelled`, `refunded`).
+        bookings: BTreeMap<String, i64>,
+        tiers: Vec<TierSales>,
+        /// Tickets used at the door.
+        checked_in: i64,
+    }
+
+    #[derive(utoipa::ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum CancelStatus {
+        Cancelling,
+        Cancelled,
+    }
+
+    /// How far the cancellation's refunds are.
+    #[derive(utoipa::ToSchema)]
+    pub struct CancelProgress {
+        status: CancelStatus,
+        bookings_to_refund: i64,
+        refunded: i64,
+        /// Refunds the gateway kept refusing (they wait for an admin's retry).
+        failed: i64,
+    }
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
-        web::scope("/admin")
+        scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin_guard::api))
             .service(venues)
             .service(event_stats)

@@ -5,6 +5,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::bookings::BookingJson;
 use crate::domain::ids::UserId;
@@ -13,7 +14,8 @@ use crate::services::booking_admin::{
     self, BookingAdminError, Detail, Listed, Refunded, Search, SearchInput,
 };
 use crate::web::admin_guard::Admin;
-use crate::web::error::AppError;
+use crate::web::api::doc::problems;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
 impl From<BookingAdminError> for AppError {
@@ -32,18 +34,23 @@ impl From<BookingAdminError> for AppError {
     }
 }
 
-#[derive(Serialize)]
+/// The buyer of a booking.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Buyer)]
 struct UserJson<'a> {
     id: UserId,
     name: &'a str,
     email: &'a str,
 }
 
-#[derive(Serialize)]
+/// A booking as the admin sees it: the buyer's document, its buyer and when it was made.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AdminBooking)]
 struct AdminBookingJson<'a> {
     #[serde(flatten)]
     booking: BookingJson<'a>,
     user: UserJson<'a>,
+    /// RFC 3339, UTC.
     created_at: String,
 }
 
@@ -62,15 +69,32 @@ impl<'a> From<&'a Listed> for AdminBookingJson<'a> {
 }
 
 /// `GET /api/v1/admin/bookings?event_id=&status=&q=&page=&per_page=`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only this event's bookings.
     event_id: Option<i64>,
+    /// Only bookings in this status (`pending`, `paid`, `expired`, `cancelled`, `refunded`).
     status: Option<String>,
+    /// A reference, or words of the buyer's name or email address.
     q: Option<String>,
     page: Option<u32>,
     per_page: Option<u32>,
 }
 
+#[utoipa::path(
+    operation_id = "searchBookings",
+    tag = "admin",
+    summary = "Search bookings",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of bookings, newest first.", body = shape::AdminBookingPage),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/bookings")]
 async fn list(
     state: web::Data<AppState>,
@@ -94,6 +118,8 @@ async fn list(
         "total": page.total,
     })))
 }
+
+mod shape;
 
 fn detail_json(d: &Detail) -> serde_json::Value {
     let listed = Listed {
@@ -168,6 +194,19 @@ async fn detail_of(state: &AppState, reference: String) -> Result<Detail, AppErr
 
 /// `GET /api/v1/admin/bookings/{reference}`: the booking, its buyer, event, tickets (void
 /// ones too), payments, refunds, emails and its timeline.
+#[utoipa::path(
+    operation_id = "getBookingDetail",
+    tag = "admin",
+    summary = "One booking with its whole history",
+    params(("reference" = String, Path, description = "The booking's reference.")),
+    responses(
+        (status = 200, description = "The booking, its buyer, event, tickets, payments, refunds, emails and timeline.", body = shape::AdminBookingDetail),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/bookings/{reference}")]
 async fn show(
     state: web::Data<AppState>,
@@ -177,9 +216,11 @@ async fn show(
     Ok(HttpResponse::Ok().json(detail_json(&detail)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Refund)]
 struct RefundBody {
+    /// Why (required); the buyer is told.
     #[serde(default)]
     reason: String,
 }
@@ -187,6 +228,23 @@ struct RefundBody {
 /// `POST /api/v1/admin/bookings/{reference}/refund {"reason"}`: 202 with the booking when it
 /// was refunded now (the gateway is asked in the background), 200 when it was already
 /// refunded (nothing changes), 409 for any other status, 422 without a reason.
+#[utoipa::path(
+    operation_id = "refundBooking",
+    tag = "admin",
+    summary = "Refund a paid booking",
+    params(("reference" = String, Path, description = "The booking's reference.")),
+    request_body = RefundBody,
+    responses(
+        (status = 200, description = "It was already refunded; nothing changed.", body = shape::AdminBookingDetail),
+        (status = 202, description = "Refunded now; the gateway is asked in the background.", body = shape::AdminBookingDetail),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "Only a paid booking can be refunded.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/bookings/{reference}/refund")]
 async fn refund(
     state: web::Data<AppState>,
@@ -210,6 +268,20 @@ async fn refund(
 }
 
 /// `POST /api/v1/admin/bookings/{reference}/resend`: 202 `{"queued": "<email kind>"}`.
+#[utoipa::path(
+    operation_id = "resendBookingEmail",
+    tag = "admin",
+    summary = "Send a booking's latest email again",
+    params(("reference" = String, Path, description = "The booking's reference.")),
+    responses(
+        (status = 202, description = "The email is queued.", body = shape::Resent),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "The booking has no email to send again.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/bookings/{reference}/resend")]
 async fn resend(
     state: web::Data<AppState>,
@@ -224,7 +296,7 @@ async fn resend(
     Ok(HttpResponse::Accepted().json(serde_json::json!({ "queued": kind })))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list)
         .service(show)
         .service(refund)

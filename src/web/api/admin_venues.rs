@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, put, web};
 use serde_json::{Value, json};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ids::VenueId;
 use crate::domain::venue_layout::{FieldError, input_of};
 use crate::services::venue_admin::{self, VenueAdminError, VenueEditor, VenueInput};
 use crate::web::admin_guard::Admin;
-use crate::web::error::AppError;
+use crate::web::api::doc::problems;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
 /// Field errors as a problem document's `errors`: venue fields under their own names; every
@@ -105,6 +107,20 @@ fn venue_json(v: &VenueEditor, detail: bool) -> Value {
     body
 }
 
+#[utoipa::path(
+    operation_id = "createVenue",
+    tag = "admin",
+    summary = "Create a venue",
+    request_body = VenueInput,
+    responses(
+        (status = 201, description = "The new venue; `Location` is its address.", body = shape::AdminVenue,
+            headers(("Location" = String, description = "`/api/v1/admin/venues/{id}`."))),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/venues")]
 async fn create(
     state: web::Data<AppState>,
@@ -124,6 +140,19 @@ async fn create(
         .json(venue_json(&venue, false)))
 }
 
+#[utoipa::path(
+    operation_id = "getVenue",
+    tag = "admin",
+    summary = "One venue with each section's layout",
+    params(("id" = i64, Path, description = "The venue's id.")),
+    responses(
+        (status = 200, description = "The venue, in the shape `PUT` takes back.", body = shape::AdminVenue),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/venues/{id}")]
 async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = VenueId(path.into_inner());
@@ -133,6 +162,22 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(venue_json(&venue, true)))
 }
 
+#[utoipa::path(
+    operation_id = "updateVenue",
+    tag = "admin",
+    summary = "Reshape a venue",
+    params(("id" = i64, Path, description = "The venue's id.")),
+    request_body = VenueInput,
+    responses(
+        (status = 200, description = "The venue as it is now.", body = shape::AdminVenue),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "Events sell seats or sections the edit would remove (`in_use`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[put("/venues/{id}")]
 async fn update(
     state: web::Data<AppState>,
@@ -152,6 +197,53 @@ async fn update(
     Ok(HttpResponse::Ok().json(venue_json(&venue, true)))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The venue documents `venue_json` builds, for the OpenAPI document only.
+mod shape {
+    #![expect(dead_code, reason = "schema-only: describes the json! documents above")]
+
+    use crate::domain::ids::{SectionId, VenueId};
+    use crate::domain::venue::SectionKind;
+
+    /// A section; `GET /venues/{id}` and `PUT` add its layout (the fields `PUT` takes).
+    #[derive(utoipa::ToSchema)]
+    #[schema(as = AdminVenueLayoutSection)]
+    pub struct Section {
+        id: SectionId,
+        name: String,
+        kind: SectionKind,
+        capacity: i64,
+        /// A seated section the editor did not draw: sent back like that, it stays as it is.
+        kept: Option<bool>,
+        rows: Option<i64>,
+        seats_per_row: Option<i64>,
+        first_row: Option<String>,
+        numbering: Option<String>,
+        shape: Option<String>,
+        x: Option<i64>,
+        y: Option<i64>,
+        width: Option<i64>,
+        height: Option<i64>,
+        accessible: Option<Vec<String>>,
+        blocked: Option<Vec<String>>,
+    }
+
+    /// A venue; `GET /venues/{id}` and `PUT` add `slug`, `country`, `address`,
+    /// `description` and `timezone`.
+    #[derive(utoipa::ToSchema)]
+    pub struct AdminVenue {
+        id: VenueId,
+        name: String,
+        city: String,
+        capacity: i64,
+        sections: Vec<Section>,
+        slug: Option<String>,
+        country: Option<String>,
+        address: Option<String>,
+        description: Option<String>,
+        timezone: Option<String>,
+    }
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create).service(show).service(update);
 }

@@ -16,13 +16,15 @@
 use actix_web::{HttpResponse, get, put, web};
 use chrono::DateTime;
 use serde_json::{Map, Value, json};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::EventId;
 use crate::services::event_admin::When;
 use crate::services::queue::admin::{self as service, RoomAdmin, RoomAdminError, SettingsPatch};
 use crate::web::admin_guard::Admin;
-use crate::web::error::AppError;
+use crate::web::api::doc::problems;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
 /// The figures a GET answers beside the settings; a PUT ignores them.
@@ -82,11 +84,40 @@ async fn room(state: &AppState, event: EventId) -> Result<HttpResponse, AppError
     Ok(HttpResponse::Ok().json(document(&view)))
 }
 
+#[utoipa::path(
+    operation_id = "getWaitingRoom",
+    tag = "admin",
+    summary = "An event's waiting room: settings and live figures",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The room; one never configured answers the defaults, off.", body = shape::WaitingRoom),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/events/{id}/waiting-room")]
 async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     room(&state, EventId(path.into_inner())).await
 }
 
+#[utoipa::path(
+    operation_id = "updateWaitingRoom",
+    tag = "admin",
+    summary = "Change an event's waiting room",
+    params(("id" = i64, Path, description = "The event's id.")),
+    request_body(content = shape::Settings, description = "Any of the settings; the read-only figures may be sent back and are ignored."),
+    responses(
+        (status = 200, description = "The room as it is now.", body = shape::WaitingRoom),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "The room's phase does not allow this.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every bad field is named; nothing changed.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[put("/events/{id}/waiting-room")]
 async fn update(
     state: web::Data<AppState>,
@@ -198,6 +229,60 @@ fn whole<'a>(p: &'a mut SettingsPatch, field: &str) -> &'a mut Option<i64> {
     }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The room's documents, built with `json!` here and in `services::queue::admin::document`,
+/// for the OpenAPI document only.
+mod shape {
+    #![expect(dead_code, reason = "schema-only: describes json! documents")]
+
+    use crate::domain::queue::{OrderMode, Phase};
+
+    /// The settings a PUT may send (every one optional there).
+    #[derive(utoipa::ToSchema)]
+    #[schema(as = WaitingRoomSettings)]
+    pub struct Settings {
+        enabled: Option<bool>,
+        /// RFC 3339; `null`: at once.
+        prequeue_opens_at: Option<String>,
+        order: Option<OrderMode>,
+        /// `null`: no limit.
+        rate_per_minute: Option<i64>,
+        /// `null`: no limit.
+        max_active: Option<i64>,
+        turn_minutes: Option<i64>,
+        claim_seconds: Option<i64>,
+        grace_minutes: Option<i64>,
+        require_verified: Option<bool>,
+        auto_close: Option<bool>,
+        paused: Option<bool>,
+        /// `null` or empty: none.
+        message: Option<String>,
+    }
+
+    /// The settings and the live figures.
+    #[derive(utoipa::ToSchema)]
+    pub struct WaitingRoom {
+        enabled: bool,
+        prequeue_opens_at: Option<String>,
+        order: OrderMode,
+        rate_per_minute: Option<i64>,
+        max_active: Option<i64>,
+        turn_minutes: i64,
+        claim_seconds: i64,
+        grace_minutes: i64,
+        require_verified: bool,
+        auto_close: bool,
+        paused: bool,
+        message: Option<String>,
+        phase: Phase,
+        waiting: i64,
+        active: i64,
+        called_unclaimed: i64,
+        issued: i64,
+        cursor: i64,
+        calls_last_minute: i64,
+    }
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(show).service(update);
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, SeatId, SectionId, TierId};
@@ -10,11 +11,14 @@ use crate::domain::user::Role;
 use crate::services::accounts;
 use crate::services::bookings::{self, BookingView};
 use crate::services::holds::{self, HoldRequest};
+use crate::web::api::doc::problems;
 use crate::web::bearer::{BearerToken, api_user};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
-#[derive(Serialize)]
+/// A line of a booking: a seat, or places in a standing section.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = BookingItem)]
 struct ItemJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     seat_id: Option<SeatId>,
@@ -27,7 +31,8 @@ struct ItemJson<'a> {
     price_cents: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Ticket)]
 struct TicketJson<'a> {
     code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,11 +44,14 @@ struct TicketJson<'a> {
     number: Option<i32>,
 }
 
-#[derive(Serialize)]
+/// A booking; `tickets` is empty until it is paid.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Booking)]
 pub struct BookingJson<'a> {
     reference: &'a str,
     event_id: EventId,
     status: BookingStatus,
+    /// When the hold on its seats ends (RFC 3339, UTC).
     expires_at: String,
     total_cents: i64,
     currency: &'a str,
@@ -105,11 +113,22 @@ impl<'a> From<&'a crate::db::bookings::ItemRow> for ItemJson<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = BookingList)]
 struct BookingList<'a> {
     items: Vec<BookingJson<'a>>,
 }
 
+#[utoipa::path(
+    operation_id = "listMyBookings",
+    tag = "bookings",
+    summary = "The caller's bookings",
+    responses(
+        (status = 200, description = "Newest first.", body = BookingList),
+        (status = 401, response = inline(problems::Unauthorized)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/me/bookings")]
 async fn my_bookings(
     state: web::Data<AppState>,
@@ -124,23 +143,26 @@ async fn my_bookings(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StandingRequest)]
 struct StandingBody {
     section_id: i64,
     quantity: i32,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = BestAvailableRequest)]
 struct BestBody {
     quantity: i32,
     tier_id: Option<i64>,
 }
 
 /// One of `seat_ids`, `standing` or `best_available` (API.md).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = HoldRequest)]
 struct HoldBody {
     seat_ids: Option<Vec<i64>>,
     standing: Option<StandingBody>,
@@ -192,6 +214,27 @@ async fn booking_response(
 /// `POST /api/v1/events/{id}/holds`: all or nothing; 201 with the (basket) booking. The token
 /// check, the hold and the answer's lines take one trip to a blocking thread; the lines come
 /// from the hold's own transaction.
+#[utoipa::path(
+    operation_id = "hold",
+    tag = "bookings",
+    summary = "Hold seats or places: a pending booking",
+    description = "All or nothing. While the event's waiting room is in `prequeue` or `open`, \
+        the admission from `POST /api/v1/events/{id}/queue/claim` goes in the `Queue-Token` \
+        header; the answer carries it renewed to last as long as the hold.",
+    params(("id" = i64, Path, description = "The event's id.")),
+    request_body(content = HoldBody, description = "Exactly one of `seat_ids`, `standing` or `best_available`."),
+    responses(
+        (status = 201, description = "The booking, `pending` until paid.", body = BookingJson,
+            headers(("Queue-Token" = String, description = "The admission, renewed (only when one was sent)."))),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The waiting room requires an admission (`errors.queue`).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "Seats taken (`unavailable_seat_ids`), not enough places together (`available`), or a re-hold too soon (`code`, `retry_after`); nothing is held.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Too many seats, not on sale, a bad body.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = inline(problems::TooManyRequests)),
+    ),
+    security(("bearer" = [], "queue_token" = []), ("bearer" = []))
+)]
 #[post("/events/{id}/holds")]
 async fn hold(
     state: web::Data<AppState>,
@@ -270,6 +313,18 @@ async fn own_booking(
     Ok(head.id)
 }
 
+#[utoipa::path(
+    operation_id = "getBooking",
+    tag = "bookings",
+    summary = "One of the caller's bookings",
+    params(("reference" = String, Path, description = "The booking's reference.")),
+    responses(
+        (status = 200, description = "The booking.", body = BookingJson),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 404, description = "No such booking, or not the caller's.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/bookings/{reference}")]
 async fn booking(
     state: web::Data<AppState>,
@@ -282,6 +337,19 @@ async fn booking(
 }
 
 /// Cancels a pending booking: its seats are free at once. 409 unless pending.
+#[utoipa::path(
+    operation_id = "cancelBooking",
+    tag = "bookings",
+    summary = "Cancel a pending booking",
+    params(("reference" = String, Path, description = "The booking's reference.")),
+    responses(
+        (status = 200, description = "The booking, now `cancelled`; its seats are free.", body = BookingJson),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 404, description = "No such booking, or not the caller's.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Only a pending booking can be cancelled.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[delete("/bookings/{reference}")]
 async fn cancel(
     state: web::Data<AppState>,
@@ -299,7 +367,7 @@ async fn cancel(
     booking_json(&state, id).await
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(my_bookings)
         .service(hold)
         .service(booking)

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::catalogue::{CatalogueQuery, RawCatalogueQuery};
 use crate::domain::event::{Category, EventStatus, SaleState};
@@ -10,12 +11,13 @@ use crate::domain::local_time::rfc3339_utc;
 use crate::domain::venue::SeatStatus;
 use crate::services::catalogue::{self, EventSummary};
 use crate::web::api::conditional::{self, CATALOGUE, LIVE};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
 pub const PAGE_SIZE: u32 = 20;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EventVenue)]
 struct VenueJson<'a> {
     id: VenueId,
     name: &'a str,
@@ -24,7 +26,9 @@ struct VenueJson<'a> {
     timezone: &'a str,
 }
 
-#[derive(Serialize)]
+/// A published event. Times are RFC 3339, UTC.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Event)]
 struct EventJson<'a> {
     id: EventId,
     title: &'a str,
@@ -69,7 +73,8 @@ impl<'a> From<&'a EventSummary> for EventJson<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EventList)]
 struct EventList<'a> {
     items: Vec<EventJson<'a>>,
     page: u32,
@@ -77,6 +82,22 @@ struct EventList<'a> {
     total: i64,
 }
 
+#[utoipa::path(
+    operation_id = "listEvents",
+    tag = "catalogue",
+    summary = "Search the published events",
+    params(
+        RawCatalogueQuery,
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when it has not changed."),
+    ),
+    responses(
+        (status = 200, description = "A page of events.", body = EventList,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the `ETag` sent in `If-None-Match`.",
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 422, description = "A filter could not be read.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[get("/events")]
 async fn index(
     state: web::Data<AppState>,
@@ -100,7 +121,8 @@ async fn index(
     conditional::json(&req, &list, CATALOGUE)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EventTier)]
 struct TierJson<'a> {
     id: TierId,
     name: &'a str,
@@ -109,7 +131,9 @@ struct TierJson<'a> {
     available: i64,
 }
 
-#[derive(Serialize)]
+/// A published event with its tiers and limits.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EventDetail)]
 struct EventDetailJson<'a> {
     #[serde(flatten)]
     event: EventJson<'a>,
@@ -128,6 +152,22 @@ fn event_id(raw: &str) -> Result<EventId, AppError> {
         .map_err(|_| AppError::NotFound)
 }
 
+#[utoipa::path(
+    operation_id = "getEvent",
+    tag = "catalogue",
+    summary = "One published event",
+    params(
+        ("id" = i64, Path, description = "The event's id."),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when it has not changed."),
+    ),
+    responses(
+        (status = 200, description = "The event.", body = EventDetailJson,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the `ETag` sent in `If-None-Match`.",
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 404, description = "Unknown, or a draft.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[get("/events/{id}")]
 async fn show(
     state: web::Data<AppState>,
@@ -161,7 +201,9 @@ async fn show(
     conditional::json(&req, &json, CATALOGUE)
 }
 
-#[derive(Serialize)]
+/// A seat and its state now (a seat under an expired hold is `available`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Seat)]
 struct SeatJson<'a> {
     id: SeatId,
     section_id: SectionId,
@@ -176,7 +218,9 @@ struct SeatJson<'a> {
     status: SeatStatus,
 }
 
-#[derive(Serialize)]
+/// A standing section and the places left in it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = StandingSection)]
 struct StandingJson<'a> {
     section_id: SectionId,
     name: &'a str,
@@ -186,7 +230,8 @@ struct StandingJson<'a> {
     price_cents: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EventSeats)]
 struct SeatsJson<'a> {
     seats: Vec<SeatJson<'a>>,
     standing: Vec<StandingJson<'a>>,
@@ -228,6 +273,22 @@ impl<'a> SeatsJson<'a> {
     }
 }
 
+#[utoipa::path(
+    operation_id = "getEventSeats",
+    tag = "catalogue",
+    summary = "An event's seats and standing sections, live",
+    params(
+        ("id" = i64, Path, description = "The event's id."),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when it has not changed."),
+    ),
+    responses(
+        (status = 200, description = "Every seat and standing section.", body = SeatsJson,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the `ETag` sent in `If-None-Match`.",
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 404, description = "Unknown, or a draft.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[get("/events/{id}/seats")]
 async fn seats(
     state: web::Data<AppState>,
@@ -241,6 +302,6 @@ async fn seats(
     conditional::json(&req, &SeatsJson::of(&seats), LIVE)
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(index).service(show).service(seats);
 }

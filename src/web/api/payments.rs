@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::payments::Payment;
 use crate::domain::ids::PaymentId;
@@ -10,12 +11,15 @@ use crate::domain::user::Role;
 use crate::gateway::Method;
 use crate::gateway::signature::HEADER;
 use crate::services::payments::{self, Received, checkout_url};
+use crate::web::api::doc::problems;
 use crate::web::api::invalid;
 use crate::web::bearer::{BearerToken, api_user};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
-#[derive(Serialize)]
+/// A payment of a booking at the gateway; the buyer pays at `checkout_url`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Payment)]
 pub struct PaymentJson<'a> {
     id: PaymentId,
     external_id: &'a str,
@@ -43,15 +47,36 @@ impl<'a> PaymentJson<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PaymentRequest)]
 struct PayBody {
+    /// `card`, `bank_transfer` or `ewallet`.
     method: String,
 }
 
 /// `POST /api/v1/bookings/{reference}/payments` with `Idempotency-Key`: 201 with the new
 /// payment, 200 with the same one for a key already used (same body), 422 for a key reused
 /// with another body, 409 when the booking cannot be paid.
+#[utoipa::path(
+    operation_id = "startPayment",
+    tag = "payments",
+    summary = "Start paying for a booking",
+    params(
+        ("reference" = String, Path, description = "The booking's reference."),
+        ("Idempotency-Key" = String, Header, description = "Any unique string per payment attempt: sent again with the same body, the same payment is answered."),
+    ),
+    request_body = PayBody,
+    responses(
+        (status = 200, description = "The payment this key already started.", body = PaymentJson),
+        (status = 201, description = "A new payment.", body = PaymentJson),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 404, description = "No such booking, or not the caller's.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The booking is not pending, its hold ran out, it is paid, or its seats changed (`code`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No Idempotency-Key, a key reused with another body, or an unknown method.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/bookings/{reference}/payments")]
 async fn pay(
     state: web::Data<AppState>,
@@ -99,6 +124,18 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, AppError> {
 }
 
 /// `GET /api/v1/bookings/{reference}/payment`: the booking's latest payment.
+#[utoipa::path(
+    operation_id = "getLatestPayment",
+    tag = "payments",
+    summary = "A booking's latest payment",
+    params(("reference" = String, Path, description = "The booking's reference.")),
+    responses(
+        (status = 200, description = "The latest payment.", body = PaymentJson),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 404, description = "No such booking, not the caller's, or no payment yet.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/bookings/{reference}/payment")]
 async fn latest(
     state: web::Data<AppState>,
@@ -117,6 +154,18 @@ async fn latest(
 
 /// The gateway's webhook: 400 and no change for a bad signature, a stale timestamp or a body
 /// that is not an event; 200 once applied, and 200 again (nothing changes) for a duplicate.
+#[utoipa::path(
+    operation_id = "receiveGatewayWebhook",
+    tag = "payments",
+    summary = "The payment gateway's signed webhook",
+    description = "Called by the gateway, not by clients: a signed event about a payment.",
+    params(("Gateway-Signature" = String, Header, description = "`t=<unix seconds>,v1=<hex HMAC-SHA256>` of the body.")),
+    request_body(content = String, content_type = "application/json", description = "The gateway's event, exactly as signed."),
+    responses(
+        (status = 200, description = "Applied, or a duplicate (nothing changed).", body = shape::WebhookReceipt),
+        (status = 400, description = "A bad signature, a stale timestamp, or not an event.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[post("/webhooks/gateway")]
 async fn webhook(
     state: web::Data<AppState>,
@@ -138,6 +187,18 @@ async fn webhook(
     })))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The webhook's answer, built with `json!`, for the OpenAPI document only.
+mod shape {
+    #![expect(dead_code, reason = "schema-only: describes a json! document")]
+
+    #[derive(utoipa::ToSchema)]
+    pub struct WebhookReceipt {
+        received: bool,
+        /// The event was applied before; nothing changed.
+        duplicate: bool,
+    }
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(pay).service(latest).service(webhook);
 }

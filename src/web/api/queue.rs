@@ -6,6 +6,7 @@
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ids::{EventId, QueueTicketId, UserId};
 use crate::domain::queue::Phase;
@@ -13,8 +14,9 @@ use crate::services::accounts::{self, Account};
 use crate::services::admission::{self, Admission, Kind};
 use crate::services::queue::status::{self, Place, Status};
 use crate::services::queue::{self, Claim, QueueError};
+use crate::web::api::doc::problems;
 use crate::web::bearer::BearerToken;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::queue_gate;
 use crate::web::state::AppState;
 
@@ -66,6 +68,23 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
 
 /// `POST /api/v1/events/{id}/queue`: 201 with a new ticket, 200 with the caller's existing one;
 /// 409 when the room takes nobody.
+#[utoipa::path(
+    operation_id = "joinQueue",
+    tag = "waiting room",
+    summary = "Join an event's waiting room",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The caller's existing place.", body = shape::QueueStatus),
+        (status = 201, description = "A new place; `token` goes in the `Queue-Token` header from now on.", body = shape::QueueStatus),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The queue is for confirmed accounts, or the account is excluded (`errors`).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "The room is off or closed.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+        (status = 429, response = inline(problems::TooManyRequests)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/events/{id}/queue")]
 async fn join(
     state: web::Data<AppState>,
@@ -134,6 +153,19 @@ fn place_from_header(
 }
 
 /// `GET /api/v1/events/{id}/queue`: the status, from memory; never a database write.
+#[utoipa::path(
+    operation_id = "getQueueStatus",
+    tag = "waiting room",
+    summary = "The caller's place in line, from the Queue-Token alone",
+    description = "Answered from memory; never a database write. Without a token, the room's state for someone not in line.",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The status; `token` when a new one replaces the one sent.", body = shape::QueueStatus),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 429, description = "Polled faster than `poll_after_seconds`.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("queue_token" = []))
+)]
 #[get("/events/{id}/queue")]
 async fn status_of(
     state: web::Data<AppState>,
@@ -179,6 +211,20 @@ async fn status_of(
 
 /// `POST /api/v1/events/{id}/queue/claim`: the admission `{token, expires_at}`; 409 when it is
 /// not the caller's turn.
+#[utoipa::path(
+    operation_id = "claimTurn",
+    tag = "waiting room",
+    summary = "Claim the turn: the admission for holds",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The admission: send `token` as `Queue-Token` with holds until `expires_at`.", body = shape::Admission),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The account is excluded from this sale's queue.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "Not the caller's turn (yet, or any more), or no place sent.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [], "queue_token" = []))
+)]
 #[post("/events/{id}/queue/claim")]
 async fn claim(
     state: web::Data<AppState>,
@@ -224,6 +270,18 @@ async fn claim(
 }
 
 /// `DELETE /api/v1/events/{id}/queue`: leaves the line (or gives up the turn); 204.
+#[utoipa::path(
+    operation_id = "leaveQueue",
+    tag = "waiting room",
+    summary = "Leave the line, or give up the turn",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 204, description = "Left."),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[delete("/events/{id}/queue")]
 async fn leave(
     state: web::Data<AppState>,
@@ -239,7 +297,52 @@ async fn leave(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The documents built with `json!` above, for the OpenAPI document only.
+mod shape {
+    #![expect(dead_code, reason = "schema-only: describes json! documents")]
+
+    use crate::domain::queue::Phase;
+
+    /// The caller's ticket as the waiting page shows it (`none`: not in line).
+    #[derive(utoipa::ToSchema)]
+    #[schema(as = QueueState, rename_all = "snake_case")]
+    pub enum State {
+        None,
+        Waiting,
+        Called,
+        Active,
+    }
+
+    /// Where the caller stands. `seq`, `ahead_at_most`, `wait_seconds`, `seats_left`,
+    /// `message` and `token` are left out when they have no value.
+    #[derive(utoipa::ToSchema)]
+    pub struct QueueStatus {
+        phase: Phase,
+        state: State,
+        /// Ask again after this many seconds (`null`: no need to).
+        poll_after_seconds: Option<u32>,
+        /// The caller's number in line (after the draw).
+        seq: Option<i64>,
+        ahead_at_most: Option<i64>,
+        /// The wait, from and to, in seconds.
+        wait_seconds: Option<[i64; 2]>,
+        seats_left: Option<i64>,
+        message: Option<String>,
+        paused: bool,
+        /// A new token: send it as `Queue-Token` from now on.
+        token: Option<String>,
+    }
+
+    /// The admission that lets holds through.
+    #[derive(utoipa::ToSchema)]
+    pub struct Admission {
+        token: String,
+        /// RFC 3339.
+        expires_at: String,
+    }
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(join)
         .service(status_of)
         .service(claim)

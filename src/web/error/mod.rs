@@ -108,16 +108,23 @@ impl AppError {
     }
 }
 
-#[derive(serde::Serialize)]
-struct Problem<'a> {
+/// An error as the API answers it (RFC 9457), `application/problem+json`. Some conflicts add
+/// members beside these (`unavailable_seat_ids`, `current_version`…).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank`: `status` and `title` say what happened.
     #[serde(rename = "type")]
     kind: &'a str,
     title: &'a str,
     status: u16,
+    /// What happened, in words for people.
     detail: String,
+    /// What is wrong, per field (422; a 403 may name `queue` or `account`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     errors: Option<&'a BTreeMap<&'static str, String>>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
     extra: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 

@@ -15,30 +15,49 @@
 //! tiers:[{id,name,price_cents}], section_tiers:{"<section_id>": tier_id}`.
 
 mod body;
+mod shape;
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::DbConnection;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{EventId, UserId};
 use crate::services::event_admin::{self as service, AdminEvent, EventAdminError, EventInput};
 use crate::web::admin_guard::Admin;
+use crate::web::api::doc::problems;
 use crate::web::api::invalid;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
 use body::{apply, body_object, document, wanted_status};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only events in this status.
     status: Option<String>,
+    /// Words of the title.
     #[serde(default)]
     q: String,
 }
 
+#[utoipa::path(
+    operation_id = "listAdminEvents",
+    tag = "admin",
+    summary = "Every event, drafts too",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The events.", body = shape::AdminEventList),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/events")]
 async fn list(
     state: web::Data<AppState>,
@@ -66,6 +85,19 @@ async fn list(
     })))
 }
 
+#[utoipa::path(
+    operation_id = "getAdminEvent",
+    tag = "admin",
+    summary = "One event as the admin sees it",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The event.", body = shape::AdminEvent),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[get("/events/{id}")]
 async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
@@ -75,6 +107,19 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(document(&event)))
 }
 
+#[utoipa::path(
+    operation_id = "createEvent",
+    tag = "admin",
+    summary = "Create an event",
+    request_body = shape::AdminEventFields,
+    responses(
+        (status = 201, description = "The new event (a draft unless `status` is `published`).", body = shape::AdminEvent),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/events")]
 async fn create(
     state: web::Data<AppState>,
@@ -161,6 +206,22 @@ impl Patch {
     }
 }
 
+#[utoipa::path(
+    operation_id = "editEvent",
+    tag = "admin",
+    summary = "Edit, publish or close an event",
+    params(("id" = i64, Path, description = "The event's id.")),
+    request_body = shape::AdminEventEdit,
+    responses(
+        (status = 200, description = "The event as it is now.", body = shape::AdminEvent),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "Someone changed it first (`current_version`, `current`), or the event cannot be edited or make that move.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = inline(problems::Invalid)),
+    ),
+    security(("bearer" = []))
+)]
 #[patch("/events/{id}")]
 async fn edit(
     state: web::Data<AppState>,
@@ -177,6 +238,19 @@ async fn edit(
     Ok(HttpResponse::Ok().json(document(&event)))
 }
 
+#[utoipa::path(
+    operation_id = "duplicateEvent",
+    tag = "admin",
+    summary = "Copy an event into a new draft",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 201, description = "The new draft.", body = shape::AdminEvent),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/events/{id}/duplicate")]
 async fn duplicate(
     state: web::Data<AppState>,
@@ -194,7 +268,7 @@ async fn duplicate(
     Ok(HttpResponse::Created().json(document(&event)))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list)
         .service(create)
         .service(show)
