@@ -10,6 +10,10 @@ use crate::services::bookings::BookingView;
 
 /// Bookings per page of the list.
 pub const PAGE_SIZE: i64 = 50;
+/// The most bookings one page may show.
+pub const MAX_PER_PAGE: u32 = 100;
+/// The last page one may ask for.
+pub const MAX_PAGE: u32 = 100_000;
 /// The longest a refund's reason may be.
 pub const REASON_MAX: usize = 500;
 
@@ -52,21 +56,33 @@ pub struct Search {
 }
 
 impl Search {
-    /// Parses the typed query; an unknown status is a field error, not an empty list.
+    /// Parses the typed query; an unknown status, a page or a page size out of range are field
+    /// errors (all of them at once), not an empty or a quietly different list.
     pub fn parse(input: SearchInput) -> Result<Search, BookingAdminError> {
+        let mut errors = BTreeMap::new();
         let status = match input.status.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(raw) => Some(raw.parse::<BookingStatus>().map_err(|_| {
-                BookingAdminError::Invalid(
-                    [(
-                        "status",
-                        "Choose pending, paid, expired, cancelled or refunded.".to_owned(),
-                    )]
-                    .into_iter()
-                    .collect(),
-                )
-            })?),
+            Some(raw) => raw.parse::<BookingStatus>().map_or_else(
+                |_| {
+                    let message = "Choose pending, paid, expired, cancelled or refunded.";
+                    errors.insert("status", message.to_owned());
+                    None
+                },
+                Some,
+            ),
         };
+        let page = input.page.unwrap_or(1);
+        if !(1..=MAX_PAGE).contains(&page) {
+            errors.insert("page", format!("Choose a page from 1 to {MAX_PAGE}."));
+        }
+        let per_page = input.per_page.unwrap_or(PAGE_SIZE as u32);
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            let message = format!("Choose from 1 to {MAX_PER_PAGE} bookings a page.");
+            errors.insert("per_page", message);
+        }
+        if !errors.is_empty() {
+            return Err(BookingAdminError::Invalid(errors));
+        }
         let q = input
             .q
             .map(|q| q.trim().chars().take(100).collect::<String>())
@@ -77,8 +93,8 @@ impl Search {
                 status,
                 q,
             },
-            page: input.page.unwrap_or(1).clamp(1, 100_000),
-            per_page: i64::from(input.per_page.unwrap_or(PAGE_SIZE as u32).clamp(1, 100)),
+            page,
+            per_page: i64::from(per_page),
         })
     }
 }

@@ -78,7 +78,11 @@ struct ListQuery {
     status: Option<String>,
     /// A reference, or words of the buyer's name or email address.
     q: Option<String>,
+    /// The page, from 1 (default 1).
+    #[param(minimum = 1, maximum = 100000)]
     page: Option<u32>,
+    /// Bookings a page (default 50).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 

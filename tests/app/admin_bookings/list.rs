@@ -139,6 +139,19 @@ async fn the_list_filters_by_event_status_reference_email_and_name_exactly() {
     .await;
     assert_eq!(status, 422);
     assert!(bad["errors"]["status"].is_string(), "{bad}");
+    // Pages out of range are refused, every bad field named, not quietly clamped.
+    let (status, bad) = api(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        "/api/v1/admin/bookings?status=lost&page=0&per_page=101",
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    for field in ["status", "page", "per_page"] {
+        assert!(bad["errors"][field].is_string(), "{field}: {bad}");
+    }
 
     // The page: the same filters, and htmx gets the table alone.
     let (status, page) = app
