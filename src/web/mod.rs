@@ -15,6 +15,7 @@ pub mod headers;
 pub mod health;
 pub mod hx;
 pub mod metrics;
+pub mod no_nul;
 pub mod pages;
 pub mod queue_gate;
 pub mod rate_limit;
@@ -49,11 +50,13 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
     // The simulated payment gateway: "another site", outside the app's session and CSRF.
     .service(
         web::scope("/gateway")
+            .wrap(actix_web::middleware::from_fn(no_nul::refuse))
             .app_data(json_config())
             .configure(gateway::routes),
     )
     .service(
         web::scope("")
+            .wrap(actix_web::middleware::from_fn(no_nul::refuse))
             .wrap(actix_web::middleware::from_fn(csrf::protect))
             .wrap(actix_web::middleware::from_fn(headers::pages_are_private))
             .wrap(session::middleware(&state.secret, secure_cookies))

@@ -31,6 +31,7 @@ mod holds;
 mod jobs;
 mod lockout;
 mod metrics;
+mod nul;
 mod payment_integrity;
 mod payments;
 mod proxies;

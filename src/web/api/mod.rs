@@ -25,7 +25,8 @@ pub(crate) fn invalid(field: &'static str, message: &str) -> AppError {
     AppError::Validation([(field, message.to_owned())].into_iter().collect())
 }
 
-/// `/api/v1`: every handler, its JSON limits, `no-store` on private answers, a problem
+/// `/api/v1`: every handler, its JSON limits, no NUL character in any input (`web::no_nul`),
+/// `no-store` on private answers, a problem
 /// document for an address that matches no route or whose id is not a number, and CORS when
 /// `cors` is given (`web::cors`). A `utoipa_actix_web` scope: it only takes
 /// handlers that carry `#[utoipa::path]`, and collects them into the OpenAPI document
@@ -54,6 +55,7 @@ pub fn scope(
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(AppError::NotFound)
         }))
+        .wrap(actix_web::middleware::from_fn(crate::web::no_nul::refuse))
         .wrap(actix_web::middleware::from_fn(
             crate::web::headers::no_store_private_api,
         ))
