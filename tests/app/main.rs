@@ -16,6 +16,7 @@ mod admin_events;
 mod admin_venues;
 mod api;
 mod api_doc;
+mod api_doc_answers;
 mod catalogue;
 mod catalogue_cache;
 mod cli;
