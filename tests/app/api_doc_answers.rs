@@ -79,10 +79,10 @@ fn mismatches(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<Strin
         out.push(format!("{at}: {value} is not {types:?}"));
         return out;
     }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.contains(value) {
-            out.push(format!("{at}: {value} is not one of {allowed:?}"));
-        }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {allowed:?}"));
     }
     if let (Some(object), Some(properties)) = (value.as_object(), schema["properties"].as_object())
     {
@@ -100,11 +100,12 @@ fn mismatches(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<Strin
             }
         }
     }
-    if let (Some(object), Some(extra)) = (value.as_object(), schema.get("additionalProperties")) {
-        if schema["properties"].is_null() && extra.is_object() {
-            for (name, member) in object {
-                out.extend(mismatches(doc, extra, member, &format!("{at}.{name}")));
-            }
+    if let (Some(object), Some(extra)) = (value.as_object(), schema.get("additionalProperties"))
+        && schema["properties"].is_null()
+        && extra.is_object()
+    {
+        for (name, member) in object {
+            out.extend(mismatches(doc, extra, member, &format!("{at}.{name}")));
         }
     }
     if let (Some(items), Some(schema)) = (value.as_array(), schema.get("items")) {
