@@ -4,7 +4,8 @@
 //! `utoipa_actix_web` scope, which takes only handlers that carry `#[utoipa::path]` (a handler
 //! without one does not compile there), and the bodies and answers are the types the handlers
 //! serialize. [`document`] adds what no handler says: the title, the security schemes, the
-//! `Problem` schema, and the 500 and 503 any operation can give (every one reads the
+//! `Problem` schema, the 422 any operation can give before its handler runs (a query that cannot
+//! be read, a NUL character), and the 500 and 503 any operation can give (every one reads the
 //! database). It is built once at start-up ([`Published`]) and served at
 //! `GET /api/v1/openapi.json`; `GET /api/docs/` is Swagger UI, its files compiled into the
 //! binary (`utoipa-swagger-ui`, vendored), reading that document.
@@ -110,6 +111,11 @@ pub fn document() -> OpenApi {
     for item in doc.paths.paths.values_mut() {
         for operation in operations(item) {
             let answers = &mut operation.responses.responses;
+            // Any request can be refused before its handler runs: a query string that cannot
+            // be read, or a NUL character in the query or the body (`web::no_nul`).
+            answers
+                .entry("422".to_owned())
+                .or_insert_with(|| problems::Invalid::response().1);
             answers
                 .entry("500".to_owned())
                 .or_insert_with(|| problems::Internal::response().1);
