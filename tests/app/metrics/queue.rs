@@ -1,27 +1,13 @@
 //! The waiting room's figures: rooms open, people in line and admitted, refused admissions and
 //! polls, as this instance last read them.
 
-use boxoffice::domain::ids::{EventId, UserId};
-use boxoffice::services::admission::{self, Admission, Kind};
+use boxoffice::domain::ids::EventId;
 use boxoffice::services::queue;
 use serde_json::json;
 
 use super::{metrics_app, moved, scrape};
-use crate::helpers::TestApp;
 use crate::holds::{buyer, hold, seated_event};
-
-/// A waiting ticket's token, signed as the server signs it (the test knows the server's key).
-fn wait_token(app: &TestApp, t: &boxoffice::db::queue::TicketRow) -> String {
-    let admission = Admission {
-        kind: Kind::Wait,
-        event: t.event_id,
-        ticket: t.id.0,
-        user: UserId(0),
-        seq: t.seq,
-        exp: app.clock.now().and_utc().timestamp() + 3_600,
-    };
-    admission::issue(&admission::key(&app.secret), &admission)
-}
+use crate::queue::polls::wait_token;
 
 #[actix_web::test]
 async fn the_waiting_rooms_figures_show_the_line_refusals_and_polls() {

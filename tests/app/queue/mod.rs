@@ -15,7 +15,7 @@ mod joins;
 mod notices;
 mod pages;
 mod paid;
-mod polls;
+pub(crate) mod polls;
 mod positions;
 mod races;
 mod reenabled;

@@ -15,7 +15,7 @@ use crate::helpers::statements::{instrument_connections, queries_on};
 use crate::helpers::{TestApp, spawn_app};
 
 /// A waiting ticket's token, signed as the server signs it (the test knows the server's key).
-fn wait_token(app: &TestApp, t: &boxoffice::db::queue::TicketRow) -> String {
+pub(crate) fn wait_token(app: &TestApp, t: &boxoffice::db::queue::TicketRow) -> String {
     use boxoffice::services::admission::{self, Admission, Kind};
     let admission = Admission {
         kind: Kind::Wait,
