@@ -37,8 +37,45 @@ fn migrate_postgres(c: &mut PgConnection) -> Result<(), ConnectError> {
     unlocked.map_err(|e| fail(&e))
 }
 
+/// SQLite changes a CHECK or adds a NOT NULL foreign key only by rebuilding the table, and its
+/// procedure for that (<https://sqlite.org/lang_altertable.html#otheralter>) needs foreign keys
+/// off, which a transaction cannot switch: so they are off while the migrations run (each in its
+/// own transaction) and every foreign key is checked before they are switched back on.
 fn migrate_sqlite(c: &mut SqliteConnection) -> Result<(), ConnectError> {
-    c.run_pending_migrations(SQLITE_MIGRATIONS)
+    if !c
+        .has_pending_migration(SQLITE_MIGRATIONS)
+        .map_err(|e| fail(&e))?
+    {
+        return Ok(());
+    }
+    c.batch_execute("PRAGMA foreign_keys = OFF")
+        .map_err(|e| fail(&e))?;
+    let result = c
+        .run_pending_migrations(SQLITE_MIGRATIONS)
         .map(|_| ())
         .map_err(|e| fail(&e))
+        .and_then(|()| foreign_keys_hold(c));
+    let on = c.batch_execute("PRAGMA foreign_keys = ON");
+    result?;
+    on.map_err(|e| fail(&e))
+}
+
+/// `PRAGMA foreign_key_check` names every row whose parent is missing; there must be none.
+fn foreign_keys_hold(c: &mut SqliteConnection) -> Result<(), ConnectError> {
+    #[derive(QueryableByName)]
+    struct Orphan {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        table: String,
+    }
+    let orphans = diesel::sql_query("SELECT \"table\" FROM pragma_foreign_key_check")
+        .load::<Orphan>(c)
+        .map_err(|e| fail(&e))?;
+    match orphans.first() {
+        None => Ok(()),
+        Some(o) => Err(ConnectError::Migrate(format!(
+            "{} rows of table {} name a missing parent after the migrations",
+            orphans.len(),
+            o.table
+        ))),
+    }
 }

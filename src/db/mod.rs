@@ -32,6 +32,7 @@ pub mod live;
 pub mod lock_order;
 pub mod login_links;
 pub mod models;
+pub mod organizers;
 pub mod outbox;
 pub mod payments;
 pub mod queue;

@@ -114,6 +114,7 @@ pub struct NewUser<'a> {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = venues)]
 pub struct NewVenue<'a> {
+    pub organizer_id: OrganizerId,
     pub name: &'a str,
     pub slug: &'a str,
     pub description: &'a str,
@@ -155,6 +156,8 @@ pub struct NewSeat<'a> {
 #[diesel(table_name = events)]
 pub struct NewEvent<'a> {
     pub venue_id: VenueId,
+    /// The venue's organizer (a composite foreign key makes any other impossible).
+    pub organizer_id: OrganizerId,
     pub title: &'a str,
     pub slug: &'a str,
     pub summary: &'a str,

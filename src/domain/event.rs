@@ -30,9 +30,13 @@ impl Category {
 }
 
 text_enum! {
-    /// `draft` → `published` → `completed`; any → `cancelled`. Drafts are never public.
+    /// The workflow (issue 22): `draft` → `review` → `approved` → `published` → `completed`;
+    /// any → `cancelled`. An organizer that does not require approval may publish a draft
+    /// directly. Only published and completed events (and cancelled ones) are ever public.
     pub enum EventStatus {
         Draft => "draft",
+        Review => "review",
+        Approved => "approved",
         Published => "published",
         Completed => "completed",
         Cancelled => "cancelled",
@@ -40,13 +44,36 @@ text_enum! {
 }
 
 impl EventStatus {
+    /// Statuses whose events the public never sees.
+    pub const UNPUBLISHED: &'static [EventStatus] =
+        &[EventStatus::Draft, EventStatus::Review, EventStatus::Approved];
+
+    pub fn is_unpublished(self) -> bool {
+        Self::UNPUBLISHED.contains(&self)
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "Draft",
+            EventStatus::Review => "Waiting for review",
+            EventStatus::Approved => "Approved",
+            EventStatus::Published => "Published",
+            EventStatus::Completed => "Sales closed",
+            EventStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Whether the workflow has a move from `self` to `next` (cancelling included), for any
+    /// organizer; [`crate::domain::workflow::move_needs`] says who may make it.
     pub fn can_become(self, next: EventStatus) -> bool {
         use EventStatus::*;
         matches!(
             (self, next),
-            (Draft, Published)
+            (Draft, Review | Published)
+                | (Review, Draft | Approved | Published)
+                | (Approved, Draft | Published)
                 | (Published, Completed)
-                | (Draft | Published | Completed, Cancelled)
+                | (Draft | Review | Approved | Published | Completed, Cancelled)
         )
     }
 }
@@ -83,7 +110,9 @@ pub struct SaleFacts {
 impl SaleState {
     pub fn of(facts: &SaleFacts, now: NaiveDateTime) -> SaleState {
         match facts.status {
-            EventStatus::Draft => return SaleState::Draft,
+            EventStatus::Draft | EventStatus::Review | EventStatus::Approved => {
+                return SaleState::Draft;
+            }
             EventStatus::Cancelled => return SaleState::Cancelled,
             EventStatus::Completed => return SaleState::Past,
             EventStatus::Published => {}
@@ -177,9 +206,12 @@ mod tests {
         assert!(!Completed.can_become(Published));
         assert!(!Cancelled.can_become(Published));
         assert!(!Draft.can_become(Completed));
+        assert!(!Draft.can_become(Approved));
+        assert!(Review.can_become(Approved));
+        assert!(!Published.can_become(Draft));
         // ARCHITECTURE §3: any state can be cancelled (a completed event too: its buyers are
         // refunded), but only once.
-        for from in [Draft, Published, Completed] {
+        for from in [Draft, Review, Approved, Published, Completed] {
             assert!(from.can_become(Cancelled), "{from}");
         }
         assert!(!Cancelled.can_become(Cancelled));

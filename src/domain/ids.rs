@@ -78,6 +78,8 @@ id_type!(
     UserTokenId,
     LoginLinkId,
     QueueTicketId,
+    OrganizerId,
+    InvitationId,
 );
 
 #[cfg(test)]

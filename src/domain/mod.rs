@@ -24,6 +24,8 @@ pub mod user;
 pub mod user_input;
 pub mod venue;
 pub mod venue_layout;
+pub mod access;
+pub mod workflow;
 
 pub(crate) use text_enum::text_enum;
 

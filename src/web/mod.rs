@@ -1,6 +1,7 @@
 //! The web layer: routes per area, extractors, error rendering. Handlers are thin: parse, call
 //! one service, render.
 
+pub mod access;
 pub mod admin_guard;
 pub mod api;
 pub mod auth;

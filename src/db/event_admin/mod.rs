@@ -10,7 +10,7 @@ pub use read::{
     list, on_sale, slug_taken, status_counts, tiers, venue, venue_sections, venues_of,
 };
 pub use write::{
-    EventChanges, clear_inventory, close, publish, remove_section, retier_section, seat_rows,
+    EventChanges, clear_inventory, close, delete_unbooked, move_status, publish, remove_section, retier_section, seat_rows,
     section_seats, update_guarded, update_tier,
 };
 

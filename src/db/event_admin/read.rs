@@ -10,7 +10,8 @@ use crate::db::DbConnection;
 use crate::db::schema::{bookings, event_sections, events, price_tiers, seats, sections, venues};
 use crate::domain::catalogue::contains_pattern;
 use crate::domain::event::{Category, EventStatus};
-use crate::domain::ids::{EventId, EventSectionId, SectionId, TierId, VenueId};
+use crate::domain::access::Scope;
+use crate::domain::ids::{EventId, EventSectionId, OrganizerId, SectionId, TierId, VenueId};
 use crate::domain::money::Currency;
 use crate::domain::venue::SectionKind;
 
@@ -20,6 +21,7 @@ use crate::domain::venue::SectionKind;
 pub struct AdminEventRow {
     pub id: EventId,
     pub venue_id: VenueId,
+    pub organizer_id: OrganizerId,
     pub title: String,
     pub slug: String,
     pub summary: String,
@@ -84,6 +86,7 @@ pub fn event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<AdminEv
 /// Events of every status, soonest first, filtered by status and words of the title or venue.
 pub fn list(
     conn: &mut DbConnection,
+    scope: &Scope,
     status: Option<EventStatus>,
     words: &[String],
     limit: i64,
@@ -94,6 +97,9 @@ pub fn list(
         .order((events::starts_at.asc(), events::id.asc()))
         .limit(limit)
         .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
     if let Some(status) = status {
         query = query.filter(events::status.eq(status));
     }
@@ -111,11 +117,18 @@ pub fn list(
 }
 
 /// Number of events per status.
-pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(EventStatus, i64)>> {
-    events::table
+pub fn status_counts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> QueryResult<Vec<(EventStatus, i64)>> {
+    let mut query = events::table
         .group_by(events::status)
         .select((events::status, count_star()))
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
 }
 
 pub fn venue(conn: &mut DbConnection, id: VenueId) -> QueryResult<Option<VenueBrief>> {
@@ -133,11 +146,16 @@ pub fn venues_of(conn: &mut DbConnection, ids: &[VenueId]) -> QueryResult<Vec<Ve
         .load(conn)
 }
 
-pub fn all_venues(conn: &mut DbConnection) -> QueryResult<Vec<VenueBrief>> {
-    venues::table
+/// The venues of the organizers in `scope`, by name.
+pub fn all_venues(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<VenueBrief>> {
+    let mut query = venues::table
         .order((venues::name, venues::id))
         .select((venues::id, venues::name, venues::city, venues::timezone))
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(venues::organizer_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
 }
 
 /// A venue's sections in map order, each with its seat count or standing capacity.

@@ -4,11 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use crate::db::DbConnection;
 use crate::db::models::NewEventSeat;
 use crate::db::schema::{
-    booking_items, bookings, event_seats, event_sections, events, price_tiers, seats,
+    booking_items, bookings, event_seats, event_sections, events, organizers, price_tiers, seats,
 };
 use crate::domain::event::{Category, EventStatus};
 use crate::domain::ids::{EventId, EventSectionId, SeatId, SectionId, TierId, VenueId};
@@ -61,17 +62,27 @@ pub fn publish(
     conn: &mut DbConnection,
     id: EventId,
     version: i32,
+    from: EventStatus,
+    unapproved: bool,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    // Publishing what was never approved is allowed only while the organizer does not
+    // require approval (unless the approver publishes: `unapproved` false).
+    let approval_required = exists(
+        organizers::table
+            .filter(organizers::id.eq(events::organizer_id))
+            .filter(organizers::requires_approval.eq(true)),
+    );
     diesel::update(
         events::table
             .filter(events::id.eq(id))
             .filter(events::version.eq(version))
-            .filter(events::status.eq(EventStatus::Draft))
+            .filter(events::status.eq(from))
             .filter(events::starts_at.gt(now))
             .filter(exists(
                 event_sections::table.filter(event_sections::event_id.eq(id)),
-            )),
+            ))
+            .filter(not(approval_required).or((!unapproved).into_sql::<Bool>())),
     )
     .set((
         events::status.eq(EventStatus::Published),
@@ -79,6 +90,42 @@ pub fn publish(
         events::updated_at.eq(now),
         events::version.eq(events::version + 1),
     ))
+    .execute(conn)
+}
+
+/// A workflow move that changes nothing but the status (submit, approve, send back), guarded
+/// on the version and the status it starts from.
+pub fn move_status(
+    conn: &mut DbConnection,
+    id: EventId,
+    version: i32,
+    from: EventStatus,
+    to: EventStatus,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        events::table
+            .filter(events::id.eq(id))
+            .filter(events::version.eq(version))
+            .filter(events::status.eq(from)),
+    )
+    .set((
+        events::status.eq(to),
+        events::updated_at.eq(now),
+        events::version.eq(events::version + 1),
+    ))
+    .execute(conn)
+}
+
+/// Deletes an event that never had a booking (its tiers, inventory and waiting room go with it,
+/// by their foreign keys' cascades); 0 when it has one. The bookings' foreign key (no cascade)
+/// refuses the delete too, should a booking arrive between the check and the delete.
+pub fn delete_unbooked(conn: &mut DbConnection, id: EventId) -> QueryResult<usize> {
+    diesel::delete(
+        events::table
+            .filter(events::id.eq(id))
+            .filter(not(exists(bookings::table.filter(bookings::event_id.eq(id))))),
+    )
     .execute(conn)
 }
 

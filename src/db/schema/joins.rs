@@ -43,9 +43,17 @@ diesel::joinable!(queue_tickets -> waiting_rooms (event_id));
 diesel::joinable!(queue_tickets -> users (user_id));
 diesel::joinable!(queue_calls -> waiting_rooms (event_id));
 diesel::joinable!(queue_exclusions -> events (event_id));
+diesel::joinable!(venues -> organizers (organizer_id));
+diesel::joinable!(events -> organizers (organizer_id));
+diesel::joinable!(organizer_members -> organizers (organizer_id));
+diesel::joinable!(organizer_members -> users (user_id));
+diesel::joinable!(organizer_invitations -> organizers (organizer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    organizers,
+    organizer_members,
+    organizer_invitations,
     api_tokens,
     user_tokens,
     venues,

@@ -3,6 +3,7 @@
 diesel::table! {
     venues (id) {
         id -> BigInt,
+        organizer_id -> BigInt,
         name -> Text,
         slug -> Text,
         description -> Text,

@@ -4,6 +4,7 @@ diesel::table! {
     events (id) {
         id -> BigInt,
         venue_id -> BigInt,
+        organizer_id -> BigInt,
         title -> Text,
         slug -> Text,
         summary -> Text,

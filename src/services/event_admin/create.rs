@@ -1,5 +1,6 @@
 //! Creating an event with its sections, tiers and inventory.
 
+use crate::domain::access::{Permissions, Right, Scope};
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
@@ -80,10 +81,12 @@ pub(super) fn insert(
     now: NaiveDateTime,
 ) -> Result<EventId, EventAdminError> {
     let slug = unique_slug(conn, &v.title)?;
+    let organizer_id = crate::db::organizers::organizer_of_venue(conn, v.venue.id)?;
     let id = rows::insert_event(
         conn,
         &NewEvent {
             venue_id: v.venue.id,
+            organizer_id,
             title: &v.title,
             slug: &slug,
             summary: &v.summary,
@@ -124,20 +127,29 @@ pub(super) fn insert(
     Ok(id)
 }
 
-/// Creates a draft event with its tiers and inventory; `publish` publishes it at once.
-#[tracing::instrument(name = "events.create", skip_all, fields(admin.id = %actor))]
+/// Creates a draft event with its tiers and inventory, on a venue of an organizer where
+/// `actor` may edit (the one `input` names, if any); `publish` publishes it at once, as far as
+/// the workflow lets `actor`.
+#[tracing::instrument(name = "events.create", skip_all, fields(admin.id = %actor.user))]
 pub fn create(
     conn: &mut DbConnection,
-    actor: UserId,
+    actor: &Permissions,
     input: &EventInput,
     publish: bool,
     now: NaiveDateTime,
 ) -> Result<EventId, EventAdminError> {
-    let valid = validate(conn, input, now, None)?;
+    let mut organizers = actor.scope(Right::EditCatalogue);
+    if let Some(wanted) = input.organizer_id {
+        if !organizers.includes(wanted) {
+            return Err(invalid("organizer_id", "Choose one of your organizers."));
+        }
+        organizers = Scope::Only(vec![wanted]);
+    }
+    let valid = validate(conn, input, now, None, &organizers)?;
     let id = insert(conn, &valid, now)?;
     record(
         conn,
-        actor,
+        actor.user,
         "event.created",
         id,
         serde_json::json!({ "title": valid.title, "venue_id": valid.venue.id }),

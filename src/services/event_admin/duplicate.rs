@@ -39,6 +39,7 @@ pub fn duplicate(
         conn,
         &NewEvent {
             venue_id: r.venue_id,
+            organizer_id: r.organizer_id,
             title: &title,
             slug: &slug,
             summary: &r.summary,

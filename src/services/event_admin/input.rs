@@ -1,5 +1,7 @@
 //! What an admin submits for an event, its errors, and the checked form (`Valid`).
 
+use crate::domain::access::Right;
+use crate::domain::ids::OrganizerId;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -33,6 +35,12 @@ pub enum EventAdminError {
     Transition { from: EventStatus, to: EventStatus },
     #[error("the event can't be published: {0}")]
     CannotPublish(&'static str),
+    /// The event has bookings (even expired holds), so it can only be cancelled.
+    #[error("the event has bookings")]
+    HasBookings,
+    /// The caller's role lacks the right this move needs.
+    #[error("the caller may not do this")]
+    Denied(Right),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -75,6 +83,8 @@ pub struct TierInput {
 /// An event as the form or the API describes it, not yet checked.
 #[derive(Debug, Clone, Default)]
 pub struct EventInput {
+    /// The organizer the event is for; `None`: the venue's (the API may name it to be sure).
+    pub organizer_id: Option<OrganizerId>,
     pub title: String,
     pub summary: String,
     pub description: String,

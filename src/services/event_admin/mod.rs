@@ -7,6 +7,7 @@
 //! Cancelling is not here: see `services::cancellation`.
 
 mod create;
+mod delete;
 mod duplicate;
 mod input;
 mod read;
@@ -16,6 +17,7 @@ mod validate;
 
 pub use crate::db::event_admin::VenueSection;
 pub use create::create;
+pub use delete::delete;
 pub use duplicate::duplicate;
 pub use input::{
     Errors, EventAdminError, EventInput, LIST_LIMIT, MAX_TICKETS, MAX_TICKETS_PER_ACCOUNT,

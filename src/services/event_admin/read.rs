@@ -1,5 +1,6 @@
 //! The admin's events: one, the list, counts by status, and the venues to choose from.
 
+use crate::domain::access::Scope;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -39,6 +40,7 @@ impl AdminEvent {
             .map(|(i, t)| (t.id, i as i64))
             .collect();
         EventInput {
+            organizer_id: Some(self.row.organizer_id),
             title: self.row.title.clone(),
             summary: self.row.summary.clone(),
             description: self.row.description.clone(),
@@ -90,6 +92,7 @@ pub fn get(
 /// Events of every status (drafts too) for the admin list.
 pub fn list(
     conn: &mut DbConnection,
+    scope: &Scope,
     status: Option<EventStatus>,
     q: &str,
     now: NaiveDateTime,
@@ -99,7 +102,7 @@ pub fn list(
         .take(8)
         .map(|w| w.chars().take(60).collect::<String>().to_lowercase())
         .collect();
-    let rows = queries::list(conn, status, &words, LIST_LIMIT)?;
+    let rows = queries::list(conn, scope, status, &words, LIST_LIMIT)?;
     let mut venue_ids: Vec<VenueId> = rows.iter().map(|r| r.venue_id).collect();
     venue_ids.sort();
     venue_ids.dedup();
@@ -107,8 +110,11 @@ pub fn list(
     documents(conn, rows, venues, now)
 }
 
-pub fn status_counts(conn: &mut DbConnection) -> Result<Vec<(EventStatus, i64)>, EventAdminError> {
-    let counts = queries::status_counts(conn)?;
+pub fn status_counts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> Result<Vec<(EventStatus, i64)>, EventAdminError> {
+    let counts = queries::status_counts(conn, scope)?;
     Ok(EventStatus::ALL
         .iter()
         .map(|s| {
@@ -118,8 +124,9 @@ pub fn status_counts(conn: &mut DbConnection) -> Result<Vec<(EventStatus, i64)>,
         .collect())
 }
 
-pub fn venues(conn: &mut DbConnection) -> Result<Vec<VenueBrief>, EventAdminError> {
-    Ok(queries::all_venues(conn)?)
+/// The venues an event may be put on by someone whose scope is `scope`.
+pub fn venues(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<VenueBrief>, EventAdminError> {
+    Ok(queries::all_venues(conn, scope)?)
 }
 
 pub fn venue_sections(

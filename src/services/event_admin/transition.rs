@@ -1,21 +1,27 @@
-//! Moving an event between statuses (publish, pause, resume, end).
+//! Moving an event through the workflow (issue 22): submit for review, approve, send back,
+//! publish, close sales. Which right a move needs is `domain::workflow::move_needs`; the move
+//! itself is one `UPDATE … WHERE status = <from> AND version = <version>`.
 
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
 use crate::db::event_admin::{self as queries};
+use crate::db::organizers;
+use crate::domain::access::{Permissions, Right};
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, UserId};
+use crate::domain::ids::EventId;
+use crate::domain::workflow::{action_name, move_needs};
 
 use super::create::record;
 use super::input::EventAdminError;
 use super::read::get;
 
-/// publish (draft → published) or close (published → completed), from `version`.
-#[tracing::instrument(name = "events.transition", skip_all, fields(event.id = %id, admin.id = %actor, event.to = %to))]
+/// Moves event `id` from `version` to `to`, if the workflow has that move and `actor`'s role
+/// allows it. Returns the new version.
+#[tracing::instrument(name = "events.transition", skip_all, fields(event.id = %id, admin.id = %actor.user, event.to = %to))]
 pub fn transition(
     conn: &mut DbConnection,
-    actor: UserId,
+    actor: &Permissions,
     id: EventId,
     version: i32,
     to: EventStatus,
@@ -23,8 +29,15 @@ pub fn transition(
 ) -> Result<i32, EventAdminError> {
     let current = get(conn, id, now)?;
     let from = current.row.status;
-    if to == EventStatus::Cancelled || !from.can_become(to) {
+    let organizer = current.row.organizer_id;
+    let requires_approval = organizers::get(conn, organizer)?
+        .ok_or(EventAdminError::NotFound)?
+        .requires_approval;
+    let Some(right) = move_needs(from, to, requires_approval) else {
         return Err(EventAdminError::Transition { from, to });
+    };
+    if actor.may(right, organizer).is_err() {
+        return Err(EventAdminError::Denied(right));
     }
     if current.row.version != version {
         return Err(EventAdminError::Conflict(Box::new(current)));
@@ -41,9 +54,11 @@ pub fn transition(
                     "no section is on sale; give at least one section a tier first",
                 ));
             }
-            queries::publish(conn, id, version, now)?
+            let unapproved = from != EventStatus::Approved && right != Right::Approve;
+            queries::publish(conn, id, version, from, unapproved, now)?
         }
-        _ => queries::close(conn, id, version, now)?,
+        EventStatus::Completed => queries::close(conn, id, version, now)?,
+        _ => queries::move_status(conn, id, version, from, to, now)?,
     };
     if changed == 0 {
         let latest = get(conn, id, now)?;
@@ -56,14 +71,10 @@ pub fn transition(
             }
         });
     }
-    let action = match to {
-        EventStatus::Published => "event.published",
-        _ => "event.closed",
-    };
     record(
         conn,
-        actor,
-        action,
+        actor.user,
+        action_name(from, to),
         id,
         serde_json::json!({ "from": from, "to": to, "version": version + 1 }),
         now,

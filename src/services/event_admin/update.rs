@@ -1,5 +1,6 @@
 //! Editing an event (what may change once tickets are sold is limited).
 
+use crate::domain::access::Scope;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -36,7 +37,9 @@ pub fn update(
     ) {
         return Err(EventAdminError::NotEditable(current.row.status));
     }
-    let v = validate(conn, input, now, Some(current.row.starts_at))?;
+    // The venue may change only to another of the event's organizer.
+    let own = Scope::Only(vec![current.row.organizer_id]);
+    let v = validate(conn, input, now, Some(current.row.starts_at), &own)?;
     let venue_changes = v.venue.id != current.row.venue_id;
     let booked = queries::has_bookings(conn, id)?;
     if venue_changes && (current.row.status != EventStatus::Draft || booked) {

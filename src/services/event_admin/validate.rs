@@ -1,6 +1,7 @@
 //! Checking an event form: the venue and its sections from the database, the rules from
 //! `domain::event_rules`, a unique slug.
 
+use crate::domain::access::Scope;
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
@@ -15,6 +16,7 @@ pub(super) fn validate(
     input: &EventInput,
     now: NaiveDateTime,
     start_unchanged: Option<NaiveDateTime>,
+    organizers: &Scope,
 ) -> Result<Valid, EventAdminError> {
     let mut errors = input.errors.clone();
     let title = rules::check_texts(
@@ -28,9 +30,22 @@ pub(super) fn validate(
         Some(id) => queries::venue(conn, id)?,
         None => None,
     };
-    if venue.is_none() {
-        errors.insert("venue_id", "Choose a venue.".to_owned());
-    }
+    let venue = match venue {
+        Some(v) if organizers.includes(crate::db::organizers::organizer_of_venue(conn, v.id)?) => {
+            Some(v)
+        }
+        Some(_) => {
+            errors.insert(
+                "venue_id",
+                "Choose one of the organizer's own venues.".to_owned(),
+            );
+            None
+        }
+        None => {
+            errors.insert("venue_id", "Choose a venue.".to_owned());
+            None
+        }
+    };
     // The form's times are the venue's wall-clock times.
     let tz = zone(venue.as_ref().map_or("UTC", |v| v.timezone.as_str()));
     let schedule = Schedule {

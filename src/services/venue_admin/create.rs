@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::models::NewVenue;
-use crate::domain::ids::{UserId, VenueId};
+use crate::domain::ids::{OrganizerId, UserId, VenueId};
 use crate::domain::venue_layout::FieldError;
 
 use super::editor::check;
@@ -39,6 +39,7 @@ pub(super) fn audit_row(
 pub fn create(
     conn: &mut DbConnection,
     actor: UserId,
+    organizer_id: OrganizerId,
     input: &VenueInput,
     now: NaiveDateTime,
 ) -> Result<VenueId, VenueAdminError> {
@@ -47,6 +48,7 @@ pub fn create(
     let id = crate::db::seed::insert_venue(
         conn,
         &NewVenue {
+            organizer_id,
             name: &b.name,
             slug: &slug,
             description: &b.description,

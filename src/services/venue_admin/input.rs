@@ -19,6 +19,10 @@ pub struct VenueInput {
     pub slug: Option<String>,
     #[serde(default, skip_serializing)]
     pub capacity: Option<i64>,
+    /// The organizer a new venue belongs to; `None`: the caller's own (when they edit for
+    /// one), the house organizer for a platform admin. Ignored when a venue is reshaped.
+    #[serde(default)]
+    pub organizer_id: Option<i64>,
     pub name: String,
     pub city: String,
     pub country: String,

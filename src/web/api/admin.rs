@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
+use crate::web::access::Staff;
 use crate::web::admin_guard;
 use crate::web::api::doc::problems;
 use crate::web::api::invalid;
@@ -46,7 +47,7 @@ struct VenueList<'a> {
     responses(
         (status = 200, description = "The venues.", body = VenueList),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -87,7 +88,7 @@ async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     responses(
         (status = 200, description = "Inventory, sales, revenue and bookings by status.", body = shape::EventStats),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
     ),
     security(("bearer" = []))
@@ -172,7 +173,7 @@ struct CancelBody {
     responses(
         (status = 202, description = "Cancelled or cancelling; refunds run in the background.", body = shape::CancelProgress),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
         (status = 422, response = inline(problems::Invalid)),
     ),
@@ -181,12 +182,12 @@ struct CancelBody {
 #[post("/events/{id}/cancel")]
 async fn cancel_event(
     state: web::Data<AppState>,
-    admin: admin_guard::Admin,
+    staff: Staff,
     path: web::Path<i64>,
     body: web::Json<CancelBody>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
-    let (live, by) = (state.live.clone(), admin.0.id);
+    let (live, by) = (state.live.clone(), staff.account.id);
     let reason = body.into_inner().reason;
     let progress = state
         .run(move |db, now| cancellation::cancel(db, &live, event, &reason, by, now))

@@ -13,7 +13,7 @@ use crate::domain::local_time::rfc3339_utc;
 use crate::services::booking_admin::{
     self, BookingAdminError, Detail, Listed, Refunded, Search, SearchInput,
 };
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::api::doc::problems;
 use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
@@ -94,7 +94,7 @@ struct ListQuery {
     responses(
         (status = 200, description = "A page of bookings, newest first.", body = shape::AdminBookingPage),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
     ),
     security(("bearer" = []))
@@ -206,7 +206,7 @@ async fn detail_of(state: &AppState, reference: String) -> Result<Detail, AppErr
     responses(
         (status = 200, description = "The booking, its buyer, event, tickets, payments, refunds, emails and timeline.", body = shape::AdminBookingDetail),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
     ),
     security(("bearer" = []))
@@ -242,7 +242,7 @@ struct RefundBody {
         (status = 200, description = "It was already refunded; nothing changed.", body = shape::AdminBookingDetail),
         (status = 202, description = "Refunded now; the gateway is asked in the background.", body = shape::AdminBookingDetail),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
         (status = 409, description = "Only a paid booking can be refunded.", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
@@ -252,12 +252,12 @@ struct RefundBody {
 #[post("/bookings/{reference}/refund")]
 async fn refund(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<String>,
     body: web::Json<RefundBody>,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
-    let (live, by) = (state.live.clone(), admin.0.id);
+    let (live, by) = (state.live.clone(), staff.account.id);
     let reason = body.into_inner().reason;
     let r = reference.clone();
     let outcome = state
@@ -280,7 +280,7 @@ async fn refund(
     responses(
         (status = 202, description = "The email is queued.", body = shape::Resent),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
         (status = 409, description = "The booking has no email to send again.", body = Problem, content_type = "application/problem+json"),
     ),
@@ -289,11 +289,11 @@ async fn refund(
 #[post("/bookings/{reference}/resend")]
 async fn resend(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
-    let by = admin.0.id;
+    let by = staff.account.id;
     let kind = state
         .write(move |c, now| booking_admin::resend(c, &reference, by, now))
         .await??;

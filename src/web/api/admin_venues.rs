@@ -8,10 +8,12 @@ use actix_web::{HttpResponse, get, post, put, web};
 use serde_json::{Value, json};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::domain::access::Right;
+use crate::domain::ids::OrganizerId;
 use crate::domain::ids::VenueId;
 use crate::domain::venue_layout::{FieldError, input_of};
 use crate::services::venue_admin::{self, VenueAdminError, VenueEditor, VenueInput};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::api::doc::problems;
 use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
@@ -116,7 +118,7 @@ fn venue_json(v: &VenueEditor, detail: bool) -> Value {
         (status = 201, description = "The new venue; `Location` is its address.", body = shape::AdminVenue,
             headers(("Location" = String, description = "`/api/v1/admin/venues/{id}`."))),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
     ),
     security(("bearer" = []))
@@ -124,14 +126,18 @@ fn venue_json(v: &VenueEditor, detail: bool) -> Value {
 #[post("/venues")]
 async fn create(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     body: web::Json<VenueInput>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let input = body.into_inner();
+    let asked = input.organizer_id.map(OrganizerId);
+    let organizer = state
+        .read(move |c, _| staff.choose_organizer(c, Right::EditCatalogue, asked))
+        .await?;
     let venue = state
         .write(move |c, now| {
-            let id = venue_admin::create(c, actor, &input, now)?;
+            let id = venue_admin::create(c, actor, organizer, &input, now)?;
             venue_admin::load(c, id)
         })
         .await??;
@@ -148,7 +154,7 @@ async fn create(
     responses(
         (status = 200, description = "The venue, in the shape `PUT` takes back.", body = shape::AdminVenue),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
     ),
     security(("bearer" = []))
@@ -171,7 +177,7 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
     responses(
         (status = 200, description = "The venue as it is now.", body = shape::AdminVenue),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
         (status = 409, description = "Events sell seats or sections the edit would remove (`in_use`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
@@ -181,12 +187,12 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
 #[put("/venues/{id}")]
 async fn update(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     body: web::Json<VenueInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = VenueId(path.into_inner());
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let input = body.into_inner();
     let venue = state
         .write_catalogue(move |c, now| {

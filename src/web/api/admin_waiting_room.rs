@@ -22,7 +22,7 @@ use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::EventId;
 use crate::services::event_admin::When;
 use crate::services::queue::admin::{self as service, RoomAdmin, RoomAdminError, SettingsPatch};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::api::doc::problems;
 use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
@@ -92,7 +92,7 @@ async fn room(state: &AppState, event: EventId) -> Result<HttpResponse, AppError
     responses(
         (status = 200, description = "The room; one never configured answers the defaults, off.", body = shape::WaitingRoom),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
     ),
     security(("bearer" = []))
@@ -111,7 +111,7 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
     responses(
         (status = 200, description = "The room as it is now.", body = shape::WaitingRoom),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
         (status = 409, description = "The room's phase does not allow this.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Every bad field is named; nothing changed.", body = Problem, content_type = "application/problem+json"),
@@ -121,7 +121,7 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
 #[put("/events/{id}/waiting-room")]
 async fn update(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
@@ -131,7 +131,7 @@ async fn update(
         return Err(AppError::Validation(errors.into_iter().collect()));
     };
     let patch = patch_of(&body);
-    let by = admin.0.id;
+    let by = staff.account.id;
     state
         .run(move |db, now| service::save(db, by, event, &patch, now))
         .await??;

@@ -53,10 +53,12 @@ pub(super) fn insert_event(
     let published = plan.status != EventStatus::Draft;
     // Seed rows are written as if created a while ago, so "published" precedes any sale.
     let created = now - TimeDelta::days(60);
+    let organizer_id = crate::db::organizers::organizer_of_venue(conn, venue_id)?;
     let event_id = rows::insert_event(
         conn,
         &NewEvent {
             venue_id,
+            organizer_id,
             title: &plan.title,
             slug: &plan.slug,
             summary: &plan.summary,

@@ -31,6 +31,23 @@ const DEMO_BUYERS: usize = 24;
 
 const UNUSABLE_PASSWORD: &str = "!demo-account-no-login";
 
+/// The demo's two organizers: a theatre trust whose events need a platform admin's approval
+/// (the house organizer, renamed), and a promoter whose editors publish directly.
+pub const THEATRES: &str = "Northern Stages Trust";
+pub const PROMOTER: &str = "Thamesgate Live";
+const THEATRES_VENUES: &[&str] = &["alderman-theatre", "cowgate-studio"];
+
+fn organizers(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<(OrganizerId, OrganizerId), DbError> {
+    use crate::db::organizers::{self, HOUSE};
+    organizers::update(conn, HOUSE, THEATRES, true, now)?;
+    let promoter = organizers::insert(conn, PROMOTER, false, now)?
+        .ok_or_else(|| DbError::Query(diesel::result::Error::NotFound))?;
+    Ok((HOUSE, promoter))
+}
+
 /// Seeds the demo into the current transaction. `today` anchors the dates (events are
 /// `day_offset` days from it), `now` stamps the rows. Deterministic for a given `today`.
 pub fn seed(
@@ -59,11 +76,17 @@ pub fn seed(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
+    let (theatres, promoter) = organizers(conn, now)?;
     let venue_plans = content::venues();
     let mut venues: HashMap<&str, (VenueId, &VenuePlan, HashMap<String, SectionId>)> =
         HashMap::new();
     for plan in &venue_plans {
-        let (id, sections, seats) = insert_venue(conn, plan, now)?;
+        let organizer = if THEATRES_VENUES.contains(&plan.slug.as_str()) {
+            theatres
+        } else {
+            promoter
+        };
+        let (id, sections, seats) = insert_venue(conn, plan, organizer, now)?;
         summary.venues += 1;
         summary.seats += seats;
         venues.insert(plan.slug.as_str(), (id, plan, sections));

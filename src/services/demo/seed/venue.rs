@@ -11,11 +11,13 @@ use crate::services::demo::plan::VenuePlan;
 pub(super) fn insert_venue(
     conn: &mut DbConnection,
     plan: &VenuePlan,
+    organizer_id: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<(VenueId, HashMap<String, SectionId>, usize), DbError> {
     let venue_id = rows::insert_venue(
         conn,
         &NewVenue {
+            organizer_id,
             name: &plan.name,
             slug: &plan.slug,
             description: &plan.description,

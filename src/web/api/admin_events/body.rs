@@ -42,6 +42,15 @@ impl From<EventAdminError> for AppError {
                     .into_iter()
                     .collect(),
             ),
+            EventAdminError::HasBookings => AppError::ConflictWith {
+                detail: "This event has bookings (even expired holds), so it can't be deleted: \
+                         cancel it instead."
+                    .to_owned(),
+                extra: Map::new(),
+            },
+            EventAdminError::Denied(right) => {
+                crate::web::access::refusal(crate::domain::access::Denied::Forbidden, right, None)
+            }
             EventAdminError::Db(e) => e.into(),
         }
     }

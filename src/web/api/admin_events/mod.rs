@@ -17,7 +17,7 @@
 mod body;
 mod shape;
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -25,9 +25,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::DbConnection;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, UserId};
+use crate::domain::access::{Permissions, Right};
+use crate::domain::ids::EventId;
 use crate::services::event_admin::{self as service, AdminEvent, EventAdminError, EventInput};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::api::doc::problems;
 use crate::web::api::invalid;
 use crate::web::error::{AppError, Problem};
@@ -53,7 +54,7 @@ struct ListQuery {
     responses(
         (status = 200, description = "The events.", body = shape::AdminEventList),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
     ),
     security(("bearer" = []))
@@ -61,6 +62,7 @@ struct ListQuery {
 #[get("/events")]
 async fn list(
     state: web::Data<AppState>,
+    staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { status, q } = query.into_inner();
@@ -70,7 +72,7 @@ async fn list(
             AppError::Validation(
                 [(
                     "status",
-                    "Give draft, published, completed or cancelled.".to_owned(),
+                    "Give draft, review, approved, published, completed or cancelled.".to_owned(),
                 )]
                 .into_iter()
                 .collect(),
@@ -78,7 +80,10 @@ async fn list(
         })?),
     };
     let events = state
-        .read(move |conn, now| Ok(service::list(conn, status, &q, now)?))
+        .read(move |conn, now| {
+            let scope = staff.scope(Right::ReadCatalogue);
+            Ok(service::list(conn, &scope, status, &q, now)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({
         "items": events.iter().map(document).collect::<Vec<_>>(),
@@ -93,7 +98,7 @@ async fn list(
     responses(
         (status = 200, description = "The event.", body = shape::AdminEvent),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
     ),
     security(("bearer" = []))
@@ -115,7 +120,7 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
     responses(
         (status = 201, description = "The new event (a draft unless `status` is `published`).", body = shape::AdminEvent),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
     ),
     security(("bearer" = []))
@@ -123,7 +128,7 @@ async fn show(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpRe
 #[post("/events")]
 async fn create(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     let body = body_object(body.into_inner())?;
@@ -140,10 +145,10 @@ async fn create(
     };
     let mut input = EventInput::default();
     apply(&body, &mut input);
-    let actor = admin.0.id;
+    let actor = staff.permissions.clone();
     let event = state
         .write_catalogue(move |c, now| -> Result<AdminEvent, EventAdminError> {
-            let id = service::create(c, actor, &input, publish, now)?;
+            let id = service::create(c, &actor, &input, publish, now)?;
             service::get(c, id, now)
         })
         .await??;
@@ -185,7 +190,7 @@ impl Patch {
     fn apply(
         self,
         c: &mut DbConnection,
-        actor: UserId,
+        actor: &Permissions,
         id: EventId,
         now: NaiveDateTime,
     ) -> Result<AdminEvent, EventAdminError> {
@@ -194,7 +199,7 @@ impl Patch {
         if self.edits_fields || self.status.is_none() {
             let mut input = current.to_input();
             apply(&self.body, &mut input);
-            version = service::update(c, actor, id, version, &input, now)?;
+            version = service::update(c, actor.user, id, version, &input, now)?;
         }
         match self.status {
             Some(to) if to != current.row.status => {
@@ -215,7 +220,7 @@ impl Patch {
     responses(
         (status = 200, description = "The event as it is now.", body = shape::AdminEvent),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
         (status = 409, description = "Someone changed it first (`current_version`, `current`), or the event cannot be edited or make that move.", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = inline(problems::Invalid)),
@@ -225,17 +230,45 @@ impl Patch {
 #[patch("/events/{id}")]
 async fn edit(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
     let patch = Patch::parse(body.into_inner())?;
-    let actor = admin.0.id;
+    let actor = staff.permissions.clone();
     let event = state
-        .write_catalogue(move |c, now| patch.apply(c, actor, id, now))
+        .write_catalogue(move |c, now| patch.apply(c, &actor, id, now))
         .await??;
     Ok(HttpResponse::Ok().json(document(&event)))
+}
+
+#[utoipa::path(
+    operation_id = "deleteEvent",
+    tag = "admin",
+    summary = "Delete an event that never had a booking",
+    params(("id" = i64, Path, description = "The event's id.")),
+    responses(
+        (status = 204, description = "The event, its tiers, inventory and waiting room are gone."),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "The event has bookings (even expired holds): cancel it instead.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/events/{id}")]
+async fn remove(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = EventId(path.into_inner());
+    let actor = staff.account.id;
+    state
+        .write_catalogue(move |c, now| service::delete(c, actor, id, now))
+        .await??;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(
@@ -246,7 +279,7 @@ async fn edit(
     responses(
         (status = 201, description = "The new draft.", body = shape::AdminEvent),
         (status = 401, response = inline(problems::Unauthorized)),
-        (status = 403, description = "The caller is not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = inline(problems::NotFound)),
     ),
     security(("bearer" = []))
@@ -254,11 +287,11 @@ async fn edit(
 #[post("/events/{id}/duplicate")]
 async fn duplicate(
     state: web::Data<AppState>,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = EventId(path.into_inner());
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let event = state
         .write(move |c, now| -> Result<AdminEvent, EventAdminError> {
             let copy = service::duplicate(c, actor, id, now)?;
@@ -273,5 +306,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create)
         .service(show)
         .service(edit)
+        .service(remove)
         .service(duplicate);
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::domain::ids::EventId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::services::checkin::{self, DoorCounts, Verdict};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html;
@@ -102,13 +102,13 @@ pub(super) async fn checkin_page(
 pub(super) async fn checkin_submit(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     form: web::Form<CheckinForm>,
     hx: crate::web::hx::HxRequest,
 ) -> Result<HttpResponse, AppError> {
     let CheckinForm { event, code } = form.into_inner();
     let event_id = EventId(event);
-    let by = admin.0.id;
+    let by = staff.account.id;
     let verdict = if code.trim().is_empty() {
         None
     } else {

@@ -10,7 +10,8 @@ use askama::Template;
 use super::html;
 use crate::services::accounts::Account;
 use crate::services::dashboard;
-use crate::web::admin_guard::{self, Admin};
+use crate::web::access::Staff;
+use crate::web::admin_guard;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -30,7 +31,7 @@ struct DashboardPage {
 async fn index(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
     let d = state
         .read(|conn, now| Ok(dashboard::overview(conn, now)?))
@@ -38,7 +39,7 @@ async fn index(
     html(
         DashboardPage {
             layout: ctx.layout,
-            admin: admin.0,
+            admin: staff.account.clone(),
             d,
         }
         .render(),

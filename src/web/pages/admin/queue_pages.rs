@@ -12,7 +12,7 @@ use crate::domain::email::EmailStatus;
 use crate::domain::ids::{EmailId, JobId};
 use crate::domain::job::JobStatus;
 use crate::services::queues;
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html;
@@ -38,7 +38,7 @@ pub(super) struct EmailsPage {
 pub(super) async fn emails(
     state: web::Data<AppState>,
     ctx: PageContext,
-    _admin: Admin,
+    _staff: Staff,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let status = queues::status_filter(query.status.as_deref(), &queues::EMAIL_STATUSES);
@@ -70,7 +70,7 @@ pub(super) struct JobsPage {
 pub(super) async fn jobs(
     state: web::Data<AppState>,
     ctx: PageContext,
-    _admin: Admin,
+    _staff: Staff,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let status = queues::status_filter(query.status.as_deref(), &queues::JOB_STATUSES);
@@ -113,12 +113,12 @@ pub(super) fn back_to<S: FromStr + PartialEq + Display>(
 pub(super) async fn resend_email(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     form: web::Form<BackTo>,
 ) -> Result<HttpResponse, AppError> {
     let id = EmailId(path.into_inner());
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let outcome = state
         .write(move |c, now| queues::resend_email(c, actor, id, now))
         .await??;
@@ -139,12 +139,12 @@ pub(super) async fn resend_email(
 pub(super) async fn retry_job(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     form: web::Form<BackTo>,
 ) -> Result<HttpResponse, AppError> {
     let id = JobId(path.into_inner());
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let queued = state
         .write(move |c, now| queues::retry_job(c, actor, id, now))
         .await??;

@@ -9,7 +9,7 @@ use crate::db::users::UserListRow;
 use crate::domain::ids::UserId;
 use crate::services::accounts::Account;
 use crate::services::user_admin::{self, Change, UserAdminError};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html;
@@ -36,7 +36,7 @@ pub(super) struct UsersQuery {
 pub(super) async fn users(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner().q;
@@ -47,7 +47,7 @@ pub(super) async fn users(
     html(
         UsersPage {
             layout: ctx.layout,
-            admin: admin.0,
+            admin: staff.account.clone(),
             q,
             users,
             limit: user_admin::LIST_LIMIT,
@@ -112,13 +112,13 @@ fn flash(change: Change, outcome: Result<bool, UserAdminError>) -> Result<&'stat
 pub(super) async fn change_user(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<(i64, String)>,
     form: web::Form<ChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let change = form.change(&action)?;
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let outcome = state
         .write(move |c, now| user_admin::apply(c, actor, UserId(id), change, now))
         .await?;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::show_page::show_page;
 use crate::services::booking_admin::{self, BookingAdminError, Refunded};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::session;
@@ -27,7 +27,7 @@ pub(super) struct RefundForm {
 pub(super) async fn refund(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<String>,
     form: web::Form<RefundForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -40,7 +40,7 @@ pub(super) async fn refund(
     if confirm != "yes" {
         return show_page(&state, ctx.layout, reference, reason, None, true).await;
     }
-    let (live, by) = (state.live.clone(), admin.0.id);
+    let (live, by) = (state.live.clone(), staff.account.id);
     let r = reference.clone();
     let outcome = state
         .run(move |db, now| booking_admin::refund(db, &live, &r, &reason, by, now))
@@ -67,11 +67,11 @@ fn refunded(outcome: Result<Refunded, BookingAdminError>) -> Result<&'static str
 pub(super) async fn resend(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
-    let by = admin.0.id;
+    let by = staff.account.id;
     let r = reference.clone();
     let outcome = state
         .write(move |c, now| booking_admin::resend(c, &r, by, now))

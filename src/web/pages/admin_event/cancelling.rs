@@ -16,7 +16,7 @@ use crate::domain::money::Money;
 use crate::services::cancellation::{
     self, CancelError, CancelOverview, Preview, Progress, RetryError,
 };
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::{html, html_with_status};
@@ -95,7 +95,7 @@ fn render_cancel(
 pub(super) async fn cancel_page(
     state: web::Data<AppState>,
     ctx: PageContext,
-    _admin: Admin,
+    _staff: Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let view = cancel_view(&state, EventId(path.into_inner())).await?;
@@ -107,7 +107,7 @@ pub(super) async fn cancel_page(
 pub(super) async fn cancel_progress(
     state: web::Data<AppState>,
     ctx: PageContext,
-    _admin: Admin,
+    _staff: Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let view = cancel_view(&state, EventId(path.into_inner())).await?;
@@ -134,13 +134,13 @@ struct CancelForm {
 pub(super) async fn cancel(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     form: web::Form<CancelForm>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
     let reason = form.into_inner().reason;
-    let (live, by) = (state.live.clone(), admin.0.id);
+    let (live, by) = (state.live.clone(), staff.account.id);
     let given = reason.clone();
     let outcome = state
         .run(move |db, now| cancellation::cancel(db, &live, event, &given, by, now))
@@ -191,13 +191,13 @@ struct RetryForm {
 pub(super) async fn retry_refunds(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     form: web::Form<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
     let refund = form.into_inner().refund_id;
-    let by = admin.0.id;
+    let by = staff.account.id;
     let outcome = state
         .run(move |db, now| cancellation::retry_refunds(db, event, refund, by, now))
         .await?;

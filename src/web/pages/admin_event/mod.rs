@@ -13,7 +13,7 @@ use askama::Template;
 use super::html;
 use crate::domain::ids::EventId;
 use crate::services::stats::{self, EventReport};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;
@@ -47,7 +47,7 @@ async fn load_report(state: &AppState, event: EventId) -> Result<EventReport, Ap
 async fn show(
     state: web::Data<AppState>,
     ctx: PageContext,
-    _admin: Admin,
+    _staff: Staff,
     path: web::Path<i64>,
     hx: HxRequest,
 ) -> Result<HttpResponse, AppError> {

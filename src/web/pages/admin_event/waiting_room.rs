@@ -16,7 +16,7 @@ use crate::domain::ids::EventId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::queue::Phase;
 use crate::services::queue::admin::{self as service, RoomAdmin, RoomAdminError};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::{html, html_with_status};
@@ -160,13 +160,13 @@ pub(super) async fn room_panel(
 pub(super) async fn save(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let event = EventId(path.into_inner());
     let mut form = RoomForm::posted(fields.into_inner());
-    let (patch, by) = (form.patch(), admin.0.id);
+    let (patch, by) = (form.patch(), staff.account.id);
     let saved = state
         .run(move |db, now| service::save(db, by, event, &patch, now))
         .await?;
@@ -217,11 +217,11 @@ pub(super) struct ActionPath {
 pub(super) async fn act(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<ActionPath>,
 ) -> Result<HttpResponse, AppError> {
     let ActionPath { id, action } = path.into_inner();
-    let (event, by) = (EventId(id), admin.0.id);
+    let (event, by) = (EventId(id), staff.account.id);
     let message = action_done(&action);
     let outcome = state
         .run(move |db, now| match action.as_str() {
@@ -262,13 +262,13 @@ pub(super) struct ExcludeForm {
 pub(super) async fn exclude(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     form: web::Form<ExcludeForm>,
 ) -> Result<HttpResponse, AppError> {
     let (event, by, email) = (
         EventId(path.into_inner()),
-        admin.0.id,
+        staff.account.id,
         form.into_inner().email,
     );
     let given = email.clone();

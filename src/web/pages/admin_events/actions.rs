@@ -1,4 +1,5 @@
-//! The publish, close and duplicate buttons.
+//! The event's buttons: the workflow (submit, approve, return to draft, publish, close),
+//! duplicate and delete.
 
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
@@ -6,7 +7,7 @@ use serde::Deserialize;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::EventId;
 use crate::services::event_admin::{self as service, EventAdminError};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::session;
@@ -31,33 +32,59 @@ impl ActionForm {
     }
 }
 
-#[post("/events/{id:\\d+}/{action:(publish|close|duplicate)}")]
+/// What a workflow button does.
+enum Act {
+    Move(EventStatus, &'static str),
+    Duplicate,
+    Delete,
+}
+
+fn act(name: &str) -> Option<Act> {
+    use EventStatus::*;
+    Some(match name {
+        "publish" => Act::Move(Published, "The event is published."),
+        "close" => Act::Move(Completed, "The event is closed: it is now completed."),
+        "submit" => Act::Move(Review, "The event was sent for review."),
+        "approve" => Act::Move(Approved, "The event is approved: its editors can publish it."),
+        "return" => Act::Move(Draft, "The event is a draft again."),
+        "duplicate" => Act::Duplicate,
+        "delete" => Act::Delete,
+        _ => return None,
+    })
+}
+
+#[post("/events/{id:\\d+}/{action:(publish|close|submit|approve|return|duplicate|delete)}")]
 pub(super) async fn action(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<(i64, String)>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let id = EventId(id);
-    let (version, back) = (form.version.unwrap_or(0), form.back(id));
-    let actor = admin.0.id;
-    let done = if action == "publish" {
-        "The event is published."
-    } else {
-        "The event is closed: it is now completed."
+    let Some(act) = act(&action) else {
+        return Err(AppError::NotFound);
     };
+    let (version, mut back) = (form.version.unwrap_or(0), form.back(id));
+    let done = match &act {
+        Act::Move(_, done) => *done,
+        Act::Duplicate => "",
+        Act::Delete => {
+            back = "/admin/events".to_owned();
+            "The event was deleted."
+        }
+    };
+    let who = staff.permissions.clone();
     let outcome = state
-        .write_catalogue(move |c, now| match action.as_str() {
-            "publish" => service::transition(c, actor, id, version, EventStatus::Published, now)
-                .map(|_| None),
-            "close" => service::transition(c, actor, id, version, EventStatus::Completed, now)
-                .map(|_| None),
-            _ => service::duplicate(c, actor, id, now).map(Some),
+        .write_catalogue(move |c, now| match act {
+            Act::Move(to, _) => service::transition(c, &who, id, version, to, now).map(|_| None),
+            Act::Duplicate => service::duplicate(c, who.user, id, now).map(Some),
+            Act::Delete => service::delete(c, who.user, id, now).map(|()| None),
         })
         .await?;
-    let (message, to) = flash_and_target(outcome, done, back)?;
+    let on_error = format!("/admin/events/{id}/edit");
+    let (message, to) = flash_and_target(outcome, done, back, on_error)?;
     session::set_flash(&ctx.session, &message);
     Ok(see_other(to))
 }
@@ -68,6 +95,7 @@ fn flash_and_target(
     outcome: Result<Option<EventId>, EventAdminError>,
     done: &str,
     back: String,
+    on_error: String,
 ) -> Result<(String, String), AppError> {
     Ok(match outcome {
         Ok(Some(copy)) => (
@@ -87,6 +115,13 @@ fn flash_and_target(
         Err(EventAdminError::CannotPublish(why)) => {
             (format!("The event can't be published: {why}."), back)
         }
+        Err(EventAdminError::HasBookings) => (
+            "This event has bookings (even expired holds), so it can't be deleted: cancel it \
+             instead."
+                .to_owned(),
+            on_error,
+        ),
+
         Err(e) => return Err(e.into()),
     })
 }

@@ -288,6 +288,7 @@ impl EventForm {
             .map(|(s, v)| (*s, v.trim().parse::<i64>().unwrap_or(-1)))
             .collect();
         EventInput {
+            organizer_id: None,
             title: self.value("title").to_owned(),
             summary: self.value("summary").to_owned(),
             description: self.value("description").to_owned(),

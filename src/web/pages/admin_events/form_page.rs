@@ -4,11 +4,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
+use super::buttons::{Button, organizers_of};
 use super::form::{EventForm, SectionChoice};
 use crate::db::event_admin::VenueBrief;
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{EventId, VenueId};
+use crate::domain::access::{Permissions, Right, Scope};
+use crate::domain::ids::{EventId, OrganizerId, VenueId};
 use crate::services::event_admin::{self as service, AdminEvent};
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html_with_status;
@@ -32,11 +35,12 @@ pub struct EventHead {
     pub id: EventId,
     pub status: EventStatus,
     pub version: i32,
-    pub can_publish: bool,
-    pub can_close: bool,
-    /// Not cancelled yet (the cancel page is offered).
+    pub organizer: OrganizerId,
+    /// Not cancelled yet (the cancel page is offered to those who may cancel).
     pub can_cancel: bool,
     pub editable: bool,
+    /// Filled in by the form page from the caller's role.
+    pub buttons: Vec<Button>,
 }
 
 impl EventHead {
@@ -45,10 +49,10 @@ impl EventHead {
             id: e.row.id,
             status: e.row.status,
             version: e.row.version,
-            can_publish: e.row.status == EventStatus::Draft,
-            can_close: e.row.status == EventStatus::Published,
+            organizer: e.row.organizer_id,
             can_cancel: e.row.status != EventStatus::Cancelled,
             editable: matches!(e.row.status, EventStatus::Draft | EventStatus::Published),
+            buttons: Vec::new(),
         }
     }
 }
@@ -63,23 +67,34 @@ pub(super) struct SectionsFragment {
 /// Renders the form page with the venue list and the chosen venue's sections.
 pub(super) async fn form_page(
     state: &AppState,
-    layout: Layout,
-    event: Option<EventHead>,
+    (layout, who): (Layout, &Permissions),
+    mut event: Option<EventHead>,
     form: EventForm,
     status: StatusCode,
     conflict: bool,
 ) -> Result<HttpResponse, AppError> {
     let venue = form.venue_id();
-    let (venues, sections) = state
+    // An event's venue may change only within its organizer; a new one goes to any where the
+    // caller edits.
+    let scope = match &event {
+        Some(e) => Scope::Only(vec![e.organizer]),
+        None => who.scope(Right::EditCatalogue),
+    };
+    let (venues, sections, organizers) = state
         .read(move |conn, _| {
-            let venues = service::venues(conn)?;
+            let organizers = organizers_of(conn, &scope)?;
+            let venues = service::venues(conn, &scope)?;
             let sections = match venue.or_else(|| venues.first().map(|v| v.id)) {
                 Some(v) => service::venue_sections(conn, v)?,
                 None => Vec::new(),
             };
-            Ok((venues, sections))
+            Ok((venues, sections, organizers))
         })
         .await?;
+    if let Some(e) = event.as_mut() {
+        e.buttons = super::buttons::moves(e.status, e.organizer, &organizers, who);
+        e.can_cancel &= who.may(Right::CancelEvents, e.organizer).is_ok();
+    }
     let sections = form.sections(&sections);
     html_with_status(
         status,
@@ -99,10 +114,11 @@ pub(super) async fn form_page(
 pub(super) async fn new_form(
     state: web::Data<AppState>,
     ctx: PageContext,
+    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
     form_page(
         &state,
-        ctx.layout,
+        (ctx.layout, &staff.permissions),
         None,
         EventForm::blank(),
         StatusCode::OK,

@@ -7,9 +7,13 @@ use serde::Deserialize;
 use crate::domain::event::EventStatus;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::services::event_admin::{self as service, AdminEvent};
+use crate::domain::access::{Permissions, Right};
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
+
+use super::buttons::{self, Button, Organizers, organizer_name};
 
 pub struct ListRow {
     pub id: i64,
@@ -20,8 +24,9 @@ pub struct ListRow {
     pub capacity: i64,
     pub sold: i64,
     pub version: i32,
-    pub can_publish: bool,
-    pub can_close: bool,
+    pub organizer: String,
+    pub buttons: Vec<Button>,
+    pub may_edit: bool,
 }
 
 #[derive(Template)]
@@ -33,6 +38,10 @@ pub(super) struct ListPage {
     /// `q=…`, URL-encoded, for the status filter's links ("" without a search).
     q_param: String,
     counts: Vec<(&'static str, i64)>,
+    /// Whether to show each event's organizer.
+    many_organizers: bool,
+    /// Whether the caller may create events anywhere.
+    may_create: bool,
     rows: Vec<ListRow>,
 }
 
@@ -44,7 +53,7 @@ pub(super) struct ListQuery {
 }
 
 impl ListRow {
-    fn of(e: &AdminEvent) -> Self {
+    fn of(e: &AdminEvent, organizers: &Organizers, who: &Permissions) -> Self {
         let start = LocalStart::new(e.row.starts_at, zone(&e.venue.timezone));
         ListRow {
             id: e.row.id.0,
@@ -55,8 +64,9 @@ impl ListRow {
             capacity: e.capacity,
             sold: e.sold,
             version: e.row.version,
-            can_publish: e.row.status == EventStatus::Draft,
-            can_close: e.row.status == EventStatus::Published,
+            organizer: organizer_name(e, organizers),
+            buttons: buttons::workflow(e, organizers, who),
+            may_edit: buttons::may_edit(e, who),
         }
     }
 }
@@ -68,6 +78,7 @@ impl ListPage {
         q: String,
         events: &[AdminEvent],
         counts: Vec<(EventStatus, i64)>,
+        (organizers, who): (&Organizers, &Permissions),
     ) -> Self {
         ListPage {
             layout,
@@ -78,7 +89,12 @@ impl ListPage {
             },
             q,
             counts: counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
-            rows: events.iter().map(ListRow::of).collect(),
+            many_organizers: organizers.len() > 1,
+            may_create: who.may_somewhere(Right::EditCatalogue).is_ok(),
+            rows: events
+                .iter()
+                .map(|e| ListRow::of(e, organizers, who))
+                .collect(),
         }
     }
 }
@@ -87,18 +103,23 @@ impl ListPage {
 pub(super) async fn list(
     state: web::Data<AppState>,
     ctx: PageContext,
+    staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { status, q } = query.into_inner();
     let status = status.and_then(|s| s.parse::<EventStatus>().ok());
     let needle = q.clone();
-    let (events, counts) = state
+    let scope = staff.scope(Right::ReadCatalogue);
+    let (events, counts, organizers) = state
         .read(move |conn, now| {
             Ok((
-                service::list(conn, status, &needle, now)?,
-                service::status_counts(conn)?,
+                service::list(conn, &scope, status, &needle, now)?,
+                service::status_counts(conn, &scope)?,
+                super::organizers_of(conn, &scope)?,
             ))
         })
         .await?;
-    crate::web::pages::html(ListPage::new(ctx.layout, status, q, &events, counts).render())
+    let who = &staff.permissions;
+    let page = ListPage::new(ctx.layout, status, q, &events, counts, (&organizers, who));
+    crate::web::pages::html(page.render())
 }

@@ -1,7 +1,8 @@
 //! `/admin/events…`: the event editor's pages (issue 7). The list, the new/edit form, and the
-//! publish / close / duplicate buttons; the same service as `/api/v1/admin/events`.
+//! workflow, duplicate and delete buttons; the same service as `/api/v1/admin/events`.
 
 mod actions;
+mod buttons;
 mod form_page;
 mod list_page;
 mod save;
@@ -12,6 +13,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 
 use actions::action;
+pub(crate) use buttons::organizers_of;
 use form_page::{new_form, sections_fragment};
 use list_page::list;
 use save::{create, edit, edit_form};

@@ -4,9 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 
 use super::form::EventForm;
+use crate::domain::access::Permissions;
 use crate::domain::ids::EventId;
 use crate::services::event_admin::{self as service, AdminEvent, EventAdminError};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::session;
@@ -19,14 +20,14 @@ use super::see_other;
 pub(super) async fn create(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let mut form = EventForm::posted(fields.into_inner());
     let input = form.input();
-    let actor = admin.0.id;
+    let (actor, who) = (staff.permissions.clone(), staff.permissions);
     let created = state
-        .write_catalogue(move |c, now| service::create(c, actor, &input, false, now))
+        .write_catalogue(move |c, now| service::create(c, &actor, &input, false, now))
         .await?;
     match created {
         Ok(id) => {
@@ -36,7 +37,7 @@ pub(super) async fn create(
         Err(EventAdminError::Invalid(errors)) => {
             form.errors = errors;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(&state, ctx.layout, None, form, status, false).await
+            form_page(&state, (ctx.layout, &who), None, form, status, false).await
         }
         Err(e) => Err(e.into()),
     }
@@ -52,12 +53,13 @@ pub(super) async fn load(state: &AppState, id: EventId) -> Result<AdminEvent, Ap
 pub(super) async fn edit_form(
     state: web::Data<AppState>,
     ctx: PageContext,
+    staff: Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let event = load(&state, EventId(path.into_inner())).await?;
     form_page(
         &state,
-        ctx.layout,
+        (ctx.layout, &staff.permissions),
         Some(EventHead::of(&event)),
         EventForm::of(&event),
         StatusCode::OK,
@@ -70,7 +72,7 @@ pub(super) async fn edit_form(
 pub(super) async fn edit(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -78,18 +80,18 @@ pub(super) async fn edit(
     let form = EventForm::posted(fields.into_inner());
     let version: i32 = form.value("version").trim().parse().unwrap_or(0);
     let input = form.input();
-    let actor = admin.0.id;
+    let actor = staff.account.id;
     let outcome = state
         .write_catalogue(move |c, now| service::update(c, actor, id, version, &input, now))
         .await?;
-    edited(&state, ctx, id, form, outcome).await
+    edited(&state, (ctx, &staff.permissions), id, form, outcome).await
 }
 
 /// The answer to a save: back to the editor with a flash, or the form again (the current
 /// version after a conflict, what was sent with its messages when it was invalid).
 async fn edited<T>(
     state: &AppState,
-    ctx: PageContext,
+    (ctx, who): (PageContext, &Permissions),
     id: EventId,
     mut form: EventForm,
     outcome: Result<T, EventAdminError>,
@@ -102,7 +104,7 @@ async fn edited<T>(
         Err(EventAdminError::Conflict(current)) => {
             let head = Some(EventHead::of(&current));
             let form = EventForm::of(&current);
-            form_page(state, ctx.layout, head, form, StatusCode::CONFLICT, true).await
+            form_page(state, (ctx.layout, who), head, form, StatusCode::CONFLICT, true).await
         }
         Err(EventAdminError::Invalid(errors)) => {
             let current = load(state, id).await?;
@@ -111,7 +113,7 @@ async fn edited<T>(
                 Some(EventHead::of(&current)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
-            form_page(state, ctx.layout, head, form, status, false).await
+            form_page(state, (ctx.layout, who), head, form, status, false).await
         }
         Err(EventAdminError::NotEditable(status)) => {
             session::set_flash(

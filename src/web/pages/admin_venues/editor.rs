@@ -5,10 +5,12 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
+use crate::domain::access::Right;
+use crate::domain::ids::OrganizerId;
 use crate::domain::ids::VenueId;
 use crate::domain::venue_layout::FieldError;
 use crate::services::venue_admin::{self, VenueAdminError};
-use crate::web::admin_guard::Admin;
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html_with_status;
@@ -139,7 +141,7 @@ pub(super) fn edit_sections(form: &mut VenueForm) -> Option<()> {
 pub(super) async fn submit(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     venue: Option<VenueId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
@@ -159,11 +161,31 @@ pub(super) async fn submit(
         )
         .await;
     }
-    let actor = admin.0.id;
+    let actor = staff.account.id;
+    let organizer = match venue {
+        Some(_) => None,
+        None => {
+            let asked = input.organizer_id.map(OrganizerId);
+            let who = staff.clone();
+            let chosen = state
+                .read(move |c, _| who.choose_organizer(c, Right::EditCatalogue, asked))
+                .await;
+            match chosen {
+                Ok(o) => Some(o),
+                Err(AppError::Validation(errors)) => {
+                    form.errors.extend(errors);
+                    let status = StatusCode::UNPROCESSABLE_ENTITY;
+                    return render_form(&state, ctx.layout, venue, form, status).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
     let outcome = state
-        .write_catalogue(move |c, now| match venue {
-            Some(id) => venue_admin::update(c, actor, id, &input, now).map(|_| id),
-            None => venue_admin::create(c, actor, &input, now),
+        .write_catalogue(move |c, now| match (venue, organizer) {
+            (Some(id), _) => venue_admin::update(c, actor, id, &input, now).map(|_| id),
+            (None, Some(organizer)) => venue_admin::create(c, actor, organizer, &input, now),
+            (None, None) => Err(VenueAdminError::NotFound),
         })
         .await?;
     match outcome {
@@ -204,17 +226,17 @@ pub(super) async fn submit(
 pub(super) async fn create(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    submit(state, ctx, admin, None, body).await
+    submit(state, ctx, staff, None, body).await
 }
 
 #[post("/venues/{id}/edit")]
 pub(super) async fn update(
     state: web::Data<AppState>,
     ctx: PageContext,
-    admin: Admin,
+    staff: Staff,
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
@@ -225,5 +247,5 @@ pub(super) async fn update(
         .await?
         .then_some(())
         .ok_or(AppError::NotFound)?;
-    submit(state, ctx, admin, Some(id), body).await
+    submit(state, ctx, staff, Some(id), body).await
 }

@@ -16,6 +16,8 @@ pub struct VenueForm {
     pub address: String,
     pub description: String,
     pub timezone: String,
+    /// A new venue's organizer (a select when the caller edits for several).
+    pub organizer_id: String,
     pub sections: Vec<SectionForm>,
     pub action: String,
     pub errors: BTreeMap<&'static str, String>,
@@ -63,6 +65,7 @@ impl VenueForm {
                 "address" => &mut form.address,
                 "description" => &mut form.description,
                 "timezone" => &mut form.timezone,
+                "organizer_id" => &mut form.organizer_id,
                 "action" => &mut form.action,
                 _ => continue,
             };
@@ -102,6 +105,7 @@ impl VenueForm {
                 description: self.description.clone(),
                 timezone: self.timezone.clone(),
                 sections,
+                organizer_id: self.organizer_id.trim().parse().ok(),
                 ..VenueInput::default()
             },
             errors,
