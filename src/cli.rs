@@ -161,6 +161,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
             "\n  Demo admin: {}  password: {password}\n  (shown once; set BOXOFFICE_ADMIN_EMAIL/PASSWORD or run `boxoffice admin create` to choose your own)\n",
             setup::DEMO_ADMIN_EMAIL
         );
+        let staff: Vec<String> = crate::services::demo::STAFF
+            .iter()
+            .map(|(email, _, organizer, role)| format!("    {email}  ({} at {organizer})", role.label().to_lowercase()))
+            .collect();
+        println!(
+            "  Demo box-office staff, same password:\n{}\n",
+            staff.join("\n")
+        );
     }
     tracing::info!(%database, "boxoffice is ready");
     println!("boxoffice is serving {base_url} (press Ctrl-C to stop)");

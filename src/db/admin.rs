@@ -6,14 +6,15 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::{DbConnection, MultiBackend};
 use diesel::dsl::sql;
 use diesel::sql_types::{BigInt, Nullable};
 
 use super::schema::{
-    audit_log, booking_items, bookings, email_outbox, event_sections, events, jobs, seats,
-    sections, users, venues,
+    audit_log, booking_items, bookings, email_outbox, event_sections, events, jobs, organizers,
+    seats, sections, users, venues,
 };
+use crate::domain::access::Scope;
 use crate::domain::booking::BookingStatus;
 use crate::domain::email::EmailStatus;
 use crate::domain::event::EventStatus;
@@ -25,27 +26,71 @@ use crate::domain::venue::SectionKind;
 pub struct Overview {
     pub upcoming: i64,
     pub drafts: i64,
+    pub review: i64,
     pub cancelled: i64,
     pub paid_bookings: i64,
     pub users: i64,
 }
 
-pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Overview> {
+/// The events of the organizers in `scope` (all of them for `Scope::All`).
+fn events_in(scope: &Scope) -> events::BoxedQuery<'static, MultiBackend> {
+    let mut query = events::table.into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query
+}
+
+/// The bookings of the events of `scope` (the events joined, for the filter).
+fn bookings_in(
+    scope: &Scope,
+) -> diesel::dsl::IntoBoxed<'static, diesel::dsl::InnerJoin<bookings::table, events::table>, MultiBackend>
+{
+    let mut query = bookings::table.inner_join(events::table).into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query
+}
+
+/// The booking items of the bookings of `scope`.
+fn items_in(
+    scope: &Scope,
+) -> diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<booking_items::table, diesel::dsl::InnerJoin<bookings::table, events::table>>,
+    MultiBackend,
+> {
+    let mut query = booking_items::table
+        .inner_join(bookings::table.inner_join(events::table))
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query
+}
+
+pub fn overview(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    now: NaiveDateTime,
+) -> QueryResult<Overview> {
     let by_status = |conn: &mut DbConnection, status: EventStatus| -> QueryResult<i64> {
-        events::table
+        events_in(scope)
             .filter(events::status.eq(status))
             .count()
             .get_result(conn)
     };
     Ok(Overview {
-        upcoming: events::table
+        upcoming: events_in(scope)
             .filter(events::status.eq(EventStatus::Published))
             .filter(events::starts_at.gt(now))
             .count()
             .get_result(conn)?,
         drafts: by_status(conn, EventStatus::Draft)?,
+        review: by_status(conn, EventStatus::Review)?,
         cancelled: by_status(conn, EventStatus::Cancelled)?,
-        paid_bookings: bookings::table
+        paid_bookings: bookings_in(scope)
             .filter(bookings::status.eq(BookingStatus::Paid))
             .count()
             .get_result(conn)?,
@@ -53,12 +98,31 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Over
     })
 }
 
+/// Events waiting for review, oldest change first: `(id, title, organizer, when submitted)`.
+pub fn waiting_for_review(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> QueryResult<Vec<(EventId, String, String, NaiveDateTime)>> {
+    let mut query = events::table
+        .inner_join(organizers::table)
+        .filter(events::status.eq(EventStatus::Review))
+        .order((events::updated_at, events::id))
+        .select((events::id, events::title, organizers::name, events::updated_at))
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
+}
+
 /// `(currency, paid bookings, their totals)` of bookings paid since `since`.
 pub fn paid_since(
     conn: &mut DbConnection,
+    scope: &Scope,
     since: NaiveDateTime,
 ) -> QueryResult<Vec<(Currency, i64, Option<i64>)>> {
-    bookings::table
+    let mut query = bookings::table
+        .inner_join(events::table)
         .filter(bookings::status.eq(BookingStatus::Paid))
         .filter(bookings::paid_at.ge(since))
         .group_by(bookings::currency)
@@ -68,13 +132,21 @@ pub fn paid_since(
             sql::<Nullable<BigInt>>("CAST(SUM(bookings.total_cents) AS BIGINT)"),
         ))
         .order(bookings::currency)
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query
         .load(conn)
 }
 
 /// Tickets (seats and standing places) of bookings paid since `since`.
-pub fn tickets_paid_since(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<i64> {
-    let sum: Option<i64> = booking_items::table
-        .inner_join(bookings::table)
+pub fn tickets_paid_since(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    let sum: Option<i64> = items_in(scope)
         .filter(bookings::status.eq(BookingStatus::Paid))
         .filter(bookings::paid_at.ge(since))
         .filter(booking_items::active.eq(true))
@@ -86,16 +158,18 @@ pub fn tickets_paid_since(conn: &mut DbConnection, since: NaiveDateTime) -> Quer
 }
 
 /// Baskets still holding seats (pending, not run out) and the seats and places they hold.
-pub fn active_holds(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<(i64, i64)> {
-    let baskets = bookings::table
+pub fn active_holds(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    now: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let baskets = bookings_in(scope)
         .filter(bookings::status.eq(BookingStatus::Pending))
         .filter(bookings::expires_at.gt(now))
         .count()
         .get_result(conn)?;
-    let places: Option<i64> = booking_items::table
-        .inner_join(bookings::table)
+    let places: Option<i64> = items_in(scope)
         .filter(bookings::status.eq(BookingStatus::Pending))
-        .filter(bookings::expires_at.gt(now))
         .filter(booking_items::active.eq(true))
         .select(sql::<Nullable<BigInt>>(
             "CAST(SUM(booking_items.quantity) AS BIGINT)",
@@ -120,11 +194,15 @@ pub struct UpcomingEvent {
 /// The next `limit` published events, soonest first.
 pub fn upcoming(
     conn: &mut DbConnection,
+    scope: &Scope,
     now: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<UpcomingEvent>> {
-    let rows: Vec<(EventId, String, NaiveDateTime, String, String)> = events::table
-        .inner_join(venues::table)
+    let mut query = events::table.inner_join(venues::table).into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(EventId, String, NaiveDateTime, String, String)> = query
         .filter(events::status.eq(EventStatus::Published))
         .filter(events::starts_at.gt(now))
         .order((events::starts_at, events::id))
@@ -230,11 +308,18 @@ pub struct SectionSummary {
     pub capacity: i64,
 }
 
-pub fn venues(conn: &mut DbConnection) -> QueryResult<(Vec<VenueRow>, Vec<SectionSummary>)> {
-    let venue_rows = venues::table
+pub fn venues(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> QueryResult<(Vec<VenueRow>, Vec<SectionSummary>)> {
+    let mut query = venues::table
         .order((venues::name, venues::id))
         .select((venues::id, venues::name, venues::city))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(venues::organizer_id.eq_any(ids.to_vec()));
+    }
+    let venue_rows = query.load(conn)?;
     let seat_counts: HashMap<SectionId, i64> = seats::table
         .group_by(seats::section_id)
         .select((seats::section_id, count_star()))

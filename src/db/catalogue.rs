@@ -149,12 +149,12 @@ pub fn cities(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<St
         .load(conn)
 }
 
-/// One event unless it is a draft (drafts are never public).
+/// One event unless it is unpublished (a draft, or in review or approved: never public).
 pub fn public_event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<EventRow>> {
     events::table
         .inner_join(venues::table)
         .filter(events::id.eq(id))
-        .filter(events::status.ne(EventStatus::Draft))
+        .filter(events::status.ne_all(EventStatus::UNPUBLISHED.to_vec()))
         .select(EventRow::as_select())
         .first(conn)
         .optional()

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{bookings, events, tickets, users, venues};
+use crate::domain::access::Scope;
 use crate::domain::booking::BookingStatus;
 use crate::domain::event::EventStatus;
 use crate::domain::ids::{BookingId, EventId, TicketId, UserId};
@@ -79,9 +80,16 @@ pub struct DoorEvent {
 }
 
 /// The events a door can choose from, soonest first.
-pub fn door_events(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<DoorEvent>> {
-    events::table
-        .inner_join(venues::table)
+pub fn door_events(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<DoorEvent>> {
+    let mut query = events::table.inner_join(venues::table).into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query
         .filter(events::status.eq_any([EventStatus::Published, EventStatus::Completed]))
         .filter(events::starts_at.ge(now - TimeDelta::days(1)))
         .order((events::starts_at, events::id))

@@ -246,3 +246,15 @@ pub fn section_usage(
         .select((events::id, events::title, event_sections::section_id))
         .load(conn)
 }
+
+/// Deletes a venue no event uses (its sections and seats go with it, by their cascades); 0
+/// when an event uses it. The events' foreign key (no cascade) refuses it too.
+pub fn delete_unused(conn: &mut DbConnection, id: VenueId) -> QueryResult<usize> {
+    use diesel::dsl::{exists, not};
+    diesel::delete(
+        venues::table
+            .filter(venues::id.eq(id))
+            .filter(not(exists(events::table.filter(events::venue_id.eq(id))))),
+    )
+    .execute(conn)
+}

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::domain::access::Scope;
 use crate::db::audit::{NewAuditEntry, record};
 use crate::db::checkin as queries;
 pub use crate::db::checkin::DoorEvent;
@@ -130,8 +131,13 @@ pub fn counts(conn: &mut DbConnection, event: EventId) -> Result<DoorCounts, DbE
 }
 
 /// The events a door can choose from, soonest first.
-pub fn door_events(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<DoorEvent>, DbError> {
-    Ok(queries::door_events(conn, now)?)
+/// The events of `scope` at the door around now.
+pub fn door_events(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    now: NaiveDateTime,
+) -> Result<Vec<DoorEvent>, DbError> {
+    Ok(queries::door_events(conn, scope, now)?)
 }
 
 #[cfg(test)]

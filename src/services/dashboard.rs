@@ -2,6 +2,8 @@
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta};
 
+use crate::domain::access::Scope;
+use crate::domain::ids::EventId;
 use crate::db::admin::{self, Activity, Overview, SectionSummary, VenueRow};
 use crate::db::{DbConnection, DbError};
 use crate::domain::email::EmailStatus;
@@ -63,9 +65,19 @@ impl QueueHealth {
     }
 }
 
-/// Everything `/admin` shows.
+/// An event waiting for a platform admin's review.
+pub struct Review {
+    pub id: EventId,
+    pub title: String,
+    pub organizer: String,
+    pub since: NaiveDateTime,
+}
+
+/// Everything `/admin` shows, for the organizers of the caller's scope.
 pub struct Dashboard {
     pub overview: Overview,
+    /// Events waiting for review (platform admins approve them; editors see their own).
+    pub review: Vec<Review>,
     pub today: Sales,
     pub week: Sales,
     /// Baskets holding seats now, and the seats and places they hold.
@@ -77,14 +89,18 @@ pub struct Dashboard {
 }
 
 #[tracing::instrument(name = "dashboard.overview", level = "debug", skip_all)]
-pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Dashboard, DbError> {
+pub fn overview(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    now: NaiveDateTime,
+) -> Result<Dashboard, DbError> {
     let today = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     let week = today - TimeDelta::days(i64::from(now.weekday().num_days_from_monday()));
     let sales = |conn: &mut DbConnection, since: NaiveDateTime| -> Result<Sales, DbError> {
-        let rows = admin::paid_since(conn, since)?;
+        let rows = admin::paid_since(conn, scope, since)?;
         Ok(Sales {
             bookings: rows.iter().map(|(_, n, _)| n).sum(),
-            tickets: admin::tickets_paid_since(conn, since)?,
+            tickets: admin::tickets_paid_since(conn, scope, since)?,
             revenue: rows
                 .iter()
                 .map(|(currency, _, total)| Money::new(total.unwrap_or(0), *currency).to_string())
@@ -96,11 +112,20 @@ pub fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Dashboard
     let job_counts = tally(&crate::db::jobs::counts(conn)?, &JOB_STATUSES);
 
     Ok(Dashboard {
-        overview: admin::overview(conn, now)?,
+        overview: admin::overview(conn, scope, now)?,
+        review: admin::waiting_for_review(conn, scope)?
+            .into_iter()
+            .map(|(id, title, organizer, since)| Review {
+                id,
+                title,
+                organizer,
+                since,
+            })
+            .collect(),
         today: sales(conn, today)?,
         week: sales(conn, week)?,
-        holds: admin::active_holds(conn, now)?,
-        upcoming: admin::upcoming(conn, now, UPCOMING)?
+        holds: admin::active_holds(conn, scope, now)?,
+        upcoming: admin::upcoming(conn, scope, now, UPCOMING)?
             .into_iter()
             .map(|event| Upcoming {
                 start: LocalStart::new(event.starts_at, zone(&event.timezone)),
@@ -136,8 +161,11 @@ pub struct VenueWithSections {
     pub sections: Vec<SectionSummary>,
 }
 
-pub fn venues(conn: &mut DbConnection) -> Result<Vec<VenueWithSections>, DbError> {
-    let (venues, sections) = admin::venues(conn)?;
+pub fn venues(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> Result<Vec<VenueWithSections>, DbError> {
+    let (venues, sections) = admin::venues(conn, scope)?;
     Ok(venues
         .into_iter()
         .map(|venue| {

@@ -54,6 +54,10 @@ pub fn prepare(db: &Db, settings: &Settings, clock: &Clock) -> Result<SetupRepor
             settings.bcrypt_cost,
         )?;
         report.admin = Some(db.write(|c| admins::create_or_reset(c, &request, clock.now()))?);
+        // The demo's staff share the password, so that each role can be tried.
+        let hash = request.password_hash.clone();
+        db.write(|c| demo::seed_staff(c, &hash, clock.now()))
+            .map_err(SetupError::Seed)?;
         report.generated_admin_password = Some(password);
     }
     Ok(report)

@@ -16,7 +16,7 @@ use crate::domain::access::{Denied, Permissions};
 use crate::domain::user::Role;
 use crate::services::accounts::Account;
 use crate::web::access::policy::{self, On, Policy};
-use crate::web::access::{Staff, refusal};
+use crate::web::access::{Staff, StaffNav, refusal};
 use crate::web::auth::PageContext;
 use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
@@ -71,14 +71,15 @@ async fn decide(req: &ServiceRequest, account: Account) -> Result<Staff, AppErro
         return Err(AppError::NotFound);
     }
     let user = account.id;
-    let (memberships, organizer) = state
+    let (memberships, organizer, names) = state
         .read(move |c, _| {
             let memberships = organizers::memberships(c, user).map_err(DbError::from)?;
             let organizer = match &target {
                 Some(t) => Some(organizers::organizer_of(c, t).map_err(DbError::from)?),
                 None => None,
             };
-            Ok((memberships, organizer))
+            let names = organizers::names(c, &memberships).map_err(DbError::from)?;
+            Ok((memberships, organizer, names))
         })
         .await?;
     let permissions = Permissions {
@@ -90,6 +91,10 @@ async fn decide(req: &ServiceRequest, account: Account) -> Result<Staff, AppErro
         return Err(AppError::Forbidden);
     }
     check(&permissions, policy, organizer)?;
+    // The page's layout (built before the guard decided) learns which tabs to show.
+    if let Some(ctx) = req.extensions_mut().get_mut::<PageContext>() {
+        ctx.layout.staff = Some(StaffNav::of(&permissions, &names));
+    }
     Ok(Staff {
         account,
         permissions,

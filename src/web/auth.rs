@@ -21,6 +21,8 @@ pub struct Layout {
     pub csrf: String,
     /// A notice left by the previous request (after a redirect).
     pub flash: Option<String>,
+    /// Behind the admin guard: which parts of the box office the caller may open.
+    pub staff: Option<crate::web::access::StaffNav>,
 }
 
 /// The request's [`Layout`]; a session that no longer holds (logged out everywhere, password
@@ -81,7 +83,12 @@ impl FromRequest for PageContext {
                 session::take_flash(&session)
             };
             let ctx = PageContext {
-                layout: Layout { user, csrf, flash },
+                layout: Layout {
+                    user,
+                    csrf,
+                    flash,
+                    staff: None,
+                },
                 session,
                 here,
                 htmx,

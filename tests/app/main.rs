@@ -39,6 +39,7 @@ mod proxies;
 mod queue;
 mod recovery;
 mod resilience;
+mod roles;
 mod seatmap;
 mod security;
 mod shared_limits;

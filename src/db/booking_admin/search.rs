@@ -9,11 +9,14 @@ use crate::db::schema::{bookings, events, users, venues};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::booking::BookingStatus;
 use crate::domain::catalogue::contains_pattern;
-use crate::domain::ids::{EventId, UserId};
+use crate::domain::access::Scope;
+use crate::domain::ids::{EventId, OrganizerId, UserId};
 
 /// What the admin's list is narrowed to. `q` is already trimmed and non-empty.
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
+    /// Only bookings of these organizers' events (`None`: every organizer's).
+    pub organizers: Option<Vec<OrganizerId>>,
     pub event: Option<EventId>,
     pub status: Option<BookingStatus>,
     pub q: Option<String>,
@@ -49,6 +52,9 @@ fn filtered(filters: &Filters) -> Filtered<'static> {
         .inner_join(users::table)
         .inner_join(events::table.inner_join(venues::table))
         .into_boxed();
+    if let Some(ids) = &filters.organizers {
+        query = query.filter(events::organizer_id.eq_any(ids.clone()));
+    }
     if let Some(event) = filters.event {
         query = query.filter(bookings::event_id.eq(event));
     }
@@ -114,9 +120,14 @@ pub fn by_reference(
 /// The events bookings can be filtered by, newest first: `(id, title, starts_at)`.
 pub fn events_for_filter(
     conn: &mut DbConnection,
+    scope: &Scope,
 ) -> QueryResult<Vec<(EventId, String, NaiveDateTime)>> {
-    events::table
+    let mut query = events::table
         .order((events::starts_at.desc(), events::id.desc()))
         .select((events::id, events::title, events::starts_at))
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = scope.ids() {
+        query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
 }

@@ -74,6 +74,27 @@ pub fn organizer_of_venue(conn: &mut DbConnection, venue: VenueId) -> QueryResul
         .first(conn)
 }
 
+/// Whether `user` is in any team.
+pub fn in_a_team(conn: &mut DbConnection, user: UserId) -> QueryResult<bool> {
+    use diesel::dsl::{exists, select};
+    select(exists(
+        organizer_members::table.filter(organizer_members::user_id.eq(user)),
+    ))
+    .get_result(conn)
+}
+
+/// The names of the organizers of `memberships`.
+pub fn names(
+    conn: &mut DbConnection,
+    memberships: &[Membership],
+) -> QueryResult<Vec<(OrganizerId, String)>> {
+    let ids: Vec<OrganizerId> = memberships.iter().map(|m| m.organizer).collect();
+    organizers::table
+        .filter(organizers::id.eq_any(ids))
+        .select((organizers::id, organizers::name))
+        .load(conn)
+}
+
 /// The caller's teams.
 pub fn memberships(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Membership>> {
     let rows: Vec<(OrganizerId, TeamRole)> = organizer_members::table

@@ -42,6 +42,17 @@ pub struct Account {
     /// Whether the user proved they read mail at `email`.
     #[serde(skip)]
     pub email_verified: bool,
+    /// Whether the account is in some organizer's team (pages offer the box office); set for
+    /// signed-in sessions only.
+    #[serde(skip)]
+    pub in_a_team: bool,
+}
+
+impl Account {
+    /// A platform admin or a member of some team: the box office is theirs to open.
+    pub fn is_staff(&self) -> bool {
+        self.role == Role::Admin || self.in_a_team
+    }
 }
 
 impl From<LoginRow> for Account {
@@ -53,6 +64,7 @@ impl From<LoginRow> for Account {
             role: row.role,
             session_epoch: row.session_epoch,
             email_verified: row.email_verified_at.is_some(),
+            in_a_team: false,
         }
     }
 }

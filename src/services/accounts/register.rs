@@ -98,6 +98,7 @@ pub fn register(
             role: Role::User,
             session_epoch: 0,
             email_verified: false,
+            in_a_team: false,
         })
     })?;
     db.metrics().registered();

@@ -34,7 +34,14 @@ pub fn find_session(
         )? {
             return Ok(None);
         }
-        find(c, user)
+        let found = find(c, user)?;
+        Ok(match found {
+            Some((mut account, enabled)) => {
+                account.in_a_team = crate::db::organizers::in_a_team(c, user)?;
+                Some((account, enabled))
+            }
+            None => None,
+        })
     })?;
     let account = match found {
         Some((account, true)) if account.session_epoch == epoch => account,

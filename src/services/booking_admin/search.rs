@@ -1,5 +1,7 @@
 //! Searching the bookings: filters, pages, and the events to filter by.
 
+use crate::domain::access::Scope;
+use crate::domain::ids::OrganizerId;
 use std::collections::BTreeMap;
 
 use crate::db::booking_admin::{self as queries, AdminBookingRow, Filters};
@@ -56,6 +58,12 @@ pub struct Search {
 }
 
 impl Search {
+    /// Narrows the search to the organizers of `scope`.
+    pub fn within(mut self, scope: &Scope) -> Search {
+        self.filters.organizers = scope.ids().map(<[OrganizerId]>::to_vec);
+        self
+    }
+
     /// Parses the typed query; an unknown status, a page or a page size out of range are field
     /// errors (all of them at once), not an empty or a quietly different list.
     pub fn parse(input: SearchInput) -> Result<Search, BookingAdminError> {
@@ -89,6 +97,7 @@ impl Search {
             .filter(|q| !q.is_empty());
         Ok(Search {
             filters: Filters {
+                organizers: None,
                 event: input.event_id.map(EventId),
                 status,
                 q,
@@ -163,8 +172,11 @@ pub fn search(conn: &mut DbConnection, search: &Search) -> Result<Page, DbError>
 }
 
 /// The events the list can be filtered by: `(id, label)`, newest first.
-pub fn event_choices(conn: &mut DbConnection) -> Result<Vec<(i64, String)>, DbError> {
-    Ok(queries::events_for_filter(conn)?
+pub fn event_choices(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(queries::events_for_filter(conn, scope)?
         .into_iter()
         .map(|(id, title, starts_at)| (id.0, format!("{title} · {}", starts_at.format("%Y-%m-%d"))))
         .collect())

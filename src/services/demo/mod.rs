@@ -4,5 +4,7 @@ pub mod content;
 pub mod plan;
 mod rng;
 mod seed;
+mod staff;
 
-pub use seed::{SeedSummary, seed};
+pub use seed::{PROMOTER, SeedSummary, THEATRES, seed};
+pub use staff::{STAFF, seed_staff};

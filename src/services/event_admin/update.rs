@@ -37,6 +37,9 @@ pub fn update(
     ) {
         return Err(EventAdminError::NotEditable(current.row.status));
     }
+    if input.organizer_id.is_some_and(|o| o != current.row.organizer_id) {
+        return Err(invalid("organizer_id", "An event stays with its organizer."));
+    }
     // The venue may change only to another of the event's organizer.
     let own = Scope::Only(vec![current.row.organizer_id]);
     let v = validate(conn, input, now, Some(current.row.starts_at), &own)?;

@@ -56,6 +56,9 @@ pub enum VenueAdminError {
     /// (an event created at the same moment).
     #[error("seats in use")]
     InUse(Vec<Usage>),
+    /// Events (of any status) use the venue, so it can't be deleted.
+    #[error("events use the venue")]
+    HasEvents,
     #[error(transparent)]
     Db(#[from] DbError),
 }

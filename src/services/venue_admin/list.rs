@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::domain::access::Scope;
 use crate::db::venue_admin::{self as q};
 use crate::db::{DbConnection, DbError};
 use crate::domain::ids::VenueId;
@@ -16,9 +17,10 @@ pub struct VenueListRow {
     pub events: i64,
 }
 
-pub fn list(conn: &mut DbConnection) -> Result<Vec<VenueListRow>, DbError> {
+/// The venues of the organizers in `scope`.
+pub fn list(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<VenueListRow>, DbError> {
     let counts: HashMap<VenueId, i64> = q::event_counts(conn)?.into_iter().collect();
-    Ok(crate::services::dashboard::venues(conn)?
+    Ok(crate::services::dashboard::venues(conn, scope)?
         .into_iter()
         .map(|v| VenueListRow {
             id: v.venue.id,

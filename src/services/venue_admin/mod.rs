@@ -8,6 +8,7 @@
 //! keys refuse it too, should an event be created between the check and the delete.
 
 mod create;
+mod delete;
 mod editor;
 mod input;
 mod layout;
@@ -15,6 +16,7 @@ mod list;
 mod update;
 
 pub use create::create;
+pub use delete::delete;
 pub use editor::{VenueEditor, exists, load, preview};
 pub use input::{Usage, VenueAdminError, VenueInput, slugify};
 pub use list::{VenueListRow, list};

@@ -94,6 +94,49 @@ impl Staff {
     }
 }
 
+/// Which tabs of the box office the caller sees (the routes refuse the rest anyway).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffNav {
+    pub platform: bool,
+    pub catalogue: bool,
+    pub bookings: bool,
+    pub checkin: bool,
+    pub figures: bool,
+    pub teams: bool,
+    /// "platform admin", or the roles by organizer ("editor at X").
+    pub roles: String,
+}
+
+impl StaffNav {
+    pub fn of(p: &Permissions, names: &[(OrganizerId, String)]) -> StaffNav {
+        let somewhere = |right| p.may_somewhere(right).is_ok();
+        let roles = if p.platform_admin {
+            "platform admin".to_owned()
+        } else {
+            p.memberships
+                .iter()
+                .map(|m| {
+                    let name = names
+                        .iter()
+                        .find(|(id, _)| *id == m.organizer)
+                        .map_or("", |(_, n)| n.as_str());
+                    format!("{} at {name}", m.role.label().to_lowercase())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        StaffNav {
+            platform: p.platform_admin,
+            catalogue: somewhere(Right::ReadCatalogue),
+            bookings: somewhere(Right::ManageBookings),
+            checkin: somewhere(Right::CheckIn),
+            figures: somewhere(Right::ViewFigures),
+            teams: somewhere(Right::ManageTeam),
+            roles,
+        }
+    }
+}
+
 /// The answer for a refusal: another organizer's things do not exist for the caller; a
 /// missing right is a 403 that says which.
 pub fn refusal(denied: Denied, right: Right, role: Option<TeamRole>) -> AppError {

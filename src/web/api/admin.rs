@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::domain::access::Right;
 use crate::domain::ids::{EventId, SectionId, VenueId};
 use crate::domain::venue::SectionKind;
 use crate::services::{cancellation, dashboard, stats};
@@ -52,8 +53,11 @@ struct VenueList<'a> {
     security(("bearer" = []))
 )]
 #[get("/venues")]
-async fn venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let venues = state.read(|conn, _| Ok(dashboard::venues(conn)?)).await?;
+async fn venues(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let scope = staff.scope(Right::ReadCatalogue);
+    let venues = state
+        .read(move |conn, _| Ok(dashboard::venues(conn, &scope)?))
+        .await?;
     Ok(HttpResponse::Ok().json(VenueList {
         items: venues
             .iter()

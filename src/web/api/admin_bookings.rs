@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::bookings::BookingJson;
+use crate::domain::access::Right;
 use crate::domain::ids::UserId;
 use crate::domain::local_time::rfc3339_utc;
 use crate::services::booking_admin::{
@@ -102,6 +103,7 @@ struct ListQuery {
 #[get("/bookings")]
 async fn list(
     state: web::Data<AppState>,
+    staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
@@ -111,7 +113,8 @@ async fn list(
         q: q.q,
         page: q.page,
         per_page: q.per_page,
-    })?;
+    })?
+    .within(&staff.scope(Right::ManageBookings));
     let page = state
         .read(move |conn, _| Ok(booking_admin::search(conn, &search)?))
         .await?;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde_json::{Value, json};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -53,6 +53,12 @@ impl From<VenueAdminError> for AppError {
                     extra,
                 }
             }
+            VenueAdminError::HasEvents => AppError::ConflictWith {
+                detail: "Events use this venue, so it can't be deleted: delete the events that \
+                         never had a booking, and cancel the others."
+                    .to_owned(),
+                extra: serde_json::Map::new(),
+            },
             VenueAdminError::Db(e) => e.into(),
         }
     }
@@ -250,6 +256,37 @@ mod shape {
     }
 }
 
+#[utoipa::path(
+    operation_id = "deleteVenue",
+    tag = "admin",
+    summary = "Delete a venue no event uses",
+    params(("id" = i64, Path, description = "The venue's id.")),
+    responses(
+        (status = 204, description = "The venue, its sections and seats are gone."),
+        (status = 401, response = inline(problems::Unauthorized)),
+        (status = 403, description = "The caller lacks the right, or is not staff.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = inline(problems::NotFound)),
+        (status = 409, description = "Events use the venue.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/venues/{id}")]
+async fn remove(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = VenueId(path.into_inner());
+    let actor = staff.account.id;
+    state
+        .write_catalogue(move |c, now| venue_admin::delete(c, actor, id, now))
+        .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(show).service(update);
+    cfg.service(create)
+        .service(show)
+        .service(update)
+        .service(remove);
 }

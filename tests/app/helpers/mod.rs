@@ -24,7 +24,7 @@ use diesel::{Connection, PgConnection};
 
 use databases::{COUNTER, TestDatabase, pg_template, sqlite_template};
 pub use databases::{backend_name, database_url_named, postgres_url};
-pub use fixtures::{ADMIN_EMAIL, ADMIN_PASSWORD, smtp_to};
+pub use fixtures::{ADMIN_EMAIL, ADMIN_PASSWORD, BUYER_PASSWORD, smtp_to};
 pub use html::{attrs, csrf_in, grouped_lower, location, texts};
 
 /// Every test runs at this instant, so the demo's dates (relative to "today") are stable.

@@ -240,7 +240,7 @@ fn statuses_and_dates() {
                 assert!(e.day_offset > 0);
                 assert!(e.cancellation_reason.is_some());
             }
-            EventStatus::Draft => {
+            EventStatus::Draft | EventStatus::Review | EventStatus::Approved => {
                 assert!(e.day_offset > 0);
                 assert_eq!(e.sold_per_mille, 0);
             }

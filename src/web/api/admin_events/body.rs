@@ -4,7 +4,7 @@ use chrono::DateTime;
 use serde_json::{Map, Value, json};
 
 use crate::domain::event::EventStatus;
-use crate::domain::ids::{TierId, VenueId};
+use crate::domain::ids::{OrganizerId, TierId, VenueId};
 use crate::domain::local_time::rfc3339_utc;
 use crate::services::event_admin::{
     AdminEvent, Errors, EventAdminError, EventInput, TierInput, When,
@@ -66,6 +66,7 @@ pub(crate) fn document(e: &AdminEvent) -> Value {
         .collect();
     json!({
         "id": r.id,
+        "organizer_id": r.organizer_id,
         "title": r.title,
         "slug": r.slug,
         "summary": r.summary,
@@ -101,6 +102,7 @@ pub(super) fn apply(body: &Map<String, Value>, input: &mut EventInput) {
             "category" => "category",
             "currency" => "currency",
             "venue_id" => "venue_id",
+            "organizer_id" => "organizer_id",
             "max_tickets_per_order" => "max_tickets_per_order",
             "max_tickets_per_account" => "max_tickets_per_account",
             "tiers" => "tiers",
@@ -134,6 +136,12 @@ pub(super) fn apply(body: &Map<String, Value>, input: &mut EventInput) {
                 Some(id) => input.venue_id = Some(VenueId(id)),
                 None => {
                     errors.insert(field, "Give a venue id.".to_owned());
+                }
+            },
+            "organizer_id" => match value.as_i64() {
+                Some(id) => input.organizer_id = Some(OrganizerId(id)),
+                None => {
+                    errors.insert(field, "Give an organizer id.".to_owned());
                 }
             },
             "max_tickets_per_order" => match value.as_i64() {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::event::{Category, EventStatus};
-use crate::domain::ids::{EventId, TierId, VenueId};
+use crate::domain::ids::{EventId, OrganizerId, TierId, VenueId};
 
 #[derive(utoipa::ToSchema)]
 #[schema(as = AdminEventVenue)]
@@ -32,6 +32,8 @@ pub struct Tier {
 #[derive(utoipa::ToSchema)]
 pub struct AdminEvent {
     id: EventId,
+    /// The organizer the event (and its venue) belongs to.
+    organizer_id: OrganizerId,
     title: String,
     slug: String,
     summary: String,
@@ -78,6 +80,8 @@ pub struct TierInput {
 /// RFC 3339.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct AdminEventFields {
+    /// The organizer the event is for (defaults to the venue's; must be the venue's).
+    organizer_id: Option<OrganizerId>,
     title: Option<String>,
     summary: Option<String>,
     description: Option<String>,

@@ -4,6 +4,8 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::db::organizers::Target;
+use crate::domain::access::Right;
 use crate::domain::ids::EventId;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::services::checkin::{self, DoorCounts, Verdict};
@@ -50,15 +52,20 @@ pub(super) struct CheckinForm {
 
 pub(super) async fn door_page(
     state: &AppState,
-    ctx: PageContext,
+    (ctx, staff): (PageContext, &Staff),
     event: Option<i64>,
     result: Option<Verdict>,
 ) -> Result<HttpResponse, AppError> {
+    let scope = staff.scope(Right::CheckIn);
+    let who = staff.clone();
     let (events, counts) = state
         .read(move |conn, now| {
-            let events = checkin::door_events(conn, now)?;
+            let events = checkin::door_events(conn, &scope, now)?;
             let counts = match event {
-                Some(id) => checkin::counts(conn, EventId(id))?,
+                Some(id) => {
+                    who.authorize(conn, Right::CheckIn, &Target::Event(EventId(id)))?;
+                    checkin::counts(conn, EventId(id))?
+                }
                 None => DoorCounts::default(),
             };
             Ok((events, counts))
@@ -93,9 +100,10 @@ pub(super) async fn door_page(
 pub(super) async fn checkin_page(
     state: web::Data<AppState>,
     ctx: PageContext,
+    staff: Staff,
     query: web::Query<DoorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    door_page(&state, ctx, query.event, None).await
+    door_page(&state, (ctx, &staff), query.event, None).await
 }
 
 #[post("/checkin")]
@@ -109,6 +117,11 @@ pub(super) async fn checkin_submit(
     let CheckinForm { event, code } = form.into_inner();
     let event_id = EventId(event);
     let by = staff.account.id;
+    // The door of an event of another organizer does not exist for this caller.
+    let who = staff.clone();
+    state
+        .read(move |c, _| who.authorize(c, Right::CheckIn, &Target::Event(event_id)))
+        .await?;
     let verdict = if code.trim().is_empty() {
         None
     } else {
@@ -119,7 +132,7 @@ pub(super) async fn checkin_submit(
         )
     };
     if !hx.0 {
-        return door_page(&state, ctx, Some(event), verdict).await;
+        return door_page(&state, (ctx, &staff), Some(event), verdict).await;
     }
     verdict_fragment(&state, event_id, verdict).await
 }

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
 use super::html;
+use crate::domain::access::Right;
 use crate::services::accounts::Account;
 use crate::services::dashboard;
 use crate::web::access::Staff;
@@ -33,8 +34,9 @@ async fn index(
     ctx: PageContext,
     staff: Staff,
 ) -> Result<HttpResponse, AppError> {
+    let scope = staff.scope(Right::ViewFigures);
     let d = state
-        .read(|conn, now| Ok(dashboard::overview(conn, now)?))
+        .read(move |conn, now| Ok(dashboard::overview(conn, &scope, now)?))
         .await?;
     html(
         DashboardPage {

@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::access::Right;
+use crate::web::access::Staff;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::services::booking_admin::{self, BookingAdminError, Page, Search, SearchInput};
@@ -186,12 +188,14 @@ impl ListPage {
 pub(super) async fn list(
     state: web::Data<AppState>,
     ctx: PageContext,
+    staff: Staff,
     hx: HxRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
+    let scope = staff.scope(Right::ManageBookings);
     let (search, error) = match query.search() {
-        Ok(search) => (Some(search), None),
+        Ok(search) => (Some(search.within(&scope)), None),
         Err(message) => (None, Some(message)),
     };
     let (page, events) = state
@@ -203,7 +207,7 @@ pub(super) async fn list(
             let events = if hx.0 {
                 Vec::new()
             } else {
-                booking_admin::event_choices(conn)?
+                booking_admin::event_choices(conn, &scope)?
             };
             Ok((page, events))
         })
