@@ -129,8 +129,9 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     let actor = admin.0.id;
     let input = body.into_inner();
+    // A new venue is in the public venue list at once (`write_catalogue` forgets kept answers).
     let venue = state
-        .write(move |c, now| {
+        .write_catalogue(move |c, now| {
             let id = venue_admin::create(c, actor, &input, now)?;
             venue_admin::load(c, id)
         })
