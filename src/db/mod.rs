@@ -46,6 +46,7 @@ pub mod tokens;
 pub mod user_tokens;
 pub mod users;
 pub mod venue_admin;
+pub mod venues;
 
 pub use connection::{Backend, DbConnection, Manager, MultiBackend, establish};
 pub use error::{ConnectError, DbError, is_unique_violation};

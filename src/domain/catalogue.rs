@@ -115,9 +115,7 @@ impl CatalogueQuery {
             })
             .unwrap_or_default();
 
-        let city = text(&raw.city)
-            .map(|c| printable(c).trim().chars().take(100).collect::<String>())
-            .filter(|c| !c.is_empty());
+        let city = city_filter(&raw.city);
 
         let category = match text(&raw.category) {
             None => None,
@@ -162,19 +160,7 @@ impl CatalogueQuery {
             }),
         };
 
-        let mut number =
-            |field: &'static str, v: &Option<String>, default: u32, max: u32| match text(v) {
-                None => default,
-                Some(n) => match n.parse::<u32>() {
-                    Ok(n) if (1..=max).contains(&n) => n,
-                    _ => {
-                        errors.insert(field, format!("Use a whole number from 1 to {max}."));
-                        default
-                    }
-                },
-            };
-        let page = number("page", &raw.page, 1, MAX_PAGE);
-        let per_page = number("per_page", &raw.per_page, default_per_page, MAX_PER_PAGE);
+        let (page, per_page) = paging(&raw.page, &raw.per_page, default_per_page, &mut errors);
 
         let query = CatalogueQuery {
             words,
@@ -203,6 +189,40 @@ impl CatalogueQuery {
             || self.to.is_some()
             || self.available_only
     }
+}
+
+/// `page` (from 1, at most [`MAX_PAGE`]) and `per_page` (1 to [`MAX_PER_PAGE`]) as submitted;
+/// a bad value gets a message in `errors` and is left at its default. Every paged list of the
+/// public catalogue (events, venues) reads its pages with this.
+pub fn paging(
+    page: &Option<String>,
+    per_page: &Option<String>,
+    default_per_page: u32,
+    errors: &mut FieldErrors,
+) -> (u32, u32) {
+    let mut number = |field: &'static str, v: &Option<String>, default: u32, max: u32| match text(v)
+    {
+        None => default,
+        Some(n) => match n.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                errors.insert(field, format!("Use a whole number from 1 to {max}."));
+                default
+            }
+        },
+    };
+    (
+        number("page", page, 1, MAX_PAGE),
+        number("per_page", per_page, default_per_page, MAX_PER_PAGE),
+    )
+}
+
+/// A city to filter on as submitted: printable, trimmed, at most 100 characters; `None` when
+/// blank (compared without case by the queries).
+pub fn city_filter(city: &Option<String>) -> Option<String> {
+    text(city)
+        .map(|c| printable(c).trim().chars().take(100).collect::<String>())
+        .filter(|c| !c.is_empty())
 }
 
 /// A submitted value, trimmed; `None` when absent or blank.

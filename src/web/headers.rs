@@ -67,13 +67,14 @@ pub async fn pages_are_private(
 }
 
 /// Whether an API request may get a cacheable answer: only the public catalogue (reading
-/// `/api/v1/events…` without credentials). Everything else (the login token, `/me`, bookings,
-/// payments, admin) is private.
+/// `/api/v1/events…` or `/api/v1/venues…` without credentials). Everything else (the login
+/// token, `/me`, bookings, payments, admin) is private.
 fn api_answer_is_public(req: &actix_web::HttpRequest) -> bool {
     use actix_web::http::{Method, header::AUTHORIZATION};
+    let path = req.path();
     matches!(*req.method(), Method::GET | Method::HEAD)
         && !req.headers().contains_key(AUTHORIZATION)
-        && req.path().starts_with("/api/v1/events")
+        && (path.starts_with("/api/v1/events") || path.starts_with("/api/v1/venues"))
 }
 
 /// `Cache-Control: no-store` on every private `/api/v1` answer, so no browser or proxy keeps a

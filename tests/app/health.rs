@@ -97,6 +97,22 @@ async fn vendored_htmx_is_served_locally_with_its_checksum() {
     assert_eq!(checked, 2);
 }
 
+/// Whether `body` shows the database's error about the renamed `venues` table (SQLite: "no
+/// such table: venues"; PostgreSQL: `relation "venues" does not exist`) or the statement. Not
+/// the bare word: every page's menu links `/venues`.
+fn leaks_sql(body: &str) -> bool {
+    [
+        "no such table",
+        "does not exist",
+        "relation",
+        "venues_gone",
+        "SELECT",
+        "\"venues\"",
+    ]
+    .iter()
+    .any(|s| body.contains(s))
+}
+
 #[actix_web::test]
 async fn a_broken_database_gives_a_styled_500_that_leaks_nothing() {
     use boxoffice::db::DbError;
@@ -113,13 +129,13 @@ async fn a_broken_database_gives_a_styled_500_that_leaks_nothing() {
     assert_eq!(status, 500);
     assert_eq!(texts(&doc, "#error-title"), vec!["Something went wrong"]);
     let body = doc.html();
-    assert!(!body.contains("venues"), "no SQL in the page");
+    assert!(!leaks_sql(&body), "no SQL in the page");
 
     let res = app.get("/api/v1/events").await;
     assert_eq!(res.status(), 500);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body = res.text().await.unwrap();
-    assert!(!body.contains("venues"), "no SQL in the problem: {body}");
+    assert!(!leaks_sql(&body), "no SQL in the problem: {body}");
 
     let res = app.get_htmx("/events?q=x").await;
     assert_eq!(res.status(), 500);

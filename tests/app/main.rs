@@ -45,4 +45,5 @@ mod security;
 mod shared_limits;
 mod smtp;
 mod stampede;
+mod venues_public;
 mod worker;

@@ -1,6 +1,6 @@
 //! The catalogue kept for a few seconds (issue 19, SCALE_OUT.md §5): the home page, search
-//! results and event pages as the catalogue read them, so that a crowd opening the listing on
-//! an on-sale day costs one read every few seconds, not one per visitor.
+//! results, event pages and venue pages as the catalogue read them, so that a crowd opening the
+//! listing on an on-sale day costs one read every few seconds, not one per visitor.
 //!
 //! - An answer is kept for the TTL (`BOXOFFICE_CATALOGUE_TTL_MS`, default 5 s; 0 keeps
 //!   nothing), measured on the app's clock. What it shows of seats left and sale states may be
@@ -22,9 +22,11 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::db::DbConnection;
 use crate::domain::catalogue::CatalogueQuery;
-use crate::domain::ids::EventId;
+use crate::domain::ids::{EventId, VenueId};
+use crate::domain::venue::VenueQuery;
 
 use super::search::Home;
+use super::venues::{VenueDetail, VenueList};
 use super::views::{CatalogueError, EventDetail, SearchResults};
 
 /// An answer and when (app time) and at which count of catalogue changes it was read.
@@ -95,6 +97,8 @@ pub struct CatalogueCache {
     search: Answers<CatalogueQuery, Arc<SearchResults>>,
     cities: Answers<(), Arc<Vec<String>>>,
     events: Answers<EventId, Arc<EventDetail>>,
+    venue_lists: Answers<VenueQuery, Arc<VenueList>>,
+    venues: Answers<VenueId, Arc<VenueDetail>>,
 }
 
 impl CatalogueCache {
@@ -107,6 +111,8 @@ impl CatalogueCache {
             search: Answers::default(),
             cities: Answers::default(),
             events: Answers::default(),
+            venue_lists: Answers::default(),
+            venues: Answers::default(),
         }
     }
 
@@ -161,6 +167,30 @@ impl CatalogueCache {
     ) -> Result<Arc<EventDetail>, CatalogueError> {
         let read = || super::event(conn, id, now).map(Arc::new);
         self.events
+            .get(&id, self.fresh(now), &self.changes, read, now)
+    }
+
+    /// [`super::venues`], kept by the query.
+    pub fn venues(
+        &self,
+        conn: &mut DbConnection,
+        q: &VenueQuery,
+        now: NaiveDateTime,
+    ) -> Result<Arc<VenueList>, CatalogueError> {
+        let read = || super::venues(conn, q, now).map(Arc::new);
+        self.venue_lists
+            .get(q, self.fresh(now), &self.changes, read, now)
+    }
+
+    /// [`super::venue`], kept by the venue (an unknown venue is not kept).
+    pub fn venue(
+        &self,
+        conn: &mut DbConnection,
+        id: VenueId,
+        now: NaiveDateTime,
+    ) -> Result<Arc<VenueDetail>, CatalogueError> {
+        let read = || super::venue(conn, id, now).map(Arc::new);
+        self.venues
             .get(&id, self.fresh(now), &self.changes, read, now)
     }
 }

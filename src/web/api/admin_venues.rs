@@ -141,8 +141,9 @@ async fn create(
     let organizer = state
         .read(move |c, _| staff.choose_organizer(c, Right::EditCatalogue, asked))
         .await?;
+    // A new venue is in the public venue list at once (`write_catalogue` forgets kept answers).
     let venue = state
-        .write(move |c, now| {
+        .write_catalogue(move |c, now| {
             let id = venue_admin::create(c, actor, organizer, &input, now)?;
             venue_admin::load(c, id)
         })

@@ -12,6 +12,7 @@ pub mod doc;
 mod events;
 mod payments;
 mod queue;
+mod venues;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -52,6 +53,7 @@ pub fn scope(
         .configure(events::routes)
         .configure(payments::routes)
         .configure(queue::routes)
+        .configure(venues::routes)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(AppError::NotFound)
         }))

@@ -13,6 +13,7 @@ mod home;
 mod queue;
 mod recovery;
 pub mod seatmap;
+mod venues;
 pub mod view;
 
 use actix_web::web;
@@ -20,6 +21,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(home::routes)
         .configure(events::routes)
+        .configure(venues::routes)
         .configure(accounts::routes)
         .configure(account::routes)
         .configure(recovery::routes)

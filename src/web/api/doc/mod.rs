@@ -36,10 +36,15 @@ naming each field for 422. Authenticated calls send `Authorization: Bearer <toke
 `POST /api/v1/login`); while an event's waiting room is on, holds also send the admission in \
 the `Queue-Token` header.";
 
-const TAGS: [(&str, &str); 6] = [
+const TAGS: [(&str, &str); 7] = [
     (
         "catalogue",
         "Published events, their tiers and seats (conditional GETs).",
+    ),
+    (
+        "venues",
+        "The venues, their sections and capacities, and how many published events are to come \
+         at each (conditional GETs).",
     ),
     ("accounts", "Register, log in for a bearer token, log out."),
     ("bookings", "Holds and the caller's bookings."),
