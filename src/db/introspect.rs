@@ -137,7 +137,8 @@ fn describe_sqlite(conn: &mut SqliteConnection) -> QueryResult<Schema> {
         .load(conn)?;
         for i in indexes {
             let columns: Vec<Name> = sql_query(format!(
-                "SELECT name FROM pragma_index_info('{}') ORDER BY seqno",
+                // An expression (`lower(name)`) has no column name: '' as on PostgreSQL.
+                "SELECT COALESCE(name, '') AS name FROM pragma_index_info('{}') ORDER BY seqno",
                 i.name
             ))
             .load(conn)?;

@@ -222,11 +222,11 @@ async fn write_transactions_run_no_parallel_plans_on_postgres_and_reads_still_ma
 async fn a_failed_write_rolls_back_everything_it_did() {
     let app = spawn_app_with(false).await;
     let result: Result<(), DbError> = app.db.write(|conn| {
-        diesel::sql_query("INSERT INTO venues (name, slug, address, city, country, timezone, created_at, updated_at) VALUES ('V', 'v', 'A', 'C', 'GB', 'Europe/London', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+        diesel::sql_query("INSERT INTO venues (organizer_id, name, slug, address, city, country, timezone, created_at, updated_at) VALUES (1, 'V', 'v', 'A', 'C', 'GB', 'Europe/London', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
             .execute(conn)
             .map_err(DbError::Query)?;
         // The same slug again breaks a unique index: the whole transaction goes.
-        diesel::sql_query("INSERT INTO venues (name, slug, address, city, country, timezone, created_at, updated_at) VALUES ('V', 'v', 'A', 'C', 'GB', 'Europe/London', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+        diesel::sql_query("INSERT INTO venues (organizer_id, name, slug, address, city, country, timezone, created_at, updated_at) VALUES (1, 'V', 'v', 'A', 'C', 'GB', 'Europe/London', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
             .execute(conn)
             .map_err(DbError::Query)?;
         Ok(())

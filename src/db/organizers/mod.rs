@@ -51,9 +51,10 @@ pub fn organizer_of(conn: &mut DbConnection, target: &Target) -> QueryResult<Opt
             .select(events::organizer_id)
             .first(conn)
             .optional(),
+        // References are upper case; people type them as they like.
         Target::Booking(reference) => bookings::table
             .inner_join(events::table)
-            .filter(bookings::reference.eq(reference))
+            .filter(bookings::reference.eq(reference.trim().to_uppercase()))
             .select(events::organizer_id)
             .first(conn)
             .optional(),
