@@ -103,7 +103,7 @@ impl Calendar {
         let at = paid
             + TimeDelta::days(i64::from(rng.between(1, 12)))
             + TimeDelta::seconds(i64::from(rng.between(0, 36_000)));
-        (at < self.end).then_some(at)
+        (at + TimeDelta::minutes(1) < self.end).then_some(at)
     }
 
     /// When a paid booking's holders came through the door of an event that has started:
