@@ -20,6 +20,16 @@ type BookingRow = (
     Option<NaiveDateTime>,
 );
 
+/// `(id, reference, total, paid at, refunded at, event start)`.
+type RefundedRow = (
+    i64,
+    String,
+    i64,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+);
+
 fn now() -> NaiveDateTime {
     test_now().naive_utc()
 }
@@ -126,14 +136,7 @@ async fn demo_refunds_gave_their_seats_back_and_settled_the_money() {
     let app = spawn_app().await;
     let now = now();
     app.with_conn(|c| {
-        let refunded: Vec<(
-            i64,
-            String,
-            i64,
-            Option<NaiveDateTime>,
-            Option<NaiveDateTime>,
-            NaiveDateTime,
-        )> = bookings::table
+        let refunded: Vec<RefundedRow> = bookings::table
             .inner_join(events::table)
             .filter(bookings::status.eq("refunded"))
             .select((
