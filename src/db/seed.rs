@@ -1,7 +1,9 @@
 //! Bulk writes for seeding a catalogue (the demo, and test fixtures): venues, events, their
 //! inventory, and already-completed sales. Callers run these inside one write transaction.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 use super::DbConnection;
 use super::models::*;
@@ -86,7 +88,26 @@ pub fn insert_tier(conn: &mut DbConnection, tier: &NewTier<'_>) -> QueryResult<T
         .get_result(conn)
 }
 
-pub fn insert_bookings(conn: &mut DbConnection, rows: &[NewBooking<'_>]) -> QueryResult<()> {
+/// A booking written whole in its final state (the demo's past sales and unpaid baskets).
+/// `None` binds NULL (not DEFAULT), so a chunk is one multi-row statement on SQLite too.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = bookings, treat_none_as_default_value = false)]
+pub struct SeedBooking<'a> {
+    pub reference: &'a str,
+    pub user_id: UserId,
+    pub event_id: EventId,
+    pub status: &'a str,
+    pub total_cents: i64,
+    pub currency: &'a str,
+    pub expires_at: NaiveDateTime,
+    pub paid_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub refunded_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_bookings(conn: &mut DbConnection, rows: &[SeedBooking<'_>]) -> QueryResult<()> {
     insert_chunks!(conn, bookings::table, rows)
 }
 
@@ -94,7 +115,7 @@ pub fn insert_bookings(conn: &mut DbConnection, rows: &[NewBooking<'_>]) -> Quer
 pub fn booking_ids(
     conn: &mut DbConnection,
     event: EventId,
-) -> QueryResult<std::collections::HashMap<String, BookingId>> {
+) -> QueryResult<HashMap<String, BookingId>> {
     Ok(bookings::table
         .filter(bookings::event_id.eq(event))
         .select((bookings::reference, bookings::id))
@@ -111,7 +132,7 @@ pub fn insert_event_seats(conn: &mut DbConnection, rows: &[NewEventSeat]) -> Que
 pub fn event_seat_ids(
     conn: &mut DbConnection,
     event: EventId,
-) -> QueryResult<std::collections::HashMap<SeatId, EventSeatId>> {
+) -> QueryResult<HashMap<SeatId, EventSeatId>> {
     Ok(event_seats::table
         .filter(event_seats::event_id.eq(event))
         .select((event_seats::seat_id, event_seats::id))
@@ -161,13 +182,112 @@ pub fn insert_payments(conn: &mut DbConnection, rows: &[NewPayment<'_>]) -> Quer
     insert_chunks!(conn, payments::table, rows)
 }
 
-pub fn insert_gateway_intents(
-    conn: &mut DbConnection,
-    rows: &[NewGatewayIntent<'_>],
-) -> QueryResult<()> {
+/// A payment the simulated gateway took, and how much of it went back.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = gateway_intents, treat_none_as_default_value = false)]
+pub struct SeedIntent<'a> {
+    pub external_id: &'a str,
+    pub idempotency_key: String,
+    pub merchant_reference: &'a str,
+    pub description: String,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    pub method: &'a str,
+    pub status: &'a str,
+    pub card_last4: Option<&'a str>,
+    pub refunded_cents: i64,
+    pub return_url: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_gateway_intents(conn: &mut DbConnection, rows: &[SeedIntent<'_>]) -> QueryResult<()> {
     insert_chunks!(conn, gateway_intents::table, rows)
 }
 
-pub fn insert_tickets(conn: &mut DbConnection, rows: &[NewTicket<'_>]) -> QueryResult<()> {
+/// `external id → id` of these gateway intents.
+pub fn intent_ids(conn: &mut DbConnection, external: &[&str]) -> QueryResult<HashMap<String, i64>> {
+    let mut ids = HashMap::with_capacity(external.len());
+    for chunk in external.chunks(CHUNK) {
+        ids.extend(
+            gateway_intents::table
+                .filter(gateway_intents::external_id.eq_any(chunk))
+                .select((gateway_intents::external_id, gateway_intents::id))
+                .load::<(String, i64)>(conn)?,
+        );
+    }
+    Ok(ids)
+}
+
+/// `booking → payment` for one event's bookings.
+pub fn payment_ids(
+    conn: &mut DbConnection,
+    event: EventId,
+) -> QueryResult<HashMap<BookingId, PaymentId>> {
+    Ok(payments::table
+        .inner_join(bookings::table)
+        .filter(bookings::event_id.eq(event))
+        .select((payments::booking_id, payments::id))
+        .load::<(BookingId, PaymentId)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A refund already settled, on the app's side.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = refunds, treat_none_as_default_value = false)]
+pub struct SeedRefund<'a> {
+    pub payment_id: PaymentId,
+    pub booking_id: BookingId,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    pub status: &'a str,
+    pub idempotency_key: String,
+    pub external_id: Option<&'a str>,
+    pub reason: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub succeeded_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_refunds(conn: &mut DbConnection, rows: &[SeedRefund<'_>]) -> QueryResult<()> {
+    insert_chunks!(conn, refunds::table, rows)
+}
+
+/// The same refund in the simulated gateway's books.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = gateway_refunds)]
+pub struct SeedGatewayRefund<'a> {
+    pub external_id: &'a str,
+    pub intent_id: i64,
+    pub idempotency_key: String,
+    pub amount_cents: i64,
+    pub reason: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_gateway_refunds(
+    conn: &mut DbConnection,
+    rows: &[SeedGatewayRefund<'_>],
+) -> QueryResult<()> {
+    insert_chunks!(conn, gateway_refunds::table, rows)
+}
+
+/// A ticket in its final state: valid, used at the door, or void.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
+pub struct SeedTicket<'a> {
+    pub booking_id: BookingId,
+    pub booking_item_id: BookingItemId,
+    pub event_id: EventId,
+    pub event_seat_id: Option<EventSeatId>,
+    pub code: &'a str,
+    pub status: &'a str,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_tickets(conn: &mut DbConnection, rows: &[SeedTicket<'_>]) -> QueryResult<()> {
     insert_chunks!(conn, tickets::table, rows)
 }

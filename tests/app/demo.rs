@@ -1,5 +1,7 @@
 //! The demo catalogue: what a newcomer sees on first start.
 
+mod sales;
+
 use std::collections::{BTreeSet, HashMap};
 
 use boxoffice::db::schema::*;
@@ -122,7 +124,10 @@ async fn demo_sales_keep_every_inventory_invariant() {
                 "booking {booking}"
             );
         }
+        // Tickets were issued for what was paid (refunded bookings keep theirs, void).
         let places: i64 = booking_items::table
+            .inner_join(bookings::table)
+            .filter(bookings::status.eq_any(["paid", "refunded"]))
             .select(diesel::dsl::sum(booking_items::quantity))
             .first::<Option<i64>>(c)
             .unwrap()
@@ -147,6 +152,7 @@ async fn demo_sales_keep_every_inventory_invariant() {
             if kind == "standing" {
                 let items: Option<i64> = booking_items::table
                     .filter(booking_items::event_section_id.eq(id))
+                    .filter(booking_items::active.eq(true))
                     .select(diesel::dsl::sum(booking_items::quantity))
                     .first(c)
                     .unwrap();

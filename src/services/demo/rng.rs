@@ -21,6 +21,16 @@ impl SplitMix64 {
         low + (self.next_u64() % u64::from(high - low + 1)) as u32
     }
 
+    /// A number in `[0, 1)`, from the top 53 bits (a double's precision).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// `true` `per_mille` times in a thousand.
+    pub fn chance(&mut self, per_mille: u32) -> bool {
+        self.between(1, 1000) <= per_mille
+    }
+
     /// `len` characters of Crockford base32 (no I, L, O, U).
     pub fn code(&mut self, len: usize) -> String {
         const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -48,5 +58,7 @@ mod tests {
         assert_eq!(a.code(10), b.code(10));
         assert!((3..=6).contains(&a.between(3, 6)));
         assert_eq!(SplitMix64::new(1).next_u64(), 0x910A_2DEC_8902_5CC1);
+        let mut c = SplitMix64::new(3);
+        assert!((0..1000).map(|_| c.unit()).all(|u| (0.0..1.0).contains(&u)));
     }
 }

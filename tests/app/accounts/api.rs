@@ -251,7 +251,15 @@ async fn my_bookings_in_the_api_have_the_documented_shape_with_tickets_once_paid
         ] {
             assert!(b.get(key).is_some(), "booking lacks {key}");
         }
-        assert_eq!(b["status"], "paid");
+        // The demo buyer also has refunded bookings and baskets that ran out or were given up.
+        let status = b["status"].as_str().unwrap();
+        assert!(
+            ["paid", "refunded", "expired", "cancelled"].contains(&status),
+            "{status}"
+        );
+        if status != "paid" {
+            continue;
+        }
         let lines = b["items"].as_array().unwrap();
         let places: i64 = lines.iter().map(|i| i["quantity"].as_i64().unwrap()).sum();
         let total: i64 = lines

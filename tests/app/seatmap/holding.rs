@@ -104,7 +104,13 @@ async fn a_signed_out_click_leads_to_the_login_page_and_back_to_the_map() {
     let app = spawn_app().await;
     let event = event_at(&app, "The Alderman Theatre", 20).await;
     let map = format!("/events/{event}/seats?section=all");
-    let seat = api_seats(&app, event).await[0]["id"].to_string();
+    // A free seat (the demo sold many; some of the sold went back on sale when refunded).
+    let seat = api_seats(&app, event)
+        .await
+        .into_iter()
+        .find(|s| s["status"] == "available")
+        .expect("a free seat")["id"]
+        .to_string();
     let browser = app.new_browser();
     let (status, headers, _) = htmx_post(
         &browser,

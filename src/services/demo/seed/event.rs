@@ -1,25 +1,37 @@
 //! A demo event written out: its tiers, its past sales (believable clusters of sold seats and
-//! standing places), its inventory, and the bookings, payments and tickets of those sales.
+//! standing places, made over the weeks it has been on sale), a few unpaid baskets, and
+//! (`sales.rs`) its inventory and the rows of those sales.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use std::collections::HashMap;
 
+use super::calendar::Calendar;
+use super::sales::{Inventory, Outcome, Sale, write_sales};
 use crate::db::models::*;
 use crate::db::{DbConnection, DbError, seed as rows};
 use crate::domain::event::EventStatus;
 use crate::domain::ids::*;
 use crate::domain::local_time::{from_local, zone};
-use crate::domain::venue::{SeatStatus, SectionKind};
+use crate::domain::venue::SectionKind;
 use crate::services::demo::plan::{EventPlan, VenuePlan};
 use crate::services::demo::rng::SplitMix64;
 
 /// One sold group: a booking of these seats, or of `quantity` places in a standing area.
-struct Sale {
+struct Pick {
     reference: String,
     buyer: UserId,
     seats: Vec<(SeatId, TierId, i64)>,
     standing: Option<(usize, TierId, i64, i32)>,
 }
+
+/// Why the demo's refunded buyers asked for their money back.
+const REFUND_REASONS: [&str; 5] = [
+    "The buyer can no longer attend.",
+    "Booked for the wrong date; the buyer rebooked.",
+    "Bought twice by mistake.",
+    "The buyer is ill.",
+    "A duplicate order from the same household.",
+];
 
 #[expect(
     clippy::too_many_arguments,
@@ -51,8 +63,22 @@ pub(super) fn insert_event(
     });
     let cancelled = plan.status == EventStatus::Cancelled;
     let published = plan.status != EventStatus::Draft;
+    // A cancelled event's buyers would have been refunded, and a draft never sold: neither
+    // gets demo sales.
+    let sold_per_mille = match plan.status {
+        EventStatus::Cancelled | EventStatus::Draft => 0,
+        _ => plan.sold_per_mille,
+    };
+    // The event's own stream for dates and fates, so the seats sold (drawn from `rng`) do not
+    // depend on the day of seeding.
+    let mut story = SplitMix64::new(stream_of(&plan.slug));
+    let calendar = Calendar::new(starts_at, now, tz, &mut story);
+    let sales_start_at = match sales_start_at {
+        None if sold_per_mille > 0 => Some(calendar.on_sale),
+        planned => planned,
+    };
     // Seed rows are written as if created a while ago, so "published" precedes any sale.
-    let created = now - TimeDelta::days(60);
+    let created = (now - TimeDelta::days(60)).min(calendar.on_sale - TimeDelta::days(3));
     let organizer_id = crate::db::organizers::organizer_of_venue(conn, venue_id)?;
     let event_id = rows::insert_event(
         conn,
@@ -104,15 +130,9 @@ pub(super) fn insert_event(
         })
         .collect();
 
-    // A cancelled event's buyers would have been refunded, and a draft never sold: neither
-    // gets demo sales.
-    let sold_per_mille = match plan.status {
-        EventStatus::Cancelled | EventStatus::Draft => 0,
-        _ => plan.sold_per_mille,
-    };
     // Decide the past sales: groups of 1–6 neighbouring seats (or standing places), each sold
     // with the plan's probability, so the seat map shows believable clusters.
-    let mut sales: Vec<Sale> = Vec::new();
+    let mut sales: Vec<Pick> = Vec::new();
     let mut sold_seats: HashMap<SeatId, usize> = HashMap::new();
     let seats: Vec<(SeatId, SectionId)> = rows::venue_seats(conn, venue_id)?
         .into_iter()
@@ -132,7 +152,7 @@ pub(super) fn insert_event(
             for (seat, _) in &seats[i..end] {
                 sold_seats.insert(*seat, sales.len());
             }
-            sales.push(Sale {
+            sales.push(Pick {
                 reference: rng.code(8),
                 buyer: buyers[rng.between(0, (buyers.len() - 1) as u32) as usize],
                 seats: seats[i..end]
@@ -161,7 +181,7 @@ pub(super) fn insert_event(
             let left = target - i64::from(standing_sold[*n]);
             let quantity = i64::from(rng.between(1, 6)).min(left) as i32;
             standing_sold[*n] += quantity;
-            sales.push(Sale {
+            sales.push(Pick {
                 reference: rng.code(8),
                 buyer: buyers[rng.between(0, (buyers.len() - 1) as u32) as usize],
                 seats: Vec::new(),
@@ -170,182 +190,102 @@ pub(super) fn insert_event(
         }
     }
 
-    // Bookings, paid a day or more before now.
-    let paid_at = (now - TimeDelta::days(1)).min(starts_at - TimeDelta::days(1));
-    let booking_rows: Vec<NewBooking<'_>> = sales
-        .iter()
-        .map(|sale| NewBooking {
-            reference: &sale.reference,
-            user_id: sale.buyer,
-            event_id,
-            status: "paid",
-            total_cents: sale.seats.iter().map(|(_, _, p)| p).sum::<i64>()
-                + sale.standing.map_or(0, |(_, _, p, q)| p * i64::from(q)),
-            currency: &plan.currency,
-            expires_at: paid_at,
-            paid_at: Some(paid_at),
-            created_at: paid_at,
-            updated_at: paid_at,
-        })
+    // When each sale was made and how it ended, then a few baskets nobody paid for.
+    let mut sales: Vec<Sale> = sales
+        .into_iter()
+        // A sold-out event stays sold out: nobody gave theirs back.
+        .map(|pick| story_of(pick, &calendar, sold_per_mille < 1000, &mut story))
         .collect();
-    rows::insert_bookings(conn, &booking_rows)?;
-    let booking_ids = rows::booking_ids(conn, event_id)?;
-    let booking_of = |sale: usize| booking_ids.get(&sales[sale].reference).copied();
-
-    // Inventory: the sections on sale (seated counters start at zero and follow the seat rows),
-    // then every seat of them, sold ones already with their booking.
-    let mut seats_per_section: HashMap<SectionId, i32> = HashMap::new();
-    for (_, section) in &seats {
-        *seats_per_section.entry(*section).or_default() += 1;
-    }
-    let mut seated: Vec<(SectionId, i32)> = seats_per_section.into_iter().collect();
-    seated.sort();
-    for (section, count) in seated {
-        rows::insert_event_section(
-            conn,
-            &NewEventSection {
-                event_id,
-                section_id: section,
-                tier_id: tier_of[&section].0,
-                capacity: count,
-                sold: 0,
-                updated_at: now,
-            },
-        )?;
-    }
-    let mut standing_ids = Vec::with_capacity(standing_sections.len());
-    for (n, section, capacity) in &standing_sections {
-        standing_ids.push(rows::insert_event_section(
-            conn,
-            &NewEventSection {
-                event_id,
-                section_id: *section,
-                tier_id: tier_of[section].0,
-                capacity: *capacity,
-                sold: standing_sold[*n],
-                updated_at: now,
-            },
-        )?);
-    }
-    let inventory: Vec<NewEventSeat> = seats
-        .iter()
-        .map(|(seat, section)| {
-            let booking = sold_seats.get(seat).and_then(|s| booking_of(*s));
-            NewEventSeat {
-                event_id,
-                seat_id: *seat,
-                section_id: *section,
-                status: if booking.is_some() {
-                    SeatStatus::Sold
-                } else {
-                    SeatStatus::Available
-                },
-                booking_id: booking,
-                updated_at: now,
+    if sold_per_mille > 0 {
+        let free: Vec<usize> = (0..seats.len())
+            .filter(|i| !sold_seats.contains_key(&seats[*i].0))
+            .collect();
+        for _ in 0..story.between(2, 5) {
+            let opened = calendar.unpaid_basket(&mut story);
+            let outcome = if story.chance(700) {
+                Outcome::Expired
+            } else {
+                let after = TimeDelta::seconds(i64::from(story.between(60, 600)));
+                Outcome::Cancelled { at: opened + after }
+            };
+            let mut basket = Sale {
+                reference: story.code(10),
+                buyer: buyers[story.between(0, (buyers.len() - 1) as u32) as usize],
+                seats: Vec::new(),
+                standing: None,
+                opened,
+                paid: opened,
+                outcome,
+            };
+            let quantity = story.between(1, 4) as usize;
+            if !free.is_empty() && (standing_sections.is_empty() || story.chance(500)) {
+                // Neighbouring free seats of one section.
+                let first = free[story.between(0, (free.len() - 1) as u32) as usize];
+                let section = seats[first].1;
+                basket.seats = free
+                    .iter()
+                    .skip_while(|i| **i != first)
+                    .take(quantity)
+                    .take_while(|i| seats[**i].1 == section)
+                    .map(|i| (seats[*i].0, tier_of[&section].0, tier_of[&section].1))
+                    .collect();
+            } else if let Some((n, section, _)) = standing_sections
+                .get(story.between(0, standing_sections.len().max(1) as u32 - 1) as usize)
+            {
+                let (tier, price) = tier_of[section];
+                basket.standing = Some((*n, tier, price, quantity as i32));
+            } else {
+                continue;
             }
-        })
-        .collect();
-    rows::insert_event_seats(conn, &inventory)?;
-
-    // Items, payments and tickets of the sales.
-    let event_seat_ids = rows::event_seat_ids(conn, event_id)?;
-    let mut items = Vec::new();
-    let mut payments_refs = Vec::new();
-    for (index, sale) in sales.iter().enumerate() {
-        let Some(booking_id) = booking_of(index) else {
-            continue;
-        };
-        for (seat, tier, price) in &sale.seats {
-            items.push(NewBookingItem {
-                booking_id,
-                event_id,
-                event_seat_id: event_seat_ids.get(seat).copied(),
-                event_section_id: None,
-                tier_id: *tier,
-                quantity: 1,
-                unit_price_cents: *price,
-                active: true,
-            });
-        }
-        if let Some((n, tier, price, quantity)) = sale.standing {
-            items.push(NewBookingItem {
-                booking_id,
-                event_id,
-                event_seat_id: None,
-                event_section_id: Some(standing_ids[n]),
-                tier_id: tier,
-                quantity,
-                unit_price_cents: price,
-                active: true,
-            });
-        }
-        payments_refs.push((
-            booking_id,
-            format!("demo_pay_{}", sale.reference),
-            booking_rows[index].total_cents,
-        ));
-    }
-    rows::insert_booking_items(conn, &items)?;
-    let payment_rows: Vec<NewPayment<'_>> = payments_refs
-        .iter()
-        .map(|(booking_id, external_id, amount)| NewPayment {
-            booking_id: *booking_id,
-            external_id,
-            idempotency_key: external_id,
-            method: "card",
-            status: "succeeded",
-            amount_cents: *amount,
-            currency: &plan.currency,
-            created_at: paid_at,
-            updated_at: paid_at,
-            succeeded_at: Some(paid_at),
-        })
-        .collect();
-    rows::insert_payments(conn, &payment_rows)?;
-    let intents: Vec<NewGatewayIntent<'_>> = payments_refs
-        .iter()
-        .zip(
-            sales
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| booking_of(*i).is_some()),
-        )
-        .map(|((_, external_id, amount), (_, sale))| NewGatewayIntent {
-            external_id,
-            idempotency_key: format!("demo:{external_id}"),
-            merchant_reference: &sale.reference,
-            description: format!("{} · booking {}", plan.title, sale.reference),
-            amount_cents: *amount,
-            currency: &plan.currency,
-            method: "card",
-            status: "succeeded",
-            card_last4: Some("4242"),
-            return_url: format!("/bookings/{}/payment", sale.reference),
-            created_at: paid_at,
-            updated_at: paid_at,
-            completed_at: Some(paid_at),
-        })
-        .collect();
-    rows::insert_gateway_intents(conn, &intents)?;
-
-    let mut codes = Vec::new();
-    for (item_id, booking_id, seat, _, quantity) in rows::booking_items_of(conn, event_id)? {
-        for _ in 0..quantity {
-            codes.push((booking_id, item_id, seat, rng.code(12)));
+            sales.push(basket);
         }
     }
-    let tickets: Vec<NewTicket<'_>> = codes
-        .iter()
-        .map(|(booking_id, item_id, seat, code)| NewTicket {
-            booking_id: *booking_id,
-            booking_item_id: *item_id,
+    let written = sales.len();
+    write_sales(
+        conn,
+        &Inventory {
             event_id,
-            event_seat_id: *seat,
-            code,
-            status: "valid",
-            created_at: paid_at,
-        })
-        .collect();
-    rows::insert_tickets(conn, &tickets)?;
-    Ok(sales.len())
+            title: &plan.title,
+            currency: &plan.currency,
+            seats: &seats,
+            tier_of: &tier_of,
+            standing: &standing_sections,
+        },
+        &mut sales,
+        now,
+        rng,
+        &mut story,
+    )?;
+    Ok(written)
+}
+
+/// A sold group's story: when it was bought, and whether it was refunded or used at the door.
+fn story_of(pick: Pick, calendar: &Calendar, refunds: bool, story: &mut SplitMix64) -> Sale {
+    let (opened, paid) = calendar.checkout(story);
+    let refunded = calendar.refund_time(paid, story).filter(|_| refunds);
+    let outcome = match refunded {
+        Some(at) => Outcome::Refunded {
+            at,
+            reason: REFUND_REASONS[story.between(0, REFUND_REASONS.len() as u32 - 1) as usize],
+        },
+        None => Outcome::Paid {
+            arrival: calendar.arrival(paid, story),
+        },
+    };
+    Sale {
+        reference: pick.reference,
+        buyer: pick.buyer,
+        seats: pick.seats,
+        standing: pick.standing,
+        opened,
+        paid,
+        outcome,
+    }
+}
+
+/// The seed of an event's own stream: FNV-1a of its slug.
+fn stream_of(slug: &str) -> u64 {
+    slug.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+    })
 }

@@ -1,6 +1,8 @@
 //! Writes the demo catalogue, relative to a given day, inside one write transaction.
 
+mod calendar;
 mod event;
+mod sales;
 mod venue;
 
 use chrono::{NaiveDate, NaiveDateTime};
