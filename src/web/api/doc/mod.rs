@@ -41,7 +41,10 @@ const TAGS: [(&str, &str); 6] = [
         "catalogue",
         "Published events, their tiers and seats (conditional GETs).",
     ),
-    ("accounts", "Register, log in for a bearer token, log out."),
+    (
+        "accounts",
+        "Register, log in for a bearer token, log out; export or delete the account.",
+    ),
     ("bookings", "Holds and the caller's bookings."),
     (
         "payments",
