@@ -576,3 +576,96 @@ async fn the_last_platform_admin_cannot_delete_their_account() {
     assert_eq!(delete_me(&app, &boss).await.0, 204);
     assert_eq!(delete_me(&app, &second).await.0, 409);
 }
+
+#[actix_web::test]
+async fn two_admins_deleting_themselves_at_once_leave_one_admin() {
+    let app = spawn_app_with(false).await;
+    app.create_admin("one@example.com", ADMIN_PASSWORD);
+    app.create_admin("two@example.com", ADMIN_PASSWORD);
+    let one = app.api_login("one@example.com", ADMIN_PASSWORD).await;
+    let two = app.api_login("two@example.com", ADMIN_PASSWORD).await;
+    let (a, b) = tokio::join!(delete_me(&app, &one), delete_me(&app, &two));
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [204, 409], "exactly one of them went");
+    use boxoffice::db::schema::users::dsl as u;
+    let live_admins: i64 = app.with_conn(|c| {
+        u::users
+            .filter(u::role.eq("admin"))
+            .filter(u::deleted_at.is_null())
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(live_admins, 1);
+}
+
+#[actix_web::test]
+async fn a_deleted_account_stays_anonymous_and_disabled_whatever_an_admin_tries() {
+    let app = spawn_app_with(false).await;
+    let admin = app.admin_token().await;
+    let ada = buyer(&app, "Ada Lovelace", "ada@example.com").await;
+    let id = user_id(&app, "ada@example.com");
+    assert_eq!(delete_me(&app, &ada.token).await.0, 204);
+
+    // The admin's tools change nothing on it.
+    let now = app.clock.now();
+    let admin_id = user_id(&app, ADMIN_EMAIL);
+    for change in [
+        boxoffice::services::user_admin::Change::Enable,
+        boxoffice::services::user_admin::Change::Role(boxoffice::domain::user::Role::Admin),
+    ] {
+        let changed = app
+            .db
+            .write(|c| {
+                boxoffice::services::user_admin::apply(
+                    c,
+                    boxoffice::domain::ids::UserId(admin_id),
+                    boxoffice::domain::ids::UserId(id),
+                    change,
+                    now,
+                )
+            })
+            .unwrap();
+        assert!(!changed, "{change:?} left it as it was");
+    }
+    // And the database refuses a revived or half-erased deleted account outright.
+    use boxoffice::db::schema::users::dsl as u;
+    for (what, sql) in [
+        ("a name", "UPDATE users SET name = 'Ada' WHERE id = {id}"),
+        (
+            "an address",
+            "UPDATE users SET email = 'ada@example.com' WHERE id = {id}",
+        ),
+        (
+            "the admin role",
+            "UPDATE users SET role = 'admin' WHERE id = {id}",
+        ),
+        (
+            "re-enabled",
+            "UPDATE users SET disabled_at = NULL WHERE id = {id}",
+        ),
+    ] {
+        let sql = sql.replace("{id}", &id.to_string());
+        let refused = app.with_conn(|c| diesel::sql_query(sql).execute(c));
+        assert!(refused.is_err(), "a deleted account cannot get {what} back");
+    }
+    let (name, email): (String, String) = app.with_conn(|c| {
+        u::users
+            .find(id)
+            .select((u::name, u::email))
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(name, "Deleted user");
+    assert_eq!(email, format!("deleted-{id}@deleted.invalid"));
+    let (status, _) = app
+        .api(
+            Some(&admin),
+            reqwest::Method::POST,
+            "/api/v1/register",
+            Some(&json!({"name": "Sneaky", "email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 422, "nobody registers a deleted account's address");
+}
