@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::super::accounts::{FormState, see_other, throttled};
 use super::password_checks_left;
 use crate::domain::catalogue::FieldErrors;
-use crate::services::accounts::{self, AccountError, DeleteError};
+use crate::services::accounts::{self, Account, AccountError, DeleteError, Deleted};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::html_with_status;
@@ -96,30 +96,45 @@ pub(super) async fn delete(
         .run(move |db, now| accounts::delete_account(db, &live, &gateway, id, Some(&password), now))
         .await?;
     match outcome {
-        Ok(deleted) => {
-            let email = account.email.clone();
-            state.limit(move |l| l.forget_account(&email)).await?;
-            tracing::info!(
-                user.id = %account.id,
-                bookings.cancelled = deleted.cancelled.len(),
-                "account deleted"
-            );
-            // The session's row is gone with the account; a fresh, signed-out session carries
-            // the notice to the home page.
-            ctx.session.renew();
-            ctx.session.clear();
-            session::set_flash(&ctx.session, "Your account was deleted. Goodbye!");
-            Ok(see_other("/"))
-        }
-        Err(DeleteError::Account(AccountError::Invalid(errors))) => html_with_status(
+        Ok(deleted) => said_goodbye(&state, &ctx, &account, &deleted).await,
+        Err(e) => refused(ctx.layout, e),
+    }
+}
+
+/// The account is gone: the limits keyed by its address forget it, and a fresh, signed-out
+/// session (its server-side row went with the account) carries the notice to the home page.
+async fn said_goodbye(
+    state: &AppState,
+    ctx: &PageContext,
+    account: &Account,
+    deleted: &Deleted,
+) -> Result<HttpResponse, AppError> {
+    let email = account.email.clone();
+    state.limit(move |l| l.forget_account(&email)).await?;
+    tracing::info!(
+        user.id = %account.id,
+        bookings.cancelled = deleted.cancelled.len(),
+        "account deleted"
+    );
+    ctx.session.renew();
+    ctx.session.clear();
+    session::set_flash(&ctx.session, "Your account was deleted. Goodbye!");
+    Ok(see_other("/"))
+}
+
+/// The form again: the wrong password under its field (422), or why the last admin can't go
+/// (409).
+fn refused(layout: Layout, e: DeleteError) -> Result<HttpResponse, AppError> {
+    match e {
+        DeleteError::Account(AccountError::Invalid(errors)) => html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            DeletePage::with_errors(ctx.layout, errors).render(),
+            DeletePage::with_errors(layout, errors).render(),
         ),
-        Err(DeleteError::LastAdmin) => {
-            let mut page = DeletePage::new(ctx.layout);
+        DeleteError::LastAdmin => {
+            let mut page = DeletePage::new(layout);
             page.refusal = Some(LAST_ADMIN);
             html_with_status(StatusCode::CONFLICT, page.render())
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
