@@ -15,6 +15,7 @@ mod migrate;
 mod pool;
 mod transaction;
 
+pub mod account_data;
 pub mod admin;
 pub mod audit;
 pub mod backlog;

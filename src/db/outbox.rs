@@ -11,6 +11,7 @@ use super::schema::email_outbox;
 use super::{DbConnection, backend};
 use crate::domain::email::EmailStatus;
 use crate::domain::ids::{EmailId, UserId};
+use crate::domain::user::is_deleted_address;
 
 pub struct NewEmail<'a> {
     pub dedupe_key: &'a str,
@@ -53,8 +54,12 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// Adds an email unless one with the same dedupe key exists; `true` when it was added.
+/// Adds an email unless one with the same dedupe key exists; `true` when it was added. An
+/// email to a deleted account's address is never added: nobody reads it (issue 22).
 pub fn enqueue(conn: &mut DbConnection, email: &NewEmail, now: NaiveDateTime) -> QueryResult<bool> {
+    if is_deleted_address(email.recipient) {
+        return Ok(false);
+    }
     let row = (
         email_outbox::dedupe_key.eq(email.dedupe_key),
         email_outbox::kind.eq(email.kind),
@@ -84,6 +89,10 @@ pub fn enqueue_many(
     emails: &[NewEmail],
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let emails: Vec<&NewEmail> = emails
+        .iter()
+        .filter(|e| !is_deleted_address(e.recipient))
+        .collect();
     let mut added = 0;
     for chunk in emails.chunks(ENQUEUE_CHUNK) {
         let rows: Vec<_> = chunk
@@ -207,14 +216,19 @@ pub fn mark_failed(
 }
 
 /// Puts an email back in the queue to go at once, with a fresh count of attempts (the admin's
-/// resend). Not while a sender holds it; `false` when it was not resendable.
+/// resend). Not while a sender holds it, nor one a deleted account was sent (its address and
+/// body are gone); `false` when it was not resendable.
 pub fn resend(conn: &mut DbConnection, id: EmailId, now: NaiveDateTime) -> QueryResult<bool> {
+    let erased = format!("%@{}", crate::domain::user::DELETED_DOMAIN);
     diesel::update(
-        email_outbox::table.filter(email_outbox::id.eq(id)).filter(
-            email_outbox::lease_until
-                .is_null()
-                .or(email_outbox::lease_until.lt(now)),
-        ),
+        email_outbox::table
+            .filter(email_outbox::id.eq(id))
+            .filter(
+                email_outbox::lease_until
+                    .is_null()
+                    .or(email_outbox::lease_until.lt(now)),
+            )
+            .filter(email_outbox::recipient.not_like(erased)),
     )
     .set((
         email_outbox::status.eq(EmailStatus::Pending),

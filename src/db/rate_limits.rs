@@ -104,3 +104,21 @@ pub fn purge(conn: &mut PgConnection, now: NaiveDateTime) -> QueryResult<usize> 
         .bind::<Timestamp, _>(now)
         .execute(conn)
 }
+
+/// Forgets the keys in `keys`, and those that start with `prefix` and end with `suffix` (a
+/// deleted account's email address, however it was combined): how many.
+pub fn forget(
+    conn: &mut PgConnection,
+    keys: &[String],
+    prefix: &str,
+    suffix: &str,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM rate_limits WHERE key = ANY($1) \
+         OR (left(key, length($2)) = $2 AND right(key, length($3)) = $3)",
+    )
+    .bind::<diesel::sql_types::Array<Text>, _>(keys)
+    .bind::<Text, _>(prefix)
+    .bind::<Text, _>(suffix)
+    .execute(conn)
+}

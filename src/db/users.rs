@@ -205,12 +205,17 @@ pub fn set_disabled(
         end_all_sessions(conn, id, now)?;
         n
     } else {
-        diesel::update(target.filter(users::disabled_at.is_not_null()))
-            .set((
-                users::disabled_at.eq(None::<NaiveDateTime>),
-                users::updated_at.eq(now),
-            ))
-            .execute(conn)?
+        // A deleted account stays disabled for good (the `account_deletion` CHECK).
+        diesel::update(
+            target
+                .filter(users::disabled_at.is_not_null())
+                .filter(users::deleted_at.is_null()),
+        )
+        .set((
+            users::disabled_at.eq(None::<NaiveDateTime>),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?
     };
     Ok(changed == 1)
 }
@@ -226,7 +231,8 @@ pub fn set_role(
     diesel::update(
         users::table
             .filter(users::id.eq(id))
-            .filter(users::role.ne(role)),
+            .filter(users::role.ne(role))
+            .filter(users::deleted_at.is_null()),
     )
     .set((
         users::role.eq(role),

@@ -30,6 +30,10 @@ impl EmailAddress {
         if !(domain_ok && local_ok) {
             return Err("Enter an email address like name@example.com.");
         }
+        // `.invalid` never receives mail (RFC 2606); deleted accounts' addresses live there.
+        if domain == "invalid" || domain.ends_with(".invalid") {
+            return Err("That address can't receive email.");
+        }
         Ok(EmailAddress(email))
     }
 

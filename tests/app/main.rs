@@ -8,6 +8,7 @@
 )]
 
 mod account;
+mod account_rights;
 mod accounts;
 mod admin;
 mod admin_bookings;

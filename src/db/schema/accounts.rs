@@ -12,6 +12,8 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Set when the owner deleted the account (issue 22): the row is anonymised.
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -3,6 +3,8 @@
 //! one-writer lock), so they take the `Db` rather than a connection.
 
 mod account;
+mod erase;
+mod export;
 mod login;
 mod profile;
 mod register;
@@ -11,6 +13,8 @@ mod tokens;
 
 pub use crate::services::tokens::token_hash;
 pub use account::{Account, AccountError, enabled_with_email, find};
+pub use erase::{DeleteError, Deleted, delete_account, erase};
+pub use export::{AccountExport, EXPORT_FORMAT, export};
 pub use login::authenticate;
 pub use profile::{change_email, change_name, change_password};
 pub use register::{Registered, Registration, register, register_or_notify};

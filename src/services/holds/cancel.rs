@@ -30,13 +30,25 @@ pub fn cancel(
             if head.status != BookingStatus::Pending {
                 return Err(BookingError::NotPending(head.status));
             }
-            lock_order::lock_for_bookings(c, &[head.id])?;
-            let released = queries::end_pending(c, &[head.id], BookingStatus::Cancelled, now)?;
+            let released = cancel_pending_in(c, &[head.id], now)?;
             Ok((head.id, released))
         })
     })?;
     live.publish_all(changes_of(released));
     Ok(id)
+}
+
+/// Cancels these pending bookings in the caller's write transaction: their sections and rows
+/// locked in the one order (`db::lock_order`), then each still pending ends `cancelled` with
+/// its seats and places free. The buyer's cancel does this for one booking, an account's
+/// deletion for all of the account's; publish `changes_of` the answer once committed.
+pub fn cancel_pending_in(
+    c: &mut DbConnection,
+    ids: &[BookingId],
+    now: NaiveDateTime,
+) -> Result<Released, DbError> {
+    lock_order::lock_for_bookings(c, ids)?;
+    Ok(queries::end_pending(c, ids, BookingStatus::Cancelled, now)?)
 }
 
 /// Looks a booking up for its owner (or an admin); `None` for anyone else.

@@ -30,7 +30,7 @@ pub(super) fn retry_lock_conflicts<T>(
     }
 }
 
-pub(super) fn is_retryable(e: &diesel::result::Error) -> bool {
+pub(crate) fn is_retryable(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
         Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,

@@ -12,8 +12,9 @@ mod release;
 mod request;
 
 pub use attempt::sale_state;
-pub use cancel::{cancel, find_for};
+pub use cancel::{cancel, cancel_pending_in, find_for};
 pub use expire::{changes_of, expire, sweep_expired};
 pub use hold::{hold, hold_with};
+pub(crate) use locks::is_retryable;
 pub use release::{BookingError, release_places, release_seat};
 pub use request::{Held, HoldError, HoldPolicy, HoldRequest, MAX_SEATS_PER_REQUEST, RELEASES_KEPT};

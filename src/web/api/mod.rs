@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1` (API.md): the same services as the pages.
 
+mod account_rights;
+pub(crate) use account_rights::export_of;
 pub mod accounts;
 mod admin;
 mod admin_bookings;
@@ -48,6 +50,7 @@ pub fn scope(
         // `/events/abc`: no such resource, said as every other 404 of the API is.
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .configure(accounts::routes)
+        .configure(account_rights::routes)
         .configure(admin::routes)
         .configure(bookings::routes)
         .configure(events::routes)

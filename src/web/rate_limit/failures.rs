@@ -56,6 +56,12 @@ impl FailureBuckets {
         (over > 0.0).then(|| RetryAfter((over * self.leak.as_secs_f64()).ceil().max(1.0) as u64))
     }
 
+    /// Forgets the buckets whose key `matches`.
+    pub(super) fn forget(&self, matches: impl Fn(&str) -> bool) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets.retain(|key, _| !matches(key));
+    }
+
     pub(super) fn add(&self, key: &str, now: Duration) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 50_000 {

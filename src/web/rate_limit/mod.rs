@@ -22,6 +22,7 @@
 //!   emailed one-time sign-in link instead (`POST /login/link`).
 
 mod failures;
+mod forget;
 mod forwarded;
 mod limit;
 mod shared;

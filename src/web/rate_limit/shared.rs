@@ -102,4 +102,9 @@ impl Shared {
         self.on_postgres(key, |c| rate_limits::add(c, key, delta(leak), now))
             .map(|_| ())
     }
+
+    /// Deletes these keys, and those between `prefix` and `suffix` (see `rate_limits::forget`).
+    pub(super) fn forget(&self, keys: &[String], prefix: &str, suffix: &str) -> Option<usize> {
+        self.on_postgres(prefix, |c| rate_limits::forget(c, keys, prefix, suffix))
+    }
 }

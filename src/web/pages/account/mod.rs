@@ -1,6 +1,7 @@
-//! `/account` (details, email, password, log out everywhere) and `/account/bookings`.
+//! `/account` (details, email, password, log out everywhere, your data) and `/account/bookings`.
 
 mod bookings;
+mod data;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -249,5 +250,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(change_email)
         .service(change_password)
         .service(logout_everywhere)
-        .service(bookings::my_bookings);
+        .service(bookings::my_bookings)
+        .service(data::export)
+        .service(data::delete_page)
+        .service(data::delete);
 }
