@@ -42,17 +42,14 @@ const TAGS: [(&str, &str); 7] = [
         "Published events, their tiers and seats (conditional GETs).",
     ),
     (
-<<<<<<< HEAD
         "venues",
         "The venues, their sections and capacities, and how many published events are to come \
          at each (conditional GETs).",
     ),
-    ("accounts", "Register, log in for a bearer token, log out."),
-=======
+    (
         "accounts",
         "Register, log in for a bearer token, log out; export or delete the account.",
     ),
->>>>>>> account
     ("bookings", "Holds and the caller's bookings."),
     (
         "payments",
