@@ -151,3 +151,8 @@ pub fn remove(
     diesel::delete(organizer_members::table.find((organizer, user))).execute(conn)?;
     Ok((TeamChange::Done, Some(current)))
 }
+
+/// Takes `user` out of every team (their account is being deleted); how many.
+pub fn remove_all(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(organizer_members::table.filter(organizer_members::user_id.eq(user))).execute(conn)
+}

@@ -136,7 +136,8 @@ pub fn erase(
     let (emails_dropped, emails_anonymised) =
         q::erase_emails(c, user, &account.email, scrubbed_payload)?;
     q::scrub_audit(c, &account.email)?;
-    // organizer memberships: added when organizers land
+    // Out of every team (an organizer whose last owner leaves keeps its platform admins).
+    crate::db::organizers::members::remove_all(c, user)?;
     if !q::anonymise(c, user, now)? {
         return Err(DeleteError::Gone);
     }

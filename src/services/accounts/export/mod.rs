@@ -111,7 +111,20 @@ pub fn export(
             created_at: at(a.created_at),
         })
         .collect();
-    // organizer memberships: added when organizers land
+    let memberships = crate::db::organizers::memberships(conn, user)?;
+    let names = crate::db::organizers::names(conn, &memberships)?;
+    let teams = memberships
+        .iter()
+        .map(|m| ExportTeam {
+            organizer_id: m.organizer,
+            organizer: names
+                .iter()
+                .find(|(id, _)| *id == m.organizer)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            role: m.role.as_str().to_owned(),
+        })
+        .collect();
     Ok(Some(AccountExport {
         format: EXPORT_FORMAT,
         generated_at: at(now),
@@ -134,6 +147,7 @@ pub fn export(
         waiting_room_exclusions,
         seats_given_back,
         audit,
+        teams,
     }))
 }
 

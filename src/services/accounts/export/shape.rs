@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::booking::BookingStatus;
 use crate::domain::email::EmailStatus;
-use crate::domain::ids::{EventId, SeatId, UserId};
+use crate::domain::ids::{EventId, OrganizerId, SeatId, UserId};
 use crate::domain::payment::{PaymentStatus, RefundStatus};
 use crate::domain::queue::TicketState;
 use crate::domain::ticket::TicketStatus;
@@ -39,7 +39,16 @@ pub struct AccountExport {
     pub seats_given_back: Vec<ExportRelease>,
     /// The audit log's entries made by the account or about it.
     pub audit: Vec<ExportAuditEntry>,
-    // organizer memberships: added when organizers land
+    /// The box-office teams the account is in, with its role in each.
+    pub teams: Vec<ExportTeam>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportTeam {
+    pub organizer_id: OrganizerId,
+    pub organizer: String,
+    /// `owner`, `editor`, `box_office`, `door` or `viewer`.
+    pub role: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
