@@ -8,11 +8,12 @@
 mod account;
 mod booking;
 mod payload;
+mod team;
 
 use url::Url;
 
 pub use payload::{
-    AccountEmail, BookingEmail, EmailKind, LOGIN_LINK_VALID_FOR, RESET_VALID_FOR, Rendered,
+    AccountEmail, BookingEmail, EmailKind, INVITATION_VALID_FOR, LOGIN_LINK_VALID_FOR, RESET_VALID_FOR, Rendered,
     TicketLine, VERIFY_VALID_FOR, absolute,
 };
 

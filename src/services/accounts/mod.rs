@@ -13,7 +13,9 @@ pub use crate::services::tokens::token_hash;
 pub use account::{Account, AccountError, enabled_with_email, find};
 pub use login::authenticate;
 pub use profile::{change_email, change_name, change_password};
-pub use register::{Registered, Registration, register, register_or_notify};
+pub use register::{
+    Registered, Registration, hash_password, insert_account, register, register_or_notify,
+};
 pub use sessions::{
     ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, find_session, log_out_everywhere, purge_ended_sessions,
 };
