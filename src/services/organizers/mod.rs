@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::organizers::{self as db_organizers, OrganizerRow};
 use crate::db::{DbConnection, DbError};
-use crate::domain::access::{Scope, TeamRole};
+use crate::domain::access::{Permissions, Scope, TeamRole};
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::{OrganizerId, UserId};
 use crate::services::accounts::AccountError;
@@ -149,6 +149,16 @@ pub fn update(
     }
     let detail = serde_json::json!({ "requires_approval": input.requires_approval });
     record(c, actor, "organizer.updated", id, &detail, now)
+}
+
+/// The organizers a member of staff sees in their list: every one for a platform admin, else
+/// their teams (whatever their role).
+pub fn visible(permissions: &Permissions) -> Scope {
+    if permissions.platform_admin {
+        Scope::All
+    } else {
+        Scope::Only(permissions.memberships.iter().map(|m| m.organizer).collect())
+    }
 }
 
 /// The organizers in `scope`, by name.

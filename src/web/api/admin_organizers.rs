@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::organizers::OrganizerRow;
-use crate::domain::access::{Scope, TeamRole};
+use crate::domain::access::TeamRole;
 use crate::domain::ids::{OrganizerId, UserId};
 use crate::domain::user_input::EmailAddress;
 use crate::services::organizers::{self, OrganizerInput, TeamError};
@@ -77,7 +77,7 @@ struct OrganizerList {
 )]
 #[get("/organizers")]
 async fn list(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    let scope = mine(&staff);
+    let scope = organizers::visible(&staff.permissions);
     let rows = state
         .read(move |c, _| Ok(organizers::list(c, &scope)?))
         .await?;
@@ -89,22 +89,6 @@ async fn list(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, 
         })
         .collect();
     Ok(HttpResponse::Ok().json(OrganizerList { items }))
-}
-
-/// Every organizer for a platform admin, else the caller's teams.
-pub(crate) fn mine(staff: &Staff) -> Scope {
-    if staff.is_platform_admin() {
-        Scope::All
-    } else {
-        Scope::Only(
-            staff
-                .permissions
-                .memberships
-                .iter()
-                .map(|m| m.organizer)
-                .collect(),
-        )
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
