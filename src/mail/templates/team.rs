@@ -66,13 +66,25 @@ pub(super) fn render(
     macro_rules! both {
         ($html:ident, $text:ident) => {{
             let html = $html {
-                subject: &subject, name, organizer, role: &role, link: &link,
-                valid_for: INVITATION_VALID_FOR, home: &home, site: &site,
+                subject: &subject,
+                name,
+                organizer,
+                role: &role,
+                link: &link,
+                valid_for: INVITATION_VALID_FOR,
+                home: &home,
+                site: &site,
             }
             .render();
             let text = $text {
-                subject: &subject, name, organizer, role: &role, link: &link,
-                valid_for: INVITATION_VALID_FOR, home: &home, site: &site,
+                subject: &subject,
+                name,
+                organizer,
+                role: &role,
+                link: &link,
+                valid_for: INVITATION_VALID_FOR,
+                home: &home,
+                site: &site,
             }
             .render();
             (html, text)

@@ -119,7 +119,10 @@ pub fn insert_account(
 }
 
 /// The new password's bcrypt hash (slow: outside any transaction).
-pub fn hash_password(registration: &Registration, bcrypt_cost: u32) -> Result<String, AccountError> {
+pub fn hash_password(
+    registration: &Registration,
+    bcrypt_cost: u32,
+) -> Result<String, AccountError> {
     Ok(bcrypt::non_truncating_hash(
         registration.password.expose(),
         bcrypt_cost,

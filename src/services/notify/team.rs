@@ -10,7 +10,12 @@ use crate::mail::templates::{AccountEmail, EmailKind};
 
 use super::{Email, queue};
 
-fn payload(name: &str, organizer: &str, role: TeamRole, token: Option<String>) -> serde_json::Value {
+fn payload(
+    name: &str,
+    organizer: &str,
+    role: TeamRole,
+    token: Option<String>,
+) -> serde_json::Value {
     serde_json::to_value(AccountEmail {
         name: name.to_owned(),
         token,

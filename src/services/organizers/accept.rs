@@ -60,7 +60,14 @@ fn join(
         "role": open.role,
         "joined": joined,
     });
-    record(c, user, "team.invitation_accepted", open.organizer, &detail, now)?;
+    record(
+        c,
+        user,
+        "team.invitation_accepted",
+        open.organizer,
+        &detail,
+        now,
+    )?;
     Ok(open.organizer)
 }
 
@@ -77,7 +84,8 @@ pub fn register_and_accept(
     let open = db
         .read(|c| invitation(c, token, now))?
         .ok_or(TeamError::InvitationGone)?;
-    let registration = Registration::parse(name, &open.email, password).map_err(TeamError::Invalid)?;
+    let registration =
+        Registration::parse(name, &open.email, password).map_err(TeamError::Invalid)?;
     let hash = accounts::hash_password(&registration, bcrypt_cost)?;
     let token = token.to_owned();
     let done = db.write(|c| -> Result<(Account, Invitation), TeamError> {

@@ -157,7 +157,13 @@ pub fn visible(permissions: &Permissions) -> Scope {
     if permissions.platform_admin {
         Scope::All
     } else {
-        Scope::Only(permissions.memberships.iter().map(|m| m.organizer).collect())
+        Scope::Only(
+            permissions
+                .memberships
+                .iter()
+                .map(|m| m.organizer)
+                .collect(),
+        )
     }
 }
 

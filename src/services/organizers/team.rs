@@ -4,11 +4,11 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use crate::db::DbConnection;
 use crate::db::organizers::invitations::{self, OpenInvitation};
 use crate::db::organizers::members::{self, MemberRow, TeamChange};
 use crate::db::organizers::{self as db_organizers, OrganizerRow};
 use crate::db::users;
-use crate::db::DbConnection;
 use crate::domain::access::TeamRole;
 use crate::domain::ids::{InvitationId, OrganizerId, UserId};
 use crate::domain::user_input::EmailAddress;

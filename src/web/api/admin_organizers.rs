@@ -25,11 +25,13 @@ impl From<TeamError> for AppError {
             TeamError::NotFound | TeamError::NotAMember | TeamError::InvitationGone => {
                 AppError::NotFound
             }
-            TeamError::LastOwner => AppError::Conflict(
-                "The team must keep an owner: make someone else owner first.",
-            ),
+            TeamError::LastOwner => {
+                AppError::Conflict("The team must keep an owner: make someone else owner first.")
+            }
             TeamError::WrongAccount => AppError::Forbidden,
-            TeamError::EmailTaken => AppError::Conflict("That email address already has an account."),
+            TeamError::EmailTaken => {
+                AppError::Conflict("That email address already has an account.")
+            }
             TeamError::Account(e) => AppError::internal(e),
             TeamError::Db(e) => e.into(),
         }

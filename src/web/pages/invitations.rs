@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::accounts::{FormState, start_session, throttled};
+use super::accounts::{FormState, start_session, throttled, too_many};
 use super::html_with_status;
 use crate::services::accounts::Account;
 use crate::services::organizers::{self, Invitation, TeamError};
@@ -46,13 +46,17 @@ impl InvitationPage {
         )
     }
 
-    fn answer(self) -> Result<HttpResponse, AppError> {
-        let status = if self.invitation.is_some() {
+    /// 200 for an open invitation, 404 for any other link.
+    fn status(&self) -> StatusCode {
+        if self.invitation.is_some() {
             StatusCode::OK
         } else {
             StatusCode::NOT_FOUND
-        };
-        html_with_status(status, self.render())
+        }
+    }
+
+    fn answer(self) -> Result<HttpResponse, AppError> {
+        html_with_status(self.status(), self.render())
     }
 }
 
@@ -152,54 +156,67 @@ async fn register(
     path: web::Path<String>,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
-    let token = path.into_inner();
-    let form = form.into_inner();
+    let (token, form) = (path.into_inner(), form.into_inner());
     let mut kept = FormState::default();
     kept.set("name", &form.name);
     let ip = client_ip(&req);
     if let Err(wait) = state.limit(move |l| l.register(&ip)).await? {
-        kept.errors.insert(
-            "form",
-            format!("Too many attempts. Please wait {} seconds and try again.", wait.0),
-        );
-        let page = page(&state, ctx.layout, token, kept).await?;
-        return throttled(wait, page.render());
+        kept.errors.insert("form", too_many(wait));
+        return throttled(wait, page(&state, ctx.layout, token, kept).await?.render());
     }
-    if !plausible(&token) {
-        return page(&state, ctx.layout, token, kept).await?.answer();
-    }
-    let cost = state.settings.bcrypt_cost;
-    let used = token.clone();
+    let (cost, used) = (state.settings.bcrypt_cost, token.clone());
     let outcome = state
         .run(move |db, now| {
             organizers::register_and_accept(db, &used, &form.name, &form.password, cost, now)
         })
         .await?;
     match outcome {
-        Ok((account, invitation)) => {
-            tracing::info!(user.id = %account.id, organizer.id = %invitation.organizer, "account registered through a team invitation");
-            session::set_flash(&ctx.session, &joined(&invitation));
-            start_session(&state, &ctx.session, &req, &account, "/admin").await
+        Ok((account, invitation)) => welcome(&state, &ctx, &req, &account, &invitation).await,
+        Err(e) => {
+            let status = registration_refused(e, &mut kept)?;
+            let page = page(&state, ctx.layout, token, kept).await?;
+            html_with_status(status.unwrap_or(page.status()), page.render())
         }
-        Err(TeamError::Invalid(mut errors)) => {
+    }
+}
+
+/// Signed up through the invitation: the session, to the box office with a flash.
+async fn welcome(
+    state: &AppState,
+    ctx: &PageContext,
+    req: &HttpRequest,
+    account: &Account,
+    invitation: &Invitation,
+) -> Result<HttpResponse, AppError> {
+    tracing::info!(user.id = %account.id, organizer.id = %invitation.organizer, "account registered through a team invitation");
+    session::set_flash(&ctx.session, &joined(invitation));
+    start_session(state, &ctx.session, req, account, "/admin").await
+}
+
+/// Why the account was not created, on the form; the status (`None`: the page's own, 404
+/// for an invitation no longer valid).
+fn registration_refused(
+    e: TeamError,
+    kept: &mut FormState,
+) -> Result<Option<StatusCode>, AppError> {
+    match e {
+        TeamError::Invalid(mut errors) => {
             // The address is the invitation's: a message about it concerns the whole form.
             if let Some(message) = errors.remove("email") {
                 errors.insert("form", message);
             }
             kept.errors = errors;
-            let page = page(&state, ctx.layout, token, kept).await?;
-            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+            Ok(Some(StatusCode::UNPROCESSABLE_ENTITY))
         }
-        Err(TeamError::EmailTaken) => {
+        TeamError::EmailTaken => {
             kept.errors.insert(
                 "form",
                 "This address has an account already: log in to accept the invitation.".to_owned(),
             );
-            let page = page(&state, ctx.layout, token, kept).await?;
-            html_with_status(StatusCode::CONFLICT, page.render())
+            Ok(Some(StatusCode::CONFLICT))
         }
-        Err(TeamError::InvitationGone) => page(&state, ctx.layout, token, kept).await?.answer(),
-        Err(e) => Err(e.into()),
+        TeamError::InvitationGone => Ok(None),
+        e => Err(e.into()),
     }
 }
 

@@ -6,8 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
-use super::field_errors;
 use super::team::TeamPage;
+use crate::domain::access::TeamRole;
+use crate::domain::catalogue::FieldErrors;
 use crate::domain::ids::{InvitationId, OrganizerId, UserId};
 use crate::domain::user_input::EmailAddress;
 use crate::services::organizers::{self, Added, TeamError};
@@ -67,37 +68,58 @@ pub(super) async fn add_member(
     let mut kept = FormState::default();
     kept.set("email", &form.email);
     kept.set("role", &form.role);
-    let email = EmailAddress::parse(&form.email).map_err(|m| TeamError::invalid("email", m));
-    let role = organizers::parse_role(&form.role);
-    let outcome = match (email, role) {
-        (Ok(email), Ok(role)) => {
-            let actor = staff.account.clone();
-            state
-                .write(move |c, now| organizers::add_by_email(c, &actor, id, &email, role, now))
-                .await?
-        }
-        (email, role) => {
-            let mut errors = crate::domain::catalogue::FieldErrors::new();
-            for e in [email.err(), role.err()].into_iter().flatten() {
-                errors.extend(field_errors(e)?);
-            }
-            Err(TeamError::Invalid(errors))
-        }
-    };
-    let flash = match outcome {
-        Ok(Added::Joined) => "They were added to the team and told by email.",
-        Ok(Added::RoleChanged) => "They were in the team already: their role was changed.",
-        Ok(Added::Invited) => "No account has that address: an invitation was emailed (valid 7 days).",
+    match add(&state, &staff, id, &form).await? {
+        Ok(added) => Ok(back(&ctx, id, added_flash(added))),
         Err(TeamError::Invalid(errors)) => {
             kept.errors = errors;
             let page = TeamPage::load(&state, ctx.layout, &staff, id).await?;
-            return page
-                .with_invite(kept)
-                .answer(StatusCode::UNPROCESSABLE_ENTITY);
+            page.with_invite(kept)
+                .answer(StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e) => return refused(&state, ctx, &staff, id, e).await,
+        Err(e) => refused(&state, ctx, &staff, id, e).await,
+    }
+}
+
+/// Adds or invites as the form says.
+async fn add(
+    state: &AppState,
+    staff: &Staff,
+    id: OrganizerId,
+    form: &InviteForm,
+) -> Result<Result<Added, TeamError>, AppError> {
+    let (email, role) = match parse_invite(form) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(Err(e)),
     };
-    Ok(back(&ctx, id, flash))
+    let actor = staff.account.clone();
+    state
+        .write(move |c, now| organizers::add_by_email(c, &actor, id, &email, role, now))
+        .await
+}
+
+/// The invite form's address and role, or the messages of both.
+fn parse_invite(form: &InviteForm) -> Result<(EmailAddress, TeamRole), TeamError> {
+    let email = EmailAddress::parse(&form.email).map_err(|m| TeamError::invalid("email", m));
+    match (email, organizers::parse_role(&form.role)) {
+        (Ok(email), Ok(role)) => Ok((email, role)),
+        (email, role) => {
+            let mut errors = FieldErrors::new();
+            for e in [email.err(), role.err()].into_iter().flatten() {
+                if let TeamError::Invalid(more) = e {
+                    errors.extend(more);
+                }
+            }
+            Err(TeamError::Invalid(errors))
+        }
+    }
+}
+
+fn added_flash(added: Added) -> &'static str {
+    match added {
+        Added::Joined => "They were added to the team and told by email.",
+        Added::RoleChanged => "They were in the team already: their role was changed.",
+        Added::Invited => "No account has that address: an invitation was emailed (valid 7 days).",
+    }
 }
 
 #[derive(Deserialize)]
@@ -165,5 +187,9 @@ pub(super) async fn revoke_invitation(
     state
         .write(move |c, now| organizers::revoke_invitation(c, actor, id, invitation, now))
         .await??;
-    Ok(back(&ctx, id, "The invitation was revoked; its link no longer works."))
+    Ok(back(
+        &ctx,
+        id,
+        "The invitation was revoked; its link no longer works.",
+    ))
 }

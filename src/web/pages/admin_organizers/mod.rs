@@ -8,10 +8,12 @@ mod team;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::accounts::{FormState, see_other};
 use super::html_with_status;
+use crate::db::DbConnection;
 use crate::db::organizers::OrganizerRow;
 use crate::domain::access::{Right, TeamRole};
 use crate::services::organizers::{self, OrganizerInput, TeamError};
@@ -103,8 +105,24 @@ impl OrganizerForm {
     }
 }
 
+/// Writes a parsed organizer form with `f`; a form that did not parse is its error.
+pub(super) async fn saved<T: Send + 'static>(
+    state: &AppState,
+    parsed: Result<OrganizerInput, TeamError>,
+    f: impl FnOnce(&mut DbConnection, NaiveDateTime, &OrganizerInput) -> Result<T, TeamError>
+    + Send
+    + 'static,
+) -> Result<Result<T, TeamError>, AppError> {
+    match parsed {
+        Ok(input) => state.write(move |c, now| f(c, now, &input)).await,
+        Err(e) => Ok(Err(e)),
+    }
+}
+
 /// Field messages of a team error, or the error itself for the app to answer.
-pub(super) fn field_errors(e: TeamError) -> Result<crate::domain::catalogue::FieldErrors, AppError> {
+pub(super) fn field_errors(
+    e: TeamError,
+) -> Result<crate::domain::catalogue::FieldErrors, AppError> {
     match e {
         TeamError::Invalid(errors) => Ok(errors),
         other => Err(other.into()),
@@ -120,29 +138,26 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let actor = staff.account.id;
-    let outcome = match form.parse() {
-        Ok(input) => {
-            state
-                .write(move |c, now| organizers::create(c, actor, &input, now))
-                .await?
-        }
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(org) => {
-            session::set_flash(&ctx.session, "The organizer was created. Invite its first owner.");
-            Ok(see_other(&format!("/admin/organizers/{}", org.id)))
-        }
+    let outcome = saved(&state, form.parse(), move |c, now, input| {
+        organizers::create(c, actor, input, now)
+    });
+    let org = match outcome.await? {
+        Ok(org) => org,
         Err(e) => {
-            let mut kept = form.kept();
-            kept.errors = field_errors(e)?;
+            let mut form = form.kept();
+            form.errors = field_errors(e)?;
             let page = NewPage {
                 layout: ctx.layout,
-                form: kept,
+                form,
             };
-            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render())
+            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, page.render());
         }
-    }
+    };
+    session::set_flash(
+        &ctx.session,
+        "The organizer was created. Invite its first owner.",
+    );
+    Ok(see_other(&format!("/admin/organizers/{}", org.id)))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

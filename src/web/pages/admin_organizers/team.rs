@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::{OrganizerForm, field_errors};
+use super::{OrganizerForm, field_errors, saved};
 use crate::domain::access::TeamRole;
 use crate::domain::ids::OrganizerId;
 use crate::services::organizers::{self, TeamView};
@@ -101,25 +101,16 @@ pub(super) async fn save_settings(
     let id = OrganizerId(path.into_inner());
     let form = form.into_inner();
     let actor = staff.account.id;
-    let outcome = match form.parse() {
-        Ok(input) => {
-            state
-                .write(move |c, now| organizers::update(c, actor, id, &input, now))
-                .await?
-        }
-        Err(e) => Err(e),
+    let outcome = saved(&state, form.parse(), move |c, now, input| {
+        organizers::update(c, actor, id, input, now)
+    });
+    let Err(e) = outcome.await? else {
+        session::set_flash(&ctx.session, "The organizer's settings were saved.");
+        return Ok(see_other(&format!("/admin/organizers/{id}")));
     };
-    match outcome {
-        Ok(()) => {
-            session::set_flash(&ctx.session, "The organizer's settings were saved.");
-            Ok(see_other(&format!("/admin/organizers/{id}")))
-        }
-        Err(e) => {
-            let errors = field_errors(e)?;
-            let mut page = TeamPage::load(&state, ctx.layout, &staff, id).await?;
-            page.settings = form.kept();
-            page.settings.errors = errors;
-            page.answer(StatusCode::UNPROCESSABLE_ENTITY)
-        }
-    }
+    let errors = field_errors(e)?;
+    let mut page = TeamPage::load(&state, ctx.layout, &staff, id).await?;
+    page.settings = form.kept();
+    page.settings.errors = errors;
+    page.answer(StatusCode::UNPROCESSABLE_ENTITY)
 }
