@@ -18,6 +18,7 @@ pub mod live;
 pub mod login_links;
 pub mod notify;
 pub mod observe;
+pub mod organizers;
 pub mod payments;
 pub mod queue;
 pub mod queues;

@@ -34,6 +34,7 @@ mod jobs;
 mod lockout;
 mod metrics;
 mod nul;
+mod organizers;
 mod payment_integrity;
 mod payments;
 mod proxies;

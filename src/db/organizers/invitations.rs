@@ -20,6 +20,10 @@ pub struct OpenInvitation {
 }
 
 /// A new invitation; an open one for the same address and organizer is revoked first.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each, all needed; a struct would only rename them"
+)]
 pub fn insert(
     conn: &mut DbConnection,
     organizer: OrganizerId,

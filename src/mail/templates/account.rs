@@ -170,6 +170,9 @@ pub(super) fn render(
             let pair = RegistrationAttemptHtml::pair(subject, name, &link, "", &home, &site);
             (subject, pair)
         }
+        EmailKind::TeamAdded | EmailKind::TeamInvitation => {
+            return super::team::render(kind, data, base_url);
+        }
         EmailKind::BookingConfirmed
         | EmailKind::PaymentFailed
         | EmailKind::HoldExpired

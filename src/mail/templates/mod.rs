@@ -8,12 +8,13 @@
 mod account;
 mod booking;
 mod payload;
+mod team;
 
 use url::Url;
 
 pub use payload::{
-    AccountEmail, BookingEmail, EmailKind, LOGIN_LINK_VALID_FOR, RESET_VALID_FOR, Rendered,
-    TicketLine, VERIFY_VALID_FOR, absolute,
+    AccountEmail, BookingEmail, EmailKind, INVITATION_VALID_FOR, LOGIN_LINK_VALID_FOR,
+    RESET_VALID_FOR, Rendered, TicketLine, VERIFY_VALID_FOR, absolute,
 };
 
 /// Renders an email from its outbox kind and payload. An `Err` means it can never be sent.

@@ -26,10 +26,15 @@ pub enum EmailKind {
     EmailChanged,
     /// To an account's owner when someone tried to register with their address.
     RegistrationAttempt,
+    /// To an account added to an organizer's team; the payload names the organizer and role.
+    TeamAdded,
+    /// To an address without an account, invited to a team (`/invitations/{token}`); the
+    /// payload's `name` is who invited them.
+    TeamInvitation,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 13] = [
+    pub const ALL: [EmailKind; 15] = [
         EmailKind::Welcome,
         EmailKind::VerifyEmail,
         EmailKind::PasswordReset,
@@ -43,6 +48,8 @@ impl EmailKind {
         EmailKind::LoginLink,
         EmailKind::EmailChanged,
         EmailKind::RegistrationAttempt,
+        EmailKind::TeamAdded,
+        EmailKind::TeamInvitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +67,8 @@ impl EmailKind {
             EmailKind::LoginLink => "login_link",
             EmailKind::EmailChanged => "email_changed",
             EmailKind::RegistrationAttempt => "registration_attempt",
+            EmailKind::TeamAdded => "team_added",
+            EmailKind::TeamInvitation => "team_invitation",
         }
     }
 
@@ -76,7 +85,9 @@ impl EmailKind {
             | EmailKind::PasswordChanged
             | EmailKind::LoginLink
             | EmailKind::EmailChanged
-            | EmailKind::RegistrationAttempt => false,
+            | EmailKind::RegistrationAttempt
+            | EmailKind::TeamAdded
+            | EmailKind::TeamInvitation => false,
             EmailKind::BookingConfirmed
             | EmailKind::PaymentFailed
             | EmailKind::HoldExpired
@@ -96,6 +107,12 @@ pub struct AccountEmail {
     /// What else the email says (`email_changed`: the new address, masked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The team emails: the organizer's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizer: Option<String>,
+    /// The team emails: the role, in words ("Box office").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// The payload of the booking emails: a snapshot of the booking when the business event happened.
@@ -145,6 +162,7 @@ pub struct Rendered {
 pub const VERIFY_VALID_FOR: &str = "48 hours";
 pub const RESET_VALID_FOR: &str = "1 hour";
 pub const LOGIN_LINK_VALID_FOR: &str = "15 minutes";
+pub const INVITATION_VALID_FOR: &str = "7 days";
 
 /// An absolute link to `path` (which may carry a query) on the public site.
 pub fn absolute(base_url: &Url, path: &str) -> String {

@@ -11,6 +11,8 @@ fn payload(name: &str, token: Option<&str>) -> String {
         name: name.to_owned(),
         token: token.map(str::to_owned),
         detail: None,
+        organizer: Some("Globe Theatre".to_owned()),
+        role: Some("Box office".to_owned()),
     })
     .unwrap()
 }
@@ -94,4 +96,27 @@ fn links_keep_a_base_path() {
         absolute(&base, "password/forgot"),
         "https://example.org/tickets/password/forgot"
     );
+}
+
+#[test]
+fn the_team_emails_name_the_organizer_and_role_and_the_invitation_links_to_it() {
+    let added = render("team_added", &payload("Ada", None), &base()).unwrap();
+    assert!(added.text.contains("Globe Theatre"), "{}", added.text);
+    assert!(added.text.contains("box office"), "{}", added.text);
+    assert!(added.text.contains("https://tickets.example.org/admin"));
+    let invited = render("team_invitation", &payload("Ada", Some("tok")), &base()).unwrap();
+    let link = "https://tickets.example.org/invitations/tok";
+    assert!(invited.text.contains(link), "{}", invited.text);
+    assert!(invited.html.contains(link));
+    assert!(invited.subject.contains("Globe Theatre"));
+    assert!(render("team_invitation", &payload("Ada", None), &base()).is_err());
+    let no_team = serde_json::to_string(&AccountEmail {
+        name: "Ada".to_owned(),
+        token: None,
+        detail: None,
+        organizer: None,
+        role: None,
+    })
+    .unwrap();
+    assert!(render("team_added", &no_team, &base()).is_err());
 }

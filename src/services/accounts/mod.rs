@@ -17,7 +17,9 @@ pub use erase::{DeleteError, Deleted, delete_account, erase};
 pub use export::{AccountExport, EXPORT_FORMAT, export};
 pub use login::authenticate;
 pub use profile::{change_email, change_name, change_password};
-pub use register::{Registered, Registration, register, register_or_notify};
+pub use register::{
+    Registered, Registration, hash_password, insert_account, register, register_or_notify,
+};
 pub use sessions::{
     ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, find_session, log_out_everywhere, purge_ended_sessions,
 };

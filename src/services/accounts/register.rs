@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::models::NewUser;
 use crate::db::users;
-use crate::db::{Db, is_unique_violation};
+use crate::db::{Db, DbConnection, is_unique_violation};
 use crate::domain::catalogue::FieldErrors;
 use crate::domain::user::Role;
 use crate::domain::user_input::{EmailAddress, NewPassword, PersonName};
@@ -51,37 +51,10 @@ pub fn register(
     bcrypt_cost: u32,
     now: NaiveDateTime,
 ) -> Result<Account, AccountError> {
-    let hash = bcrypt::non_truncating_hash(registration.password.expose(), bcrypt_cost)?;
+    let hash = hash_password(registration, bcrypt_cost)?;
     let account = db.write(|c| -> Result<Account, AccountError> {
-        let id = users::insert(
-            c,
-            &NewUser {
-                email: registration.email.as_str(),
-                name: registration.name.as_str(),
-                password_hash: &hash,
-                role: Role::User,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                AccountError::EmailTaken
-            } else {
-                AccountError::from(e)
-            }
-        })?;
-        audit::record(
-            c,
-            &NewAuditEntry {
-                actor_user_id: Some(id),
-                action: "user.registered",
-                subject_type: "user",
-                subject_id: Some(id.0),
-                detail: "{}",
-                created_at: now,
-            },
-        )?;
+        let account = insert_account(c, registration, &hash, now)?;
+        let id = account.id;
         // The welcome email, with the first verification link, commits with the account.
         crate::services::notify::queue_verification(
             c,
@@ -91,6 +64,7 @@ pub fn register(
             EmailKind::Welcome,
             now,
         )?;
+<<<<<<< HEAD
         Ok(Account {
             id,
             name: registration.name.as_str().to_owned(),
@@ -100,9 +74,71 @@ pub fn register(
             email_verified: false,
             in_a_team: false,
         })
+=======
+        Ok(account)
+>>>>>>> teams
     })?;
     db.metrics().registered();
     Ok(account)
+}
+
+/// The account row and its audit entry, in the caller's transaction, with the password
+/// already hashed ([`hash_password`]); no email. For flows that register and do more at once
+/// (accepting a team invitation).
+pub fn insert_account(
+    c: &mut DbConnection,
+    registration: &Registration,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<Account, AccountError> {
+    let id = users::insert(
+        c,
+        &NewUser {
+            email: registration.email.as_str(),
+            name: registration.name.as_str(),
+            password_hash: hash,
+            role: Role::User,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AccountError::EmailTaken
+        } else {
+            AccountError::from(e)
+        }
+    })?;
+    audit::record(
+        c,
+        &NewAuditEntry {
+            actor_user_id: Some(id),
+            action: "user.registered",
+            subject_type: "user",
+            subject_id: Some(id.0),
+            detail: "{}",
+            created_at: now,
+        },
+    )?;
+    Ok(Account {
+        id,
+        name: registration.name.as_str().to_owned(),
+        email: registration.email.as_str().to_owned(),
+        role: Role::User,
+        session_epoch: 0,
+        email_verified: false,
+    })
+}
+
+/// The new password's bcrypt hash (slow: outside any transaction).
+pub fn hash_password(
+    registration: &Registration,
+    bcrypt_cost: u32,
+) -> Result<String, AccountError> {
+    Ok(bcrypt::non_truncating_hash(
+        registration.password.expose(),
+        bcrypt_cost,
+    )?)
 }
 
 /// What registering through the form did. The page answers the same either way, so nobody

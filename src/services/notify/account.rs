@@ -15,6 +15,8 @@ fn payload(name: &str, token: Option<String>) -> serde_json::Value {
         name: name.to_owned(),
         token,
         detail: None,
+        organizer: None,
+        role: None,
     })
     .unwrap_or_default()
 }

@@ -5,6 +5,7 @@
 mod account;
 mod booking;
 mod requests;
+mod team;
 
 pub use account::{
     mask_address, queue_email_changed, queue_login_link, queue_password_changed,
@@ -15,6 +16,7 @@ pub use booking::{
     booking_email, queue_again, queue_booking_email, queue_hold_expired, queue_hold_expired_many,
 };
 pub use requests::{RequestJob, enqueue_link, enqueue_reset};
+pub use team::{queue_team_added, queue_team_invitation};
 
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{DbConnection, DbError};

@@ -275,6 +275,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(event_stats)
             .service(cancel_event)
             .configure(super::admin_venues::routes)
+            .configure(super::admin_organizers::routes)
             .configure(super::admin_bookings::routes)
             .configure(super::admin_events::routes)
             .configure(super::admin_waiting_room::routes),

@@ -6,6 +6,7 @@ pub mod accounts;
 mod admin;
 mod admin_bookings;
 mod admin_events;
+mod admin_organizers;
 mod admin_venues;
 mod admin_waiting_room;
 mod bookings;

@@ -6,10 +6,12 @@ mod admin;
 mod admin_bookings;
 mod admin_event;
 mod admin_events;
+mod admin_organizers;
 mod admin_venues;
 mod bookings;
 mod events;
 mod home;
+mod invitations;
 mod queue;
 mod recovery;
 pub mod seatmap;
@@ -28,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(seatmap::routes)
         .configure(queue::routes)
         .configure(bookings::routes)
+        .configure(invitations::routes)
         .configure(admin::routes);
 }
 

@@ -167,7 +167,9 @@ pub(super) fn render(
         | EmailKind::PasswordChanged
         | EmailKind::LoginLink
         | EmailKind::EmailChanged
-        | EmailKind::RegistrationAttempt => {
+        | EmailKind::RegistrationAttempt
+        | EmailKind::TeamAdded
+        | EmailKind::TeamInvitation => {
             return Err(format!("{} is not a booking email", kind.as_str()));
         }
     };

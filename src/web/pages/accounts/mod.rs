@@ -53,7 +53,7 @@ fn with_next(next: Option<&str>) -> FormState {
     form
 }
 
-fn too_many(wait: RetryAfter) -> String {
+pub(super) fn too_many(wait: RetryAfter) -> String {
     format!(
         "Too many attempts. Please wait {} seconds and try again.",
         wait.0

@@ -64,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(super::admin_event::routes)
             .configure(super::admin_venues::routes)
             .configure(super::admin_bookings::routes)
-            .configure(super::admin_events::routes),
+            .configure(super::admin_events::routes)
+            .configure(super::admin_organizers::routes),
     );
 }
