@@ -64,19 +64,7 @@ pub fn register(
             EmailKind::Welcome,
             now,
         )?;
-<<<<<<< HEAD
-        Ok(Account {
-            id,
-            name: registration.name.as_str().to_owned(),
-            email: registration.email.as_str().to_owned(),
-            role: Role::User,
-            session_epoch: 0,
-            email_verified: false,
-            in_a_team: false,
-        })
-=======
         Ok(account)
->>>>>>> teams
     })?;
     db.metrics().registered();
     Ok(account)
@@ -127,6 +115,7 @@ pub fn insert_account(
         role: Role::User,
         session_epoch: 0,
         email_verified: false,
+        in_a_team: false,
     })
 }
 
