@@ -333,13 +333,31 @@ async fn every_api_route_is_documented_and_every_documented_operation_answers() 
         "cancelling the booking its payment was started for queues the gateway's webhook; \
          this test is about routes, not payments",
     );
+    // A member of the house organizer, for the team's member routes.
+    let member = app
+        .create_buyers(&[("Team Member".to_owned(), "member@example.com".to_owned())])
+        .remove(0);
+    let now = app.clock.now();
+    app.with_conn(|c| {
+        boxoffice::db::organizers::members::insert(
+            c,
+            boxoffice::db::organizers::HOUSE,
+            member.id,
+            boxoffice::domain::access::TeamRole::Viewer,
+            now,
+        )
+    })
+    .unwrap();
     for (method, path) in &ops {
         let id = if path.contains("/venues/") {
             venue
+        } else if path.contains("/organizers/") {
+            boxoffice::db::organizers::HOUSE.0
         } else {
             event
         };
-        let url = fill(path, &id.to_string(), &reference);
+        let url = fill(path, &id.to_string(), &reference)
+            .replace("{user_id}", &member.id.0.to_string());
         let token = if path == "/api/v1/logout" {
             &spare
         } else {
