@@ -163,7 +163,12 @@ async fn serve(settings: Settings) -> Result<(), String> {
         );
         let staff: Vec<String> = crate::services::demo::STAFF
             .iter()
-            .map(|(email, _, organizer, role)| format!("    {email}  ({} at {organizer})", role.label().to_lowercase()))
+            .map(|(email, _, organizer, role)| {
+                format!(
+                    "    {email}  ({} at {organizer})",
+                    role.label().to_lowercase()
+                )
+            })
             .collect();
         println!(
             "  Demo box-office staff, same password:\n{}\n",

@@ -44,8 +44,11 @@ fn events_in(scope: &Scope) -> events::BoxedQuery<'static, MultiBackend> {
 /// The bookings of the events of `scope` (the events joined, for the filter).
 fn bookings_in(
     scope: &Scope,
-) -> diesel::dsl::IntoBoxed<'static, diesel::dsl::InnerJoin<bookings::table, events::table>, MultiBackend>
-{
+) -> diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<bookings::table, events::table>,
+    MultiBackend,
+> {
     let mut query = bookings::table.inner_join(events::table).into_boxed();
     if let Some(ids) = scope.ids() {
         query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
@@ -58,7 +61,10 @@ fn items_in(
     scope: &Scope,
 ) -> diesel::dsl::IntoBoxed<
     'static,
-    diesel::dsl::InnerJoin<booking_items::table, diesel::dsl::InnerJoin<bookings::table, events::table>>,
+    diesel::dsl::InnerJoin<
+        booking_items::table,
+        diesel::dsl::InnerJoin<bookings::table, events::table>,
+    >,
     MultiBackend,
 > {
     let mut query = booking_items::table
@@ -107,7 +113,12 @@ pub fn waiting_for_review(
         .inner_join(organizers::table)
         .filter(events::status.eq(EventStatus::Review))
         .order((events::updated_at, events::id))
-        .select((events::id, events::title, organizers::name, events::updated_at))
+        .select((
+            events::id,
+            events::title,
+            organizers::name,
+            events::updated_at,
+        ))
         .into_boxed();
     if let Some(ids) = scope.ids() {
         query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
@@ -136,8 +147,7 @@ pub fn paid_since(
     if let Some(ids) = scope.ids() {
         query = query.filter(events::organizer_id.eq_any(ids.to_vec()));
     }
-    query
-        .load(conn)
+    query.load(conn)
 }
 
 /// Tickets (seats and standing places) of bookings paid since `since`.

@@ -229,7 +229,10 @@ mod tests {
     fn another_organizers_things_are_hidden_and_a_missing_right_is_forbidden() {
         let door = member(TeamRole::Door);
         assert_eq!(door.may(Right::CheckIn, OrganizerId(1)), Ok(()));
-        assert_eq!(door.may(Right::CheckIn, OrganizerId(2)), Err(Denied::Hidden));
+        assert_eq!(
+            door.may(Right::CheckIn, OrganizerId(2)),
+            Err(Denied::Hidden)
+        );
         assert_eq!(
             door.may(Right::ManageBookings, OrganizerId(1)),
             Err(Denied::Forbidden)
@@ -255,9 +258,16 @@ mod tests {
 
     #[test]
     fn an_owner_holds_every_team_right_and_a_door_only_the_door() {
-        for right in Right::ALL.iter().filter(|r| !matches!(r, Right::Approve | Right::Platform)) {
+        for right in Right::ALL
+            .iter()
+            .filter(|r| !matches!(r, Right::Approve | Right::Platform))
+        {
             assert!(TeamRole::Owner.grants(*right), "{right:?}");
-            assert_eq!(TeamRole::Door.grants(*right), *right == Right::CheckIn, "{right:?}");
+            assert_eq!(
+                TeamRole::Door.grants(*right),
+                *right == Right::CheckIn,
+                "{right:?}"
+            );
         }
     }
 
@@ -267,13 +277,28 @@ mod tests {
             user: UserId(3),
             platform_admin: false,
             memberships: vec![
-                Membership { organizer: OrganizerId(1), role: TeamRole::Door },
-                Membership { organizer: OrganizerId(2), role: TeamRole::BoxOffice },
+                Membership {
+                    organizer: OrganizerId(1),
+                    role: TeamRole::Door,
+                },
+                Membership {
+                    organizer: OrganizerId(2),
+                    role: TeamRole::BoxOffice,
+                },
             ],
         };
-        assert_eq!(staff.scope(Right::ManageBookings), Scope::Only(vec![OrganizerId(2)]));
-        assert_eq!(staff.scope(Right::CheckIn), Scope::Only(vec![OrganizerId(1), OrganizerId(2)]));
-        assert_eq!(staff.may_somewhere(Right::EditCatalogue), Err(Denied::Forbidden));
+        assert_eq!(
+            staff.scope(Right::ManageBookings),
+            Scope::Only(vec![OrganizerId(2)])
+        );
+        assert_eq!(
+            staff.scope(Right::CheckIn),
+            Scope::Only(vec![OrganizerId(1), OrganizerId(2)])
+        );
+        assert_eq!(
+            staff.may_somewhere(Right::EditCatalogue),
+            Err(Denied::Forbidden)
+        );
         assert!(!member(TeamRole::Viewer).memberships.is_empty());
     }
 }

@@ -45,8 +45,11 @@ text_enum! {
 
 impl EventStatus {
     /// Statuses whose events the public never sees.
-    pub const UNPUBLISHED: &'static [EventStatus] =
-        &[EventStatus::Draft, EventStatus::Review, EventStatus::Approved];
+    pub const UNPUBLISHED: &'static [EventStatus] = &[
+        EventStatus::Draft,
+        EventStatus::Review,
+        EventStatus::Approved,
+    ];
 
     pub fn is_unpublished(self) -> bool {
         Self::UNPUBLISHED.contains(&self)

@@ -2,6 +2,7 @@
 
 mod text_enum;
 
+pub mod access;
 pub mod booking;
 pub mod catalogue;
 pub mod email;
@@ -24,7 +25,6 @@ pub mod user;
 pub mod user_input;
 pub mod venue;
 pub mod venue_layout;
-pub mod access;
 pub mod workflow;
 
 pub(crate) use text_enum::text_enum;

@@ -48,14 +48,20 @@ mod tests {
     fn with_approval_required_only_the_approver_publishes_what_was_not_approved() {
         assert_eq!(move_needs(Draft, Review, true), Some(Right::EditCatalogue));
         assert_eq!(move_needs(Review, Approved, true), Some(Right::Approve));
-        assert_eq!(move_needs(Approved, Published, true), Some(Right::EditCatalogue));
+        assert_eq!(
+            move_needs(Approved, Published, true),
+            Some(Right::EditCatalogue)
+        );
         assert_eq!(move_needs(Draft, Published, true), Some(Right::Approve));
         assert_eq!(move_needs(Review, Published, true), Some(Right::Approve));
     }
 
     #[test]
     fn without_approval_a_draft_is_published_by_its_editors() {
-        assert_eq!(move_needs(Draft, Published, false), Some(Right::EditCatalogue));
+        assert_eq!(
+            move_needs(Draft, Published, false),
+            Some(Right::EditCatalogue)
+        );
         assert_eq!(move_needs(Review, Approved, false), Some(Right::Approve));
     }
 

@@ -4,11 +4,11 @@
 
 use chrono::NaiveDateTime;
 
-use crate::domain::access::Scope;
 use crate::db::audit::{NewAuditEntry, record};
 use crate::db::checkin as queries;
 pub use crate::db::checkin::DoorEvent;
 use crate::db::{Db, DbConnection, DbError};
+use crate::domain::access::Scope;
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, EventId, UserId};
 use crate::domain::local_time::{to_local, zone};

@@ -2,11 +2,11 @@
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta};
 
-use crate::domain::access::Scope;
-use crate::domain::ids::EventId;
 use crate::db::admin::{self, Activity, Overview, SectionSummary, VenueRow};
 use crate::db::{DbConnection, DbError};
+use crate::domain::access::Scope;
 use crate::domain::email::EmailStatus;
+use crate::domain::ids::EventId;
 use crate::domain::job::JobStatus;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::domain::money::Money;
@@ -161,10 +161,7 @@ pub struct VenueWithSections {
     pub sections: Vec<SectionSummary>,
 }
 
-pub fn venues(
-    conn: &mut DbConnection,
-    scope: &Scope,
-) -> Result<Vec<VenueWithSections>, DbError> {
+pub fn venues(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<VenueWithSections>, DbError> {
     let (venues, sections) = admin::venues(conn, scope)?;
     Ok(venues
         .into_iter()

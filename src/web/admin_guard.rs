@@ -22,7 +22,6 @@ use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
-
 pub async fn pages(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

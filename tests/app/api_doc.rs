@@ -356,8 +356,8 @@ async fn every_api_route_is_documented_and_every_documented_operation_answers() 
         } else {
             event
         };
-        let url = fill(path, &id.to_string(), &reference)
-            .replace("{user_id}", &member.id.0.to_string());
+        let url =
+            fill(path, &id.to_string(), &reference).replace("{user_id}", &member.id.0.to_string());
         let token = if path == "/api/v1/logout" {
             &spare
         } else {

@@ -7,9 +7,9 @@ use super::lower;
 use crate::db::bookings::BookingListRow;
 use crate::db::schema::{bookings, events, users, venues};
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::access::Scope;
 use crate::domain::booking::BookingStatus;
 use crate::domain::catalogue::contains_pattern;
-use crate::domain::access::Scope;
 use crate::domain::ids::{EventId, OrganizerId, UserId};
 
 /// What the admin's list is narrowed to. `q` is already trimmed and non-empty.

@@ -10,8 +10,8 @@ pub use read::{
     list, on_sale, slug_taken, status_counts, tiers, venue, venue_sections, venues_of,
 };
 pub use write::{
-    EventChanges, clear_inventory, close, delete_unbooked, move_status, publish, remove_section, retier_section, seat_rows,
-    section_seats, update_guarded, update_tier,
+    EventChanges, clear_inventory, close, delete_unbooked, move_status, publish, remove_section,
+    retier_section, seat_rows, section_seats, update_guarded, update_tier,
 };
 
 diesel::define_sql_function!(

@@ -121,11 +121,9 @@ pub fn move_status(
 /// by their foreign keys' cascades); 0 when it has one. The bookings' foreign key (no cascade)
 /// refuses the delete too, should a booking arrive between the check and the delete.
 pub fn delete_unbooked(conn: &mut DbConnection, id: EventId) -> QueryResult<usize> {
-    diesel::delete(
-        events::table
-            .filter(events::id.eq(id))
-            .filter(not(exists(bookings::table.filter(bookings::event_id.eq(id))))),
-    )
+    diesel::delete(events::table.filter(events::id.eq(id)).filter(not(exists(
+        bookings::table.filter(bookings::event_id.eq(id)),
+    ))))
     .execute(conn)
 }
 

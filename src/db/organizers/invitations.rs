@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, MultiBackend};
 use crate::db::schema::{organizer_invitations, organizers};
+use crate::db::{DbConnection, MultiBackend};
 use crate::domain::access::TeamRole;
 use crate::domain::ids::{InvitationId, OrganizerId, UserId};
 

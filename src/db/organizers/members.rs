@@ -81,18 +81,12 @@ pub fn insert(
 /// Serializes changes of one team on PostgreSQL (SQLite has one writer at a time), so two
 /// owners removing each other at once cannot leave the team without one.
 fn lock_team(conn: &mut DbConnection, organizer: OrganizerId) -> QueryResult<()> {
-    let query = organizers::table
-        .find(organizer)
-        .select(organizers::id);
+    let query = organizers::table.find(organizer).select(organizers::id);
     backend::first_locked::<_, _, OrganizerId>(conn, query, |q| q.for_update()).map(|_| ())
 }
 
 /// Whether the team keeps an owner other than `user`.
-fn other_owner(
-    conn: &mut DbConnection,
-    organizer: OrganizerId,
-    user: UserId,
-) -> QueryResult<bool> {
+fn other_owner(conn: &mut DbConnection, organizer: OrganizerId, user: UserId) -> QueryResult<bool> {
     use diesel::dsl::{exists, select};
     select(exists(
         organizer_members::table
@@ -123,7 +117,8 @@ pub fn set_role(
     let Some(current) = role_of(conn, organizer, user)? else {
         return Ok(TeamChange::NotAMember);
     };
-    if current == TeamRole::Owner && role != TeamRole::Owner && !other_owner(conn, organizer, user)? {
+    if current == TeamRole::Owner && role != TeamRole::Owner && !other_owner(conn, organizer, user)?
+    {
         return Ok(TeamChange::LastOwner);
     }
     diesel::update(organizer_members::table.find((organizer, user)))
@@ -154,5 +149,6 @@ pub fn remove(
 
 /// Takes `user` out of every team (their account is being deleted); how many.
 pub fn remove_all(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
-    diesel::delete(organizer_members::table.filter(organizer_members::user_id.eq(user))).execute(conn)
+    diesel::delete(organizer_members::table.filter(organizer_members::user_id.eq(user)))
+        .execute(conn)
 }

@@ -9,9 +9,9 @@ mod layout;
 mod money;
 mod on_sale;
 mod operations;
-mod teams;
 mod queue;
 mod sales;
+mod teams;
 
 pub use accounts::{api_tokens, login_links, user_sessions, user_tokens, users};
 pub use layout::{seats, sections, venues};
@@ -20,6 +20,6 @@ pub use money::{
 };
 pub use on_sale::{event_seats, event_sections, events, price_tiers};
 pub use operations::{audit_log, email_outbox, health_heartbeat, jobs};
-pub use teams::{organizer_invitations, organizer_members, organizers};
 pub use queue::{queue_calls, queue_exclusions, queue_tickets, waiting_rooms};
 pub use sales::{booking_items, bookings, hold_releases, tickets};
+pub use teams::{organizer_invitations, organizer_members, organizers};

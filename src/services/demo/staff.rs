@@ -13,14 +13,54 @@ use super::seed::{PROMOTER, THEATRES};
 
 /// `(email, name, organizer, role)`.
 pub const STAFF: &[(&str, &str, &str, TeamRole)] = &[
-    ("owner@northernstages.example", "Nadia Owens", THEATRES, TeamRole::Owner),
-    ("editor@northernstages.example", "Ed Ellery", THEATRES, TeamRole::Editor),
-    ("boxoffice@northernstages.example", "Bea Box", THEATRES, TeamRole::BoxOffice),
-    ("door@northernstages.example", "Dov Doorman", THEATRES, TeamRole::Door),
-    ("viewer@northernstages.example", "Vic Viewer", THEATRES, TeamRole::Viewer),
-    ("owner@thamesgate.example", "Tom Gate", PROMOTER, TeamRole::Owner),
-    ("editor@thamesgate.example", "Tess Editor", PROMOTER, TeamRole::Editor),
-    ("door@thamesgate.example", "Terry Door", PROMOTER, TeamRole::Door),
+    (
+        "owner@northernstages.example",
+        "Nadia Owens",
+        THEATRES,
+        TeamRole::Owner,
+    ),
+    (
+        "editor@northernstages.example",
+        "Ed Ellery",
+        THEATRES,
+        TeamRole::Editor,
+    ),
+    (
+        "boxoffice@northernstages.example",
+        "Bea Box",
+        THEATRES,
+        TeamRole::BoxOffice,
+    ),
+    (
+        "door@northernstages.example",
+        "Dov Doorman",
+        THEATRES,
+        TeamRole::Door,
+    ),
+    (
+        "viewer@northernstages.example",
+        "Vic Viewer",
+        THEATRES,
+        TeamRole::Viewer,
+    ),
+    (
+        "owner@thamesgate.example",
+        "Tom Gate",
+        PROMOTER,
+        TeamRole::Owner,
+    ),
+    (
+        "editor@thamesgate.example",
+        "Tess Editor",
+        PROMOTER,
+        TeamRole::Editor,
+    ),
+    (
+        "door@thamesgate.example",
+        "Terry Door",
+        PROMOTER,
+        TeamRole::Door,
+    ),
 ];
 
 /// Creates the staff accounts that do not exist yet and puts them in their teams.

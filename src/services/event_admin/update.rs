@@ -37,8 +37,14 @@ pub fn update(
     ) {
         return Err(EventAdminError::NotEditable(current.row.status));
     }
-    if input.organizer_id.is_some_and(|o| o != current.row.organizer_id) {
-        return Err(invalid("organizer_id", "An event stays with its organizer."));
+    if input
+        .organizer_id
+        .is_some_and(|o| o != current.row.organizer_id)
+    {
+        return Err(invalid(
+            "organizer_id",
+            "An event stays with its organizer.",
+        ));
     }
     // The venue may change only to another of the event's organizer.
     let own = Scope::Only(vec![current.row.organizer_id]);

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use crate::domain::access::Scope;
 use crate::db::venue_admin::{self as q};
 use crate::db::{DbConnection, DbError};
+use crate::domain::access::Scope;
 use crate::domain::ids::VenueId;
 
 /// One line of the venue list.

@@ -8,8 +8,8 @@ pub mod policy;
 
 use std::collections::BTreeMap;
 
-use crate::db::{DbConnection, DbError};
 use crate::db::organizers::{self, Target};
+use crate::db::{DbConnection, DbError};
 use crate::domain::access::{Denied, Permissions, Right, Scope, TeamRole};
 use crate::domain::ids::OrganizerId;
 use crate::services::accounts::Account;

@@ -59,10 +59,22 @@ const PAGES: &[(&str, &str, Policy)] = &[
     ("POST", "/events/{}/refunds/retry", p(CancelEvents, Event)),
     ("GET", "/events/{}", p(ReadCatalogue, Event)),
     ("GET", "/events/{}/waiting-room", p(ReadCatalogue, Event)),
-    ("GET", "/events/{}/waiting-room/panel", p(ReadCatalogue, Event)),
+    (
+        "GET",
+        "/events/{}/waiting-room/panel",
+        p(ReadCatalogue, Event),
+    ),
     ("POST", "/events/{}/waiting-room", p(EditCatalogue, Event)),
-    ("POST", "/events/{}/waiting-room/exclude", p(EditCatalogue, Event)),
-    ("POST", "/events/{}/waiting-room/{}", p(EditCatalogue, Event)),
+    (
+        "POST",
+        "/events/{}/waiting-room/exclude",
+        p(EditCatalogue, Event),
+    ),
+    (
+        "POST",
+        "/events/{}/waiting-room/{}",
+        p(EditCatalogue, Event),
+    ),
     ("POST", "/events/{}/{}", p(EditCatalogue, Event)),
     ("POST", "/events/{}/delete", p(EditCatalogue, Event)),
     ("GET", "/events/new", p(EditCatalogue, Anywhere)),
@@ -84,9 +96,21 @@ const PAGES: &[(&str, &str, Policy)] = &[
     ("GET", "/organizers/{}", p(ManageTeam, Organizer)),
     ("POST", "/organizers/{}/settings", p(Platform, Anywhere)),
     ("POST", "/organizers/{}/members", p(ManageTeam, Organizer)),
-    ("POST", "/organizers/{}/members/{}/role", p(ManageTeam, Organizer)),
-    ("POST", "/organizers/{}/members/{}/remove", p(ManageTeam, Organizer)),
-    ("POST", "/organizers/{}/invitations/{}/revoke", p(ManageTeam, Organizer)),
+    (
+        "POST",
+        "/organizers/{}/members/{}/role",
+        p(ManageTeam, Organizer),
+    ),
+    (
+        "POST",
+        "/organizers/{}/members/{}/remove",
+        p(ManageTeam, Organizer),
+    ),
+    (
+        "POST",
+        "/organizers/{}/invitations/{}/revoke",
+        p(ManageTeam, Organizer),
+    ),
 ];
 
 const API: &[(&str, &str, Policy)] = &[
@@ -112,7 +136,11 @@ const API: &[(&str, &str, Policy)] = &[
     ("GET", "/organizers", p(ReadCatalogue, AnyStaff)),
     ("POST", "/organizers", p(Platform, Anywhere)),
     ("POST", "/organizers/{}/members", p(ManageTeam, Organizer)),
-    ("DELETE", "/organizers/{}/members/{}", p(ManageTeam, Organizer)),
+    (
+        "DELETE",
+        "/organizers/{}/members/{}",
+        p(ManageTeam, Organizer),
+    ),
 ];
 
 pub const PAGES_PREFIX: &str = "/admin";
@@ -171,7 +199,10 @@ pub fn target(on: On, pattern: &str, path: &str) -> Option<Target> {
         Anywhere | AnyStaff => None,
         Event => first.parse().ok().map(|id| Target::Event(EventId(id))),
         Venue => first.parse().ok().map(|id| Target::Venue(VenueId(id))),
-        Organizer => first.parse().ok().map(|id| Target::Organizer(OrganizerId(id))),
+        Organizer => first
+            .parse()
+            .ok()
+            .map(|id| Target::Organizer(OrganizerId(id))),
         Booking => Some(Target::Booking(first)),
     }
 }
@@ -209,13 +240,24 @@ mod tests {
     #[test]
     fn the_target_is_read_from_the_path() {
         assert_eq!(
-            target(Event, r"/admin/events/{id:\d+}/cancel", "/admin/events/42/cancel"),
+            target(
+                Event,
+                r"/admin/events/{id:\d+}/cancel",
+                "/admin/events/42/cancel"
+            ),
             Some(Target::Event(EventId(42)))
         );
         assert_eq!(
-            target(Booking, "/api/v1/admin/bookings/{reference}/refund", "/api/v1/admin/bookings/AB%20C/refund"),
+            target(
+                Booking,
+                "/api/v1/admin/bookings/{reference}/refund",
+                "/api/v1/admin/bookings/AB%20C/refund"
+            ),
             Some(Target::Booking("AB C".to_owned()))
         );
-        assert_eq!(target(Venue, "/admin/venues/{id}/edit", "/admin/venues/x/edit"), None);
+        assert_eq!(
+            target(Venue, "/admin/venues/{id}/edit", "/admin/venues/x/edit"),
+            None
+        );
     }
 }

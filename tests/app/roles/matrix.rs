@@ -30,7 +30,14 @@ fn holds(role: &str, right: &str) -> bool {
 /// Who acts: a platform admin, the house organizer's five roles, the other organizer's owner
 /// (an outsider to the house's things), and a buyer.
 const ACTORS: &[&str] = &[
-    "admin", "owner", "editor", "box_office", "door", "viewer", "outsider", "buyer",
+    "admin",
+    "owner",
+    "editor",
+    "box_office",
+    "door",
+    "viewer",
+    "outsider",
+    "buyer",
 ];
 
 /// Whether an action reaches its handler, and what the refusal is otherwise.
@@ -76,23 +83,125 @@ fn api_actions(ids: &Ids) -> Vec<(Method, String, Option<Value>, &'static str, b
     let (e, v, r) = (ids.event, ids.venue, ids.reference.as_str());
     let bad = json!({"reason": 5});
     vec![
-        (Method::GET, "/api/v1/admin/events".into(), None, "read", false),
-        (Method::POST, "/api/v1/admin/events".into(), Some(json!({})), "edit", false),
-        (Method::GET, format!("/api/v1/admin/events/{e}"), None, "read", true),
-        (Method::PATCH, format!("/api/v1/admin/events/{e}"), Some(json!({"version": 0})), "edit", true),
-        (Method::DELETE, format!("/api/v1/admin/events/{e}"), None, "edit", true),
-        (Method::POST, format!("/api/v1/admin/events/{e}/cancel"), Some(bad.clone()), "cancel", true),
-        (Method::GET, format!("/api/v1/admin/events/{e}/stats"), None, "figures", true),
-        (Method::GET, format!("/api/v1/admin/events/{e}/waiting-room"), None, "read", true),
-        (Method::PUT, format!("/api/v1/admin/events/{e}/waiting-room"), Some(json!({"rate_per_minute": -1})), "edit", true),
-        (Method::GET, "/api/v1/admin/venues".into(), None, "read", false),
-        (Method::POST, "/api/v1/admin/venues".into(), Some(json!({})), "edit", false),
-        (Method::GET, format!("/api/v1/admin/venues/{v}"), None, "read", true),
-        (Method::PUT, format!("/api/v1/admin/venues/{v}"), Some(json!({})), "edit", true),
-        (Method::DELETE, format!("/api/v1/admin/venues/{v}"), None, "edit", true),
-        (Method::GET, "/api/v1/admin/bookings".into(), None, "bookings", false),
-        (Method::GET, format!("/api/v1/admin/bookings/{r}"), None, "bookings", true),
-        (Method::POST, format!("/api/v1/admin/bookings/{r}/refund"), Some(bad), "bookings", true),
+        (
+            Method::GET,
+            "/api/v1/admin/events".into(),
+            None,
+            "read",
+            false,
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/events".into(),
+            Some(json!({})),
+            "edit",
+            false,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/events/{e}"),
+            None,
+            "read",
+            true,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/admin/events/{e}"),
+            Some(json!({"version": 0})),
+            "edit",
+            true,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/admin/events/{e}"),
+            None,
+            "edit",
+            true,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/events/{e}/cancel"),
+            Some(bad.clone()),
+            "cancel",
+            true,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/events/{e}/stats"),
+            None,
+            "figures",
+            true,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/events/{e}/waiting-room"),
+            None,
+            "read",
+            true,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/admin/events/{e}/waiting-room"),
+            Some(json!({"rate_per_minute": -1})),
+            "edit",
+            true,
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/venues".into(),
+            None,
+            "read",
+            false,
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/venues".into(),
+            Some(json!({})),
+            "edit",
+            false,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/venues/{v}"),
+            None,
+            "read",
+            true,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/admin/venues/{v}"),
+            Some(json!({})),
+            "edit",
+            true,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/admin/venues/{v}"),
+            None,
+            "edit",
+            true,
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/bookings".into(),
+            None,
+            "bookings",
+            false,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/bookings/{r}"),
+            None,
+            "bookings",
+            true,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/bookings/{r}/refund"),
+            Some(bad),
+            "bookings",
+            true,
+        ),
     ]
 }
 
@@ -137,7 +246,12 @@ async fn actors(app: &TestApp) -> Vec<(&'static str, String, reqwest::Client)> {
         };
         let browser = app.new_browser();
         let res = app
-            .submit(&browser, "/login", "/login", &[("email", &email), ("password", BUYER_PASSWORD)])
+            .submit(
+                &browser,
+                "/login",
+                "/login",
+                &[("email", &email), ("password", BUYER_PASSWORD)],
+            )
             .await;
         assert_eq!(res.status(), 303, "{actor} signs in");
         out.push((*actor, token, browser));
@@ -158,8 +272,15 @@ async fn every_role_may_do_what_the_matrix_says_and_nothing_else() {
     let mut checked = 0;
     for (actor, token, browser) in actors(&app).await {
         for (method, path, body, right, target) in api_actions(&ids) {
-            let (status, _) = app.api(Some(&token), method.clone(), &path, body.as_ref()).await;
-            wrong.extend(check(actor, &format!("{method} {path}"), status, expected(actor, right, target)));
+            let (status, _) = app
+                .api(Some(&token), method.clone(), &path, body.as_ref())
+                .await;
+            wrong.extend(check(
+                actor,
+                &format!("{method} {path}"),
+                status,
+                expected(actor, right, target),
+            ));
             checked += 1;
         }
         for (path, right, target) in pages(&ids) {
@@ -170,28 +291,54 @@ async fn every_role_may_do_what_the_matrix_says_and_nothing_else() {
                 .expect("request")
                 .status()
                 .as_u16();
-            wrong.extend(check(actor, &format!("GET {path}"), status, expected(actor, right, target)));
+            wrong.extend(check(
+                actor,
+                &format!("GET {path}"),
+                status,
+                expected(actor, right, target),
+            ));
             checked += 1;
         }
         // The dashboard and the list of organizers are every member of staff's.
-        let status = browser.get(app.url("/admin")).send().await.unwrap().status().as_u16();
+        let status = browser
+            .get(app.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         let staff = actor != "buyer";
         wrong.extend(check(
             actor,
             "GET /admin",
             status,
-            if staff { Expect::Allowed } else { Expect::Refused(403) },
+            if staff {
+                Expect::Allowed
+            } else {
+                Expect::Refused(403)
+            },
         ));
-        let (status, _) = app.api(Some(&token), Method::GET, "/api/v1/admin/organizers", None).await;
+        let (status, _) = app
+            .api(Some(&token), Method::GET, "/api/v1/admin/organizers", None)
+            .await;
         wrong.extend(check(
             actor,
             "GET /api/v1/admin/organizers",
             status,
-            if staff { Expect::Allowed } else { Expect::Refused(403) },
+            if staff {
+                Expect::Allowed
+            } else {
+                Expect::Refused(403)
+            },
         ));
     }
     assert!(checked >= 8 * 34, "the whole matrix was walked: {checked}");
-    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     app.deliver_emails();
 }
 
@@ -201,7 +348,12 @@ async fn lists_show_only_the_callers_organizers() {
     let promoter = promoter(&app);
     let house_viewer = member(&app, "viewer", HOUSE, TeamRole::Viewer).await;
     let (_, body) = app
-        .api(Some(&house_viewer), Method::GET, "/api/v1/admin/events", None)
+        .api(
+            Some(&house_viewer),
+            Method::GET,
+            "/api/v1/admin/events",
+            None,
+        )
         .await;
     let items = body["items"].as_array().expect("events");
     assert!(!items.is_empty());
@@ -210,7 +362,12 @@ async fn lists_show_only_the_callers_organizers() {
         "only the house organizer's events: {body}"
     );
     let (_, venues) = app
-        .api(Some(&house_viewer), Method::GET, "/api/v1/admin/venues", None)
+        .api(
+            Some(&house_viewer),
+            Method::GET,
+            "/api/v1/admin/venues",
+            None,
+        )
         .await;
     let theirs = venue_of(&app, promoter);
     assert!(
@@ -223,7 +380,12 @@ async fn lists_show_only_the_callers_organizers() {
     );
     let box_office = member(&app, "box_office", promoter, TeamRole::BoxOffice).await;
     let (_, page) = app
-        .api(Some(&box_office), Method::GET, "/api/v1/admin/bookings?per_page=100", None)
+        .api(
+            Some(&box_office),
+            Method::GET,
+            "/api/v1/admin/bookings?per_page=100",
+            None,
+        )
         .await;
     let (house_event, _, _) = booked_event(&app, HOUSE);
     assert!(page["total"].as_i64().unwrap() > 0);

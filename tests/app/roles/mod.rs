@@ -27,7 +27,9 @@ pub fn promoter(app: &TestApp) -> OrganizerId {
 /// A buyer account made a member of `organizer` with `role`; answers its API token.
 pub async fn member(app: &TestApp, who: &str, organizer: OrganizerId, role: TeamRole) -> String {
     let email = format!("{who}@team.example");
-    let account = app.create_buyers(&[(who.to_owned(), email.clone())]).remove(0);
+    let account = app
+        .create_buyers(&[(who.to_owned(), email.clone())])
+        .remove(0);
     let now = app.clock.now();
     app.with_conn(|c| organizers::members::insert(c, organizer, account.id, role, now))
         .unwrap();

@@ -16,7 +16,12 @@ use crate::helpers::{TestApp, spawn_app};
 async fn draft(app: &TestApp, token: &str, organizer: OrganizerId) -> i64 {
     let venue = venue_of(app, organizer);
     let (_, v) = app
-        .api(Some(token), Method::GET, &format!("/api/v1/admin/venues/{}", venue.0), None)
+        .api(
+            Some(token),
+            Method::GET,
+            &format!("/api/v1/admin/venues/{}", venue.0),
+            None,
+        )
         .await;
     let section = v["sections"][0]["id"].as_i64().expect("a section");
     let (status, created) = app
@@ -42,7 +47,12 @@ async fn draft(app: &TestApp, token: &str, organizer: OrganizerId) -> i64 {
 
 async fn move_to(app: &TestApp, token: &str, id: i64, status: &str) -> (u16, Value) {
     let (_, current) = app
-        .api(Some(token), Method::GET, &format!("/api/v1/admin/events/{id}"), None)
+        .api(
+            Some(token),
+            Method::GET,
+            &format!("/api/v1/admin/events/{id}"),
+            None,
+        )
         .await;
     let version = current["version"].as_i64().unwrap_or(0);
     app.api(
@@ -76,7 +86,10 @@ async fn an_editor_submits_a_platform_admin_approves_and_the_editor_publishes() 
     // The house organizer requires approval: its editor may not publish a draft, nor approve.
     let (status, body) = move_to(&app, &editor, id, "published").await;
     assert_eq!(status, 403, "{body}");
-    assert!(body["errors"]["role"].as_str().unwrap().contains("approve"), "{body}");
+    assert!(
+        body["errors"]["role"].as_str().unwrap().contains("approve"),
+        "{body}"
+    );
     assert_eq!(move_to(&app, &editor, id, "review").await.0, 200);
     assert_eq!(status_of(&app, id), "review");
     assert_eq!(move_to(&app, &editor, id, "approved").await.0, 403);
@@ -85,11 +98,21 @@ async fn an_editor_submits_a_platform_admin_approves_and_the_editor_publishes() 
     let (_, doc) = app.get_html("/admin").await;
     let waiting: Vec<String> = doc
         .select(&scraper::Selector::parse("#review li").unwrap())
-        .map(|li| li.value().attr("data-event-id").unwrap_or_default().to_owned())
+        .map(|li| {
+            li.value()
+                .attr("data-event-id")
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert!(waiting.contains(&id.to_string()), "{waiting:?}");
     let (_, before) = app
-        .api(Some(&admin), Method::GET, &format!("/api/v1/admin/events/{id}"), None)
+        .api(
+            Some(&admin),
+            Method::GET,
+            &format!("/api/v1/admin/events/{id}"),
+            None,
+        )
         .await;
     assert_eq!(move_to(&app, &admin, id, "approved").await.0, 200);
     // A move made from the version before the approval is refused (409), nothing changes.
@@ -117,7 +140,12 @@ async fn an_editor_submits_a_platform_admin_approves_and_the_editor_publishes() 
     });
     assert_eq!(
         actions,
-        ["event.created", "event.submitted", "event.approved", "event.published"]
+        [
+            "event.created",
+            "event.submitted",
+            "event.approved",
+            "event.published"
+        ]
     );
 }
 
@@ -144,11 +172,17 @@ async fn the_database_refuses_an_unknown_status_and_an_event_on_another_organize
         let bad_status = diesel::update(events::table.find(event))
             .set(events::status.eq("archived"))
             .execute(c);
-        assert!(bad_status.is_err(), "a status outside the workflow is refused");
+        assert!(
+            bad_status.is_err(),
+            "a status outside the workflow is refused"
+        );
         let foreign_venue = diesel::update(events::table.find(event))
             .set(events::venue_id.eq(theirs))
             .execute(c);
-        assert!(foreign_venue.is_err(), "another organizer's venue is refused");
+        assert!(
+            foreign_venue.is_err(),
+            "another organizer's venue is refused"
+        );
     });
 }
 
@@ -159,22 +193,48 @@ async fn an_event_or_venue_that_never_sold_is_deleted_and_one_that_did_must_be_c
     let editor = member(&app, "editor", promoter, TeamRole::Editor).await;
     let id = draft(&app, &editor, promoter).await;
     let (status, _) = app
-        .api(Some(&editor), Method::DELETE, &format!("/api/v1/admin/events/{id}"), None)
+        .api(
+            Some(&editor),
+            Method::DELETE,
+            &format!("/api/v1/admin/events/{id}"),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     let (status, _) = app
-        .api(Some(&editor), Method::GET, &format!("/api/v1/admin/events/{id}"), None)
+        .api(
+            Some(&editor),
+            Method::GET,
+            &format!("/api/v1/admin/events/{id}"),
+            None,
+        )
         .await;
     assert_eq!(status, 404);
 
     let (booked, venue, _) = booked_event(&app, promoter);
     let (status, body) = app
-        .api(Some(&editor), Method::DELETE, &format!("/api/v1/admin/events/{}", booked.0), None)
+        .api(
+            Some(&editor),
+            Method::DELETE,
+            &format!("/api/v1/admin/events/{}", booked.0),
+            None,
+        )
         .await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("cancel it instead"), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("cancel it instead"),
+        "{body}"
+    );
     let (status, _) = app
-        .api(Some(&editor), Method::DELETE, &format!("/api/v1/admin/venues/{}", venue.0), None)
+        .api(
+            Some(&editor),
+            Method::DELETE,
+            &format!("/api/v1/admin/venues/{}", venue.0),
+            None,
+        )
         .await;
     assert_eq!(status, 409);
 
@@ -194,7 +254,12 @@ async fn an_event_or_venue_that_never_sold_is_deleted_and_one_that_did_must_be_c
     assert_eq!(status, 201, "{created}");
     let new_venue = created["id"].as_i64().unwrap();
     let (status, _) = app
-        .api(Some(&editor), Method::DELETE, &format!("/api/v1/admin/venues/{new_venue}"), None)
+        .api(
+            Some(&editor),
+            Method::DELETE,
+            &format!("/api/v1/admin/venues/{new_venue}"),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     let deleted: i64 = app.with_conn(|c| {

@@ -24,8 +24,8 @@ use serde_json::{Map, Value, json};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::DbConnection;
-use crate::domain::event::EventStatus;
 use crate::domain::access::{Permissions, Right};
+use crate::domain::event::EventStatus;
 use crate::domain::ids::EventId;
 use crate::services::event_admin::{self as service, AdminEvent, EventAdminError, EventInput};
 use crate::web::access::Staff;

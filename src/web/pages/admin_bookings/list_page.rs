@@ -6,10 +6,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::access::Right;
-use crate::web::access::Staff;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::services::booking_admin::{self, BookingAdminError, Page, Search, SearchInput};
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::hx::HxRequest;

@@ -45,7 +45,10 @@ fn act(name: &str) -> Option<Act> {
         "publish" => Act::Move(Published, "The event is published."),
         "close" => Act::Move(Completed, "The event is closed: it is now completed."),
         "submit" => Act::Move(Review, "The event was sent for review."),
-        "approve" => Act::Move(Approved, "The event is approved: its editors can publish it."),
+        "approve" => Act::Move(
+            Approved,
+            "The event is approved: its editors can publish it.",
+        ),
         "return" => Act::Move(Draft, "The event is a draft again."),
         "duplicate" => Act::Duplicate,
         "delete" => Act::Delete,

@@ -57,8 +57,7 @@ pub fn moves(
     MOVES
         .iter()
         .filter(|(to, ..)| {
-            move_needs(status, *to, requires)
-                .is_some_and(|right| who.may(right, organizer).is_ok())
+            move_needs(status, *to, requires).is_some_and(|right| who.may(right, organizer).is_ok())
         })
         .map(|(_, action, label, primary)| Button {
             action,
@@ -70,7 +69,8 @@ pub fn moves(
 
 /// Whether the caller may edit, duplicate or delete the event.
 pub fn may_edit(event: &AdminEvent, who: &Permissions) -> bool {
-    who.may(Right::EditCatalogue, event.row.organizer_id).is_ok()
+    who.may(Right::EditCatalogue, event.row.organizer_id)
+        .is_ok()
 }
 
 /// The organizer's name, for lists that mix organizers.

@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::access::{Permissions, Right};
 use crate::domain::event::EventStatus;
 use crate::domain::local_time::{LocalStart, zone};
 use crate::services::event_admin::{self as service, AdminEvent};
-use crate::domain::access::{Permissions, Right};
 use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;

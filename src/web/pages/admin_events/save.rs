@@ -104,7 +104,15 @@ async fn edited<T>(
         Err(EventAdminError::Conflict(current)) => {
             let head = Some(EventHead::of(&current));
             let form = EventForm::of(&current);
-            form_page(state, (ctx.layout, who), head, form, StatusCode::CONFLICT, true).await
+            form_page(
+                state,
+                (ctx.layout, who),
+                head,
+                form,
+                StatusCode::CONFLICT,
+                true,
+            )
+            .await
         }
         Err(EventAdminError::Invalid(errors)) => {
             let current = load(state, id).await?;

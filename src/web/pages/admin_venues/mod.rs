@@ -11,9 +11,9 @@ use askama::Template;
 
 use super::html;
 use crate::domain::access::Right;
-use crate::web::access::Staff;
 use crate::domain::ids::VenueId;
 use crate::services::venue_admin::{self, VenueAdminError, VenueListRow};
+use crate::web::access::Staff;
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -63,7 +63,10 @@ async fn list(
         ListPage {
             layout: ctx.layout,
             venues,
-            may_edit: staff.permissions.may_somewhere(Right::EditCatalogue).is_ok(),
+            may_edit: staff
+                .permissions
+                .may_somewhere(Right::EditCatalogue)
+                .is_ok(),
             editable,
         }
         .render(),
