@@ -213,22 +213,6 @@ pub struct NewEventSection {
     pub updated_at: NaiveDateTime,
 }
 
-/// A booking written whole (the demo's past sales); live bookings go through the booking service.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = bookings)]
-pub struct NewBooking<'a> {
-    pub reference: &'a str,
-    pub user_id: UserId,
-    pub event_id: EventId,
-    pub status: &'a str,
-    pub total_cents: i64,
-    pub currency: &'a str,
-    pub expires_at: NaiveDateTime,
-    pub paid_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = booking_items)]
 pub struct NewBookingItem {
@@ -255,36 +239,4 @@ pub struct NewPayment<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub succeeded_at: Option<NaiveDateTime>,
-}
-
-/// A payment the simulated gateway took (seeded demo sales are real at the gateway too, so
-/// that cancelling a demo event refunds them through it).
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = gateway_intents)]
-pub struct NewGatewayIntent<'a> {
-    pub external_id: &'a str,
-    pub idempotency_key: String,
-    pub merchant_reference: &'a str,
-    pub description: String,
-    pub amount_cents: i64,
-    pub currency: &'a str,
-    pub method: &'a str,
-    pub status: &'a str,
-    pub card_last4: Option<&'a str>,
-    pub return_url: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub completed_at: Option<NaiveDateTime>,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = tickets)]
-pub struct NewTicket<'a> {
-    pub booking_id: BookingId,
-    pub booking_item_id: BookingItemId,
-    pub event_id: EventId,
-    pub event_seat_id: Option<EventSeatId>,
-    pub code: &'a str,
-    pub status: &'a str,
-    pub created_at: NaiveDateTime,
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, events, organizer_members, organizers, tickets, venues};
+use super::schema::{bookings, events, organizer_members, organizers, venues};
 use crate::domain::access::{Membership, Scope, TeamRole};
 use crate::domain::ids::{EventId, OrganizerId, UserId, VenueId};
 
@@ -30,7 +30,6 @@ pub enum Target {
     Venue(VenueId),
     Event(EventId),
     Booking(String),
-    Ticket(String),
 }
 
 /// The organizer `target` belongs to; `None` when it does not exist.
@@ -55,12 +54,6 @@ pub fn organizer_of(conn: &mut DbConnection, target: &Target) -> QueryResult<Opt
         Target::Booking(reference) => bookings::table
             .inner_join(events::table)
             .filter(bookings::reference.eq(reference.trim().to_uppercase()))
-            .select(events::organizer_id)
-            .first(conn)
-            .optional(),
-        Target::Ticket(code) => tickets::table
-            .inner_join(events::table)
-            .filter(tickets::code.eq(code))
             .select(events::organizer_id)
             .first(conn)
             .optional(),
