@@ -15,7 +15,8 @@ use crate::domain::ids::{
 };
 use crate::domain::venue::SeatStatus;
 
-/// Pending bookings whose hold ran out, oldest first (the sweeper's batch).
+/// Pending bookings whose hold ran out, oldest first and by id among equals (the sweeper's
+/// batch, in an order that is the same on both databases).
 pub fn expired_pending(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -24,7 +25,7 @@ pub fn expired_pending(
     bookings::table
         .filter(bookings::status.eq(BookingStatus::Pending))
         .filter(bookings::expires_at.le(now))
-        .order(bookings::expires_at)
+        .order((bookings::expires_at, bookings::id))
         .select(bookings::id)
         .limit(limit)
         .load(conn)
