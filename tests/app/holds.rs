@@ -67,7 +67,7 @@ pub(crate) async fn seat_statuses(app: &TestApp, event: i64) -> BTreeMap<i64, St
 }
 
 /// The event's available seats, as the seat-map API lists them.
-async fn free_seats(app: &TestApp, event: i64) -> Vec<i64> {
+pub(crate) async fn free_seats(app: &TestApp, event: i64) -> Vec<i64> {
     let (_, map) = app.get_json(&format!("/api/v1/events/{event}/seats")).await;
     map["seats"]
         .as_array()

@@ -102,6 +102,71 @@ fn new_event(l: &Layout) -> Value {
     })
 }
 
+/// A new published event with nothing sold, at the first venue with at least `seats` seats
+/// (every section mapped to one tier): its id. For tests that must not carry the demo's sales.
+pub(crate) async fn unsold_event(app: &TestApp, token: &str, seats: i64) -> i64 {
+    let (status, venues) = api(
+        app,
+        Some(token),
+        reqwest::Method::GET,
+        "/api/v1/admin/venues",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{venues}");
+    let venue = venues["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| {
+            let seated: i64 = v["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["kind"] == "seated")
+                .map(|s| s["capacity"].as_i64().unwrap())
+                .sum();
+            seated >= seats
+        })
+        .expect("a venue with enough seats");
+    let section_tiers: serde_json::Map<String, Value> = venue["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].to_string(), json!(0)))
+        .collect();
+    let (status, created) = api(
+        app,
+        Some(token),
+        reqwest::Method::POST,
+        "/api/v1/admin/events",
+        Some(json!({
+            "title": "Unsold Night",
+            "description": "Nothing sold yet.",
+            "category": "concert",
+            "venue_id": venue["id"],
+            "starts_at": START,
+            "currency": "EUR",
+            "tiers": [{"name": "Everywhere", "price_cents": 3000}],
+            "section_tiers": section_tiers,
+            "max_tickets_per_order": 6,
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, published) = api(
+        app,
+        Some(token),
+        reqwest::Method::PATCH,
+        &format!("/api/v1/admin/events/{id}"),
+        Some(json!({"version": created["version"], "status": "published"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{published}");
+    id
+}
+
 /// (events, tiers, event sections, event seats) rows in the database.
 fn row_counts(app: &TestApp) -> (i64, i64, i64, i64) {
     app.with_conn(|c| {
