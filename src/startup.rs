@@ -111,6 +111,7 @@ impl Application {
         }
         let limits = Arc::new(limits);
         let gateway = crate::gateway::Gateway::new(db.clone(), clock.clone());
+        let providers = crate::providers::Providers::standard(&db, &clock, &secret);
         let webhook_secret = Arc::new(crate::gateway::signature::webhook_secret(&secret));
         let catalogue = Arc::new(crate::services::catalogue::CatalogueCache::new(
             settings.catalogue_ttl_ms,
@@ -128,6 +129,7 @@ impl Application {
             layouts: Arc::new(crate::services::seatmap::Layouts::new()),
             maps: Arc::new(crate::web::pages::seatmap::MapCache::default()),
             gateway,
+            providers,
             webhook_secret,
             queue: Arc::new(crate::services::queue::board::Board::new()),
             queue_key: Arc::new(crate::services::admission::key(&secret)),

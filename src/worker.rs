@@ -16,7 +16,6 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::jobs::KindFilter;
 use crate::db::{Db, DbError};
-use crate::gateway::Gateway;
 use crate::gateway::delivery::WebhookSender;
 pub use crate::jobs::PeriodicTask;
 use crate::jobs::{
@@ -24,6 +23,7 @@ use crate::jobs::{
     SendPasswordReset, Turn,
 };
 use crate::mail::{MailConfigError, Mailer};
+use crate::providers::Providers;
 use crate::services::cancellation::CancelJob;
 use crate::services::email::{SendTurn, Sender};
 use crate::services::live::LiveHub;
@@ -41,7 +41,7 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(2);
 pub const SWEEP_BATCH: i64 = 200;
 
 /// The periodic tasks every instance runs.
-pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
+pub fn standard_tasks(live: Arc<LiveHub>, providers: Providers) -> Vec<PeriodicTask> {
     vec![
         PeriodicTask::new("sweep_expired_holds", SWEEP_EVERY, move |db, clock| {
             let mut total = 0;
@@ -74,7 +74,7 @@ pub fn standard_tasks(live: Arc<LiveHub>) -> Vec<PeriodicTask> {
                 .map_err(DbError::Query)
             })
         }),
-        crate::services::reconcile::task(),
+        crate::services::reconcile::task(providers),
         // The waiting rooms' admission tick (issue 20): one indexed query when no room is on.
         PeriodicTask::new("queue_tick", QUEUE_TICK_EVERY, |db, clock| {
             crate::services::queue::tick_all(db, clock.now())
@@ -112,14 +112,18 @@ impl Default for LaneSizes {
 
 /// Who runs each job: the gateway's webhook deliveries, the app's refunds and event
 /// cancellations, and the account emails asked for anonymously (reset and sign-in links).
-pub fn standard_handlers(gateway: &Gateway, settings: &Settings, server_secret: &[u8]) -> Handlers {
+pub fn standard_handlers(
+    providers: &Providers,
+    settings: &Settings,
+    server_secret: &[u8],
+) -> Handlers {
     Handlers::new()
         .register::<DeliverWebhook>(WebhookSender::new(
             settings.gateway_webhook_url.to_string(),
             crate::gateway::signature::webhook_secret(server_secret),
         ))
-        .register::<RefundPayment>(RefundJob::new(gateway.clone()))
-        .register::<CancelEvent>(CancelJob::new(gateway.clone()))
+        .register::<RefundPayment>(RefundJob::new(providers.clone()))
+        .register::<CancelEvent>(CancelJob::new(providers.clone()))
         .register::<SendPasswordReset>(RequestJob(crate::services::recovery::request_reset))
         .register::<SendLoginLink>(RequestJob(crate::services::login_links::request_link))
 }
@@ -180,14 +184,14 @@ impl Worker {
     ) -> Result<Self, MailConfigError> {
         let mailer = Arc::new(Mailer::from_settings(settings)?);
         tracing::info!(mail = %mailer.describe(), "outgoing email");
-        let gateway = Gateway::new(db.clone(), clock.clone());
+        let providers = Providers::standard(&db, &clock, server_secret);
         Ok(Worker::new(
             db,
             clock,
             mailer,
             settings.base_url.clone(),
-            standard_handlers(&gateway, settings, server_secret),
-            standard_tasks(live),
+            standard_handlers(&providers, settings, server_secret),
+            standard_tasks(live, providers),
         )
         .with_lanes(LaneSizes {
             payments: settings.payment_workers as usize,

@@ -118,7 +118,8 @@ fn describe_sqlite(conn: &mut SqliteConnection) -> QueryResult<Schema> {
         .load(conn)?;
         for c in columns {
             // `INTEGER PRIMARY KEY` is SQLite's 64-bit rowid: the `BIGSERIAL` of PostgreSQL.
-            let kind = if c.pk > 0 {
+            // Other key columns (a text column of a composite key) keep their own type.
+            let kind = if c.pk > 0 && c.kind.eq_ignore_ascii_case("integer") {
                 "bigint".to_owned()
             } else {
                 neutral_type(&c.kind)

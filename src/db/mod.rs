@@ -36,6 +36,7 @@ pub mod models;
 pub mod organizers;
 pub mod outbox;
 pub mod payments;
+pub mod providers;
 pub mod queue;
 pub mod rate_limits;
 pub mod schema;

@@ -3,6 +3,15 @@
 use super::text_enum;
 
 text_enum! {
+    /// The payment providers this box office can take payments through (issue 23; the
+    /// providers themselves are in `providers`).
+    pub enum ProviderId {
+        SimPay => "simpay",
+        LotusPay => "lotuspay",
+    }
+}
+
+text_enum! {
     /// `pending` → `succeeded` | `failed`; `succeeded` → `refunded`. A payment the gateway
     /// took for a booking that another payment had already paid goes `pending` → `refunded`
     /// directly: it never stands, it is only given back.

@@ -4,7 +4,8 @@
 //! - **Succeeded payments on a booking that is not paid** (cancelled, expired, still pending)
 //!   and with no refund are refunded: the refund row is created under the booking's lock, and
 //!   `refunds (payment_id)` is unique, so two instances (or two runs) refund it once.
-//! - **Payments still pending long after they were opened** are asked about at the gateway:
+//! - **Payments still pending long after they were opened** are asked about at their provider
+//!   (through `providers::PaymentProvider::look_up`, whichever provider it is):
 //!   one the provider took is applied as its webhook would have been (sold, or refunded); one
 //!   it failed or cancelled is marked failed; one still open that can no longer sell anything
 //!   (its booking cancelled or paid, or its basket changed) is cancelled there.
@@ -19,13 +20,13 @@ use crate::db::payments::{self as queries, Payment};
 use crate::db::{Db, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::payment::PaymentStatus;
-use crate::gateway::{Gateway, GatewayError, IntentStatus};
+use crate::providers::{PaymentState, ProviderError, Providers};
 use crate::services::holds::changes_of;
 use crate::services::live::LiveHub;
 
 /// How often the reconciliation runs.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(60);
-/// A payment still pending this long after it was opened is asked about at the gateway (its
+/// A payment still pending this long after it was opened is asked about at its provider (its
 /// webhook is normally seconds away).
 pub const PENDING_AFTER: TimeDelta = TimeDelta::minutes(2);
 /// How many payments of each kind one run looks at.
@@ -38,9 +39,9 @@ const NO_TICKETS: &str = "The payment was taken but the booking was not paid (it
 pub struct Reconciled {
     /// Refunds started for money without tickets.
     pub refunded: usize,
-    /// Pending payments the gateway had taken, applied now.
+    /// Pending payments the provider had taken, applied now.
     pub applied: usize,
-    /// Pending payments the gateway had failed or that were cancelled now.
+    /// Pending payments the provider had failed, or that were cancelled now.
     pub failed: usize,
 }
 
@@ -54,7 +55,7 @@ impl Reconciled {
 #[tracing::instrument(name = "payments.reconcile", level = "debug", skip_all)]
 pub fn run(
     db: &Db,
-    gateway: &Gateway,
+    providers: &Providers,
     live: &LiveHub,
     now: NaiveDateTime,
 ) -> Result<Reconciled, DbError> {
@@ -62,13 +63,13 @@ pub fn run(
     let stale = db
         .read(|c| queries::pending_before(c, now - PENDING_AFTER, BATCH).map_err(DbError::Query))?;
     for payment in stale {
-        match settle_pending(db, gateway, live, &payment, now) {
+        match settle_pending(db, providers, live, &payment, now) {
             Ok(Settled::Applied) => done.applied += 1,
             Ok(Settled::Failed) => done.failed += 1,
             Ok(Settled::Open) => {}
-            Err(GatewayError::Db(e)) => return Err(e),
+            Err(ProviderError::Db(e)) => return Err(e),
             Err(e) => {
-                tracing::warn!(payment = payment.id.0, error = %e, "reconciliation could not ask the gateway about a payment");
+                tracing::warn!(payment = payment.id.0, provider = %payment.provider, error = %e, "reconciliation could not ask the provider about a payment");
             }
         }
     }
@@ -108,7 +109,7 @@ fn refund_without_tickets(db: &Db, payment: &Payment, now: NaiveDateTime) -> Res
                 booking.status,
                 BookingStatus::Paid | BookingStatus::Refunded
             )
-            || queries::has_refund(c, payment.id)?
+            || payment.refunded_cents >= payment.amount.cents
         {
             return Ok(false);
         }
@@ -123,19 +124,23 @@ enum Settled {
     Open,
 }
 
-/// Asks the gateway about a payment still pending here, and does what its webhook would have.
+/// Asks the payment's provider about a payment still pending here, and does what its
+/// notification would have (the same guarded moves, so a notification arriving later, or
+/// before, changes nothing more).
 fn settle_pending(
     db: &Db,
-    gateway: &Gateway,
+    providers: &Providers,
     live: &LiveHub,
     payment: &Payment,
     now: NaiveDateTime,
-) -> Result<Settled, GatewayError> {
-    let Some(mut intent) = gateway.intent(&payment.external_id)? else {
+) -> Result<Settled, ProviderError> {
+    let provider = providers.get(payment.provider)?;
+    let Some(looked) = provider.look_up(&payment.external_id)? else {
         return Ok(Settled::Open);
     };
-    if intent.status == IntentStatus::RequiresPayment {
-        let booking = db.read(|c| -> Result<_, GatewayError> {
+    let mut state = looked.state;
+    if state == PaymentState::Open {
+        let booking = db.read(|c| -> Result<_, ProviderError> {
             Ok(queries::booking(c, payment.booking_id, false)?)
         })?;
         // Still able to sell: its basket as it was opened for, pending, or expired (a late
@@ -148,16 +153,16 @@ fn settle_pending(
             return Ok(Settled::Open);
         }
         // Nothing can be sold by it any more: close it (it may have been paid meanwhile).
-        intent = gateway.cancel(&payment.external_id)?;
+        state = provider.cancel(&payment.external_id)?;
     }
-    match intent.status {
-        IntentStatus::RequiresPayment => Ok(Settled::Open),
-        IntentStatus::Succeeded => {
+    match state {
+        PaymentState::Open => Ok(Settled::Open),
+        PaymentState::Succeeded => {
             let applied = db.write(|c| crate::services::payments::succeeded(c, payment, now));
             let (outcome, released) = match applied {
                 Ok(done) => done,
                 Err(crate::services::payments::WebhookError::Db(e)) => {
-                    return Err(GatewayError::Db(e));
+                    return Err(ProviderError::Db(e));
                 }
                 Err(e) => {
                     tracing::warn!(payment = payment.id.0, error = %e, "reconciliation could not apply a taken payment");
@@ -171,11 +176,12 @@ fn settle_pending(
                 _ => Settled::Applied,
             })
         }
-        IntentStatus::Failed | IntentStatus::Cancelled => {
-            let reason = intent
-                .failure_reason
-                .unwrap_or_else(|| "The payment was not completed.".to_owned());
-            let moved = db.write(|c| -> Result<bool, GatewayError> {
+        PaymentState::Failed(_) | PaymentState::Cancelled => {
+            let reason = match state {
+                PaymentState::Failed(Some(reason)) => reason,
+                _ => "The payment was not completed.".to_owned(),
+            };
+            let moved = db.write(|c| -> Result<bool, ProviderError> {
                 Ok(queries::transition(
                     c,
                     payment.id,
@@ -200,10 +206,10 @@ fn settle_pending(
 
 /// The periodic task `reconcile_payments` (registered in `worker::standard_tasks`). It pushes
 /// no live seat-map changes (the seats it sells or frees show on the viewers' next load): it
-/// mends rare faults, and needs nothing from the worker but the database and the clock.
-pub fn task() -> crate::jobs::PeriodicTask {
-    crate::jobs::PeriodicTask::new("reconcile_payments", RECONCILE_EVERY, |db, clock| {
-        let gateway = Gateway::new(db.clone(), clock.clone());
-        run(db, &gateway, &LiveHub::new(), clock.now()).map(|done| done.total())
+/// mends rare faults, and needs nothing from the worker but the providers, the database and
+/// the clock.
+pub fn task(providers: Providers) -> crate::jobs::PeriodicTask {
+    crate::jobs::PeriodicTask::new("reconcile_payments", RECONCILE_EVERY, move |db, clock| {
+        run(db, &providers, &LiveHub::new(), clock.now()).map(|done| done.total())
     })
 }

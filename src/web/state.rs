@@ -37,8 +37,10 @@ pub struct AppState {
     pub catalogue: Arc<crate::services::catalogue::CatalogueCache>,
     /// Seat maps drawn for everyone and kept (see `web::pages::seatmap::MapCache`).
     pub maps: Arc<crate::web::pages::seatmap::MapCache>,
-    /// The simulated payment gateway (see `gateway`).
+    /// The simulated payment gateway (see `gateway`): SimPay's own pages use it.
     pub gateway: crate::gateway::Gateway,
+    /// The payment providers, behind one interface (see `providers`).
+    pub providers: crate::providers::Providers,
     /// The secret webhooks are signed with (derived from `secret`).
     pub webhook_secret: Arc<Vec<u8>>,
     /// The waiting rooms as this instance last read them (`services::queue::board`).

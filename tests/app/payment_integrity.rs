@@ -359,12 +359,11 @@ fn gateway_refund_count(app: &TestApp) -> i64 {
 
 #[actix_web::test]
 async fn the_reconciliation_refunds_money_without_tickets_exactly_once() {
-    use boxoffice::gateway::Gateway;
     use boxoffice::services::reconcile;
     let app = spawn_app().await;
     let ada = buyer(&app, 1).await;
     let (reference, external_id, amount) = money_without_tickets(&app, &ada).await;
-    let gateway = Gateway::new(app.db.clone(), app.clock.clone());
+    let gateway = app.providers();
     let now = app.clock.now();
 
     // Four instances at once, then twice more: one refund.
@@ -402,7 +401,6 @@ async fn the_reconciliation_refunds_money_without_tickets_exactly_once() {
 
 #[actix_web::test]
 async fn the_reconciliation_applies_a_payment_the_gateway_took_whose_webhook_was_lost() {
-    use boxoffice::gateway::Gateway;
     use boxoffice::services::reconcile;
     let app = spawn_app().await;
     let ada = buyer(&app, 1).await;
@@ -418,7 +416,7 @@ async fn the_reconciliation_applies_a_payment_the_gateway_took_whose_webhook_was
             .execute(c)
             .unwrap();
     });
-    let gateway = Gateway::new(app.db.clone(), app.clock.clone());
+    let gateway = app.providers();
     // Too fresh to ask about: its webhook is normally on its way.
     let early = reconcile::run(&app.db, &gateway, &app.live, app.clock.now()).unwrap();
     assert_eq!(early.applied, 0);

@@ -14,8 +14,9 @@ pub use payment::{
     pending_before, stale_open_of, succeeded_of, transition,
 };
 pub use refund::{
-    RefundRow, create_refund, has_refund, refund, refund_attempt_failed, refund_id_by_key,
-    refund_succeeded, unrefunded_without_tickets,
+    RefundRow, create_refund, has_refund, insert_refund, mark_refunded_if_whole, refund,
+    refund_attempt_failed, refund_id_by_key, refund_succeeded, rest_key,
+    unrefunded_without_tickets,
 };
 pub use sell::{
     ItemForClaim, NewTicket, insert_tickets, items_for_claim, lock_event_seats, mark_paid,

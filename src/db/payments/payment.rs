@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::db::schema::payments;
 use crate::domain::ids::{BookingId, PaymentId};
 use crate::domain::money::Money;
-use crate::domain::payment::PaymentStatus;
+use crate::domain::payment::{PaymentStatus, ProviderId};
 
 /// A payment as the app keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -28,6 +28,10 @@ pub struct Payment {
     /// The booking's `basket_version` when the payment was opened: it only ever pays for that
     /// basket (issue 16).
     pub basket_version: i32,
+    /// Which provider took it (issue 23): every later call about it goes there.
+    pub provider: ProviderId,
+    /// The sum of its refunds (kept by the database as each refund is recorded).
+    pub refunded_cents: i64,
 }
 
 pub fn by_key(
@@ -99,6 +103,7 @@ pub fn has_success(conn: &mut DbConnection, booking: BookingId) -> QueryResult<b
 
 pub struct NewPayment<'a> {
     pub booking: BookingId,
+    pub provider: ProviderId,
     pub external_id: &'a str,
     pub idempotency_key: &'a str,
     pub method: &'a str,
@@ -110,6 +115,7 @@ pub fn insert(conn: &mut DbConnection, p: &NewPayment, now: NaiveDateTime) -> Qu
     diesel::insert_into(payments::table)
         .values((
             payments::booking_id.eq(p.booking),
+            payments::provider.eq(p.provider),
             payments::external_id.eq(p.external_id),
             payments::idempotency_key.eq(p.idempotency_key),
             payments::method.eq(p.method),

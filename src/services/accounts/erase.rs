@@ -15,7 +15,7 @@
 //!    audited with the id alone.
 //!
 //! After the commit, viewers of the freed seats hear of them, and the cancelled bookings' open
-//! payment intents are cancelled at the gateway (as after the buyer's cancel).
+//! open payments are cancelled at their provider (as after the buyer's cancel).
 
 use chrono::NaiveDateTime;
 
@@ -27,7 +27,7 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::domain::ids::{BookingId, UserId};
 use crate::domain::queue::TicketState;
 use crate::domain::user::Role;
-use crate::gateway::Gateway;
+use crate::providers::Providers;
 use crate::services::live::LiveHub;
 
 use super::account::{AccountError, verify_current};
@@ -73,7 +73,7 @@ pub struct Deleted {
 pub fn delete_account(
     db: &Db,
     live: &LiveHub,
-    gateway: &Gateway,
+    providers: &Providers,
     user: UserId,
     password: Option<&str>,
     now: NaiveDateTime,
@@ -84,7 +84,8 @@ pub fn delete_account(
     let (released, deleted) = retry_lock_conflicts(|| db.write(|c| erase(c, user, now)))?;
     live.publish_all(crate::services::holds::changes_of(released));
     for &booking in &deleted.cancelled {
-        if let Err(e) = crate::services::payments::cancel_open_intents(db, gateway, booking, now) {
+        if let Err(e) = crate::services::payments::cancel_open_intents(db, providers, booking, now)
+        {
             tracing::warn!(booking = %booking, error = %e, "could not cancel the open payments of a deleted account's booking");
         }
     }

@@ -1,4 +1,4 @@
-//! A manual refund: one write transaction, the gateway asked by the refund job.
+//! A manual refund: one write transaction, the payment's provider asked by the refund job.
 
 use chrono::NaiveDateTime;
 
@@ -79,13 +79,15 @@ pub fn refund(
             queries::GivenBack::default()
         };
         let refund = match payment_queries::succeeded_of(c, booking.id)? {
-            Some(payment) => {
-                let (refund, created) = payment_queries::create_refund(c, &payment, &reason, now)?;
-                if created {
-                    RefundPayment { refund_id: refund }.enqueue(c, now)?;
+            Some(payment) => match payment_queries::create_refund(c, &payment, &reason, now)? {
+                Some((refund, created)) => {
+                    if created {
+                        RefundPayment { refund_id: refund }.enqueue(c, now)?;
+                    }
+                    Some(refund)
                 }
-                Some(refund)
-            }
+                None => None,
+            },
             None => None,
         };
         queue_booking_email(

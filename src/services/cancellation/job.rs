@@ -7,9 +7,9 @@ use crate::db::cancellation as queries;
 use crate::db::payments as payment_queries;
 use crate::db::{Db, DbError};
 use crate::domain::ids::{BookingId, RefundId};
-use crate::gateway::Gateway;
 use crate::jobs::{CancelEvent, Job, RunJob};
 use crate::mail::templates::EmailKind;
+use crate::providers::Providers;
 use crate::services::notify::queue_booking_email;
 use crate::services::payments::send_refund;
 
@@ -22,12 +22,12 @@ pub const REFUND_ATTEMPTS: i32 = 3;
 /// Runs [`CancelEvent`]: refunds a batch of the cancelled event's paid bookings, then queues
 /// the job again while any are left.
 pub struct CancelJob {
-    pub(super) gateway: Gateway,
+    pub(super) providers: Providers,
 }
 
 impl CancelJob {
-    pub fn new(gateway: Gateway) -> Self {
-        CancelJob { gateway }
+    pub fn new(providers: Providers) -> Self {
+        CancelJob { providers }
     }
 }
 
@@ -46,7 +46,7 @@ impl RunJob<CancelEvent> for CancelJob {
         // refused REFUND_ATTEMPTS times is left `failed` for an admin to retry.
         let mut refused = Vec::new();
         for booking in &batch {
-            match refund_booking(db, &self.gateway, *booking, &reason, clock.now()) {
+            match refund_booking(db, &self.providers, *booking, &reason, clock.now()) {
                 Ok(()) => {}
                 Err(Refusal::Gateway(e)) => refused.push(e),
                 Err(Refusal::Other(e)) => return Err(e),
@@ -66,12 +66,13 @@ impl RunJob<CancelEvent> for CancelJob {
     }
 }
 
-/// Refunds one paid booking of a cancelled event: its payment through the gateway (once, see
+/// Refunds one paid booking of a cancelled event: what is left of its payment through the
+/// payment's provider (once, see
 /// `payments::send_refund`), then booking `paid` → `refunded`, its unused tickets void and its
 /// buyer emailed. A paid booking without a succeeded payment is refunded without money moving.
 pub(super) fn refund_booking(
     db: &Db,
-    gateway: &Gateway,
+    providers: &Providers,
     booking: BookingId,
     reason: &str,
     now: NaiveDateTime,
@@ -80,13 +81,13 @@ pub(super) fn refund_booking(
     let refund = db
         .write(|c| -> Result<Option<RefundId>, DbError> {
             match payment_queries::succeeded_of(c, booking)? {
-                Some(p) => Ok(Some(payment_queries::create_refund(c, &p, &why, now)?.0)),
+                Some(p) => Ok(payment_queries::create_refund(c, &p, &why, now)?.map(|r| r.0)),
                 None => Ok(None),
             }
         })
         .map_err(|e| Refusal::Other(e.to_string()))?;
     if let Some(refund) = refund
-        && let Err(e) = send_refund(db, gateway, refund, now)
+        && let Err(e) = send_refund(db, providers, refund, now)
     {
         // send_refund counted the attempt; after the last one the refund waits for an admin.
         db.write(|c| {
@@ -113,7 +114,7 @@ pub(super) fn refund_booking(
 
 /// Why one booking's refund did not finish.
 pub(super) enum Refusal {
-    /// The gateway refused it (counted on the refund row).
+    /// The provider refused it (counted on the refund row).
     Gateway(String),
     /// Anything else (the database): the job stops and is retried.
     Other(String),

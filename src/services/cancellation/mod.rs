@@ -1,16 +1,17 @@
 //! Cancelling an event (issue 7): at once, the event is cancelled, new holds are refused and
 //! every pending hold is released, in one transaction; then a background job (resumable,
-//! idempotent) refunds every paid booking through the gateway exactly once, voids its tickets
-//! and emails its buyer.
+//! idempotent) refunds every paid booking through its payment's provider exactly once, voids
+//! its tickets and emails its buyer.
 //!
 //! Why nothing slips through:
 //! - A hold reads its event `FOR KEY SHARE` inside its transaction (`db::holds::event_and_account_for_hold`)
 //!   and the cancel locks the event `FOR UPDATE` first, so the cancel waits for holds in
 //!   flight and every later hold sees the event cancelled (SQLite's single writer does the same
 //!   by itself).
-//! - One refund per payment (a unique index), asked of the gateway with that refund's own
-//!   idempotency key: a job that dies between the gateway's answer and its own commit asks
-//!   again and gets the same refund back.
+//! - One refund of what is left of each payment (its idempotency key, `refund:payment:<id>`, is
+//!   unique; the database refuses refunds past the payment), asked of the provider with that
+//!   key: a job that dies between the provider's answer and its own commit asks again and gets
+//!   the same refund back.
 //! - Every state change is guarded (`paid` → `refunded`, `valid` → `void`), and each booking's
 //!   email has a dedupe key.
 

@@ -64,6 +64,7 @@ pub fn event(
     let max_tickets_per_account = row.max_tickets_per_account;
     let cancellation_reason = row.cancellation_reason.clone();
     let tz = zone(&row.venue.timezone);
+    let payment_providers = crate::db::providers::offered(conn, row.id)?;
     let event = to_summary(row, min_price, totals, now);
     Ok(EventDetail {
         sales_open: sales_start_at
@@ -77,6 +78,7 @@ pub fn event(
         cancellation_reason,
         tiers: tier_rows,
         standing,
+        payment_providers,
     })
 }
 

@@ -82,6 +82,8 @@ pub struct EventDetail {
     pub cancellation_reason: Option<String>,
     pub tiers: Vec<TierAvailability>,
     pub standing: Vec<StandingAvailability>,
+    /// The providers its Pay step offers, in order (issue 23).
+    pub payment_providers: Vec<crate::providers::ProviderId>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! Cancelling a pending booking and its open payment intents at the gateway.
+//! Cancelling a pending booking and its open payments at their providers.
 
 use chrono::NaiveDateTime;
 
@@ -6,7 +6,7 @@ use crate::db::payments::{self as queries};
 use crate::db::{Db, DbError};
 use crate::domain::ids::{BookingId, UserId};
 use crate::domain::payment::PaymentStatus;
-use crate::gateway::Gateway;
+use crate::providers::{PaymentState, Providers};
 use crate::services::live::LiveHub;
 
 use super::start::PaymentError;
@@ -15,14 +15,16 @@ use super::start::PaymentError;
 /// marks them failed. One the buyer paid just before ends refunded when its webhook arrives.
 pub fn cancel_open_intents(
     db: &Db,
-    gateway: &Gateway,
+    providers: &Providers,
     booking: BookingId,
     now: NaiveDateTime,
 ) -> Result<(), PaymentError> {
     let open = db.read(|c| queries::open_of(c, booking).map_err(DbError::Query))?;
     for payment in open {
-        let intent = gateway.cancel(&payment.external_id)?;
-        if intent.status == crate::gateway::IntentStatus::Cancelled {
+        let state = providers
+            .get(payment.provider)?
+            .cancel(&payment.external_id)?;
+        if state == PaymentState::Cancelled {
             db.write(|c| {
                 queries::transition(
                     c,
@@ -46,13 +48,13 @@ pub fn cancel_open_intents(
 pub fn cancel_booking(
     db: &Db,
     live: &LiveHub,
-    gateway: &Gateway,
+    providers: &Providers,
     user: UserId,
     reference: &str,
     now: NaiveDateTime,
 ) -> Result<BookingId, crate::services::holds::BookingError> {
     let id = crate::services::holds::cancel(db, live, user, reference, now)?;
-    if let Err(e) = cancel_open_intents(db, gateway, id, now) {
+    if let Err(e) = cancel_open_intents(db, providers, id, now) {
         tracing::warn!(booking = %id, error = %e, "could not cancel the booking's open payments");
     }
     Ok(id)

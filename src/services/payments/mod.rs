@@ -29,7 +29,9 @@ mod webhook;
 pub use cancel::{cancel_booking, cancel_open_intents};
 pub use refund::RefundJob;
 pub(crate) use refund::{send_refund, start_refund};
-pub use start::{PaymentError, Started, checkout_url, latest, latest_for, start, valid_key};
+pub use start::{
+    PayWith, PaymentError, Started, checkout_url, latest, latest_for, start, valid_key,
+};
 pub(crate) use succeeded::succeeded;
 pub(crate) use webhook::count_outcome;
 pub use webhook::{Outcome, Received, WebhookError, receive};

@@ -1,20 +1,20 @@
-//! Refunds: recorded in the caller's transaction, sent to the gateway by a job, confirmed.
+//! Refunds: recorded in the caller's transaction, sent to the payment's provider by a job,
+//! confirmed.
 
 use chrono::NaiveDateTime;
 
 use crate::clock::Clock;
 use crate::db::payments::{self as queries, BookingForPayment, Payment};
 use crate::db::{Db, DbConnection, DbError};
-use crate::domain::payment::PaymentStatus;
-use crate::gateway::Gateway;
 use crate::jobs::{Job, RefundPayment, RunJob};
 use crate::mail::templates::EmailKind;
 use crate::metrics::labels::Refund;
+use crate::providers::Providers;
 
 use crate::domain::ids::RefundId;
 use crate::services::notify::queue_email;
 
-/// Creates the payment's refund (once), queues the job that asks the gateway for it, and
+/// Creates the payment's refund (once), queues the job that asks the provider for it, and
 /// queues the email that tells the buyer why.
 #[tracing::instrument(name = "payments.start_refund", skip_all, fields(booking.id = %booking.id, payment.id = %payment.id))]
 pub(crate) fn start_refund(
@@ -24,8 +24,7 @@ pub(crate) fn start_refund(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let (refund, created) = queries::create_refund(c, payment, reason, now)?;
-    if created {
+    if let Some((refund, true)) = queries::create_refund(c, payment, reason, now)? {
         RefundPayment { refund_id: refund }.enqueue(c, now)?;
     }
     queue_email(
@@ -38,8 +37,9 @@ pub(crate) fn start_refund(
     )
 }
 
-/// Marks a refund succeeded and its payment refunded (both guarded). `true` when it moved.
-pub(super) fn confirm_refund(
+/// Marks a refund succeeded, and its payment refunded once refunds cover all of it (both
+/// guarded). `true` when the refund moved.
+pub(crate) fn confirm_refund(
     c: &mut DbConnection,
     payment: &Payment,
     idempotency_key: &str,
@@ -50,42 +50,36 @@ pub(super) fn confirm_refund(
         return Ok(false);
     };
     let moved = queries::refund_succeeded(c, id, external_id, now)?;
-    queries::transition(
-        c,
-        payment.id,
-        PaymentStatus::Succeeded,
-        PaymentStatus::Refunded,
-        None,
-        now,
-    )?;
+    queries::mark_refunded_if_whole(c, payment.id, now)?;
     Ok(moved)
 }
 
-/// Runs [`RefundPayment`]: asks the gateway for the refund. Idempotent: the gateway answers
-/// the same refund for the same key, and confirming it is a guarded update.
+/// Runs [`RefundPayment`]: asks the payment's provider for the refund. Idempotent: the
+/// provider answers the same refund for the same key, and confirming it is a guarded update.
 pub struct RefundJob {
-    pub(super) gateway: Gateway,
+    pub(super) providers: Providers,
 }
 
 impl RefundJob {
-    pub fn new(gateway: Gateway) -> Self {
-        RefundJob { gateway }
+    pub fn new(providers: Providers) -> Self {
+        RefundJob { providers }
     }
 }
 
 impl RunJob<RefundPayment> for RefundJob {
     fn run(&self, db: &Db, clock: &Clock, job: RefundPayment) -> Result<(), String> {
-        send_refund(db, &self.gateway, job.refund_id, clock.now())
+        send_refund(db, &self.providers, job.refund_id, clock.now())
     }
 }
 
-/// Asks the gateway for a refund the app has recorded, and confirms it (refund `succeeded`,
-/// payment `refunded`). Idempotent: a refund already confirmed is left alone, and the gateway
-/// answers the same refund for the same key. A refusal is kept on the row and returned.
+/// Asks the payment's provider for a refund the app has recorded, and confirms it (refund
+/// `succeeded`; payment `refunded` once all of it is). Idempotent: a refund already confirmed
+/// is left alone, and the provider answers the same refund for the same key. A refusal is kept
+/// on the row and returned.
 #[tracing::instrument(name = "payments.send_refund", skip_all, fields(refund.id = %refund_id))]
 pub(crate) fn send_refund(
     db: &Db,
-    gateway: &Gateway,
+    providers: &Providers,
     refund_id: RefundId,
     now: NaiveDateTime,
 ) -> Result<(), String> {
@@ -105,7 +99,8 @@ pub(crate) fn send_refund(
     if refund.status == crate::domain::payment::RefundStatus::Succeeded {
         return Ok(());
     }
-    match gateway.refund(
+    let provider = providers.get(payment.provider).map_err(|e| e.to_string())?;
+    match provider.refund(
         &payment.external_id,
         refund.amount.cents,
         &refund.idempotency_key,
@@ -125,7 +120,7 @@ pub(crate) fn send_refund(
         }
         Err(e) => {
             db.metrics().refund(Refund::Failed);
-            let error = format!("the gateway refused refund {refund_id}: {e}");
+            let error = format!("{} refused refund {refund_id}: {e}", provider.label());
             let _ = db.write(|c| {
                 queries::refund_attempt_failed(c, refund_id, &error, now).map_err(DbError::Query)
             });

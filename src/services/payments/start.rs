@@ -1,4 +1,4 @@
-//! Starting a payment for a booking: one intent at the gateway per idempotency key.
+//! Starting a payment for a booking: one payment at its provider per idempotency key.
 
 use chrono::NaiveDateTime;
 
@@ -7,7 +7,7 @@ use crate::db::payments::{self as queries, NewPayment, Payment};
 use crate::db::{Db, DbConnection, DbError, is_unique_violation};
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, UserId};
-use crate::gateway::{Gateway, GatewayError, Method, NewIntent};
+use crate::providers::{Method, OpenPayment, ProviderError, ProviderId, Providers};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -28,7 +28,7 @@ pub enum PaymentError {
     #[error("{0}")]
     Invalid(&'static str),
     #[error(transparent)]
-    Gateway(GatewayError),
+    Provider(ProviderError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -39,12 +39,38 @@ impl From<diesel::result::Error> for PaymentError {
     }
 }
 
-impl From<GatewayError> for PaymentError {
-    fn from(e: GatewayError) -> Self {
+impl From<ProviderError> for PaymentError {
+    fn from(e: ProviderError) -> Self {
         match e {
-            GatewayError::KeyReused => PaymentError::KeyReused,
-            GatewayError::Db(e) => PaymentError::Db(e),
-            other => PaymentError::Gateway(other),
+            ProviderError::KeyReused => PaymentError::KeyReused,
+            ProviderError::Db(e) => PaymentError::Db(e),
+            other => PaymentError::Provider(other),
+        }
+    }
+}
+
+/// What the buyer asked to pay with: a method, at a provider (the event's first when none).
+#[derive(Debug, Clone, Copy)]
+pub struct PayWith<'a> {
+    pub reference: &'a str,
+    pub method: Method,
+    pub provider: Option<ProviderId>,
+    /// The caller's idempotency key.
+    pub key: &'a str,
+}
+
+impl<'a> PayWith<'a> {
+    pub fn new(
+        reference: &'a str,
+        method: Method,
+        provider: Option<ProviderId>,
+        key: &'a str,
+    ) -> Self {
+        PayWith {
+            reference,
+            method,
+            provider,
+            key,
         }
     }
 }
@@ -58,9 +84,13 @@ pub struct Started {
     pub created: bool,
 }
 
-/// The gateway's hosted page for a payment.
-pub fn checkout_url(base_url: &url::Url, external_id: &str) -> String {
-    crate::mail::templates::absolute(base_url, &format!("gateway/checkout/{external_id}"))
+/// Where the buyer pays a payment: its provider's page.
+pub fn checkout_url(providers: &Providers, base_url: &url::Url, payment: &Payment) -> String {
+    match providers.get(payment.provider) {
+        Ok(provider) => provider.pay_url(base_url, &crate::providers::Opened::of(payment)),
+        // A provider no longer configured: the buyer's bookings say where it stands.
+        Err(_) => crate::mail::templates::absolute(base_url, "account/bookings"),
+    }
 }
 
 /// Checks an idempotency key: 1 to 255 visible ASCII characters.
@@ -69,43 +99,54 @@ pub fn valid_key(key: &str) -> bool {
 }
 
 /// Starts (or, for a key already used, answers) a payment of the buyer's pending booking.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a payment is opened from the pool, the gateway, the site, the buyer, the booking, the method, the key and the clock"
-)]
-#[tracing::instrument(name = "payments.start", skip_all, fields(user.id = %user, booking.reference = reference, payment.method = method.as_str()))]
+#[tracing::instrument(name = "payments.start", skip_all, fields(user.id = %user, booking.reference = with.reference, payment.method = with.method.as_str()))]
 pub fn start(
     db: &Db,
-    gateway: &Gateway,
+    providers: &Providers,
     base_url: &url::Url,
     user: UserId,
-    reference: &str,
-    method: Method,
-    key: &str,
+    with: PayWith<'_>,
     now: NaiveDateTime,
 ) -> Result<Started, PaymentError> {
+    let PayWith {
+        reference,
+        method,
+        provider,
+        key,
+    } = with;
     if !valid_key(key) {
         return Err(PaymentError::Invalid(
             "Idempotency-Key must be 1 to 255 visible ASCII characters.",
         ));
     }
-    let (booking, title, existing, paid_already) = db.read(|c| -> Result<_, PaymentError> {
-        let head = hold_queries::find_by_reference(c, reference)?
-            .filter(|b| b.user_id == user)
-            .ok_or(PaymentError::NotFound)?;
-        let booking = queries::booking(c, head.id, false)?.ok_or(PaymentError::NotFound)?;
-        let title = crate::db::catalogue::event_title(c, booking.event_id)?;
-        let existing = queries::by_key(c, booking.id, key)?;
-        let paid_already = queries::has_success(c, booking.id)?;
-        Ok((booking, title, existing, paid_already))
-    })?;
+    let (booking, title, existing, paid_already, offered) =
+        db.read(|c| -> Result<_, PaymentError> {
+            let head = hold_queries::find_by_reference(c, reference)?
+                .filter(|b| b.user_id == user)
+                .ok_or(PaymentError::NotFound)?;
+            let booking = queries::booking(c, head.id, false)?.ok_or(PaymentError::NotFound)?;
+            let title = crate::db::catalogue::event_title(c, booking.event_id)?;
+            let existing = queries::by_key(c, booking.id, key)?;
+            let paid_already = queries::has_success(c, booking.id)?;
+            let offered = crate::db::providers::offered(c, booking.event_id)?;
+            Ok((booking, title, existing, paid_already, offered))
+        })?;
     let answer = |payment: Payment, created: bool| Started {
-        checkout_url: checkout_url(base_url, &payment.external_id),
+        checkout_url: checkout_url(providers, base_url, &payment),
         payment,
         created,
     };
+    let provider = match provider {
+        Some(asked) if offered.contains(&asked) => asked,
+        Some(_) => {
+            return Err(PaymentError::Invalid(
+                "This event does not take payments through that provider.",
+            ));
+        }
+        None => offered.first().copied().unwrap_or(ProviderId::SimPay),
+    };
     if let Some(payment) = existing {
-        return if payment.method != method.as_str() {
+        return if payment.method != method.as_str() || payment.provider != provider {
             Err(PaymentError::KeyReused)
         } else if !booking.is_paid_for_by(&payment) {
             Err(PaymentError::BasketChanged)
@@ -129,9 +170,15 @@ pub fn start(
             "There is nothing to pay for this booking.",
         ));
     }
+    let at = providers.get(provider)?;
+    if !at.methods().contains(&method) {
+        return Err(PaymentError::Invalid(
+            "That provider does not take this way of paying.",
+        ));
+    }
     // The provider first, in its own transaction, as it would be over the network; its
-    // idempotency makes a retry after a crash here answer the same intent.
-    let intent = gateway.create_intent(&NewIntent {
+    // idempotency makes a retry after a crash here answer the same payment.
+    let intent = at.open(&OpenPayment {
         idempotency_key: &format!("boxoffice:{}:{key}", booking.id),
         merchant_reference: &booking.reference,
         description: &format!("{title} · booking {}", booking.reference),
@@ -147,6 +194,7 @@ pub fn start(
             c,
             &NewPayment {
                 booking: booking.id,
+                provider,
                 external_id: &intent.external_id,
                 idempotency_key: key,
                 method: method.as_str(),
@@ -174,7 +222,7 @@ pub fn start(
             // gateway so the buyer cannot pay the old price there.
             if let Err(e) = crate::services::basket::cancel_stale_intents(
                 db,
-                gateway,
+                providers,
                 booking.id,
                 booking.basket_version,
                 booking.total.cents,
@@ -189,7 +237,7 @@ pub fn start(
             let payment = db
                 .read(|c| queries::by_key(c, booking.id, key).map_err(DbError::Query))?
                 .ok_or(PaymentError::NotFound)?;
-            if payment.method != method.as_str() {
+            if payment.method != method.as_str() || payment.provider != provider {
                 Err(PaymentError::KeyReused)
             } else if !booking.is_paid_for_by(&payment) {
                 Err(PaymentError::BasketChanged)

@@ -1,4 +1,5 @@
-//! The gateway's webhooks: verified, recorded once, and applied in one transaction.
+//! Providers' notifications (webhooks): verified by their provider, recorded once, and applied
+//! in one transaction, whichever provider sent them.
 
 use chrono::NaiveDateTime;
 
@@ -7,11 +8,10 @@ use crate::db::payments::{self as queries};
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::booking::BookingStatus;
 use crate::domain::payment::PaymentStatus;
-use crate::gateway::signature::{self, SignatureError};
-use crate::gateway::{EventBody, EventKind};
 use crate::mail::templates::EmailKind;
 use crate::metrics::Metrics;
 use crate::metrics::labels::{Payment, Refund, Webhook};
+use crate::providers::{Incoming, Notification, NotificationKind, PaymentProvider, ProviderError};
 use crate::services::holds::changes_of;
 use crate::services::live::LiveHub;
 
@@ -21,12 +21,23 @@ use crate::services::notify::queue_email;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
-    #[error(transparent)]
-    Signature(#[from] SignatureError),
-    #[error("the body is not a gateway event: {0}")]
+    /// Forged, tampered, stale or not a notification: refused, nothing changed.
+    #[error("{0}")]
+    Refused(String),
+    #[error("the notification is not one the app understands: {0}")]
     Body(String),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl From<ProviderError> for WebhookError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::Db(e) => WebhookError::Db(e),
+            ProviderError::Forged(why) => WebhookError::Refused(why),
+            other => WebhookError::Refused(other.to_string()),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for WebhookError {
@@ -59,19 +70,17 @@ pub enum Outcome {
     Nothing,
 }
 
-/// Receives one webhook: checks the signature over the raw body (constant time, with the
-/// timestamp tolerance), then records the event id and applies it in one transaction. Counted
-/// in the metrics once that committed (or the webhook was rejected).
-#[tracing::instrument(name = "payments.webhook", skip_all)]
+/// Receives one notification: its provider checks the signature over what arrived (constant
+/// time, with its replay window), then the app records the notification's id and applies it
+/// in one transaction. Counted in the metrics once that committed (or it was rejected).
+#[tracing::instrument(name = "payments.webhook", skip_all, fields(provider = %provider.id()))]
 pub fn receive(
     db: &Db,
     live: &LiveHub,
-    secret: &[u8],
-    header: Option<&str>,
-    body: &[u8],
-    now: NaiveDateTime,
+    provider: &dyn PaymentProvider,
+    incoming: &Incoming<'_>,
 ) -> Result<Received, WebhookError> {
-    let received = verify_and_apply(db, live, secret, header, body, now);
+    let received = verify_and_apply(db, live, provider, incoming);
     count(db.metrics(), &received);
     received
 }
@@ -84,7 +93,7 @@ fn count(metrics: &Metrics, received: &Result<Received, WebhookError>) {
             metrics.webhook(Webhook::Received);
             count_outcome(metrics, outcome);
         }
-        Err(WebhookError::Signature(_) | WebhookError::Body(_)) => {
+        Err(WebhookError::Refused(_) | WebhookError::Body(_)) => {
             metrics.webhook(Webhook::Rejected);
         }
         // Not the sender's fault: it is delivered again, and counted then.
@@ -110,45 +119,54 @@ pub(crate) fn count_outcome(metrics: &Metrics, outcome: &Outcome) {
 fn verify_and_apply(
     db: &Db,
     live: &LiveHub,
-    secret: &[u8],
-    header: Option<&str>,
-    body: &[u8],
-    now: NaiveDateTime,
+    provider: &dyn PaymentProvider,
+    incoming: &Incoming<'_>,
 ) -> Result<Received, WebhookError> {
-    signature::verify(
-        secret,
-        header.ok_or(SignatureError::Malformed)?,
-        body,
-        now.and_utc().timestamp(),
-    )?;
-    let event: EventBody =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Body(e.to_string()))?;
-    let payload = String::from_utf8_lossy(body);
+    let event = provider.verify(incoming)?;
+    let now = incoming.now;
+    // Notification ids are the provider's own: kept apart per provider (SimPay's as they were).
+    let id = match provider.id() {
+        crate::providers::ProviderId::SimPay => event.id.clone(),
+        other => format!("{other}:{}", event.id),
+    };
     let (received, released) = db.write(|c| -> Result<(Received, Released), WebhookError> {
-        if !queries::record_webhook(c, &event.id, event.kind.as_str(), &payload, now)? {
+        if !queries::record_webhook(c, &id, kind_name(event.kind), &event.payload, now)? {
             return Ok((Received::Duplicate, Released::default()));
         }
-        let (outcome, released) = apply(c, &event, now)?;
+        let (outcome, released) = apply(c, provider, &event, now)?;
         Ok((Received::Applied(outcome), released))
     })?;
     live.publish_all(changes_of(released));
     Ok(received)
 }
 
+/// How a notification's kind is recorded (SimPay's event types).
+fn kind_name(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::PaymentSucceeded => "payment.succeeded",
+        NotificationKind::PaymentFailed => "payment.failed",
+        NotificationKind::PaymentCancelled => "payment.cancelled",
+        NotificationKind::RefundSucceeded => "refund.succeeded",
+    }
+}
+
 pub(super) fn apply(
     c: &mut DbConnection,
-    event: &EventBody,
+    provider: &dyn PaymentProvider,
+    event: &Notification,
     now: NaiveDateTime,
 ) -> Result<(Outcome, Released), WebhookError> {
-    let Some(payment) = queries::by_external_id(c, &event.data.external_id)? else {
-        tracing::warn!(event = %event.id, payment = %event.data.external_id, "webhook for an unknown payment");
+    let payment =
+        queries::by_external_id(c, &event.external_id)?.filter(|p| p.provider == provider.id());
+    let Some(payment) = payment else {
+        tracing::warn!(event = %event.id, payment = %event.external_id, "notification for an unknown payment");
         return Ok((Outcome::Nothing, Released::default()));
     };
     match event.kind {
-        EventKind::PaymentSucceeded => succeeded(c, &payment, now),
-        EventKind::PaymentFailed | EventKind::PaymentCancelled => {
-            let reason = event.data.failure_reason.as_deref().unwrap_or(
-                if event.kind == EventKind::PaymentCancelled {
+        NotificationKind::PaymentSucceeded => succeeded(c, &payment, now),
+        NotificationKind::PaymentFailed | NotificationKind::PaymentCancelled => {
+            let reason = event.failure_reason.as_deref().unwrap_or(
+                if event.kind == NotificationKind::PaymentCancelled {
                     "The payment was cancelled."
                 } else {
                     "The payment was declined."
@@ -162,7 +180,7 @@ pub(super) fn apply(
                 Some(reason),
                 now,
             )?;
-            if moved && event.kind == EventKind::PaymentFailed {
+            if moved && event.kind == NotificationKind::PaymentFailed {
                 let booking = queries::booking(c, payment.booking_id, true)?
                     .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
                 // Only worth telling while the buyer can still pay.
@@ -186,8 +204,8 @@ pub(super) fn apply(
                 Released::default(),
             ))
         }
-        EventKind::RefundSucceeded => {
-            let Some(refund) = &event.data.refund else {
+        NotificationKind::RefundSucceeded => {
+            let Some(refund) = &event.refund else {
                 return Err(WebhookError::Body(
                     "a refund event without its refund".into(),
                 ));

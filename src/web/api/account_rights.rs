@@ -79,9 +79,9 @@ async fn delete_me(
     token: BearerToken,
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
-    let (live, gateway, id) = (state.live.clone(), state.gateway.clone(), account.id);
+    let (live, providers, id) = (state.live.clone(), state.providers.clone(), account.id);
     let deleted = state
-        .run(move |db, now| accounts::delete_account(db, &live, &gateway, id, None, now))
+        .run(move |db, now| accounts::delete_account(db, &live, &providers, id, None, now))
         .await??;
     let email = account.email.clone();
     state.limit(move |l| l.forget_account(&email)).await?;

@@ -358,10 +358,10 @@ async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
     let reference = path.into_inner();
-    let (live, gateway, user) = (state.live.clone(), state.gateway.clone(), account.id);
+    let (live, providers, user) = (state.live.clone(), state.providers.clone(), account.id);
     let id = state
         .run(move |db, now| {
-            crate::services::payments::cancel_booking(db, &live, &gateway, user, &reference, now)
+            crate::services::payments::cancel_booking(db, &live, &providers, user, &reference, now)
         })
         .await??;
     booking_json(&state, id).await

@@ -131,6 +131,18 @@ struct TierJson<'a> {
     available: i64,
 }
 
+impl<'a> TierJson<'a> {
+    fn of(t: &'a crate::services::catalogue::TierAvailability) -> Self {
+        TierJson {
+            id: t.id,
+            name: &t.name,
+            price_cents: t.price.cents,
+            capacity: t.capacity,
+            available: t.available,
+        }
+    }
+}
+
 /// A published event with its tiers and limits.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = EventDetail)]
@@ -144,6 +156,33 @@ struct EventDetailJson<'a> {
     sales_end_at: Option<String>,
     cancellation_reason: Option<&'a str>,
     tiers: Vec<TierJson<'a>>,
+    /// The providers and ways to pay this event accepts, in the order the Pay step lists them.
+    payment_options: Vec<PaymentOptionJson>,
+}
+
+/// One way to pay an event: a method at a provider.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PaymentOption)]
+struct PaymentOptionJson {
+    provider: crate::providers::ProviderId,
+    method: crate::providers::Method,
+}
+
+/// Every method of each provider the event offers (a provider not configured is left out).
+fn payment_options(
+    providers: &crate::providers::Providers,
+    offered: &[crate::providers::ProviderId],
+) -> Vec<PaymentOptionJson> {
+    offered
+        .iter()
+        .filter_map(|&id| providers.get(id).ok())
+        .flat_map(|p| {
+            p.methods().iter().map(move |&method| PaymentOptionJson {
+                provider: p.id(),
+                method,
+            })
+        })
+        .collect()
 }
 
 fn event_id(raw: &str) -> Result<EventId, AppError> {
@@ -186,17 +225,8 @@ async fn show(
         sales_start_at: detail.sales_start_at.map(rfc3339_utc),
         sales_end_at: detail.sales_end_at.map(rfc3339_utc),
         cancellation_reason: detail.cancellation_reason.as_deref(),
-        tiers: detail
-            .tiers
-            .iter()
-            .map(|t| TierJson {
-                id: t.id,
-                name: &t.name,
-                price_cents: t.price.cents,
-                capacity: t.capacity,
-                available: t.available,
-            })
-            .collect(),
+        tiers: detail.tiers.iter().map(TierJson::of).collect(),
+        payment_options: payment_options(&state.providers, &detail.payment_providers),
     };
     conditional::json(&req, &json, CATALOGUE)
 }

@@ -1,4 +1,4 @@
-//! Paying for a booking in the JSON API (API.md "Bookings"), and the gateway's webhook.
+//! Paying for a booking in the JSON API (API.md "Bookings"), and the providers' notifications.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -8,21 +8,23 @@ use crate::db::payments::Payment;
 use crate::domain::ids::PaymentId;
 use crate::domain::payment::PaymentStatus;
 use crate::domain::user::Role;
-use crate::gateway::Method;
-use crate::gateway::signature::HEADER;
-use crate::services::payments::{self, Received, checkout_url};
+use crate::providers::{Incoming, Method, ProviderId, Providers};
+use crate::services::payments::{self, PayWith, Received, WebhookError, checkout_url};
 use crate::web::api::doc::problems;
 use crate::web::api::invalid;
 use crate::web::bearer::{BearerToken, api_user};
 use crate::web::error::{AppError, Problem};
 use crate::web::state::AppState;
 
-/// A payment of a booking at the gateway; the buyer pays at `checkout_url`.
+/// A payment of a booking at its provider; the buyer pays at `checkout_url`.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Payment)]
 pub struct PaymentJson<'a> {
     id: PaymentId,
+    /// The provider's reference for the payment.
     external_id: &'a str,
+    /// The provider that takes it: `simpay` or `lotuspay`.
+    provider: ProviderId,
     status: PaymentStatus,
     method: &'a str,
     amount_cents: i64,
@@ -33,15 +35,16 @@ pub struct PaymentJson<'a> {
 }
 
 impl<'a> PaymentJson<'a> {
-    fn of(p: &'a Payment, base_url: &url::Url) -> Self {
+    fn of(p: &'a Payment, providers: &Providers, base_url: &url::Url) -> Self {
         PaymentJson {
             id: p.id,
             external_id: &p.external_id,
+            provider: p.provider,
             status: p.status,
             method: &p.method,
             amount_cents: p.amount.cents,
             currency: p.amount.currency.as_str(),
-            checkout_url: checkout_url(base_url, &p.external_id),
+            checkout_url: checkout_url(providers, base_url, p),
             failure_reason: p.failure_reason.as_deref(),
         }
     }
@@ -51,8 +54,30 @@ impl<'a> PaymentJson<'a> {
 #[serde(deny_unknown_fields)]
 #[schema(as = PaymentRequest)]
 struct PayBody {
-    /// `card`, `bank_transfer` or `ewallet`.
+    /// `card`, `bank_transfer` or `ewallet` (as the provider offers them).
     method: String,
+    /// `simpay` or `lotuspay`, among the event's `payment_options`; the event's first when
+    /// left out.
+    #[serde(default)]
+    provider: Option<String>,
+}
+
+impl PayBody {
+    /// The method and provider asked for, or a 422 naming the field.
+    fn choice(&self) -> Result<(Method, Option<ProviderId>), AppError> {
+        let method: Method = self
+            .method
+            .parse()
+            .map_err(|_| invalid("method", "Choose card, bank_transfer or ewallet."))?;
+        let provider = match self.provider.as_deref() {
+            None => None,
+            Some(name) => Some(
+                name.parse::<ProviderId>()
+                    .map_err(|_| invalid("provider", "Choose simpay or lotuspay."))?,
+            ),
+        };
+        Ok((method, provider))
+    }
 }
 
 /// `POST /api/v1/bookings/{reference}/payments` with `Idempotency-Key`: 201 with the new
@@ -87,16 +112,14 @@ async fn pay(
 ) -> Result<HttpResponse, AppError> {
     let (account, _) = api_user(&state, token).await?;
     let key = idempotency_key(&req)?;
-    let method: Method = body
-        .method
-        .parse()
-        .map_err(|_| invalid("method", "Choose card, bank_transfer or ewallet."))?;
+    let (method, provider) = body.choice()?;
     let reference = path.into_inner();
-    let (gateway, base_url) = (state.gateway.clone(), state.settings.base_url.clone());
+    let (providers, base_url) = (state.providers.clone(), state.settings.base_url.clone());
     let user = account.id;
     let started = state
         .run(move |db, now| {
-            payments::start(db, &gateway, &base_url, user, &reference, method, &key, now)
+            let with = PayWith::new(&reference, method, provider, &key);
+            payments::start(db, &providers, &base_url, user, with, now)
         })
         .await??;
     let status = if started.created {
@@ -104,8 +127,11 @@ async fn pay(
     } else {
         actix_web::http::StatusCode::OK
     };
-    Ok(HttpResponse::build(status)
-        .json(PaymentJson::of(&started.payment, &state.settings.base_url)))
+    Ok(HttpResponse::build(status).json(PaymentJson::of(
+        &started.payment,
+        &state.providers,
+        &state.settings.base_url,
+    )))
 }
 
 /// The request's `Idempotency-Key` (trimmed), which paying requires.
@@ -149,7 +175,11 @@ async fn latest(
         .read(move |conn, _| Ok(payments::latest_for(conn, &reference, user, admin)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(HttpResponse::Ok().json(PaymentJson::of(&payment, &state.settings.base_url)))
+    Ok(HttpResponse::Ok().json(PaymentJson::of(
+        &payment,
+        &state.providers,
+        &state.settings.base_url,
+    )))
 }
 
 /// The gateway's webhook: 400 and no change for a bad signature, a stale timestamp or a body
@@ -172,19 +202,41 @@ async fn webhook(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let header = req
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let (live, secret) = (state.live.clone(), state.webhook_secret.clone());
-    let received = state
-        .run(move |db, now| payments::receive(db, &live, &secret, header.as_deref(), &body, now))
-        .await??;
+    let received = receive(&state, ProviderId::SimPay, &req, body).await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "received": true,
         "duplicate": received == Received::Duplicate,
     })))
+}
+
+/// Hands what arrived to `provider`'s checks, then records and applies it.
+async fn receive(
+    state: &AppState,
+    provider: ProviderId,
+    req: &HttpRequest,
+    body: web::Bytes,
+) -> Result<Result<Received, WebhookError>, AppError> {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let query = req.query_string().to_owned();
+    let (live, providers) = (state.live.clone(), state.providers.clone());
+    state
+        .run(move |db, now| {
+            let incoming = Incoming {
+                headers: &headers,
+                query: &query,
+                body: &body,
+                now,
+            };
+            providers
+                .get(provider)
+                .map_err(WebhookError::from)
+                .and_then(|provider| payments::receive(db, &live, provider, &incoming))
+        })
+        .await
 }
 
 /// The webhook's answer, built with `json!`, for the OpenAPI document only.
@@ -196,6 +248,16 @@ mod shape {
         received: bool,
         /// The event was applied before; nothing changed.
         duplicate: bool,
+    }
+
+    /// LotusPay's acknowledgement.
+    #[derive(utoipa::ToSchema)]
+    pub struct LotusPayAck {
+        /// `00` recorded (or recorded before); `97` a bad signature; `99` send it again.
+        #[schema(rename = "RspCode")]
+        rsp_code: String,
+        #[schema(rename = "Message")]
+        message: String,
     }
 }
 

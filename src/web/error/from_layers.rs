@@ -183,7 +183,7 @@ impl From<crate::services::payments::PaymentError> for AppError {
                 "This Idempotency-Key was already used for a different payment request.",
             ),
             Invalid(message) => field("payment", message),
-            Gateway(e) => AppError::internal(format!("the payment gateway refused: {e}")),
+            Provider(e) => AppError::internal(format!("the payment provider refused: {e}")),
             Db(e) => e.into(),
         }
     }
@@ -193,8 +193,8 @@ impl From<crate::services::payments::WebhookError> for AppError {
     fn from(e: crate::services::payments::WebhookError) -> Self {
         use crate::services::payments::WebhookError::*;
         match e {
-            Signature(e) => AppError::BadRequest(e.to_string()),
-            Body(e) => AppError::BadRequest(format!("The body is not a gateway event: {e}")),
+            Refused(why) => AppError::BadRequest(why),
+            Body(e) => AppError::BadRequest(format!("The body is not a notification: {e}")),
             Db(e) => e.into(),
         }
     }
@@ -225,6 +225,17 @@ impl From<crate::services::queue::QueueError> for AppError {
                 .into_iter()
                 .collect(),
             ),
+        }
+    }
+}
+
+impl From<crate::providers::ProviderError> for AppError {
+    fn from(e: crate::providers::ProviderError) -> Self {
+        use crate::providers::ProviderError::*;
+        match e {
+            NotFound | NotConfigured(_) => AppError::NotFound,
+            Db(e) => e.into(),
+            other => AppError::internal(format!("the payment provider: {other}")),
         }
     }
 }

@@ -211,6 +211,11 @@ impl TestApp {
     }
 
     /// The background worker as `serve` builds it, to run step by step.
+    /// The payment providers, as the app's own (over the same database, clock and secret).
+    pub fn providers(&self) -> boxoffice::providers::Providers {
+        boxoffice::providers::Providers::standard(&self.db, &self.clock, &self.secret)
+    }
+
     pub fn worker(&self) -> Worker {
         Worker::from_settings(
             self.db.clone(),

@@ -9,6 +9,7 @@ mod crash;
 mod figures;
 mod late;
 mod pages;
+mod providers;
 mod webhooks;
 
 use std::collections::BTreeSet;

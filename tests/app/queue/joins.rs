@@ -224,7 +224,8 @@ async fn a_prequeue_straggler_gets_a_live_number_when_it_joins_again() {
 #[actix_web::test]
 async fn the_worker_ticks_the_rooms_once_a_second() {
     let app = spawn_app().await;
-    let tasks = boxoffice::worker::standard_tasks(app.live.clone());
+    let providers = boxoffice::providers::Providers::standard(&app.db, &app.clock, &app.secret);
+    let tasks = boxoffice::worker::standard_tasks(app.live.clone(), providers);
     let task = tasks
         .iter()
         .find(|t| t.name == "queue_tick")

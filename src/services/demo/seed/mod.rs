@@ -34,7 +34,8 @@ const DEMO_BUYERS: usize = 24;
 const UNUSABLE_PASSWORD: &str = "!demo-account-no-login";
 
 /// The demo's two organizers: a theatre trust whose events need a platform admin's approval
-/// (the house organizer, renamed), and a promoter whose editors publish directly.
+/// (the house organizer, renamed), and a promoter whose editors publish directly and whose
+/// buyers may pay through SimPay or LotusPay.
 pub const THEATRES: &str = "Northern Stages Trust";
 pub const PROMOTER: &str = "Thamesgate Live";
 const THEATRES_VENUES: &[&str] = &["alderman-theatre", "cowgate-studio"];
@@ -47,6 +48,14 @@ fn organizers(
     organizers::update(conn, HOUSE, THEATRES, true, now)?;
     let promoter = organizers::insert(conn, PROMOTER, false, now)?
         .ok_or_else(|| DbError::Query(diesel::result::Error::NotFound))?;
+    // The promoter takes payments through both providers (issue 23); the theatres through
+    // SimPay alone, the default.
+    use crate::providers::ProviderId;
+    crate::db::providers::set_for_organizer(
+        conn,
+        promoter,
+        &[ProviderId::SimPay, ProviderId::LotusPay],
+    )?;
     Ok((HOUSE, promoter))
 }
 

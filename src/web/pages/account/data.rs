@@ -90,10 +90,12 @@ pub(super) async fn delete(
         let errors = FieldErrors::from([("current_password", message)]);
         return throttled(wait, DeletePage::with_errors(ctx.layout, errors).render());
     }
-    let (live, gateway, id) = (state.live.clone(), state.gateway.clone(), account.id);
+    let (live, providers, id) = (state.live.clone(), state.providers.clone(), account.id);
     let password = form.into_inner().current_password;
     let outcome = state
-        .run(move |db, now| accounts::delete_account(db, &live, &gateway, id, Some(&password), now))
+        .run(move |db, now| {
+            accounts::delete_account(db, &live, &providers, id, Some(&password), now)
+        })
         .await?;
     match outcome {
         Ok(deleted) => said_goodbye(&state, &ctx, &account, &deleted).await,

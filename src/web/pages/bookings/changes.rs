@@ -25,11 +25,11 @@ pub(super) async fn cancel(
         // Admins cancel and refund from the box office, not from the buyer's page.
         return Err(AppError::Forbidden);
     }
-    let (live, gateway) = (state.live.clone(), state.gateway.clone());
+    let (live, providers) = (state.live.clone(), state.providers.clone());
     let r = reference.clone();
     let result = state
         .run(move |db, now| {
-            crate::services::payments::cancel_booking(db, &live, &gateway, owner, &r, now)
+            crate::services::payments::cancel_booking(db, &live, &providers, owner, &r, now)
         })
         .await?;
     session::set_flash(&ctx.session, cancelled(result)?);

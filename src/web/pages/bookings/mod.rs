@@ -46,6 +46,38 @@ struct BookingPage {
     /// The booking's latest payment, if any.
     payment: Option<Payment>,
     tickets: Vec<TicketView>,
+    /// The ways to pay the event offers (issue 23), the first one chosen.
+    options: Vec<PayOption>,
+}
+
+/// One choice of the Pay step: `provider:method`, and how the buyer reads it.
+pub struct PayOption {
+    pub value: String,
+    pub label: String,
+}
+
+impl PayOption {
+    /// Every method of each provider offered; the provider named only when there are several.
+    fn all(
+        providers: &crate::providers::Providers,
+        offered: &[crate::providers::ProviderId],
+    ) -> Vec<PayOption> {
+        let several = offered.len() > 1;
+        offered
+            .iter()
+            .filter_map(|&id| providers.get(id).ok())
+            .flat_map(|p| {
+                p.methods().iter().map(move |m| PayOption {
+                    value: format!("{}:{}", p.id(), m.as_str()),
+                    label: if several {
+                        format!("{} · {}", m.label(), p.label())
+                    } else {
+                        m.label().to_owned()
+                    },
+                })
+            })
+            .collect()
+    }
 }
 
 impl BookingPage {
@@ -54,6 +86,7 @@ impl BookingPage {
         view: BookingView,
         own: bool,
         payment: Option<Payment>,
+        options: Vec<PayOption>,
         now: NaiveDateTime,
     ) -> Self {
         let b = &view.booking;
@@ -74,6 +107,7 @@ impl BookingPage {
             pay_key: new_pay_key(),
             payment,
             tickets: view.tickets.iter().map(TicketView::of).collect(),
+            options,
             layout,
             view,
         }
@@ -132,11 +166,17 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
     let (view, _, own) = visible(&state, &ctx, reference.clone()).await?;
-    let id = view.booking.id;
-    let payment = state
-        .read(move |conn, _| Ok(crate::services::payments::latest(conn, id)?))
+    let (id, event) = (view.booking.id, view.booking.event_id);
+    let (payment, offered) = state
+        .read(move |conn, _| {
+            Ok((
+                crate::services::payments::latest(conn, id)?,
+                crate::db::providers::offered(conn, event).map_err(crate::db::DbError::Query)?,
+            ))
+        })
         .await?;
-    let page = BookingPage::new(ctx.layout, view, own, payment, state.clock.now());
+    let options = PayOption::all(&state.providers, &offered);
+    let page = BookingPage::new(ctx.layout, view, own, payment, options, state.clock.now());
     super::html(page.render())
 }
 

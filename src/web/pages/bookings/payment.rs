@@ -7,9 +7,9 @@ use serde::Deserialize;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::PaymentStatus;
-use crate::gateway::Method;
+use crate::providers::{Method, ProviderId};
 use crate::services::bookings::BookingView;
-use crate::services::payments::{self, PaymentError};
+use crate::services::payments::{self, PayWith, PaymentError};
 use crate::web::auth::{Layout, PageContext};
 use crate::web::error::AppError;
 use crate::web::pages::accounts::see_other;
@@ -25,7 +25,8 @@ pub(super) struct PayForm {
 }
 
 /// The Pay step: starts a payment (the form's key makes a double submission one payment) and
-/// sends the buyer to the gateway's hosted page.
+/// sends the buyer to the provider's page. `method` is `provider:method` (`lotuspay:card`), or
+/// a method alone at the event's first provider.
 #[post("/bookings/{reference}/pay")]
 pub(super) async fn pay(
     state: web::Data<AppState>,
@@ -35,14 +36,17 @@ pub(super) async fn pay(
 ) -> Result<HttpResponse, AppError> {
     let account = ctx.require_user()?;
     let reference = path.into_inner();
-    let Ok(method) = form.method.parse::<Method>() else {
+    let Some((provider, method)) = chosen(&form.method) else {
         session::set_flash(&ctx.session, "Choose how you want to pay.");
         return Ok(see_other(&format!("/bookings/{reference}")));
     };
-    let (gateway, base_url) = (state.gateway.clone(), state.settings.base_url.clone());
+    let (providers, base_url) = (state.providers.clone(), state.settings.base_url.clone());
     let (r, key, user) = (reference.clone(), form.idempotency_key.clone(), account.id);
     let started = state
-        .run(move |db, now| payments::start(db, &gateway, &base_url, user, &r, method, &key, now))
+        .run(move |db, now| {
+            let with = PayWith::new(&r, method, provider, &key);
+            payments::start(db, &providers, &base_url, user, with, now)
+        })
         .await?;
     let message = match started {
         Ok(started) => return Ok(see_other(&started.checkout_url)),
@@ -50,6 +54,14 @@ pub(super) async fn pay(
     };
     session::set_flash(&ctx.session, message);
     Ok(see_other(&format!("/bookings/{reference}")))
+}
+
+/// The Pay step's choice: `provider:method`, or a method alone.
+fn chosen(raw: &str) -> Option<(Option<ProviderId>, Method)> {
+    match raw.split_once(':') {
+        Some((provider, method)) => Some((Some(provider.parse().ok()?), method.parse().ok()?)),
+        None => Some((None, raw.parse().ok()?)),
+    }
 }
 
 /// What the buyer is told when the payment cannot start (404 and server errors aside).
@@ -129,7 +141,7 @@ pub(super) async fn payment_state(
         checkout_url: payment
             .as_ref()
             .filter(|p| p.status == PaymentStatus::Pending)
-            .map(|p| payments::checkout_url(&state.settings.base_url, &p.external_id)),
+            .map(|p| payments::checkout_url(&state.providers, &state.settings.base_url, p)),
     };
     Ok((view, payment_state))
 }

@@ -1,0 +1,2 @@
+DROP INDEX tickets_event_seat_id_idx;
+DROP INDEX booking_items_event_seat_id_idx;
