@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod providers;
 pub mod secret;
 pub mod services;
 pub mod startup;

@@ -48,6 +48,10 @@ diesel::joinable!(events -> organizers (organizer_id));
 diesel::joinable!(organizer_members -> organizers (organizer_id));
 diesel::joinable!(organizer_members -> users (user_id));
 diesel::joinable!(organizer_invitations -> organizers (organizer_id));
+diesel::joinable!(refund_tickets -> refunds (refund_id));
+diesel::joinable!(refund_tickets -> tickets (ticket_id));
+diesel::joinable!(organizer_providers -> organizers (organizer_id));
+diesel::joinable!(event_providers -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -83,4 +87,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_tickets,
     queue_calls,
     queue_exclusions,
+    refund_tickets,
+    organizer_providers,
+    event_providers,
 );

@@ -16,7 +16,8 @@ mod teams;
 pub use accounts::{api_tokens, login_links, user_sessions, user_tokens, users};
 pub use layout::{seats, sections, venues};
 pub use money::{
-    gateway_events, gateway_intents, gateway_refunds, payments, refunds, webhook_events,
+    event_providers, gateway_events, gateway_intents, gateway_refunds, organizer_providers,
+    payments, refund_tickets, refunds, webhook_events,
 };
 pub use on_sale::{event_seats, event_sections, events, price_tiers};
 pub use operations::{audit_log, email_outbox, health_heartbeat, jobs};

@@ -15,6 +15,8 @@ diesel::table! {
         updated_at -> Timestamp,
         succeeded_at -> Nullable<Timestamp>,
         basket_version -> Integer,
+        provider -> Text,
+        refunded_cents -> BigInt,
     }
 }
 
@@ -90,5 +92,28 @@ diesel::table! {
         payload -> Text,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refund_tickets (refund_id, ticket_id) {
+        refund_id -> BigInt,
+        ticket_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    organizer_providers (organizer_id, provider) {
+        organizer_id -> BigInt,
+        provider -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    event_providers (event_id, provider) {
+        event_id -> BigInt,
+        provider -> Text,
+        position -> Integer,
     }
 }

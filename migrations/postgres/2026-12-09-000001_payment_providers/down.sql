@@ -1,0 +1,11 @@
+DROP TABLE event_providers;
+DROP TABLE organizer_providers;
+DROP TABLE refund_tickets;
+DROP INDEX refunds_payment_id_idx;
+CREATE UNIQUE INDEX refunds_payment_id_key ON refunds (payment_id);
+DROP TRIGGER refunds_count_against_payment ON refunds;
+DROP FUNCTION refunds_count_against_payment();
+ALTER TABLE payments DROP CONSTRAINT payments_refunded_check;
+ALTER TABLE payments DROP COLUMN refunded_cents;
+DROP INDEX payments_provider_status_idx;
+ALTER TABLE payments DROP COLUMN provider;

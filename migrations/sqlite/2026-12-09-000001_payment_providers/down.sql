@@ -1,0 +1,10 @@
+DROP TABLE event_providers;
+DROP TABLE organizer_providers;
+DROP TABLE refund_tickets;
+DROP INDEX refunds_payment_id_idx;
+CREATE UNIQUE INDEX refunds_payment_id_key ON refunds (payment_id);
+DROP TRIGGER refunds_fixed;
+DROP TRIGGER refunds_count_against_payment;
+DROP INDEX payments_provider_status_idx;
+ALTER TABLE payments DROP COLUMN refunded_cents;
+ALTER TABLE payments DROP COLUMN provider;
