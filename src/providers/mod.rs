@@ -11,6 +11,7 @@
 //! A payment row records its provider (`payments.provider`), so every later call about it
 //! (a notification, a lookup, a refund) goes to the provider that took it.
 
+pub mod lotuspay;
 pub mod simpay;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ text_enum! {
     /// The providers this box office can take payments through.
     pub enum ProviderId {
         SimPay => "simpay",
+        LotusPay => "lotuspay",
     }
 }
 
@@ -233,10 +235,17 @@ impl Providers {
         clock: &crate::clock::Clock,
         server_secret: &[u8],
     ) -> Self {
-        Providers::new(vec![Arc::new(simpay::SimPay::new(
-            crate::gateway::Gateway::new(db.clone(), clock.clone()),
-            server_secret,
-        ))])
+        Providers::new(vec![
+            Arc::new(simpay::SimPay::new(
+                crate::gateway::Gateway::new(db.clone(), clock.clone()),
+                server_secret,
+            )),
+            Arc::new(lotuspay::LotusPay::new(
+                db.clone(),
+                clock.clone(),
+                server_secret,
+            )),
+        ])
     }
 
     /// The provider of that id.
