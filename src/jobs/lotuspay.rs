@@ -56,9 +56,6 @@ mod tests {
         let settle = LotusPaySettle {
             txn_ref: "lp_1".to_owned(),
         };
-        assert_eq!(
-            settle.dedupe_key().as_deref(),
-            Some("lotuspay.settle:lp_1")
-        );
+        assert_eq!(settle.dedupe_key().as_deref(), Some("lotuspay.settle:lp_1"));
     }
 }

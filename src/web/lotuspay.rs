@@ -120,9 +120,16 @@ async fn find(lotus: &LotusPay, txn_ref: &str) -> Result<Payment, AppError> {
 }
 
 /// Does what the form asked, on the blocking pool.
-async fn attempt(lotus: &LotusPay, txn_ref: &str, form: &PayForm) -> Result<Result<Payment, PayError>, AppError> {
+async fn attempt(
+    lotus: &LotusPay,
+    txn_ref: &str,
+    form: &PayForm,
+) -> Result<Result<Payment, PayError>, AppError> {
     let (lotus, txn_ref) = (lotus.clone(), txn_ref.to_owned());
-    let (action, number) = (form.action.clone(), form.card_number.clone().unwrap_or_default());
+    let (action, number) = (
+        form.action.clone(),
+        form.card_number.clone().unwrap_or_default(),
+    );
     Ok(web::block(move || match action.as_str() {
         "card" => lotus.pay_card(&txn_ref, &number),
         "transfer" => lotus.start_transfer(&txn_ref),
@@ -154,7 +161,13 @@ async fn submit(
         Ok(done) => Ok(back_to(&lotus, &done)),
         Err(PayError::BadAttempt(message)) => {
             let number = form.card_number.as_deref().unwrap_or("");
-            page(&lotus, &payment, StatusCode::UNPROCESSABLE_ENTITY, Some(message), number)
+            page(
+                &lotus,
+                &payment,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                number,
+            )
         }
         // Already paid, declined or cancelled (a second tab, a double click): back to the shop.
         Err(PayError::NotPayable(_)) => Ok(back_to(&lotus, &find(&lotus, &txn_ref).await?)),

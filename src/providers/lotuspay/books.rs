@@ -107,7 +107,9 @@ pub fn pay_card(
     db.write(|c| {
         let payment = found(c, txn_ref)?;
         if payment.method != Method::Card {
-            return Err(PayError::BadAttempt("This payment is not made with a card."));
+            return Err(PayError::BadAttempt(
+                "This payment is not made with a card.",
+            ));
         }
         let moved = transition(c, txn_ref, &[Status::Open], status, reason, now)?;
         if !moved.1 {
@@ -151,11 +153,17 @@ pub fn start_transfer(db: &Db, now: NaiveDateTime, txn_ref: &str) -> Result<Paym
 pub fn settle(db: &Db, now: NaiveDateTime, txn_ref: &str) -> Result<Payment, PayError> {
     db.write(|c| {
         let payment = found(c, txn_ref)?;
-        if payment.status != Status::AwaitingFunds || payment.settle_at.is_some_and(|at| at > now)
-        {
+        if payment.status != Status::AwaitingFunds || payment.settle_at.is_some_and(|at| at > now) {
             return Ok(payment);
         }
-        let moved = transition(c, txn_ref, &[Status::AwaitingFunds], Status::Succeeded, None, now)?;
+        let moved = transition(
+            c,
+            txn_ref,
+            &[Status::AwaitingFunds],
+            Status::Succeeded,
+            None,
+            now,
+        )?;
         notify_if(c, moved, now)
     })
 }

@@ -17,6 +17,8 @@ mod books;
 mod params;
 mod records;
 mod refunds;
+#[cfg(test)]
+mod tests;
 mod verify;
 
 pub mod notify;
@@ -68,7 +70,9 @@ impl LotusPay {
         sign::verify(&self.merchant_secret, &list)
             .map_err(|e| ProviderError::Forged(e.to_string()))?;
         let get = |name| sign::get(&list, name).unwrap_or_default();
-        let payment = self.payment(get("lp_TxnRef"))?.ok_or(ProviderError::NotFound)?;
+        let payment = self
+            .payment(get("lp_TxnRef"))?
+            .ok_or(ProviderError::NotFound)?;
         let return_ok = sign::get(&list, "lp_ReturnUrl").is_none_or(|u| u == payment.return_url);
         if get("lp_Amount") != payment.amount.cents.to_string()
             || get("lp_CurrCode") != payment.amount.currency.as_str()
@@ -109,7 +113,11 @@ impl LotusPay {
             &self.provider_secret,
             &params::buyer_return(payment, self.clock.now()),
         );
-        let sep = if payment.return_url.contains('?') { '&' } else { '?' };
+        let sep = if payment.return_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         format!("{}{sep}{query}", payment.return_url)
     }
 

@@ -101,7 +101,14 @@ pub fn notification(
     let (response, status) = codes(payment);
     let mut params = vec![
         pair("lp_NotifyId", notify_id),
-        pair("lp_Type", if refund.is_some() { "refund" } else { "payment" }),
+        pair(
+            "lp_Type",
+            if refund.is_some() {
+                "refund"
+            } else {
+                "payment"
+            },
+        ),
         pair("lp_TxnRef", payment.txn_ref.as_str()),
         pair("lp_OrderInfo", payment.order_ref.as_str()),
         pair("lp_Amount", payment.amount.cents.to_string()),

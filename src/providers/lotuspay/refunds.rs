@@ -61,7 +61,13 @@ pub fn refund(
             .execute(c)?;
         let made = records::refund_by_key(c, key)?.ok_or(ProviderError::NotFound)?;
         let payment = records::by_txn_ref(c, txn_ref)?.ok_or(ProviderError::NotFound)?;
-        notify::record(c, NotificationKind::RefundSucceeded, &payment, Some(&made), now)?;
+        notify::record(
+            c,
+            NotificationKind::RefundSucceeded,
+            &payment,
+            Some(&made),
+            now,
+        )?;
         Ok(made)
     })
 }

@@ -28,7 +28,8 @@ pub fn received(query: &str, body: &[u8]) -> Result<Vec<(String, String)>, Provi
     if body.is_empty() {
         return Ok(sign::parse(query));
     }
-    let text = std::str::from_utf8(body).map_err(|_| forged("the body is not form-encoded text"))?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| forged("the body is not form-encoded text"))?;
     Ok(sign::parse(text))
 }
 
