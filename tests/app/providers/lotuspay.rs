@@ -88,7 +88,10 @@ async fn a_card_payment_goes_from_a_signed_redirect_to_a_signed_return_and_is_no
 
     let (status, doc) = pay_page(&app, &lotus, &opened).await;
     assert_eq!(status, 200);
-    assert_eq!(texts(&doc, "#lp-txn"), std::slice::from_ref(&opened.external_id));
+    assert_eq!(
+        texts(&doc, "#lp-txn"),
+        std::slice::from_ref(&opened.external_id)
+    );
     let (status, to) = submit(
         &app,
         &doc,
@@ -444,7 +447,10 @@ async fn a_bank_transfer_completes_only_after_the_clock_moves_three_hours() {
     let opened = open(&lotus, "k1", Method::BankTransfer, 2_500);
     let (status, doc) = pay_page(&app, &lotus, &opened).await;
     assert_eq!(status, 200);
-    assert_eq!(texts(&doc, "#lp-reference"), std::slice::from_ref(&opened.external_id));
+    assert_eq!(
+        texts(&doc, "#lp-reference"),
+        std::slice::from_ref(&opened.external_id)
+    );
     let (status, to) = submit(&app, &doc, &opened.external_id, "transfer", "").await;
     assert_eq!(status, 303);
     let back = lotus.read_return(to.split_once('?').unwrap().1).unwrap();
