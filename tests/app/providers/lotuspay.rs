@@ -155,6 +155,15 @@ async fn a_tampered_pay_request_is_refused_and_changes_nothing() {
         assert_eq!(texts(&doc, "#lp-refused").len(), 1);
         assert!(texts(&doc, "input[name=token]").is_empty());
     }
+    // No query, or one that does not decode: refused the same way.
+    for bad in [
+        "/lotuspay/pay",
+        "/lotuspay/pay?lp_SecureHash=zz&%ff&lp_TxnRef",
+    ] {
+        let (status, doc) = get_page(&app, &app.url(bad)).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(texts(&doc, "#lp-refused").len(), 1);
+    }
     // A forged token cannot post the form either.
     let res = app
         .client
