@@ -19,11 +19,12 @@ use crate::db::{Db, DbError};
 use crate::gateway::delivery::WebhookSender;
 pub use crate::jobs::PeriodicTask;
 use crate::jobs::{
-    CancelEvent, DeliverWebhook, Handlers, Job, RefundPayment, Runner, SendLoginLink,
-    SendPasswordReset, Turn,
+    CancelEvent, DeliverWebhook, Handlers, Job, LotusPayNotify, LotusPaySettle, RefundPayment,
+    Runner, SendLoginLink, SendPasswordReset, Turn,
 };
 use crate::mail::{MailConfigError, Mailer};
 use crate::providers::Providers;
+use crate::providers::lotuspay::notify::{NotifySender, Settler};
 use crate::services::cancellation::CancelJob;
 use crate::services::email::{SendTurn, Sender};
 use crate::services::live::LiveHub;
@@ -90,7 +91,12 @@ pub const QUEUE_TICK_EVERY: Duration = Duration::from_secs(1);
 pub const PURGE_RATE_LIMITS_EVERY: Duration = Duration::from_secs(600);
 
 /// The job kinds the payments lane runs (and the other-jobs lane leaves to it): money first.
-pub const PAYMENT_JOB_KINDS: &[&str] = &[DeliverWebhook::KIND, RefundPayment::KIND];
+pub const PAYMENT_JOB_KINDS: &[&str] = &[
+    DeliverWebhook::KIND,
+    RefundPayment::KIND,
+    LotusPayNotify::KIND,
+    LotusPaySettle::KIND,
+];
 
 /// How many threads each lane runs (the periodic lane always has one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,18 +116,16 @@ impl Default for LaneSizes {
     }
 }
 
-/// Who runs each job: the gateway's webhook deliveries, the app's refunds and event
-/// cancellations, and the account emails asked for anonymously (reset and sign-in links).
-pub fn standard_handlers(
-    providers: &Providers,
-    settings: &Settings,
-    server_secret: &[u8],
-) -> Handlers {
+/// Who runs each job: SimPay's webhooks and LotusPay's notifications and transfers, the app's
+/// refunds and event cancellations, and the account emails asked for anonymously.
+pub fn standard_handlers(providers: &Providers, settings: &Settings, secret: &[u8]) -> Handlers {
     Handlers::new()
         .register::<DeliverWebhook>(WebhookSender::new(
             settings.gateway_webhook_url.to_string(),
-            crate::gateway::signature::webhook_secret(server_secret),
+            crate::gateway::signature::webhook_secret(secret),
         ))
+        .register::<LotusPayNotify>(NotifySender::from_settings(settings, secret))
+        .register::<LotusPaySettle>(Settler)
         .register::<RefundPayment>(RefundJob::new(providers.clone()))
         .register::<CancelEvent>(CancelJob::new(providers.clone()))
         .register::<SendPasswordReset>(RequestJob(crate::services::recovery::request_reset))

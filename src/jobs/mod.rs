@@ -20,6 +20,9 @@
 //! - [`SendPasswordReset`] (`accounts.password_reset`), [`SendLoginLink`]
 //!   (`accounts.login_link`): the emailed-link requests, answered off the request path.
 //! - [`DeliverWebhook`] (`gateway.webhook`): the simulated gateway posting an event to the app.
+//! - [`LotusPayNotify`] (`lotuspay.notify`): LotusPay posting a notification to the app until it
+//!   answers `{"RspCode":"00"}`; [`LotusPaySettle`] (`lotuspay.settle`): LotusPay settling a bank
+//!   transfer when its money arrives.
 //!
 //! Periodic tasks (the hold sweeper and others) run on a timer instead: [`periodic`].
 
@@ -31,6 +34,7 @@ use crate::db::{DbConnection, DbError, jobs as queries};
 
 pub mod cancel_event;
 pub mod deliver_webhook;
+pub mod lotuspay;
 pub mod periodic;
 pub mod refund_payment;
 mod runner;
@@ -39,6 +43,7 @@ pub mod send_password_reset;
 
 pub use cancel_event::CancelEvent;
 pub use deliver_webhook::DeliverWebhook;
+pub use lotuspay::{LotusPayNotify, LotusPaySettle};
 pub use periodic::PeriodicTask;
 pub use refund_payment::RefundPayment;
 pub use runner::{Handlers, JobHandler, RunJob, Runner, Turn};

@@ -11,6 +11,7 @@
 //! A payment row records its provider (`payments.provider`), so every later call about it
 //! (a notification, a lookup, a refund) goes to the provider that took it.
 
+pub mod lotuspay;
 pub mod simpay;
 
 use std::collections::BTreeMap;
@@ -236,10 +237,17 @@ impl Providers {
     /// The standard set over the app's database and clock; `server_secret` is the app's
     /// secret key (each provider derives its signing secrets from it).
     pub fn standard(db: &crate::db::Db, clock: &crate::clock::Clock, server_secret: &[u8]) -> Self {
-        Providers::new(vec![Arc::new(simpay::SimPay::new(
-            crate::gateway::Gateway::new(db.clone(), clock.clone()),
-            server_secret,
-        ))])
+        Providers::new(vec![
+            Arc::new(simpay::SimPay::new(
+                crate::gateway::Gateway::new(db.clone(), clock.clone()),
+                server_secret,
+            )),
+            Arc::new(lotuspay::LotusPay::new(
+                db.clone(),
+                clock.clone(),
+                server_secret,
+            )),
+        ])
     }
 
     /// The provider of that id.

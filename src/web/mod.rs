@@ -15,6 +15,7 @@ pub mod gateway;
 pub mod headers;
 pub mod health;
 pub mod hx;
+pub mod lotuspay;
 pub mod metrics;
 pub mod no_nul;
 pub mod pages;
@@ -54,6 +55,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, state: &AppState) {
             .wrap(actix_web::middleware::from_fn(no_nul::refuse))
             .app_data(json_config())
             .configure(gateway::routes),
+    )
+    // LotusPay, the second simulated provider: "another site" too.
+    .service(
+        web::scope("/lotuspay")
+            .wrap(actix_web::middleware::from_fn(no_nul::refuse))
+            .configure(lotuspay::routes),
     )
     .service(
         web::scope("")

@@ -37,6 +37,7 @@ mod nul;
 mod organizers;
 mod payment_integrity;
 mod payments;
+mod providers;
 mod proxies;
 mod queue;
 mod recovery;

@@ -28,6 +28,8 @@ diesel::joinable!(email_outbox -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
 diesel::joinable!(gateway_refunds -> gateway_intents (intent_id));
 diesel::joinable!(gateway_events -> gateway_intents (intent_id));
+diesel::joinable!(lotuspay_refunds -> lotuspay_payments (payment_id));
+diesel::joinable!(lotuspay_notifications -> lotuspay_payments (payment_id));
 
 // Composite foreign keys (`(tier_id, event_id)`, `(booking_id, event_id)`, `(seat_id,
 // section_id)`) that the list above doesn't show.
@@ -90,4 +92,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refund_tickets,
     organizer_providers,
     event_providers,
+    lotuspay_payments,
+    lotuspay_refunds,
+    lotuspay_notifications,
 );

@@ -6,6 +6,7 @@
 mod accounts;
 mod joins;
 mod layout;
+mod lotuspay;
 mod money;
 mod on_sale;
 mod operations;
@@ -15,6 +16,7 @@ mod teams;
 
 pub use accounts::{api_tokens, login_links, user_sessions, user_tokens, users};
 pub use layout::{seats, sections, venues};
+pub use lotuspay::{lotuspay_notifications, lotuspay_payments, lotuspay_refunds};
 pub use money::{
     event_providers, gateway_events, gateway_intents, gateway_refunds, organizer_providers,
     payments, refund_tickets, refunds, webhook_events,

@@ -8,7 +8,7 @@ use crate::db::payments::Payment;
 use crate::domain::ids::PaymentId;
 use crate::domain::payment::PaymentStatus;
 use crate::domain::user::Role;
-use crate::providers::{Incoming, Method, ProviderId, Providers};
+use crate::providers::{Handled, Incoming, Method, ProviderId, Providers};
 use crate::services::payments::{self, PayWith, Received, WebhookError, checkout_url};
 use crate::web::api::doc::problems;
 use crate::web::api::invalid;
@@ -209,6 +209,41 @@ async fn webhook(
     })))
 }
 
+/// LotusPay's server-to-server notification (form-encoded, HMAC-SHA512 signed), answered in
+/// LotusPay's own acknowledgement format: it sends again until it reads `RspCode` `00`.
+#[utoipa::path(
+    operation_id = "receiveLotusPayNotification",
+    tag = "payments",
+    summary = "LotusPay's signed notification",
+    description = "Called by LotusPay, not by clients: a payment's or refund's outcome as signed form parameters. Answered 200 with LotusPay's acknowledgement (`RspCode` 00 once recorded, 97 for a bad signature, 99 to be sent again).",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "LotusPay's parameters, exactly as signed."),
+    responses(
+        (status = 200, description = "LotusPay's acknowledgement.", body = shape::LotusPayAck),
+        (status = 404, description = "LotusPay is not configured on this box office.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/webhooks/lotuspay")]
+async fn lotuspay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // Not configured here: no such endpoint (before anything is read).
+    let provider = state.providers.get(ProviderId::LotusPay)?;
+    let handled = match receive(&state, ProviderId::LotusPay, &req, body).await? {
+        Ok(_) => Handled::Done,
+        Err(WebhookError::Refused(_) | WebhookError::Body(_)) => Handled::Refused,
+        Err(WebhookError::Db(_)) => Handled::TryAgain,
+    };
+    let ack = provider.acknowledge(handled);
+    Ok(HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(ack.status)
+            .unwrap_or(actix_web::http::StatusCode::OK),
+    )
+    .content_type(ack.content_type)
+    .body(ack.body))
+}
+
 /// Hands what arrived to `provider`'s checks, then records and applies it.
 async fn receive(
     state: &AppState,
@@ -262,5 +297,8 @@ mod shape {
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(pay).service(latest).service(webhook);
+    cfg.service(pay)
+        .service(latest)
+        .service(webhook)
+        .service(lotuspay);
 }

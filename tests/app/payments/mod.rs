@@ -8,6 +8,7 @@ mod checkout;
 mod crash;
 mod figures;
 mod late;
+mod lotuspay;
 mod pages;
 mod providers;
 mod webhooks;

@@ -1,0 +1,3 @@
+DROP TABLE lotuspay_notifications;
+DROP TABLE lotuspay_refunds;
+DROP TABLE lotuspay_payments;
