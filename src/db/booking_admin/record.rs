@@ -135,6 +135,8 @@ pub fn tickets_of(conn: &mut DbConnection, booking: BookingId) -> QueryResult<Ve
 pub struct AdminRefund {
     pub id: RefundId,
     pub payment_id: PaymentId,
+    /// The provider's reference, once it made the refund.
+    pub external_id: Option<String>,
     #[diesel(select_expression = (refunds::amount_cents, refunds::currency))]
     pub amount: Money,
     pub status: RefundStatus,

@@ -152,6 +152,8 @@ fn detail_json(d: &Detail) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "payments": d.payments.iter().map(|p| serde_json::json!({
             "external_id": p.external_id,
+            "provider": p.provider,
+            "refunded_cents": p.refunded_cents,
             "method": p.method,
             "status": p.status,
             "amount_cents": p.amount.cents,
@@ -162,6 +164,7 @@ fn detail_json(d: &Detail) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "refunds": d.refunds.iter().map(|r| serde_json::json!({
             "id": r.id,
+            "external_id": r.external_id,
             "status": r.status,
             "amount_cents": r.amount.cents,
             "currency": r.amount.currency,

@@ -42,7 +42,12 @@ pub struct Ticket {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[schema(as = AdminBookingPayment)]
 pub struct Payment {
+    /// The provider's reference for the payment.
     external_id: String,
+    /// The provider that took it: `simpay` or `lotuspay`.
+    provider: crate::providers::ProviderId,
+    /// What has been refunded of it so far.
+    refunded_cents: i64,
     method: String,
     status: PaymentStatus,
     amount_cents: i64,
@@ -56,6 +61,8 @@ pub struct Payment {
 #[schema(as = AdminBookingRefund)]
 pub struct Refund {
     id: RefundId,
+    /// The provider's reference for the refund, once it made it.
+    external_id: Option<String>,
     status: RefundStatus,
     amount_cents: i64,
     currency: String,
