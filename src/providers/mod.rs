@@ -86,6 +86,15 @@ pub struct RefundMade {
     pub amount_cents: i64,
 }
 
+/// What a signed return URL says: a hint for the buyer's page, never proof of payment (only a
+/// notification or a lookup moves a payment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnHint {
+    pub external_id: String,
+    /// The provider says the buyer paid.
+    pub approved: bool,
+}
+
 /// What a notification says, whoever sent it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationKind {
@@ -205,6 +214,12 @@ pub trait PaymentProvider: Send + Sync {
     fn verify(&self, incoming: &Incoming<'_>) -> Result<Notification, ProviderError>;
     /// The answer the provider expects for a notification handled so.
     fn acknowledge(&self, handled: Handled) -> Ack;
+    /// Reads the query the buyer came back with: `Ok(None)` when it carries nothing of this
+    /// provider's, an error when its signature does not check out. The default: a provider
+    /// whose return carries nothing.
+    fn read_return_hint(&self, _query: &str) -> Result<Option<ReturnHint>, ProviderError> {
+        Ok(None)
+    }
     /// Asks the provider where a payment stands (reconciliation).
     fn look_up(&self, external_id: &str) -> Result<Option<LookedUp>, ProviderError>;
     /// Closes a payment the buyer has not paid; answers where it stands now (one paid just

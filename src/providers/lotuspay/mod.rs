@@ -29,7 +29,7 @@ use crate::db::{Db, DbError};
 
 use super::{
     Ack, Handled, Incoming, LookedUp, Method, Notification, OpenPayment, Opened, PaymentProvider,
-    PaymentState, ProviderError, ProviderId, RefundMade,
+    PaymentState, ProviderError, ProviderId, RefundMade, ReturnHint,
 };
 
 pub use books::{PayError, SETTLE_AFTER, TEST_CARD_DECLINED, TEST_CARD_OK};
@@ -134,6 +134,17 @@ impl PaymentProvider for LotusPay {
 
     fn label(&self) -> &'static str {
         "LotusPay"
+    }
+
+    fn read_return_hint(&self, query: &str) -> Result<Option<ReturnHint>, ProviderError> {
+        if !query.contains("lp_") {
+            return Ok(None);
+        }
+        let back = self.read_return(query)?;
+        Ok(Some(ReturnHint {
+            approved: back.response_code == code::APPROVED,
+            external_id: back.txn_ref,
+        }))
     }
 
     fn methods(&self) -> &'static [Method] {

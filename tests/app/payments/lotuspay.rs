@@ -98,7 +98,38 @@ async fn a_booking_is_paid_through_lotuspay_by_its_notification_not_its_return()
         "{back}"
     );
     assert_eq!(lotuspay_status(&app, &txn), "succeeded");
-    // The return is a hint: until the notification, the booking waits.
+    // The return is a hint: the page says what LotusPay said, and the booking waits for the
+    // notification. A return tampered with is said to be unverified, and changes nothing.
+    let browser = app.new_browser();
+    let signed_in = app
+        .submit(
+            &browser,
+            "/login",
+            "/login",
+            &[
+                ("email", "buyer1@example.com"),
+                ("password", crate::helpers::BUYER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    let page = |url: String| {
+        let browser = browser.clone();
+        async move {
+            let res = browser.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+            crate::helpers::texts(&doc, "#return-note").join(" ")
+        }
+    };
+    assert!(
+        page(back.clone())
+            .await
+            .contains("says the payment went through")
+    );
+    let tampered = back.replace("lp_ResponseCode=00", "lp_ResponseCode=51");
+    assert_ne!(tampered, back);
+    assert!(page(tampered).await.contains("could not be verified"));
     assert_eq!(booking(&app, &ada, &reference).await["status"], "pending");
 
     // LotusPay's notification reaches the app, which answers RspCode 00: paid, with tickets.

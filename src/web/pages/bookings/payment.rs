@@ -91,6 +91,8 @@ pub(super) struct PaymentPage {
     reference: String,
     event_title: String,
     state: PaymentState,
+    /// What the provider's signed return said (a hint: the state below is the app's own).
+    return_note: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -150,19 +152,46 @@ pub(super) async fn payment_state(
 pub(super) async fn payment_page(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: actix_web::HttpRequest,
     ctx: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let reference = path.into_inner();
     let (view, payment) = payment_state(&state, &ctx, reference.clone()).await?;
+    let return_note = return_note(&state.providers, req.query_string(), payment.kind);
     crate::web::pages::html(
         PaymentPage {
             layout: ctx.layout,
             reference,
             event_title: view.booking.event_title,
             state: payment,
+            return_note,
         }
         .render(),
     )
+}
+
+/// What the page says of the query the buyer came back with from their provider. It is a hint
+/// and never moves the payment: the state shown is the app's, from the provider's notification
+/// or a lookup. A return whose signature does not check out is said to be so.
+fn return_note(
+    providers: &crate::providers::Providers,
+    query: &str,
+    kind: &str,
+) -> Option<&'static str> {
+    let hint = providers
+        .iter()
+        .find_map(|p| p.read_return_hint(query).transpose())?;
+    match hint {
+        Err(_) => Some(
+            "The link you came back on could not be verified; what this page shows comes from the payment provider itself.",
+        ),
+        // Paid or failed already: the page says so itself.
+        Ok(_) if kind != "processing" => None,
+        Ok(hint) if hint.approved => Some(
+            "Your payment provider says the payment went through; we are confirming it with them.",
+        ),
+        Ok(_) => Some("Your payment provider says the payment did not go through."),
+    }
 }
 
 /// The return page's live part, polled by htmx while the payment is processing.
