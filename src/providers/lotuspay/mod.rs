@@ -188,13 +188,16 @@ impl PaymentProvider for LotusPay {
     }
 
     fn acknowledge(&self, handled: Handled) -> Ack {
-        let body = match handled {
-            Handled::Done => r#"{"RspCode":"00","Message":"Confirm Success"}"#,
-            Handled::Refused => r#"{"RspCode":"97","Message":"Invalid Checksum"}"#,
-            Handled::TryAgain => r#"{"RspCode":"99","Message":"Unknown error"}"#,
+        // LotusPay reads only RspCode (anything but 00 is sent again). A refused notification is
+        // also a 400 for everyone else, as SimPay's bad webhooks are; "send it again" is a 200
+        // with 99, in LotusPay's own way (the app's own 503s are problem documents).
+        let (status, body) = match handled {
+            Handled::Done => (200, r#"{"RspCode":"00","Message":"Confirm Success"}"#),
+            Handled::Refused => (400, r#"{"RspCode":"97","Message":"Invalid Checksum"}"#),
+            Handled::TryAgain => (200, r#"{"RspCode":"99","Message":"Unknown error"}"#),
         };
         Ack {
-            status: 200,
+            status,
             content_type: "application/json",
             body: body.to_owned(),
         }

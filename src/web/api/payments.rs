@@ -215,10 +215,11 @@ async fn webhook(
     operation_id = "receiveLotusPayNotification",
     tag = "payments",
     summary = "LotusPay's signed notification",
-    description = "Called by LotusPay, not by clients: a payment's or refund's outcome as signed form parameters. Answered 200 with LotusPay's acknowledgement (`RspCode` 00 once recorded, 97 for a bad signature, 99 to be sent again).",
+    description = "Called by LotusPay, not by clients: a payment's or refund's outcome as signed form parameters. Answered with LotusPay's acknowledgement: 200 and `RspCode` 00 once recorded (or recorded before), 400 and 97 for a bad signature or a body that is not a notification, 200 and 99 to be sent again.",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "LotusPay's parameters, exactly as signed."),
     responses(
-        (status = 200, description = "LotusPay's acknowledgement.", body = shape::LotusPayAck),
+        (status = 200, description = "`RspCode` 00: recorded, or recorded before; 99: not recorded now, send it again.", body = shape::LotusPayAck),
+        (status = 400, description = "A bad signature, a stale send date, or not a notification: `RspCode` 97; nothing changed.", body = shape::LotusPayAck),
         (status = 404, description = "LotusPay is not configured on this box office.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -296,13 +296,13 @@ async fn verify_refuses_forged_unknown_and_replayed_notifications() {
 async fn acknowledgements_are_in_lotuspays_own_format() {
     let app = spawn_app_with(false).await;
     let lotus = lotus(&app);
-    for (handled, code) in [
-        (Handled::Done, "00"),
-        (Handled::Refused, "97"),
-        (Handled::TryAgain, "99"),
+    for (handled, code, status) in [
+        (Handled::Done, "00", 200),
+        (Handled::Refused, "97", 400),
+        (Handled::TryAgain, "99", 200),
     ] {
         let ack = lotus.acknowledge(handled);
-        assert_eq!(ack.status, 200);
+        assert_eq!(ack.status, status);
         assert_eq!(ack.content_type, "application/json");
         let json: serde_json::Value = serde_json::from_str(&ack.body).unwrap();
         assert_eq!(json["RspCode"], code);
