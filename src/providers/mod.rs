@@ -281,6 +281,16 @@ impl Providers {
         self.get(id)
     }
 
+    /// Every way to pay of each offered provider, in order (one not configured is left out):
+    /// what the event API and the Pay step list.
+    pub fn options(&self, offered: &[ProviderId]) -> Vec<(&dyn PaymentProvider, Method)> {
+        offered
+            .iter()
+            .filter_map(|&id| self.get(id).ok())
+            .flat_map(|p| p.methods().iter().map(move |&m| (p, m)))
+            .collect()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &dyn PaymentProvider> {
         self.all.values().map(|p| p.as_ref())
     }

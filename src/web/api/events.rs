@@ -168,19 +168,17 @@ struct PaymentOptionJson {
     method: crate::providers::Method,
 }
 
-/// Every method of each provider the event offers (a provider not configured is left out).
+/// Every method of each provider the event offers.
 fn payment_options(
     providers: &crate::providers::Providers,
     offered: &[crate::providers::ProviderId],
 ) -> Vec<PaymentOptionJson> {
-    offered
-        .iter()
-        .filter_map(|&id| providers.get(id).ok())
-        .flat_map(|p| {
-            p.methods().iter().map(move |&method| PaymentOptionJson {
-                provider: p.id(),
-                method,
-            })
+    providers
+        .options(offered)
+        .into_iter()
+        .map(|(p, method)| PaymentOptionJson {
+            provider: p.id(),
+            method,
         })
         .collect()
 }

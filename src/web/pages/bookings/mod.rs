@@ -63,18 +63,16 @@ impl PayOption {
         offered: &[crate::providers::ProviderId],
     ) -> Vec<PayOption> {
         let several = offered.len() > 1;
-        offered
-            .iter()
-            .filter_map(|&id| providers.get(id).ok())
-            .flat_map(|p| {
-                p.methods().iter().map(move |m| PayOption {
-                    value: format!("{}:{}", p.id(), m.as_str()),
-                    label: if several {
-                        format!("{} · {}", m.label(), p.label())
-                    } else {
-                        m.label().to_owned()
-                    },
-                })
+        providers
+            .options(offered)
+            .into_iter()
+            .map(|(p, m)| PayOption {
+                value: format!("{}:{}", p.id(), m.as_str()),
+                label: if several {
+                    format!("{} · {}", m.label(), p.label())
+                } else {
+                    m.label().to_owned()
+                },
             })
             .collect()
     }
